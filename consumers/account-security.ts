@@ -1,0 +1,39 @@
+import { randomUUID } from 'node:crypto';
+import { type RunningConsumer, runConsumerLoop } from '../src/kafka/consumer-loop.js';
+import { createAccountProfilesHandler } from '../src/pipeline/account-profiles.js';
+import type { Parts } from '../src/runtime/parts.js';
+import { catchUpTracker } from '../src/kafka/catch-up.js';
+
+/**
+ * account.security → profile view. Resolves `caughtUp` once the view has reached the topic's end as
+ * it was at start, so auth events are never judged against a stale view after a restart. An
+ * in-memory view is rebuilt from the beginning by a private group at every start, without
+ * repeating the side effects of records it had already seen in an earlier life.
+ */
+export async function startAccountSecurity(parts: Parts): Promise<{ running: RunningConsumer; caughtUp: Promise<void> }> {
+  const { config, kafka, store, log } = parts;
+  const topic = config.topics.accountSecurity;
+  const durable = store.kind !== 'memory';
+  const groupId = durable ? `${config.kafka.groupId}.profiles` : `${config.kafka.groupId}.profiles.${randomUUID()}`;
+  const tracker = await catchUpTracker(kafka, topic, durable ? groupId : undefined);
+  const handler = createAccountProfilesHandler({
+    store,
+    publisher: parts.publisher,
+    config,
+    log: log.child({ consumer: 'account-security' }),
+    sideEffects: durable ? undefined : (r) => !tracker.isHistory(r.partition, r.message.offset),
+  });
+  const running = await runConsumerLoop({
+    kafka,
+    groupId,
+    topics: [topic],
+    log,
+    handler: async (records) => {
+      await handler(records);
+      const last = records[records.length - 1]!;
+      tracker.processed(last.partition, last.message.offset);
+    },
+    onHealth: (ok, err) => parts.health.set('store', ok, err?.message),
+  });
+  return { running, caughtUp: tracker.caughtUp };
+}

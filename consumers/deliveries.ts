@@ -1,0 +1,68 @@
+import type { ChannelName } from '../src/channels/channel.js';
+import { type RunningConsumer, runConsumerLoop } from '../src/kafka/consumer-loop.js';
+import { runDelayedLoop } from '../src/kafka/delayed-loop.js';
+import { TOPIC_SPECS } from '../src/kafka/topics.js';
+import { createDispatcher, type DeliveryJob, type Dispatcher } from '../src/notify/dispatch.js';
+import type { Parts } from '../src/runtime/parts.js';
+
+const CHANNEL_NAMES: ChannelName[] = ['email', 'sms', 'push'];
+
+/**
+ * One consumer group per channel on login-alerts.notifications (a slow provider holds back only its
+ * own channel) and one on login-alerts.retry for deliveries waiting out a backoff.
+ */
+export async function startDeliveries(parts: Parts): Promise<RunningConsumer[]> {
+  const { config, kafka, log } = parts;
+  const dispatchers = {} as Record<ChannelName, Dispatcher>;
+  const running: RunningConsumer[] = [];
+  for (const channel of CHANNEL_NAMES) {
+    dispatchers[channel] = createDispatcher({
+      channel,
+      sender: parts.channels[channel],
+      store: parts.store,
+      publisher: parts.publisher,
+      renderer: parts.renderer,
+      config,
+      log: log.child({ consumer: `deliver-${channel}` }),
+      metrics: parts.metrics,
+      retryPartitions: TOPIC_SPECS.retry.partitions,
+    });
+    running.push(
+      await runConsumerLoop({
+        kafka,
+        groupId: `${config.kafka.groupId}.deliver.${channel}`,
+        topics: [config.topics.notifications],
+        handler: dispatchers[channel].requests,
+        log: log.child({ consumer: `deliver-${channel}` }),
+        chunkSize: 100,
+        onHealth: (ok, err) => parts.health.set('store', ok, err?.message),
+      }),
+    );
+  }
+  running.push(
+    await runDelayedLoop({
+      kafka,
+      groupId: `${config.kafka.groupId}.retry`,
+      topic: config.topics.retry,
+      log: log.child({ consumer: 'retry' }),
+      dueAt: (value) => {
+        const job = parseJob(value);
+        return job ? Date.parse(job.due_at) : undefined;
+      },
+      handler: async (value) => {
+        const job = parseJob(value);
+        if (job && dispatchers[job.channel]) await dispatchers[job.channel].run(job);
+      },
+    }),
+  );
+  return running;
+}
+
+function parseJob(value: Buffer | null): DeliveryJob | undefined {
+  try {
+    const job = JSON.parse(value?.toString('utf8') ?? 'null') as DeliveryJob | null;
+    return job && typeof job.due_at === 'string' && typeof job.channel === 'string' ? job : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,24 @@
+import { type RunningConsumer, runConsumerLoop } from '../src/kafka/consumer-loop.js';
+import { createLoginEventsHandler } from '../src/pipeline/login-events.js';
+import type { Parts } from '../src/runtime/parts.js';
+
+/** auth.events → alerts for security teams and notification requests. */
+export function startLoginEvents(parts: Parts): Promise<RunningConsumer> {
+  const handler = createLoginEventsHandler({
+    store: parts.store,
+    devices: parts.devices,
+    geo: parts.geo,
+    publisher: parts.publisher,
+    config: parts.config,
+    metrics: parts.metrics,
+    outcomes: parts.outcomes,
+  });
+  return runConsumerLoop({
+    kafka: parts.kafka,
+    groupId: parts.config.kafka.groupId,
+    topics: [parts.config.topics.authEvents],
+    handler,
+    log: parts.log.child({ consumer: 'login-events' }),
+    onHealth: (ok, err) => parts.health.set('store', ok, err?.message),
+  });
+}

@@ -1,0 +1,49 @@
+import { AppError } from '../errors.js';
+
+const USAGE = `usage: login-alerts <command>
+
+  start                 the whole product on embedded defaults (local Kafka, email inbox, outbox)
+  run [--only NAME]     the consumers and HTTP server against KAFKA_BROKERS (production)
+  demo                  play a scenario against the running pipeline and print what happened
+  publish FILE|-        validate and publish AuthEvents (JSON or JSON lines)
+  kafka                 start only the local Kafka broker
+  schemas [--write|--check]  generate (or check) the JSON Schemas in schemas/
+
+exit codes: 0 ok, 1 runtime failure, 2 bad configuration or usage`;
+
+type Command = (args: string[]) => Promise<number>;
+
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  start: async () => (await import('./start.js')).runStartCommand,
+  run: async () => (await import('./run.js')).runRunCommand,
+  demo: async () => (await import('./demo.js')).runDemoCommand,
+  publish: async () => (await import('./publish.js')).runPublishCommand,
+  kafka: async () => (await import('./kafka.js')).runKafkaCommand,
+  schemas: async () => (await import('./schemas.js')).runSchemasCommand,
+};
+
+/** Dispatches a command; turns errors into the contract's exit codes with a readable message. */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...args] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(USAGE);
+    return name ? 0 : 2;
+  }
+  const load = COMMANDS[name];
+  if (!load) {
+    console.error(`unknown command "${name}"\n\n${USAGE}`);
+    return 2;
+  }
+  try {
+    return await (await load())(args);
+  } catch (err) {
+    if (err instanceof AppError && (err.code === 'BAD_CONFIG' || err.code === 'BAD_USAGE')) {
+      console.error(`login-alerts ${name}: ${err.code === 'BAD_CONFIG' ? 'bad configuration' : 'bad usage'}`);
+      for (const line of err.message.split('\n')) console.error(`  ${line}`);
+      return 2;
+    }
+    const code = err instanceof AppError ? ` [${err.code}]` : '';
+    console.error(`login-alerts ${name}: failed${code}: ${(err as Error).message}`);
+    return 1;
+  }
+}

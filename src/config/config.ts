@@ -1,0 +1,139 @@
+import { randomBytes } from 'node:crypto';
+import { AppError } from '../errors.js';
+import { DEFAULT_TOPICS, type Env, EnvSchema, type TopicName } from './schema.js';
+
+export type ChannelName = 'email' | 'sms' | 'push';
+
+/** The typed, frozen configuration every part receives; nothing below reads process.env. */
+export interface Config {
+  kafka: {
+    brokers: string[] | undefined;
+    clientId: string;
+    groupId: string;
+    ssl: boolean;
+    sasl: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string } | undefined;
+  };
+  topics: Record<TopicName, string>;
+  redisUrl: string | undefined;
+  geo: { cityDb: string | undefined; asnDb: string | undefined; anonymousDb: string | undefined };
+  ses:
+    | { region: string; endpoint: string | undefined; from: string; configurationSet: string | undefined }
+    | undefined;
+  twilio:
+    | {
+        accountSid: string;
+        authToken: string;
+        from: string | undefined;
+        messagingServiceSid: string | undefined;
+        apiBaseUrl: string | undefined;
+      }
+    | undefined;
+  vapid: { publicKey: string; privateKey: string; subject: string } | undefined;
+  links: { secret: string; secretIsEphemeral: boolean; ttlMs: number; publicBaseUrl: string };
+  outboxDir: string;
+  httpPort: number;
+  logLevel: Env['LOG_LEVEL'];
+  windows: {
+    sessionDedupeMs: number;
+    eventDedupeMs: number;
+    historyMs: number;
+    failureWindowMs: number;
+    maxAlertAgeMs: number;
+  };
+  failureThreshold: number;
+  securityTopicAudience: 'enrolled' | 'all';
+  delivery: { maxAttempts: number; backoffMs: number[] };
+  memoryStoreMaxKeys: number;
+}
+
+/** One line per problem: `NAME: why`. */
+export function describeIssues(issues: { path: PropertyKey[]; message: string }[]): string[] {
+  return issues.map((i) => `${String(i.path[0] ?? 'environment')}: ${i.message}`);
+}
+
+/** Parses the environment once; throws BAD_CONFIG naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new AppError('BAD_CONFIG', describeIssues(parsed.error.issues).join('\n'));
+  }
+  const e = parsed.data;
+  const topics = {
+    authEvents: e.TOPIC_AUTH_EVENTS,
+    accountSecurity: e.TOPIC_ACCOUNT_SECURITY,
+    loginAlerts: e.TOPIC_LOGIN_ALERTS,
+    loginAlertsOcsf: e.TOPIC_LOGIN_ALERTS_OCSF,
+    trainingExclusions: e.TOPIC_TRAINING_EXCLUSIONS,
+    deliveries: e.TOPIC_DELIVERIES,
+    notifications: e.TOPIC_NOTIFICATIONS,
+    retry: e.TOPIC_RETRY,
+    dlq: e.TOPIC_DLQ,
+  } satisfies Record<keyof typeof DEFAULT_TOPICS, string>;
+  const config: Config = {
+    kafka: {
+      brokers: e.KAFKA_BROKERS,
+      clientId: e.KAFKA_CLIENT_ID,
+      groupId: e.KAFKA_GROUP_ID,
+      ssl: e.KAFKA_SSL,
+      sasl: e.KAFKA_SASL_MECHANISM
+        ? { mechanism: e.KAFKA_SASL_MECHANISM, username: e.KAFKA_SASL_USERNAME!, password: e.KAFKA_SASL_PASSWORD! }
+        : undefined,
+    },
+    topics,
+    redisUrl: e.REDIS_URL,
+    geo: { cityDb: e.GEOIP_CITY_DB, asnDb: e.GEOIP_ASN_DB, anonymousDb: e.GEOIP_ANONYMOUS_DB },
+    ses:
+      e.SES_ENDPOINT || e.SES_REGION
+        ? {
+            region: e.SES_REGION ?? 'us-east-1',
+            endpoint: e.SES_ENDPOINT,
+            from: e.SES_FROM!,
+            configurationSet: e.SES_CONFIGURATION_SET,
+          }
+        : undefined,
+    twilio:
+      e.TWILIO_ACCOUNT_SID && e.TWILIO_AUTH_TOKEN
+        ? {
+            accountSid: e.TWILIO_ACCOUNT_SID,
+            authToken: e.TWILIO_AUTH_TOKEN,
+            from: e.TWILIO_FROM,
+            messagingServiceSid: e.TWILIO_MESSAGING_SERVICE_SID,
+            apiBaseUrl: e.TWILIO_API_BASE_URL,
+          }
+        : undefined,
+    vapid:
+      e.VAPID_PUBLIC_KEY && e.VAPID_PRIVATE_KEY && e.VAPID_SUBJECT
+        ? { publicKey: e.VAPID_PUBLIC_KEY, privateKey: e.VAPID_PRIVATE_KEY, subject: e.VAPID_SUBJECT }
+        : undefined,
+    links: {
+      // Without a configured secret, links are signed with a per-process key: they work until restart.
+      secret: e.ALERT_LINK_SECRET ?? randomBytes(32).toString('hex'),
+      secretIsEphemeral: e.ALERT_LINK_SECRET === undefined,
+      ttlMs: e.LINK_TTL,
+      publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://127.0.0.1:${e.HTTP_PORT}`).replace(/\/+$/, ''),
+    },
+    outboxDir: e.OUTBOX_DIR,
+    httpPort: e.HTTP_PORT,
+    logLevel: e.LOG_LEVEL,
+    windows: {
+      sessionDedupeMs: e.SESSION_DEDUPE_WINDOW,
+      eventDedupeMs: e.EVENT_DEDUPE_WINDOW,
+      historyMs: e.HISTORY_WINDOW,
+      failureWindowMs: e.FAILURE_WINDOW,
+      maxAlertAgeMs: e.MAX_ALERT_AGE,
+    },
+    failureThreshold: e.FAILURE_THRESHOLD,
+    securityTopicAudience: e.SECURITY_TOPIC_AUDIENCE,
+    delivery: { maxAttempts: e.DELIVERY_MAX_ATTEMPTS, backoffMs: e.DELIVERY_BACKOFF },
+    memoryStoreMaxKeys: e.MEMORY_STORE_MAX_KEYS,
+  };
+  return deepFreeze(config);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}

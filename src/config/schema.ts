@@ -1,0 +1,186 @@
+import { z } from 'zod';
+import { parseDuration } from './duration.js';
+
+/** Default topic names from the public contract; each can be overridden by its TOPIC_* variable. */
+export const DEFAULT_TOPICS = {
+  authEvents: 'auth.events',
+  accountSecurity: 'account.security',
+  loginAlerts: 'security.login-alerts',
+  loginAlertsOcsf: 'security.login-alerts.ocsf',
+  trainingExclusions: 'privacy.training-exclusions',
+  deliveries: 'login-alerts.deliveries',
+  notifications: 'login-alerts.notifications',
+  retry: 'login-alerts.retry',
+  dlq: 'login-alerts.dlq',
+} as const;
+
+export type TopicName = keyof typeof DEFAULT_TOPICS;
+
+const optionalText = z
+  .string()
+  .transform((s) => s.trim())
+  .pipe(z.string())
+  .optional()
+  .transform((s) => (s === '' ? undefined : s));
+
+const duration = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((text, ctx) => {
+      const ms = parseDuration(text);
+      if (ms === undefined || ms <= 0) {
+        ctx.addIssue({ code: 'custom', message: `expected a positive duration like 30s, 15m, 24h or 7d, got "${text}"` });
+        return z.NEVER;
+      }
+      return ms;
+    });
+
+const positiveInt = (fallback: number) =>
+  z.coerce.number({ error: 'expected a whole number' }).int('expected a whole number').positive().default(fallback);
+
+const boolFlag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', ''], { error: 'expected true or false' })
+  .default('false')
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const brokers = z
+  .string()
+  .optional()
+  .transform((text, ctx) => {
+    if (text === undefined || text.trim() === '') return undefined;
+    const list = text
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    for (const b of list) {
+      const m = /^([A-Za-z0-9.-]+|\[[0-9a-fA-F:]+\]):(\d{1,5})$/.exec(b);
+      const port = m ? Number(m[2]) : 0;
+      if (!m || port < 1 || port > 65535) {
+        ctx.addIssue({ code: 'custom', message: `expected host:port[,host:port...], got "${b}"` });
+        return z.NEVER;
+      }
+    }
+    return list;
+  });
+
+const url = (what: string) =>
+  optionalText.refine((v) => v === undefined || URL.canParse(v), `expected an absolute URL for ${what}`);
+
+/** Every variable of the contract plus a few tuning knobs, with the contract's defaults. */
+export const EnvSchema = z
+  .object({
+    KAFKA_BROKERS: brokers,
+    KAFKA_CLIENT_ID: z.string().min(1).default('login-alerts'),
+    KAFKA_GROUP_ID: z.string().min(1).default('login-alerts'),
+    KAFKA_SSL: boolFlag,
+    KAFKA_SASL_MECHANISM: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).optional(),
+    KAFKA_SASL_USERNAME: optionalText,
+    KAFKA_SASL_PASSWORD: optionalText,
+    TOPIC_AUTH_EVENTS: z.string().min(1).default(DEFAULT_TOPICS.authEvents),
+    TOPIC_ACCOUNT_SECURITY: z.string().min(1).default(DEFAULT_TOPICS.accountSecurity),
+    TOPIC_LOGIN_ALERTS: z.string().min(1).default(DEFAULT_TOPICS.loginAlerts),
+    TOPIC_LOGIN_ALERTS_OCSF: z.string().min(1).default(DEFAULT_TOPICS.loginAlertsOcsf),
+    TOPIC_TRAINING_EXCLUSIONS: z.string().min(1).default(DEFAULT_TOPICS.trainingExclusions),
+    TOPIC_DELIVERIES: z.string().min(1).default(DEFAULT_TOPICS.deliveries),
+    TOPIC_NOTIFICATIONS: z.string().min(1).default(DEFAULT_TOPICS.notifications),
+    TOPIC_RETRY: z.string().min(1).default(DEFAULT_TOPICS.retry),
+    TOPIC_DLQ: z.string().min(1).default(DEFAULT_TOPICS.dlq),
+    REDIS_URL: optionalText.refine(
+      (v) => v === undefined || /^rediss?:\/\/[^\s]+$/.test(v),
+      'expected redis://host:port[/db] or rediss://...',
+    ),
+    GEOIP_CITY_DB: optionalText,
+    GEOIP_ASN_DB: optionalText,
+    GEOIP_ANONYMOUS_DB: optionalText,
+    SES_REGION: optionalText,
+    SES_ENDPOINT: url('SES_ENDPOINT'),
+    SES_FROM: optionalText.refine((v) => v === undefined || /.+@.+/.test(v), 'expected an email address'),
+    SES_CONFIGURATION_SET: optionalText,
+    TWILIO_ACCOUNT_SID: optionalText.refine(
+      (v) => v === undefined || /^AC[0-9a-fA-F]{32}$/.test(v),
+      'expected AC followed by 32 hex digits',
+    ),
+    TWILIO_AUTH_TOKEN: optionalText,
+    TWILIO_FROM: optionalText.refine((v) => v === undefined || /^\+[1-9]\d{1,14}$/.test(v), 'expected E.164'),
+    TWILIO_MESSAGING_SERVICE_SID: optionalText.refine(
+      (v) => v === undefined || /^MG[0-9a-fA-F]{32}$/.test(v),
+      'expected MG followed by 32 hex digits',
+    ),
+    TWILIO_API_BASE_URL: url('TWILIO_API_BASE_URL'),
+    VAPID_PUBLIC_KEY: optionalText,
+    VAPID_PRIVATE_KEY: optionalText,
+    VAPID_SUBJECT: optionalText.refine(
+      (v) => v === undefined || /^(mailto:|https:\/\/)/.test(v),
+      'expected a mailto: or https: URL',
+    ),
+    ALERT_LINK_SECRET: optionalText.refine((v) => v === undefined || v.length >= 32, 'expected at least 32 characters'),
+    PUBLIC_BASE_URL: url('PUBLIC_BASE_URL'),
+    OUTBOX_DIR: z.string().min(1).default('./outbox'),
+    HTTP_PORT: z.coerce
+      .number({ error: 'expected a port number' })
+      .int('expected a port number')
+      .min(0)
+      .max(65535)
+      .default(8080),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    // Tuning (extensions to the contract, all optional).
+    SESSION_DEDUPE_WINDOW: duration('7d'),
+    EVENT_DEDUPE_WINDOW: duration('24h'),
+    HISTORY_WINDOW: duration('90d'),
+    FAILURE_THRESHOLD: positiveInt(3),
+    FAILURE_WINDOW: duration('15m'),
+    MAX_ALERT_AGE: duration('24h'),
+    LINK_TTL: duration('7d'),
+    SECURITY_TOPIC_AUDIENCE: z.enum(['enrolled', 'all']).default('enrolled'),
+    DELIVERY_MAX_ATTEMPTS: positiveInt(5),
+    DELIVERY_BACKOFF: z
+      .string()
+      .default('1s,5s,30s,2m,10m')
+      .transform((text, ctx) => {
+        const steps = text.split(',').map((s) => parseDuration(s));
+        if (steps.length === 0 || steps.some((s) => s === undefined)) {
+          ctx.addIssue({ code: 'custom', message: 'expected a comma-separated list of durations, e.g. 1s,5s,30s' });
+          return z.NEVER;
+        }
+        return steps as number[];
+      }),
+    MEMORY_STORE_MAX_KEYS: positiveInt(2_000_000),
+  })
+  .superRefine((env, ctx) => {
+    if (env.KAFKA_SASL_MECHANISM && (!env.KAFKA_SASL_USERNAME || !env.KAFKA_SASL_PASSWORD)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['KAFKA_SASL_USERNAME'],
+        message: 'KAFKA_SASL_MECHANISM is set: KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD are required',
+      });
+    }
+    if (env.TWILIO_ACCOUNT_SID || env.TWILIO_AUTH_TOKEN) {
+      if (!env.TWILIO_ACCOUNT_SID || !env.TWILIO_AUTH_TOKEN) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [env.TWILIO_ACCOUNT_SID ? 'TWILIO_AUTH_TOKEN' : 'TWILIO_ACCOUNT_SID'],
+          message: 'Twilio needs both TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN',
+        });
+      } else if (!env.TWILIO_FROM && !env.TWILIO_MESSAGING_SERVICE_SID) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['TWILIO_FROM'],
+          message: 'Twilio is configured: set TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID',
+        });
+      }
+    }
+    const vapid = [env.VAPID_PUBLIC_KEY, env.VAPID_PRIVATE_KEY, env.VAPID_SUBJECT];
+    if (vapid.some(Boolean) && !vapid.every(Boolean)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['VAPID_SUBJECT'],
+        message: 'web push needs VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY and VAPID_SUBJECT together',
+      });
+    }
+    if ((env.SES_ENDPOINT || env.SES_REGION) && !env.SES_FROM) {
+      ctx.addIssue({ code: 'custom', path: ['SES_FROM'], message: 'SES is configured: SES_FROM is required' });
+    }
+  });
+
+export type Env = z.output<typeof EnvSchema>;

@@ -1,0 +1,341 @@
+import { isIP } from 'node:net';
+import { z } from 'zod';
+import { AUTH_METHODS, type AuthMethod } from './auth-event.js';
+import {
+  ALERT_KINDS,
+  DeviceSchema,
+  GeoSchema,
+  type LoginAlert,
+  REASONS,
+  type Severity,
+} from './login-alert.js';
+
+/**
+ * OCSF schema version the events follow. 1.3.0 is widely supported and already has `location.lat/long`;
+ * nothing used here was removed up to 1.8.0 (only `coordinates` is deprecated, and kept for older readers).
+ */
+export const OCSF_VERSION = '1.3.0';
+/** Authentication (3002) in Identity & Access Management (3). */
+export const OCSF_AUTHENTICATION = { category_uid: 3, class_uid: 3002 } as const;
+
+const text = z.string().min(1);
+const ids = <const T extends readonly [number, ...number[]]>(values: T) => z.literal(values);
+// In OCSF, an enum id of 99 (Other) must come with its caption attribute saying what "other" is.
+const otherNeedsCaption = (id: number | undefined, caption: string | undefined) => id !== 99 || !!caption;
+
+const LocationSchema = z
+  .strictObject({
+    city: text.optional(),
+    country: z.string().length(2).optional(),
+    region: text.optional(),
+    desc: text.optional(),
+    lat: z.number().min(-90).max(90).optional(),
+    long: z.number().min(-180).max(180).optional(),
+    coordinates: z.tuple([z.number().min(-180).max(180), z.number().min(-90).max(90)]).optional(),
+  })
+  .refine((l) => l.city ?? l.country ?? l.region, 'location needs at least one of city, country, region');
+
+const SrcEndpointSchema = z.strictObject({
+  ip: z.union([z.ipv4(), z.ipv6()]),
+  location: LocationSchema.optional(),
+  autonomous_system: z
+    .strictObject({ number: z.number().int().optional(), name: text.optional() })
+    .refine((a) => a.number !== undefined || a.name !== undefined, 'needs a number or a name')
+    .optional(),
+  os: z
+    .strictObject({
+      name: text,
+      version: text.optional(),
+      type_id: ids([0, 99, 100, 101, 200, 201, 300, 301, 302, 400, 401, 402]),
+      type: text.optional(),
+    })
+    .optional(),
+  type_id: ids([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 99]).optional(),
+  type: text.optional(),
+});
+
+/** What OCSF has no attribute for, kept under `unmapped` (the parsed device, network flags, our decision). */
+const UnmappedSchema = z.strictObject({
+  alert_kind: z.enum(ALERT_KINDS),
+  reasons: z.array(z.enum(REASONS)),
+  event_id: text,
+  event_type: z.string().optional(),
+  auth_method: z.enum(AUTH_METHODS).optional(),
+  device: DeviceSchema.optional(),
+  network: GeoSchema.omit({
+    country_code: true,
+    country_name: true,
+    region: true,
+    city: true,
+    latitude: true,
+    longitude: true,
+    asn: true,
+    as_org: true,
+  }).optional(),
+  failure_count: z.number().int().optional(),
+  reported_alert_id: z.string().optional(),
+  enrolled: z.boolean(),
+  stale: z.boolean(),
+});
+
+/** An OCSF 1.x Authentication (class 3002) event as login-alerts publishes it; strict, so typos fail. */
+export const OcsfAuthenticationSchema = z
+  .strictObject({
+    category_uid: z.literal(OCSF_AUTHENTICATION.category_uid),
+    category_name: z.literal('Identity & Access Management').optional(),
+    class_uid: z.literal(OCSF_AUTHENTICATION.class_uid),
+    class_name: z.literal('Authentication').optional(),
+    activity_id: ids([0, 1, 2, 3, 4, 5, 6, 99]),
+    activity_name: text.optional(),
+    type_uid: z.number().int(),
+    type_name: text.optional(),
+    time: z.number().int().nonnegative(),
+    severity_id: ids([0, 1, 2, 3, 4, 5, 6, 99]),
+    severity: text.optional(),
+    status_id: ids([0, 1, 2, 99]),
+    status: text.optional(),
+    count: z.number().int().positive().optional(),
+    message: text.optional(),
+    metadata: z.strictObject({
+      version: z.string().regex(/^1\.\d+\.\d+$/, 'must be an OCSF 1.x version'),
+      product: z.strictObject({ name: text, vendor_name: text }),
+      uid: text,
+      original_time: text.optional(),
+      processed_time: z.number().int().optional(),
+    }),
+    user: z.strictObject({ uid: text, type_id: ids([0, 1, 2, 3, 99]).optional(), type: text.optional() }),
+    // Authentication requires at least one of service and dst_endpoint; login-alerts always knows the service.
+    service: z.strictObject({ name: text }),
+    session: z.strictObject({ uid: text }).optional(),
+    src_endpoint: SrcEndpointSchema.optional(),
+    auth_protocol_id: ids([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 99]).optional(),
+    auth_protocol: text.optional(),
+    is_mfa: z.boolean().optional(),
+    is_remote: z.boolean().optional(),
+    observables: z
+      .array(z.strictObject({ name: text, type_id: z.number().int(), type: text, value: text }))
+      .optional(),
+    unmapped: UnmappedSchema,
+  })
+  .superRefine((e, ctx) => {
+    const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+    if (e.type_uid !== e.class_uid * 100 + e.activity_id)
+      issue('type_uid', 'must be class_uid * 100 + activity_id');
+    if (!otherNeedsCaption(e.activity_id, e.activity_name))
+      issue('activity_name', 'required when activity_id is 99');
+    if (!otherNeedsCaption(e.status_id, e.status)) issue('status', 'required when status_id is 99');
+    if (!otherNeedsCaption(e.auth_protocol_id, e.auth_protocol)) issue('auth_protocol', 'required when 99');
+  })
+  .meta({
+    id: 'OcsfAuthentication',
+    title: `OCSF ${OCSF_VERSION} Authentication (3002), as login-alerts publishes it`,
+  });
+export type OcsfAuthentication = z.output<typeof OcsfAuthenticationSchema>;
+
+type Out = OcsfAuthentication;
+type SrcEndpoint = NonNullable<Out['src_endpoint']>;
+
+const SEVERITY: Record<Severity, { severity_id: Out['severity_id']; severity: string }> = {
+  info: { severity_id: 1, severity: 'Informational' },
+  warning: { severity_id: 3, severity: 'Medium' },
+  critical: { severity_id: 5, severity: 'Critical' },
+};
+
+// OCSF has no WebAuthn/FIDO2 protocol id, so those are 99 with a caption. The device flow is an OAuth 2.0 grant.
+const PROTOCOL: Record<
+  AuthMethod,
+  { auth_protocol_id: NonNullable<Out['auth_protocol_id']>; auth_protocol: string }
+> = {
+  passkey: { auth_protocol_id: 99, auth_protocol: 'FIDO2 WebAuthn (passkey)' },
+  security_key: { auth_protocol_id: 99, auth_protocol: 'FIDO2 WebAuthn (security key)' },
+  password: { auth_protocol_id: 99, auth_protocol: 'Password' },
+  password_otp: { auth_protocol_id: 99, auth_protocol: 'Password + OTP' },
+  password_sms: { auth_protocol_id: 99, auth_protocol: 'Password + SMS code' },
+  sso: { auth_protocol_id: 99, auth_protocol: 'Single sign-on' },
+  magic_link: { auth_protocol_id: 99, auth_protocol: 'Email magic link' },
+  recovery_code: { auth_protocol_id: 99, auth_protocol: 'Recovery code' },
+  device_code: { auth_protocol_id: 6, auth_protocol: 'OAUTH 2.0' },
+};
+
+// is_mfa only where the method settles it: passkeys verify the user on the device; a security key may be used
+// without a PIN, SSO depends on the identity provider and a device code on the approving session: left unset.
+const MFA: Partial<Record<AuthMethod, boolean>> = {
+  passkey: true,
+  password_otp: true,
+  password_sms: true,
+  password: false,
+  magic_link: false,
+  recovery_code: false,
+};
+
+const OS_TYPES: Record<string, NonNullable<SrcEndpoint['os']>['type_id']> = {
+  windows: 100,
+  'windows phone': 101,
+  'windows mobile': 101,
+  linux: 200,
+  ubuntu: 200,
+  debian: 200,
+  fedora: 200,
+  android: 201,
+  macos: 300,
+  ios: 301,
+  ipados: 302,
+  solaris: 400,
+  aix: 401,
+  'hp-ux': 402,
+};
+const OS_CAPTIONS: Record<number, string> = {
+  99: 'Other',
+  100: 'Windows',
+  101: 'Windows Mobile',
+  200: 'Linux',
+  201: 'Android',
+  300: 'macOS',
+  301: 'iOS',
+  302: 'iPadOS',
+  400: 'Solaris',
+  401: 'AIX',
+  402: 'HP-UX',
+};
+
+const DEVICE_TYPES: Record<string, { type_id: NonNullable<SrcEndpoint['type_id']>; type: string }> = {
+  desktop: { type_id: 2, type: 'Desktop' },
+  tablet: { type_id: 4, type: 'Tablet' },
+  mobile: { type_id: 5, type: 'Mobile' },
+  wearable: { type_id: 7, type: 'IOT' },
+  smarttv: { type_id: 7, type: 'IOT' },
+  embedded: { type_id: 7, type: 'IOT' },
+};
+
+const titleCase = (s: string) => s.replace(/[._]/g, ' ').replace(/\b\w/g, (c) => c.toUpperCase());
+const words = (reason: string) => reason.replace(/_/g, ' ');
+const finite = (n: number | undefined): n is number => typeof n === 'number' && Number.isFinite(n);
+// Empty strings are absent: OCSF string attributes here must not be empty.
+const opt = (s: string | undefined): string | undefined => (s ? s : undefined);
+
+/** Activity and status: sign-ins are Logon (1); account changes and user reports have no OCSF activity (99). */
+function activityOf(a: LoginAlert): Pick<Out, 'activity_id' | 'activity_name' | 'status_id' | 'status'> {
+  switch (a.kind) {
+    case 'new_login':
+      return { activity_id: 1, activity_name: 'Logon', status_id: 1, status: 'Success' };
+    case 'failed_attempts':
+      return { activity_id: 1, activity_name: 'Logon', status_id: 2, status: 'Failure' };
+    case 'account_change':
+      return {
+        activity_id: 99,
+        activity_name: titleCase(a.event_type ?? 'account change'),
+        status_id: 1,
+        status: 'Success',
+      };
+    case 'user_reported':
+      // The report is about an earlier sign-in whose outcome this alert does not restate.
+      return { activity_id: 99, activity_name: 'User Reported', status_id: 99, status: 'Reported by user' };
+  }
+}
+
+function messageOf(a: LoginAlert): string {
+  const why = a.reasons.length > 0 ? `: ${a.reasons.map(words).join(', ')}` : '';
+  switch (a.kind) {
+    case 'new_login':
+      return `Sign-in to ${a.product}${why}`;
+    case 'failed_attempts':
+      return `${a.failure_count ?? 'Several'} failed sign-in attempts to ${a.product}`;
+    case 'account_change':
+      return `Account change on ${a.product}${why}`;
+    case 'user_reported':
+      return `User reported a sign-in to ${a.product} as not theirs`;
+  }
+}
+
+function srcEndpointOf(a: LoginAlert): SrcEndpoint | undefined {
+  if (a.ip === undefined || isIP(a.ip) === 0) return undefined;
+  const { geo, device } = a;
+  const ep: SrcEndpoint = { ip: a.ip };
+  if (geo && (geo.country_code?.length === 2 || geo.region || geo.city)) {
+    const country = geo.country_code?.length === 2 ? geo.country_code : undefined;
+    ep.location = { country, region: opt(geo.region), city: opt(geo.city), desc: opt(geo.country_name) };
+    if (finite(geo.latitude) && finite(geo.longitude)) {
+      Object.assign(ep.location, {
+        lat: geo.latitude,
+        long: geo.longitude,
+        coordinates: [geo.longitude, geo.latitude],
+      });
+    }
+  }
+  if (geo && (geo.asn !== undefined || geo.as_org))
+    ep.autonomous_system = { number: geo.asn, name: opt(geo.as_org) };
+  if (device?.os) {
+    const type_id = OS_TYPES[device.os.toLowerCase()] ?? 99;
+    ep.os = { name: device.os, version: opt(device.os_version), type_id, type: OS_CAPTIONS[type_id] };
+  }
+  const type = device?.device_type === undefined ? undefined : DEVICE_TYPES[device.device_type];
+  if (type) Object.assign(ep, type);
+  return ep;
+}
+
+/**
+ * The OCSF Authentication event for one LoginAlert. Like the alert, it carries the parsed device, never the raw
+ * user agent: the device goes to `src_endpoint.os`/`type` and `unmapped.device`, and `http_request.user_agent`
+ * is left out because readers expect a real User-Agent header there, not a string we composed.
+ */
+export function toOcsfAuthentication(
+  alert: LoginAlert,
+  opts: { vendorName?: string } = {},
+): OcsfAuthentication {
+  const activity = activityOf(alert);
+  const { geo } = alert;
+  const src = srcEndpointOf(alert);
+  const protocol = alert.auth_method === undefined ? undefined : PROTOCOL[alert.auth_method];
+  return {
+    ...OCSF_AUTHENTICATION,
+    category_name: 'Identity & Access Management',
+    class_name: 'Authentication',
+    ...activity,
+    type_uid: OCSF_AUTHENTICATION.class_uid * 100 + activity.activity_id,
+    type_name: `Authentication: ${activity.activity_name}`,
+    time: Date.parse(alert.occurred_at),
+    ...SEVERITY[alert.severity],
+    count: alert.kind === 'failed_attempts' ? alert.failure_count : undefined,
+    message: messageOf(alert),
+    metadata: {
+      version: OCSF_VERSION,
+      product: { name: 'login-alerts', vendor_name: opts.vendorName ?? 'login-alerts' },
+      uid: alert.alert_id,
+      original_time: alert.occurred_at,
+      processed_time: Date.parse(alert.detected_at),
+    },
+    user: { uid: alert.account_id, type_id: 1, type: 'User' },
+    service: { name: alert.product },
+    session: alert.session_id ? { uid: alert.session_id } : undefined,
+    src_endpoint: src,
+    ...protocol,
+    is_mfa: alert.auth_method === undefined ? undefined : MFA[alert.auth_method],
+    is_remote: true,
+    observables: src
+      ? [{ name: 'src_endpoint.ip', type_id: 2, type: 'IP Address', value: src.ip }]
+      : undefined,
+    unmapped: {
+      alert_kind: alert.kind,
+      reasons: alert.reasons,
+      event_id: alert.event_id,
+      event_type: alert.event_type,
+      auth_method: alert.auth_method,
+      device: alert.device,
+      network: geo && {
+        network: geo.network,
+        accuracy_radius_km: geo.accuracy_radius_km,
+        time_zone: geo.time_zone,
+        is_anonymous: geo.is_anonymous,
+        is_anonymous_vpn: geo.is_anonymous_vpn,
+        is_hosting_provider: geo.is_hosting_provider,
+        is_public_proxy: geo.is_public_proxy,
+        is_residential_proxy: geo.is_residential_proxy,
+        is_tor_exit_node: geo.is_tor_exit_node,
+      },
+      failure_count: alert.failure_count,
+      reported_alert_id: alert.reported_alert_id,
+      enrolled: alert.enrolled,
+      stale: alert.stale,
+    },
+  };
+}

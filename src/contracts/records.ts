@@ -1,0 +1,43 @@
+import { z } from 'zod';
+import { CHANNELS } from './account-security.js';
+
+export const RECEIPT_STATUSES = ['sent', 'failed', 'suppressed', 'expired'] as const;
+export type ReceiptStatus = (typeof RECEIPT_STATUSES)[number];
+
+/** One receipt per delivery attempt outcome, on login-alerts.deliveries. */
+export const DeliveryReceiptSchema = z
+  .object({
+    alert_id: z.string().min(1),
+    channel: z.enum(CHANNELS),
+    status: z.enum(RECEIPT_STATUSES),
+    attempts: z.number().int().min(1),
+    provider_message_id: z.string().optional(),
+    error_code: z.string().optional(),
+    at: z.iso.datetime({ offset: true }),
+  })
+  .meta({ id: 'DeliveryReceipt', title: 'Delivery receipt v1' });
+export type DeliveryReceipt = z.output<typeof DeliveryReceiptSchema>;
+
+/** A record that could not be processed, on login-alerts.dlq. Key, value and headers are base64. */
+export const DlqRecordSchema = z
+  .object({
+    key: z.string().nullable(),
+    value: z.string().nullable(),
+    headers: z.record(z.string(), z.string()),
+    source: z.object({ topic: z.string(), partition: z.number().int(), offset: z.string() }),
+    error: z.object({ code: z.string(), message: z.string() }),
+    failed_at: z.iso.datetime({ offset: true }),
+  })
+  .meta({ id: 'DlqRecord', title: 'Dead-letter record v1' });
+export type DlqRecord = z.output<typeof DlqRecordSchema>;
+
+/** Keyed by account_id on the compacted privacy.training-exclusions topic. */
+export const TrainingExclusionSchema = z
+  .object({
+    account_id: z.string().min(1),
+    excluded: z.boolean(),
+    reason: z.enum(['advanced_security_enrolled', 'advanced_security_unenrolled']),
+    changed_at: z.iso.datetime({ offset: true }),
+  })
+  .meta({ id: 'TrainingExclusion', title: 'Training exclusion v1' });
+export type TrainingExclusion = z.output<typeof TrainingExclusionSchema>;

@@ -1,0 +1,62 @@
+/**
+ * Errors that cross a module boundary carry a stable `code` and a `retryable` flag.
+ * Callers decide retry, dead-letter or drop from these two fields alone, never from message text.
+ */
+export type ErrorCode =
+  // input
+  | 'INVALID_JSON'
+  | 'INVALID_EVENT'
+  | 'EVENT_IN_FUTURE'
+  | 'RECORD_TOO_LARGE'
+  | 'EMPTY_RECORD'
+  // configuration and usage
+  | 'BAD_CONFIG'
+  | 'BAD_USAGE'
+  // infrastructure
+  | 'STORE_UNAVAILABLE'
+  | 'KAFKA_UNAVAILABLE'
+  | 'BROKER_START_FAILED'
+  | 'GEO_DB_UNAVAILABLE'
+  // delivery
+  | 'PROVIDER_THROTTLED'
+  | 'PROVIDER_UNAVAILABLE'
+  | 'PROVIDER_TIMEOUT'
+  | 'PROVIDER_REJECTED'
+  | 'PROVIDER_AUTH'
+  | 'RECIPIENT_INVALID'
+  | 'RECIPIENT_UNSUBSCRIBED'
+  | 'SUBSCRIPTION_GONE'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'CHANNEL_PAUSED'
+  | 'RETRIES_EXHAUSTED'
+  // links
+  | 'LINK_INVALID'
+  | 'LINK_EXPIRED'
+  | 'LINK_USED'
+  | 'INTERNAL';
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly retryable: boolean;
+  /** Seconds the caller should wait before retrying, when the provider said so. */
+  readonly retryAfterS: number | undefined;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    opts: { retryable?: boolean; cause?: unknown; retryAfterS?: number } = {},
+  ) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = 'AppError';
+    this.code = code;
+    this.retryable = opts.retryable ?? false;
+    this.retryAfterS = opts.retryAfterS;
+  }
+}
+
+/** Any thrown value as an AppError; unknown errors are INTERNAL and retryable (they may be transient). */
+export function toAppError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new AppError('INTERNAL', message, { retryable: true, cause: err });
+}

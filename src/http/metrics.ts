@@ -1,0 +1,43 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Every metric the contract promises, in one registry per process. */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'login_alerts_process_' });
+  return {
+    registry,
+    eventsIn: new Counter({
+      name: 'login_alerts_events_total',
+      help: 'Auth events consumed, by type and outcome',
+      labelNames: ['type', 'outcome'] as const,
+      registers: [registry],
+    }),
+    alerts: new Counter({
+      name: 'login_alerts_alerts_total',
+      help: 'Alerts decided, by kind and severity',
+      labelNames: ['kind', 'severity'] as const,
+      registers: [registry],
+    }),
+    deliveries: new Counter({
+      name: 'login_alerts_deliveries_total',
+      help: 'Delivery outcomes, by channel and status',
+      labelNames: ['channel', 'status'] as const,
+      registers: [registry],
+    }),
+    endToEnd: new Histogram({
+      name: 'login_alerts_end_to_end_seconds',
+      help: 'From the event record timestamp to the alert being durable (or the channel send)',
+      labelNames: ['stage'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers: [registry],
+    }),
+    lag: new Gauge({
+      name: 'login_alerts_consumer_lag',
+      help: 'Messages between the last processed offset and the partition end',
+      labelNames: ['group', 'topic', 'partition'] as const,
+      registers: [registry],
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,99 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { LoginAlert } from '../contracts/login-alert.js';
+import { toOcsfAuthentication } from '../contracts/ocsf.js';
+import { AppError } from '../errors.js';
+import type { Publisher } from '../kafka/publisher.js';
+import type { Logger } from '../log/logger.js';
+import { type LinkClaims, verifyLink } from '../notify/links.js';
+import { renderReportPage } from '../notify/report-pages.js';
+import { alertId } from '../pipeline/alerts.js';
+import { keys } from '../state/keys.js';
+import type { Store } from '../state/store.js';
+
+export interface ReportLinkDeps {
+  store: Store;
+  publisher: Publisher;
+  topics: { loginAlerts: string; loginAlertsOcsf: string };
+  secret: string;
+  log: Logger;
+  now?: () => number;
+}
+
+type Page = Parameters<typeof renderReportPage>[0];
+
+/**
+ * "This wasn't me": GET shows a confirmation page and changes nothing (mail scanners follow links);
+ * POST confirms once, remembered in the store, and publishes a `user_reported` alert.
+ */
+export function createReportLinkHandler(deps: ReportLinkDeps) {
+  const now = deps.now ?? Date.now;
+
+  const send = (res: ServerResponse, status: number, page: Page, locale?: string, data: Record<string, unknown> = {}) => {
+    res.writeHead(status, {
+      'content-type': 'text/html; charset=utf-8',
+      'cache-control': 'no-store',
+      'referrer-policy': 'no-referrer',
+      'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
+      'x-frame-options': 'DENY',
+    });
+    res.end(renderReportPage(page, locale, data));
+  };
+
+  return async (req: IncomingMessage, res: ServerResponse, token: string): Promise<void> => {
+    let claims: LinkClaims;
+    try {
+      claims = verifyLink(token, deps.secret, now());
+    } catch (err) {
+      const expired = err instanceof AppError && err.code === 'LINK_EXPIRED';
+      send(res, expired ? 410 : 400, expired ? 'expired' : 'invalid');
+      return;
+    }
+    const usedKey = keys.linkUsed(claims.accountId, claims.alertId);
+    if (req.method === 'GET' || req.method === 'HEAD') {
+      const [used] = await deps.store.read([usedKey]);
+      if (used) send(res, 409, 'used', claims.locale);
+      else send(res, 200, 'confirm', claims.locale, { action: req.url ?? '' });
+      return;
+    }
+    if (req.method !== 'POST') {
+      res.writeHead(405, { allow: 'GET, POST' }).end();
+      return;
+    }
+    const ttlMs = Math.max(claims.expiresAt * 1000 - now(), 1_000);
+    const [claimed] = await deps.store.claim([{ key: usedKey, value: '1', ttlMs }]);
+    if (!claimed) {
+      send(res, 409, 'used', claims.locale);
+      return;
+    }
+    const at = new Date(now()).toISOString();
+    const alert: LoginAlert = {
+      alert_id: alertId('user_reported', claims.accountId, claims.alertId),
+      event_id: claims.alertId,
+      account_id: claims.accountId,
+      kind: 'user_reported',
+      severity: 'critical',
+      reasons: ['user_reported'],
+      occurred_at: at,
+      detected_at: at,
+      product: 'login-alerts',
+      channels: [],
+      enrolled: true,
+      stale: false,
+      reported_alert_id: claims.alertId,
+    };
+    try {
+      await deps.publisher.publish([
+        { topic: deps.topics.loginAlerts, key: claims.accountId, value: alert },
+        { topic: deps.topics.loginAlertsOcsf, key: claims.accountId, value: toOcsfAuthentication(alert) },
+      ]);
+    } catch (err) {
+      // Not published: free the link so the person can try again.
+      await deps.store.write([{ op: 'del', key: usedKey }]).catch(() => {});
+      deps.log.error({ err }, 'user report not published');
+      send(res, 503, 'error', claims.locale);
+      return;
+    }
+    deps.log.info({ alert_id: alert.alert_id }, 'user reported an alert');
+    send(res, 200, 'confirmed', claims.locale);
+  };
+}

@@ -1,0 +1,27 @@
+import { Kafka, logLevel as KafkaLogLevel, type KafkaConfig, type LogEntry } from 'kafkajs';
+import type { Config } from '../config/config.js';
+import type { Logger } from '../log/logger.js';
+
+/** Builds the kafkajs client from config; kafkajs's own logs go through our masked logger. */
+export function createKafka(config: Pick<Config, 'kafka'>, log: Logger, brokers?: string[]): Kafka {
+  const list = brokers ?? config.kafka.brokers;
+  if (!list || list.length === 0) throw new Error('no Kafka brokers configured');
+  const opts: KafkaConfig = {
+    clientId: config.kafka.clientId,
+    brokers: list,
+    ssl: config.kafka.ssl,
+    connectionTimeout: 3_000,
+    requestTimeout: 30_000,
+    retry: { initialRetryTime: 200, retries: 8, maxRetryTime: 5_000 },
+    logLevel: KafkaLogLevel.WARN,
+    logCreator:
+      () =>
+      ({ level, log: entry }: LogEntry) => {
+        const { message, ...rest } = entry;
+        if (level <= KafkaLogLevel.ERROR) log.error({ kafka: rest }, message);
+        else log.warn({ kafka: rest }, message);
+      },
+  };
+  if (config.kafka.sasl) opts.sasl = config.kafka.sasl as KafkaConfig['sasl'];
+  return new Kafka(opts);
+}

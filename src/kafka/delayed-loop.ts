@@ -1,0 +1,71 @@
+import type { Kafka } from 'kafkajs';
+import { toAppError } from '../errors.js';
+import type { Logger } from '../log/logger.js';
+import type { RunningConsumer } from './consumer-loop.js';
+
+/**
+ * A consumer for records that carry a due time (the retry topic). When a partition's head is not
+ * yet due, the partition is paused until it is, without holding back the other partitions and
+ * without committing past the head. Each partition holds one backoff tier, so its head is due first.
+ */
+export async function runDelayedLoop(opts: {
+  kafka: Kafka;
+  groupId: string;
+  topic: string;
+  dueAt: (value: Buffer | null) => number | undefined;
+  handler: (value: Buffer | null) => Promise<void>;
+  log: Logger;
+  now?: () => number;
+}): Promise<RunningConsumer> {
+  const now = opts.now ?? Date.now;
+  const timers = new Set<NodeJS.Timeout>();
+  const consumer = opts.kafka.consumer({ groupId: opts.groupId, maxWaitTimeInMs: 100 });
+  await consumer.connect();
+  await consumer.subscribe({ topic: opts.topic, fromBeginning: true });
+  await consumer.run({
+    autoCommit: false,
+    eachBatchAutoResolve: false,
+    partitionsConsumedConcurrently: 6,
+    eachBatch: async ({ batch, resolveOffset, heartbeat, pause, isRunning, isStale }) => {
+      for (const message of batch.messages) {
+        if (!isRunning() || isStale()) return;
+        const due = opts.dueAt(message.value) ?? 0;
+        const wait = due - now();
+        if (wait > 0) {
+          const resume = pause();
+          consumer.seek({ topic: batch.topic, partition: batch.partition, offset: message.offset });
+          const timer = setTimeout(() => {
+            timers.delete(timer);
+            resume();
+          }, wait);
+          timers.add(timer);
+          return;
+        }
+        for (let attempt = 0; ; attempt++) {
+          try {
+            await opts.handler(message.value);
+            break;
+          } catch (err) {
+            const appErr = toAppError(err);
+            if (!appErr.retryable || !isRunning() || isStale()) throw appErr;
+            opts.log.warn({ code: appErr.code, attempt }, appErr.message);
+            await new Promise((r) => setTimeout(r, Math.min(200 * 2 ** attempt, 5_000)));
+            await heartbeat().catch(() => {});
+          }
+        }
+        resolveOffset(message.offset);
+        await consumer.commitOffsets([
+          { topic: batch.topic, partition: batch.partition, offset: (BigInt(message.offset) + 1n).toString() },
+        ]);
+        await heartbeat();
+      }
+    },
+  });
+  return {
+    consumer,
+    async stop() {
+      for (const t of timers) clearTimeout(t);
+      await consumer.disconnect();
+    },
+  };
+}

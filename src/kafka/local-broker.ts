@@ -1,0 +1,478 @@
+/**
+ * A real single-node Apache Kafka broker (KRaft, broker + controller) for `login-alerts kafka`,
+ * `login-alerts start` and the test harness, without Docker.
+ *
+ * The jars come from Maven Central through kafka/pom.xml, once, into a cache directory; later runs find a
+ * marker file there and never invoke Maven. The JVM is launched through `setpriv --pdeathsig TERM`, so it
+ * dies with the Node process that started it even when that process is killed with SIGKILL.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Kafka, logLevel } from 'kafkajs';
+import { AppError } from '../errors.js';
+
+/** kafka/ at the repository root: pom.xml pins the broker version, log4j2.properties configures its logs. */
+const KAFKA_DIR = fileURLToPath(new URL('../../kafka/', import.meta.url));
+const POM = join(KAFKA_DIR, 'pom.xml');
+const LOG4J_CONFIG = join(KAFKA_DIR, 'log4j2.properties');
+const MARKER = '.login-alerts-complete.json';
+const SETPRIV = '/usr/bin/setpriv';
+const DEFAULT_PORT = 9092;
+
+export type Progress = (line: string) => void;
+
+export interface KafkaJarsOptions {
+  /** Cache directory holding lib/; default ~/.cache/login-alerts/kafka-<version> (see kafkaHomeFromEnv). */
+  home?: string;
+  onProgress?: Progress;
+}
+
+export interface KafkaJars {
+  libDir: string;
+  version: string;
+  /** True when Maven ran in this call; false when the cache was already complete. */
+  downloaded: boolean;
+}
+
+export interface LocalBrokerOptions extends KafkaJarsOptions {
+  /** Client port; default 9092 when free, otherwise any free port. An explicit port must be free. */
+  port?: number;
+  /** Broker data directory; default a fresh temp directory, removed again by stop(). */
+  dataDir?: string;
+  /** Where the JVM's stdout/stderr go; default <dataDir>/broker.log. */
+  logFile?: string;
+  /** Milliseconds to wait for the broker to answer a metadata request; default 90 000. */
+  startTimeoutMs?: number;
+  /** Maximum heap; default 512m. */
+  heap?: string;
+}
+
+export interface LocalBroker {
+  /** host:port for KAFKA_BROKERS. */
+  bootstrap: string;
+  port: number;
+  dataDir: string;
+  logFile: string;
+  /** Process id of the broker JVM. */
+  pid: number;
+  version: string;
+  /** Settles when the JVM exits, for whatever reason. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** SIGTERM, wait for a clean exit (SIGKILL after a timeout), then remove a temp data directory. */
+  stop(): Promise<void>;
+}
+
+/** The cache home a caller should pass, honouring LOGIN_ALERTS_KAFKA_HOME; env is passed in, never read here. */
+export function kafkaHomeFromEnv(env: Record<string, string | undefined>): string | undefined {
+  const home = env.LOGIN_ALERTS_KAFKA_HOME?.trim();
+  return home ? home : undefined;
+}
+
+/** The broker version pinned in kafka/pom.xml, and a hash of the POM used as the cache key. */
+export async function pinnedKafkaVersion(): Promise<{ version: string; pomHash: string }> {
+  const pom = await readFile(POM, 'utf8').catch((err: unknown) => {
+    throw new AppError('BROKER_START_FAILED', `cannot read ${POM}`, { cause: err });
+  });
+  const version = /<kafka\.version>\s*([^<\s]+)\s*<\/kafka\.version>/.exec(pom)?.[1];
+  if (!version) throw new AppError('BROKER_START_FAILED', `${POM} has no <kafka.version> property`);
+  return { version, pomHash: createHash('sha256').update(pom).digest('hex') };
+}
+
+interface Marker {
+  version: string;
+  pomHash: string;
+  jars: string[];
+}
+
+async function readMarker(libDir: string): Promise<Marker | undefined> {
+  try {
+    return JSON.parse(await readFile(join(libDir, MARKER), 'utf8')) as Marker;
+  } catch {
+    return undefined;
+  }
+}
+
+async function isComplete(libDir: string, version: string, pomHash: string): Promise<boolean> {
+  const marker = await readMarker(libDir);
+  if (!marker || marker.version !== version || marker.pomHash !== pomHash || marker.jars.length === 0)
+    return false;
+  const present = new Set(await readdir(libDir).catch(() => []));
+  return marker.jars.every((jar) => present.has(jar));
+}
+
+/**
+ * Makes sure the broker's jars are in the cache, running Maven only when the cache is missing or stale.
+ * Downloads go to a sibling temp directory that is renamed into place, so an interrupted run leaves no
+ * half-filled lib/ behind and concurrent callers never see one.
+ */
+export async function ensureKafkaJars(opts: KafkaJarsOptions = {}): Promise<KafkaJars> {
+  const { version, pomHash } = await pinnedKafkaVersion();
+  const home = opts.home ?? join(homedir(), '.cache', 'login-alerts', `kafka-${version}`);
+  const libDir = join(home, 'lib');
+  if (await isComplete(libDir, version, pomHash)) return { libDir, version, downloaded: false };
+
+  const progress = opts.onProgress ?? (() => {});
+  await mkdir(home, { recursive: true });
+  const staging = await mkdtemp(join(home, 'lib.partial-'));
+  progress(`Fetching Apache Kafka ${version} jars with Maven into ${libDir} (once; about 45 MB)…`);
+  const started = Date.now();
+  try {
+    await runMaven(staging, progress);
+    const jars = (await readdir(staging)).filter((f) => f.endsWith('.jar')).sort();
+    if (!jars.some((j) => j.startsWith(`kafka_2.13-${version}`))) {
+      throw new AppError(
+        'BROKER_START_FAILED',
+        `Maven finished but kafka_2.13-${version}.jar is not in ${staging}`,
+      );
+    }
+    const marker: Marker = { version, pomHash, jars };
+    await writeFile(join(staging, MARKER), `${JSON.stringify(marker, null, 2)}\n`);
+    if (await isComplete(libDir, version, pomHash)) {
+      // Another process finished first; keep its copy.
+      await rm(staging, { recursive: true, force: true });
+    } else {
+      await rm(libDir, { recursive: true, force: true });
+      await rename(staging, libDir);
+    }
+    progress(`Kafka ${version} jars ready (${jars.length} jars, ${secondsSince(started)} s)`);
+    return { libDir, version, downloaded: true };
+  } catch (err) {
+    await rm(staging, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+function runMaven(outputDir: string, progress: Progress): Promise<void> {
+  const args = [
+    '-B',
+    '-f',
+    POM,
+    'dependency:copy-dependencies',
+    '-DincludeScope=runtime',
+    `-DoutputDirectory=${outputDir}`,
+  ];
+  return new Promise((resolve, reject) => {
+    let child: ChildProcess;
+    try {
+      child = spawn('mvn', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    } catch (err) {
+      reject(new AppError('BROKER_START_FAILED', 'cannot run mvn (is Maven installed?)', { cause: err }));
+      return;
+    }
+    const tail: string[] = [];
+    let files = 0;
+    let bytes = 0;
+    let lastReport = Date.now();
+    let partial = '';
+    const onData = (chunk: Buffer) => {
+      const lines = (partial + chunk.toString('utf8')).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) {
+        if (!line.trim()) continue;
+        tail.push(line);
+        if (tail.length > 40) tail.shift();
+        // "[INFO] Downloaded from central: https://…/x.jar (1.2 MB at 3.4 MB/s)": count files and bytes.
+        const m = /Downloaded from \S+: \S+ \(([\d.]+) (B|kB|MB)/.exec(line);
+        if (m) {
+          files += 1;
+          bytes += Number(m[1]) * (m[2] === 'MB' ? 1e6 : m[2] === 'kB' ? 1e3 : 1);
+          if (Date.now() - lastReport > 2000) {
+            lastReport = Date.now();
+            progress(`  downloaded ${files} files (${(bytes / 1e6).toFixed(1)} MB)…`);
+          }
+        }
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.on('error', (err) => {
+      reject(
+        new AppError('BROKER_START_FAILED', `cannot run mvn (is Maven installed?): ${err.message}`, {
+          cause: err,
+        }),
+      );
+    });
+    child.on('close', (code) => {
+      if (code === 0) resolve();
+      else
+        reject(
+          new AppError(
+            'BROKER_START_FAILED',
+            `mvn dependency:copy-dependencies failed with exit code ${code}:\n${tail.join('\n')}`,
+          ),
+        );
+    });
+  });
+}
+
+/** Starts the broker and resolves once it answers a metadata request. */
+export async function startLocalBroker(opts: LocalBrokerOptions = {}): Promise<LocalBroker> {
+  const progress = opts.onProgress ?? (() => {});
+  if (!existsSync(SETPRIV)) {
+    // Without it a killed parent would leave the JVM running; refuse rather than risk an orphan.
+    throw new AppError(
+      'BROKER_START_FAILED',
+      `${SETPRIV} (util-linux) is required to start the local broker`,
+    );
+  }
+  const jars = await ensureKafkaJars({ ...opts, onProgress: progress });
+
+  const port = await choosePort(opts.port);
+  const controllerPort = await freePort();
+  const ownsDataDir = opts.dataDir === undefined;
+  const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'login-alerts-kafka-')));
+  await mkdir(dataDir, { recursive: true });
+  const logFile = opts.logFile ?? join(dataDir, 'broker.log');
+  const propsFile = join(dataDir, 'server.properties');
+  const logDirs = join(dataDir, 'data');
+  await writeFile(propsFile, serverProperties({ port, controllerPort, logDirs }));
+
+  const started = Date.now();
+  const log = await open(logFile, 'a');
+  const javaArgs = [
+    `-Xmx${opts.heap ?? '512m'}`,
+    '-Xms128m',
+    '-XX:+UseG1GC',
+    '-XX:MaxGCPauseMillis=20',
+    '-XX:+ExitOnOutOfMemoryError',
+    '-Djava.awt.headless=true',
+    `-Dlog4j2.configurationFile=${LOG4J_CONFIG}`,
+    `-Dkafka.logs.dir=${join(dataDir, 'logs')}`,
+    '-cp',
+    join(jars.libDir, '*'),
+  ];
+  try {
+    if (!existsSync(join(logDirs, 'meta.properties'))) {
+      progress(`Formatting broker storage in ${logDirs}…`);
+      const format = spawnJava(
+        [...javaArgs, 'kafka.tools.StorageTool', 'format', '-t', clusterId(), '-c', propsFile],
+        log.fd,
+      );
+      const { code, signal } = await exitOf(format);
+      if (code !== 0) {
+        throw new AppError(
+          'BROKER_START_FAILED',
+          `kafka storage format failed (exit ${code ?? signal}); log ${logFile}:\n${await tailOf(logFile)}`,
+        );
+      }
+    }
+  } catch (err) {
+    await log.close();
+    throw err;
+  }
+
+  progress(`Starting Apache Kafka ${jars.version} on 127.0.0.1:${port} (log: ${logFile})…`);
+  const child = spawnJava([...javaArgs, 'kafka.Kafka', propsFile], log.fd);
+  await log.close(); // the JVM holds its own copy of the descriptor
+  const exited = exitOf(child);
+  const pid = child.pid;
+  if (pid === undefined) throw new AppError('BROKER_START_FAILED', 'java did not start (no pid)');
+
+  // Belt and braces for a normal exit that forgot stop(); pdeathsig covers the abnormal ones.
+  const killOnExit = () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  };
+  process.once('exit', killOnExit);
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      process.removeListener('exit', killOnExit);
+      if (ownsDataDir) await rm(dataDir, { recursive: true, force: true });
+    })();
+    return stopping;
+  };
+
+  const bootstrap = `127.0.0.1:${port}`;
+  try {
+    await waitUntilReady(bootstrap, exited, opts.startTimeoutMs ?? 90_000, progress);
+  } catch (err) {
+    const tail = await tailOf(logFile);
+    // Keep the data directory: the log in it is the evidence.
+    stopping ??= (async () => {
+      child.kill('SIGKILL');
+      await exited;
+      process.removeListener('exit', killOnExit);
+    })();
+    await stopping;
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new AppError(
+      'BROKER_START_FAILED',
+      `Kafka did not become ready: ${reason}\nlast lines of ${logFile}:\n${tail}`,
+      {
+        cause: err,
+      },
+    );
+  }
+  progress(`Kafka ${jars.version} ready at ${bootstrap} after ${secondsSince(started)} s`);
+  return { bootstrap, port, dataDir, logFile, pid, version: jars.version, exited, stop };
+}
+
+function serverProperties(p: { port: number; controllerPort: number; logDirs: string }): string {
+  return `${[
+    '# Written by src/kafka/local-broker.ts: a single KRaft node for development and tests.',
+    'process.roles=broker,controller',
+    'node.id=1',
+    `controller.quorum.voters=1@127.0.0.1:${p.controllerPort}`,
+    `listeners=PLAINTEXT://127.0.0.1:${p.port},CONTROLLER://127.0.0.1:${p.controllerPort}`,
+    `advertised.listeners=PLAINTEXT://127.0.0.1:${p.port}`,
+    'controller.listener.names=CONTROLLER',
+    'inter.broker.listener.name=PLAINTEXT',
+    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    `log.dirs=${p.logDirs}`,
+    'num.partitions=1',
+    'default.replication.factor=1',
+    'min.insync.replicas=1',
+    // One broker: internal topics must not ask for replicas that cannot exist, or groups never find a coordinator.
+    'offsets.topic.replication.factor=1',
+    'offsets.topic.num.partitions=10',
+    'transaction.state.log.replication.factor=1',
+    'transaction.state.log.min.isr=1',
+    'share.coordinator.state.topic.replication.factor=1',
+    'share.coordinator.state.topic.min.isr=1',
+    // Tests and the dev loop want groups to form at once, and topics to exist only when created on purpose.
+    'group.initial.rebalance.delay.ms=0',
+    'auto.create.topics.enable=false',
+    'delete.topic.enable=true',
+  ].join('\n')}\n`;
+}
+
+function spawnJava(args: string[], logFd: number): ChildProcess {
+  // setpriv execs java, so the child pid is the JVM's pid and the death signal is armed before Kafka starts.
+  return spawn(SETPRIV, ['--pdeathsig', 'TERM', '--', 'java', ...args], { stdio: ['ignore', logFd, logFd] });
+}
+
+function exitOf(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      resolve({ code: child.exitCode, signal: child.signalCode });
+      return;
+    }
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+    child.once('error', () => resolve({ code: child.exitCode ?? -1, signal: child.signalCode }));
+  });
+}
+
+async function waitUntilReady(
+  bootstrap: string,
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>,
+  timeoutMs: number,
+  progress: Progress,
+): Promise<void> {
+  let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  void exited.then((e) => {
+    exit = e;
+  });
+  const deadline = Date.now() + timeoutMs;
+  let lastReport = Date.now();
+  let lastError = 'no answer yet';
+  while (Date.now() < deadline) {
+    if (exit) throw new Error(`the JVM exited early (code ${exit.code}, signal ${exit.signal})`);
+    const admin = new Kafka({
+      clientId: 'login-alerts-broker-probe',
+      brokers: [bootstrap],
+      connectionTimeout: 1000,
+      requestTimeout: 2000,
+      retry: { retries: 0 },
+      logLevel: logLevel.NOTHING,
+    }).admin();
+    try {
+      await admin.connect();
+      const cluster = await admin.describeCluster();
+      if (cluster.brokers.length > 0 && cluster.controller !== null) return;
+      lastError = 'metadata lists no broker or controller yet';
+    } catch (err) {
+      lastError = err instanceof Error ? err.message : String(err);
+    } finally {
+      await admin.disconnect().catch(() => {});
+    }
+    if (Date.now() - lastReport > 5000) {
+      lastReport = Date.now();
+      progress(`  still waiting for Kafka at ${bootstrap} (${lastError})…`);
+    }
+    await sleep(250);
+  }
+  throw new Error(
+    `no metadata answer from ${bootstrap} within ${Math.round(timeoutMs / 1000)} s (${lastError})`,
+  );
+}
+
+async function choosePort(requested: number | undefined): Promise<number> {
+  if (requested !== undefined && requested !== 0) {
+    if (!(await portIsFree(requested))) {
+      throw new AppError('BROKER_START_FAILED', `port ${requested} on 127.0.0.1 is already in use`);
+    }
+    return requested;
+  }
+  if (requested === undefined && (await portIsFree(DEFAULT_PORT))) return DEFAULT_PORT;
+  return freePort();
+}
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolve(true)));
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen({ port: 0, host: '127.0.0.1', exclusive: true }, () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * A Kafka cluster id: 16 random bytes, base64url without padding, as `StorageTool random-uuid` prints.
+ * Made here to spare a JVM start; Kafka rejects ids starting with '-', so those are drawn again.
+ */
+function clusterId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
+
+/** The last lines of a log file, for error messages. */
+export async function tailOf(file: string, lines = 30): Promise<string> {
+  try {
+    const size = (await stat(file)).size;
+    const handle = await open(file, 'r');
+    try {
+      const length = Math.min(size, 16_384);
+      const buffer = Buffer.alloc(length);
+      await handle.read(buffer, 0, length, size - length);
+      return buffer.toString('utf8').split('\n').slice(-lines).join('\n');
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    return '(no log)';
+  }
+}
+
+function secondsSince(start: number): string {
+  return ((Date.now() - start) / 1000).toFixed(1);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,50 @@
+import type { Admin, ITopicConfig } from 'kafkajs';
+import type { TopicName } from '../config/schema.js';
+
+interface TopicSpec {
+  partitions: number;
+  compacted?: boolean;
+  retentionMs?: number;
+}
+
+/**
+ * Partition counts: auth.events carries the volume (12 lets up to 12 consumers share it);
+ * the retry topic uses one partition per backoff tier, so records in a partition share a delay
+ * and the head is always due first.
+ */
+export const TOPIC_SPECS: Record<TopicName, TopicSpec> = {
+  authEvents: { partitions: 12 },
+  accountSecurity: { partitions: 6, compacted: true },
+  loginAlerts: { partitions: 6 },
+  loginAlertsOcsf: { partitions: 6 },
+  trainingExclusions: { partitions: 6, compacted: true },
+  deliveries: { partitions: 6 },
+  notifications: { partitions: 6 },
+  retry: { partitions: 6 },
+  dlq: { partitions: 3, retentionMs: 30 * 24 * 3600 * 1000 },
+};
+
+/** Creates every missing topic; existing topics are left as they are (idempotent). */
+export async function ensureTopics(
+  admin: Admin,
+  names: Record<TopicName, string>,
+  replicationFactor = 1,
+): Promise<string[]> {
+  const existing = new Set(await admin.listTopics());
+  const wanted: ITopicConfig[] = [];
+  for (const [id, spec] of Object.entries(TOPIC_SPECS) as [TopicName, TopicSpec][]) {
+    const topic = names[id];
+    if (existing.has(topic)) continue;
+    const configEntries = [];
+    if (spec.compacted) configEntries.push({ name: 'cleanup.policy', value: 'compact' });
+    if (spec.retentionMs) configEntries.push({ name: 'retention.ms', value: String(spec.retentionMs) });
+    wanted.push({ topic, numPartitions: spec.partitions, replicationFactor, configEntries });
+  }
+  if (wanted.length > 0) {
+    // Another replica may create the same topics concurrently; createTopics then reports false.
+    await admin.createTopics({ topics: wanted, waitForLeaders: true }).catch((err: Error) => {
+      if (!/already exists/i.test(err.message)) throw err;
+    });
+  }
+  return wanted.map((t) => t.topic);
+}

@@ -1,0 +1,165 @@
+// Display strings for one alert, localised: when, where, which device, which method, which product.
+// Inputs are untrusted and arrive sanitised here, once, so every channel shows the same safe text.
+import type { AuthMethod } from '../contracts/auth-event.js';
+import type { Device, Geo, Reason } from '../contracts/login-alert.js';
+import { AppError } from '../errors.js';
+import { EXPLAINED_REASONS, type Messages } from './messages.js';
+import { clean, cleanDefanged } from './sanitize.js';
+
+const PRODUCTS: Record<string, string> = {
+  chatgpt: 'ChatGPT',
+  codex: 'Codex',
+  api: 'OpenAI API',
+  platform: 'OpenAI Platform',
+  sora: 'Sora',
+};
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+const regionNames = new Map<string, Intl.DisplayNames>();
+const zones = new Map<string, string>();
+
+/** Time of an event in the person's zone: long ("Tuesday, 24 November 2026, 14:05 GMT-3"), short, and the zone. */
+export function formatWhen(
+  iso: string,
+  timeZone: string | undefined,
+  intlLocale: string,
+): { long: string; short: string; zone: string } {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) throw new AppError('INTERNAL', 'occurredAt must be an ISO timestamp');
+  const zone = validZone(timeZone);
+  const part = (style: 'date' | 'short' | 'time') => formatter(intlLocale, zone, style).format(date);
+  const time = part('time');
+  return {
+    long: clean(`${part('date')}, ${time} (${zone})`, 120),
+    short: clean(`${part('short')}, ${time}`, 60),
+    zone,
+  };
+}
+
+/** "Chrome 129 on macOS (Apple iPhone)" and a short form without versions or model for SMS. */
+export function formatDevice(
+  device: Device | undefined,
+  messages: Messages,
+): { long: string; short: string; known: boolean } {
+  const d = device ?? {};
+  const browser = cleanDefanged(d.browser, 32);
+  const os = cleanDefanged(d.os, 32);
+  const vendor = cleanDefanged(d.vendor, 24);
+  const model = cleanDefanged(d.model, 40);
+  // A desktop's frozen UA version (macOS 10.15.7, Windows "10" on Windows 11) would mislead: show only real majors.
+  const browserLong = join(browser, majorOf(d.browser_version));
+  const osLong = os === 'macOS' || os === 'Windows' ? os : join(os, majorOf(d.os_version));
+  const hardware = model === '' ? '' : model.startsWith(vendor) ? model : join(vendor, model);
+  const compose = (b: string, o: string) =>
+    b && o ? messages.deviceOn({ browser: b, os: o }) : b || o || hardware || messages.unknownDevice();
+  const long = compose(browserLong, osLong);
+  return {
+    long: hardware && !long.includes(hardware) && (browserLong || osLong) ? `${long} (${hardware})` : long,
+    short: compose(browser, os),
+    known: Boolean(browser || os || hardware),
+  };
+}
+
+/** The approximate place, as parts, so SMS can drop the city before spending another segment. */
+export interface Place {
+  /** "near London, United Kingdom", or the localised "unknown" / "private network" phrase */
+  long: string;
+  city: string;
+  country: string;
+  countryCode: string;
+}
+
+/** Where an event came from: our own geo data, city as given, country named in the person's language. */
+export function formatPlace(geo: Geo | undefined, intlLocale: string, messages: Messages): Place {
+  const empty = { city: '', country: '', countryCode: '' };
+  if (geo === undefined) return { long: messages.unknownPlace(), ...empty };
+  if (geo.network !== 'public') return { long: messages.privateNetwork(), ...empty };
+  const code = /^[A-Za-z]{2}$/.test(geo.country_code ?? '') ? (geo.country_code as string).toUpperCase() : '';
+  const country = countryName(code, intlLocale) || clean(geo.country_name, 48);
+  const city = clean(geo.city, 48) || clean(geo.region, 48);
+  const place = [city, country].filter(Boolean).join(', ');
+  return { long: place ? messages.near({ place }) : messages.unknownPlace(), city, country, countryCode: code };
+}
+
+/** The method's localised name ("passkey", "chave de acesso"); '' when unknown. */
+export function formatMethod(method: AuthMethod | undefined, messages: Messages): { name: string; with: string } {
+  if (method === undefined || !Object.hasOwn(messages.method, method)) return { name: '', with: '' };
+  return { name: messages.method[method](), with: messages.methodWith[method]() };
+}
+
+/** Display name of a product id: known ids mapped, others kept only as safe characters. */
+export function formatProduct(product: string | undefined, messages: Messages): string {
+  const id = (product ?? '').trim().toLowerCase();
+  if (Object.hasOwn(PRODUCTS, id)) return PRODUCTS[id] as string;
+  const safe = cleanDefanged((product ?? '').replace(/[^\p{L}\p{N} ._-]/gu, ''), 32);
+  return safe || messages.fallbackProduct();
+}
+
+/** Plain-words explanations of the reasons, most serious first; reasons without one are left out. */
+export function formatReasons(reasons: readonly Reason[], methodWith: string, messages: Messages): string[] {
+  const explained = messages.reason as Record<string, Messages['reason'][keyof Messages['reason']]>;
+  const method = methodWith || messages.methodWith.password();
+  return EXPLAINED_REASONS.filter((r) => reasons.includes(r)).map((r) => explained[r]?.({ methodWith: method }) ?? '');
+}
+
+/** "3 failed sign-in attempts", pluralised and with the number formatted for the locale. */
+export function formatAttempts(count: number | undefined, intlLocale: string, messages: Messages): string {
+  const n = Number.isSafeInteger(count) && (count as number) > 0 ? (count as number) : 1;
+  const rule = new Intl.PluralRules(intlLocale).select(n);
+  const phrase = rule === 'one' && messages.attempts.one ? messages.attempts.one : messages.attempts.other;
+  return phrase({ count: new Intl.NumberFormat(intlLocale).format(n) });
+}
+
+function formatter(locale: string, timeZone: string, style: 'date' | 'short' | 'time'): Intl.DateTimeFormat {
+  const key = `${locale}|${timeZone}|${style}`;
+  let f = formatters.get(key);
+  if (f === undefined) {
+    const options: Intl.DateTimeFormatOptions =
+      style === 'date'
+        ? { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' }
+        : style === 'short'
+          ? { weekday: 'short', day: 'numeric', month: 'short' }
+          : { hour: 'numeric', minute: '2-digit', timeZoneName: 'shortOffset' };
+    f = new Intl.DateTimeFormat(locale, { ...options, timeZone });
+    formatters.set(key, f);
+  }
+  return f;
+}
+
+// Unknown or invalid zones show UTC, named, rather than failing the alert.
+function validZone(zone: string | undefined): string {
+  if (typeof zone !== 'string' || zone.length === 0 || zone.length > 64) return 'UTC';
+  let resolved = zones.get(zone);
+  if (resolved === undefined) {
+    try {
+      resolved = new Intl.DateTimeFormat('en', { timeZone: zone }).resolvedOptions().timeZone;
+    } catch {
+      resolved = 'UTC';
+    }
+    if (zones.size < 1000) zones.set(zone, resolved);
+  }
+  return resolved;
+}
+
+function countryName(code: string, locale: string): string {
+  if (code === '') return '';
+  let names = regionNames.get(locale);
+  if (names === undefined) {
+    names = new Intl.DisplayNames([locale], { type: 'region', fallback: 'none' });
+    regionNames.set(locale, names);
+  }
+  try {
+    return clean(names.of(code), 48);
+  } catch {
+    return '';
+  }
+}
+
+function majorOf(version: string | undefined): string {
+  const m = typeof version === 'string' ? /^\d{1,6}/.exec(version.trim()) : null;
+  return m ? String(Number(m[0])) : '';
+}
+
+function join(a: string, b: string): string {
+  return a && b ? `${a} ${b}` : a || b;
+}

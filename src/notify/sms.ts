@@ -1,0 +1,119 @@
+// SMS length rules (3GPP TS 23.038 as carriers and Twilio apply them): a message that uses only the
+// GSM-7 alphabet holds 160 septets in one segment, 153 per part when concatenated; extension-table
+// characters take two septets and an escape pair is never split across parts. One character outside
+// GSM-7 switches the whole message to UCS-2: 70 UTF-16 units, 67 per part, surrogate pairs unsplit.
+
+const GSM_BASIC = new Set(
+  Array.from(
+    '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?' +
+      '¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà',
+  ),
+);
+const GSM_EXTENSION = new Set(Array.from('^{}\\[~]|€\f'));
+
+// Typography that has a plain GSM-7 equivalent (Intl output and our own templates use some of it).
+const PUNCTUATION: Record<string, string> = {
+  '‘': "'",
+  '’': "'",
+  'ʼ': "'",
+  '“': '"',
+  '”': '"',
+  '–': '-',
+  '—': '-',
+  '‐': '-',
+  '‑': '-',
+  '…': '...',
+  '·': '-',
+  '•': '-',
+};
+
+export type SmsEncoding = 'GSM-7' | 'UCS-2';
+
+/** Encoding, number of segments and units (septets or UTF-16 units) an SMS body needs. Empty text: 0 segments. */
+export function smsSegments(text: string): { encoding: SmsEncoding; segments: number; units: number } {
+  const chars = Array.from(text);
+  if (chars.every(isGsm)) {
+    const sizes = chars.map((c) => (GSM_EXTENSION.has(c) ? 2 : 1));
+    return { encoding: 'GSM-7', ...pack(sizes, 160, 153) };
+  }
+  return { encoding: 'UCS-2', ...pack(chars.map((c) => c.length), 70, 67) };
+}
+
+/** True when a character is in the GSM-7 basic or extension table. */
+export function isGsm(ch: string): boolean {
+  return GSM_BASIC.has(ch) || GSM_EXTENSION.has(ch);
+}
+
+/**
+ * The text with every character outside GSM-7 replaced by its nearest GSM-7 form: typographic
+ * punctuation by ASCII, other spaces by a space, accented letters without a GSM-7 form by the base
+ * letter ("São" → "Sao"; GSM-7 letters such as "ü" stay). Returns undefined when some character
+ * (a CJK ideograph, an emoji) has no such form, so the caller can leave that value out instead.
+ */
+export function toGsm(text: string): string | undefined {
+  let out = '';
+  for (const ch of text) {
+    if (isGsm(ch)) {
+      out += ch;
+      continue;
+    }
+    const mapped = PUNCTUATION[ch] ?? (/\s/u.test(ch) ? ' ' : ch.normalize('NFKD').replace(/\p{M}/gu, ''));
+    if (mapped === '' || !Array.from(mapped).every(isGsm)) return undefined;
+    out += mapped;
+  }
+  return out;
+}
+
+/**
+ * Picks the SMS to send from candidates ordered richest first: the fewest segments wins, then the
+ * text as written over its GSM-7 folding, then the richer candidate. So a Portuguese text is folded
+ * to unaccented GSM-7 when that saves a segment (as Brazilian senders do), and the city is dropped
+ * before a second segment is spent. Never returns more than `maxSegments` segments.
+ */
+export function fitSms(candidates: readonly string[], maxSegments = 2): string {
+  for (let target = 1; target <= maxSegments; target++) {
+    for (const text of candidates) {
+      if (smsSegments(text).segments <= target) return text;
+      const folded = foldLossy(text);
+      if (smsSegments(folded).segments <= target) return folded;
+    }
+  }
+  // Unreachable with sane templates; a hard cut still keeps the bound the channel relies on.
+  return truncateGsm(foldLossy(candidates.at(-1) ?? ''), maxSegments === 1 ? 160 : 153 * maxSegments);
+}
+
+// Template text is ours, so a character without a GSM-7 form there becomes "?" rather than failing.
+function foldLossy(text: string): string {
+  let out = '';
+  for (const ch of text) out += toGsm(ch) ?? '?';
+  return out;
+}
+
+function truncateGsm(text: string, septets: number): string {
+  let out = '';
+  let used = 0;
+  for (const ch of text) {
+    const size = GSM_EXTENSION.has(ch) ? 2 : 1;
+    if (used + size > septets - 3) return `${out.trimEnd()}...`;
+    out += ch;
+    used += size;
+  }
+  return out;
+}
+
+// Greedy packing: units of one character stay in one part, as real encoders do.
+function pack(sizes: number[], single: number, part: number): { segments: number; units: number } {
+  const units = sizes.reduce((a, b) => a + b, 0);
+  if (units === 0) return { segments: 0, units };
+  if (units <= single) return { segments: 1, units };
+  let segments = 1;
+  let used = 0;
+  for (const size of sizes) {
+    if (used + size > part) {
+      segments++;
+      used = 0;
+    }
+    used += size;
+  }
+  return { segments, units };
+}

@@ -1,0 +1,119 @@
+// The one object every template of a notice sees. All values are display-ready, sanitised strings
+// (or booleans and lists of them), and every key is always present, because templates compile in
+// strict mode: a typo in a template throws at render time instead of printing an empty string.
+import { AppError } from '../errors.js';
+import { formatAttempts, formatDevice, formatMethod, formatPlace, formatProduct, formatReasons, formatWhen } from './format.js';
+import type { Messages } from './messages.js';
+import type { RenderInput } from './render.js';
+import { toGsm } from './sms.js';
+
+/** The view handed to a notice's templates. */
+export interface NoticeView {
+  lang: string;
+  product: string;
+  method: string;
+  device: string;
+  /** "London, United Kingdom", '' when unknown */
+  place: string;
+  /** "near London, United Kingdom" or the localised unknown/private phrase */
+  where: string;
+  when: string;
+  whenShort: string;
+  timeZone: string;
+  info: boolean;
+  warning: boolean;
+  critical: boolean;
+  reasons: string[];
+  hasReasons: boolean;
+  attempts: string;
+  change: string;
+  changeShort: string;
+  reportUrl: string;
+  settingsUrl: string;
+  smsDevice: string;
+  smsWhere: string;
+}
+
+/** Builds the view and the SMS variants (richest first) for one notice. */
+export function buildView(
+  input: RenderInput,
+  messages: Messages,
+  lang: string,
+  intlLocale: string,
+): { view: NoticeView; smsVariants: NoticeView[] } {
+  const when = formatWhen(input.occurredAt, input.timeZone, intlLocale);
+  const device = formatDevice(input.device, messages);
+  const place = formatPlace(input.geo, intlLocale, messages);
+  const method = formatMethod(input.method, messages);
+  const change = input.change !== undefined && Object.hasOwn(messages.change, input.change) ? input.change : undefined;
+  const view: NoticeView = {
+    lang,
+    product: formatProduct(input.product, messages),
+    method: method.name,
+    device: device.long,
+    place: [place.city, place.country].filter(Boolean).join(', '),
+    where: place.long,
+    when: when.long,
+    whenShort: when.short,
+    timeZone: when.zone,
+    info: input.severity === 'info',
+    warning: input.severity === 'warning',
+    critical: input.severity === 'critical',
+    reasons: formatReasons(input.reasons, method.with, messages),
+    hasReasons: false,
+    attempts: formatAttempts(input.failureCount, intlLocale, messages),
+    change: change ? messages.change[change]() : '',
+    changeShort: change ? messages.changeShort[change]() : '',
+    reportUrl: safeUrl(input.reportUrl, 'reportUrl'),
+    settingsUrl: safeUrl(input.settingsUrl, 'settingsUrl'),
+    smsDevice: '',
+    smsWhere: '',
+  };
+  view.hasReasons = view.reasons.length > 0;
+  return { view, smsVariants: smsVariants(view, device.known ? device.short : '', place, messages) };
+}
+
+// SMS drops detail before it spends a segment: city first (keeping the country), then the country
+// name for its code, then the device. Values with characters GSM-7 cannot carry even after
+// transliteration (北京, Москва) are left out rather than switching the whole SMS to UCS-2.
+function smsVariants(
+  view: NoticeView,
+  deviceShort: string,
+  place: { city: string; country: string; countryCode: string },
+  messages: Messages,
+): NoticeView[] {
+  const device = toGsm(deviceShort) ?? '';
+  const city = toGsm(place.city) ?? '';
+  const country = toGsm(place.country) ?? '';
+  const code = place.countryCode;
+  const near = (...parts: string[]) => {
+    const p = parts.filter(Boolean).join(', ');
+    return p ? (toGsm(messages.near({ place: p })) ?? '') : '';
+  };
+  const wheres = [near(city, country), near(city, code), near(country), near(code)];
+  const combos: [string, string][] = [...wheres.map((w): [string, string] => [device, w]), ['', near(code)], ['', '']];
+  const seen = new Set<string>();
+  return combos
+    .filter(([d, w]) => {
+      const key = `${d}\u0000${w}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    })
+    .map(([smsDevice, smsWhere]) => ({ ...view, smsDevice, smsWhere }));
+}
+
+// Links go into href attributes: only absolute http(s) URLs, so a javascript: URL can never appear.
+function safeUrl(url: string | undefined, name: string): string {
+  if (url === undefined || url === '') return '';
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new AppError('INTERNAL', `${name} must be an absolute URL`);
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
+    throw new AppError('INTERNAL', `${name} must be an http(s) URL`);
+  }
+  return parsed.href;
+}

@@ -1,0 +1,216 @@
+import type { Config } from '../config/config.js';
+import type { AccountSecurity } from '../contracts/account-security.js';
+import type { AuthEvent } from '../contracts/auth-event.js';
+import { decodeAuthEvent } from '../contracts/decode.js';
+import type { LoginAlert } from '../contracts/login-alert.js';
+import type { NotificationRequest } from '../contracts/notification.js';
+import { toOcsfAuthentication } from '../contracts/ocsf.js';
+import type { DeviceParser } from '../enrich/device.js';
+import type { GeoLookup } from '../enrich/geo.js';
+import type { Metrics } from '../http/metrics.js';
+import type { ChunkHandler, InRecord } from '../kafka/consumer-loop.js';
+import { toDlqRecord } from '../kafka/dlq.js';
+import type { OutRecord, Publisher } from '../kafka/publisher.js';
+import { channelsFor } from '../notify/plan.js';
+import { assessSignIn, emptyHistory, rememberSignIn } from '../risk/assess.js';
+import { assessChange } from '../risk/change.js';
+import { type FailureState, recordFailure } from '../risk/failure-burst.js';
+import type { AccountHistory } from '../risk/types.js';
+import { keys } from '../state/keys.js';
+import type { Store, WriteOp } from '../state/store.js';
+import { buildAlert, CHANGE_REASONS } from './alerts.js';
+import type { Outcome, OutcomeLog } from './outcomes.js';
+
+export interface LoginEventsDeps {
+  store: Store;
+  devices: DeviceParser;
+  geo: GeoLookup;
+  publisher: Publisher;
+  config: Pick<Config, 'topics' | 'windows' | 'failureThreshold' | 'securityTopicAudience'>;
+  metrics?: Metrics;
+  outcomes?: OutcomeLog;
+  now?: () => number;
+}
+
+/** A view over the chunk's state: reads come from one batched fetch, writes are seen by later events. */
+class ChunkState {
+  private readonly values = new Map<string, string | undefined>();
+  readonly writes: WriteOp[] = [];
+  load(keyList: string[], values: (string | undefined)[]): void {
+    keyList.forEach((k, i) => this.values.set(k, values[i]));
+  }
+  get<T>(key: string): T | undefined {
+    const v = this.values.get(key);
+    return v === undefined ? undefined : (JSON.parse(v) as T);
+  }
+  has(key: string): boolean {
+    return this.values.get(key) !== undefined;
+  }
+  mark(key: string, ttlMs: number): void {
+    this.values.set(key, '1');
+    this.writes.push({ op: 'setnx', key, value: '1', ttlMs });
+  }
+  put(key: string, value: unknown, ttlMs: number): void {
+    const text = JSON.stringify(value);
+    this.values.set(key, text);
+    this.writes.push({ op: 'set', key, value: text, ttlMs });
+  }
+}
+
+/** The keys one event's decision needs, fetched for the whole chunk in one round trip. */
+function keysFor(event: AuthEvent): string[] {
+  const a = event.account_id;
+  const list = [keys.profile(a), keys.event(a, event.event_id)];
+  if (event.type === 'login.succeeded') list.push(keys.session(a, event.session_id), keys.history(a));
+  if (event.type === 'login.failed') list.push(keys.failures(a));
+  return list;
+}
+
+/**
+ * auth.events → decisions. For each chunk: decode, read state once, decide in order, publish
+ * every output with acks=-1, then write state. Offsets are committed by the loop afterwards, so
+ * a crash replays the chunk: the same alert ids come out and notifications stay idempotent.
+ */
+export function createLoginEventsHandler(deps: LoginEventsDeps): ChunkHandler {
+  const { store, devices, geo, publisher, config } = deps;
+  const { topics, windows } = config;
+  const now = deps.now ?? Date.now;
+
+  return async (records: InRecord[]) => {
+    const startedAt = now();
+    const out: OutRecord[] = [];
+    const events: { event: AuthEvent; record: InRecord }[] = [];
+    const record = (entry: { outcome: Outcome; event?: AuthEvent; alert?: LoginAlert; error?: string }) => {
+      deps.metrics?.eventsIn.inc({ type: entry.event?.type ?? 'invalid', outcome: entry.outcome });
+      if (!deps.outcomes || !entry.event) return;
+      const a = entry.alert;
+      deps.outcomes.add({
+        event_id: entry.event.event_id,
+        account_id: entry.event.account_id,
+        type: entry.event.type,
+        outcome: entry.outcome,
+        alert_id: a?.alert_id,
+        kind: a?.kind,
+        severity: a?.severity,
+        reasons: a?.reasons,
+        channels: a?.channels,
+        at: new Date(startedAt).toISOString(),
+      });
+    };
+
+    for (const r of records) {
+      const decoded = decodeAuthEvent(r.message.value, startedAt);
+      if (decoded.ok) events.push({ event: decoded.value, record: r });
+      else {
+        out.push({
+          topic: topics.dlq,
+          key: r.message.key?.toString('utf8') ?? '',
+          value: toDlqRecord(r, r.message, decoded, startedAt),
+        });
+        record({ outcome: 'invalid', error: decoded.code });
+      }
+    }
+
+    const state = new ChunkState();
+    const keyList = [...new Set(events.flatMap((e) => keysFor(e.event)))];
+    state.load(keyList, await store.read(keyList));
+
+    for (const { event } of events) {
+      const a = event.account_id;
+      const eventKey = keys.event(a, event.event_id);
+      if (state.has(eventKey)) {
+        record({ outcome: 'duplicate_event', event });
+        continue;
+      }
+      const profile = state.get<AccountSecurity>(keys.profile(a));
+      const enrolled = profile?.advanced_security.enrolled === true;
+      // Non-enrolled accounts leave no trace unless the security team asked to see everyone.
+      if (!enrolled && config.securityTopicAudience === 'enrolled') {
+        record({ outcome: 'not_enrolled', event });
+        continue;
+      }
+      state.mark(eventKey, windows.eventDedupeMs);
+      const at = Date.parse(event.occurred_at);
+      const stale = startedAt - at > windows.maxAlertAgeMs;
+      const device = devices.parse(event.client.user_agent);
+      const where = geo.lookup(event.client.ip);
+      const channels = channelsFor(profile);
+      let alert: LoginAlert;
+
+      if (event.type === 'login.succeeded') {
+        const sessionKey = keys.session(a, event.session_id);
+        if (state.has(sessionKey)) {
+          record({ outcome: 'duplicate_session', event });
+          continue;
+        }
+        state.mark(sessionKey, windows.sessionDedupeMs);
+        const history = state.get<AccountHistory>(keys.history(a)) ?? emptyHistory();
+        const ctx = { event, device, geo: where, enrolled, history, now: at, historyWindowMs: windows.historyMs };
+        const { severity, reasons } = assessSignIn(ctx);
+        state.put(keys.history(a), rememberSignIn(history, ctx), windows.historyMs);
+        alert = buildAlert(
+          event,
+          { kind: 'new_login', severity, reasons, device, geo: where, channels, enrolled, stale, discriminator: event.session_id },
+          startedAt,
+        );
+      } else if (event.type === 'login.failed') {
+        const previous = state.get<FailureState>(keys.failures(a));
+        const burst = recordFailure(previous, at, { threshold: config.failureThreshold, windowMs: windows.failureWindowMs });
+        state.put(keys.failures(a), burst.state, windows.failureWindowMs * 2);
+        if (!burst.alert) {
+          record({ outcome: 'below_threshold', event });
+          continue;
+        }
+        alert = buildAlert(
+          event,
+          {
+            kind: 'failed_attempts',
+            severity: 'critical',
+            reasons: ['failure_burst'],
+            device,
+            geo: where,
+            channels,
+            enrolled,
+            stale,
+            failureCount: burst.alert.count,
+            discriminator: event.event_id,
+          },
+          startedAt,
+        );
+      } else {
+        const { severity, reasons } = assessChange({ event, device, geo: where, enrolled }, CHANGE_REASONS[event.type]!);
+        alert = buildAlert(
+          event,
+          { kind: 'account_change', severity, reasons, device, geo: where, channels, enrolled, stale, discriminator: event.event_id },
+          startedAt,
+        );
+      }
+
+      out.push({ topic: topics.loginAlerts, key: a, value: alert });
+      out.push({ topic: topics.loginAlertsOcsf, key: a, value: toOcsfAuthentication(alert) });
+      if (enrolled && !stale && alert.channels.length > 0) {
+        const request: NotificationRequest = {
+          id: alert.alert_id,
+          account_id: a,
+          kind: alert.kind as NotificationRequest['kind'],
+          channels: alert.channels,
+          occurred_at: alert.occurred_at,
+          requested_at: alert.detected_at,
+          alert,
+        };
+        out.push({ topic: topics.notifications, key: a, value: request });
+      }
+      deps.metrics?.alerts.inc({ kind: alert.kind, severity: alert.severity });
+      record({ outcome: stale ? 'stale' : enrolled ? 'alerted' : 'published', event, alert });
+    }
+
+    await publisher.publish(out);
+    await store.write(state.writes);
+    if (deps.metrics) {
+      const done = now();
+      for (const { record: r } of events) {
+        deps.metrics.endToEnd.observe({ stage: 'decided' }, Math.max(0, done - Number(r.message.timestamp)) / 1000);
+      }
+    }
+  };
+}

@@ -1,0 +1,77 @@
+import type { Kafka } from 'kafkajs';
+import type { Channel, ChannelName } from '../channels/channel.js';
+import type { Config } from '../config/config.js';
+import { createDeviceParser, type DeviceParser } from '../enrich/device.js';
+import { type GeoLookup, openGeo } from '../enrich/geo.js';
+import { AlertFeed } from '../http/alert-feed.js';
+import { Health } from '../http/health.js';
+import { createMetrics, type Metrics } from '../http/metrics.js';
+import { createKafka } from '../kafka/client.js';
+import { createPublisher, type Publisher } from '../kafka/publisher.js';
+import type { Logger } from '../log/logger.js';
+import { createRenderer, type Renderer } from '../notify/render.js';
+import { OutcomeLog } from '../pipeline/outcomes.js';
+import { createMemoryStore } from '../state/memory.js';
+import { createRedisStore } from '../state/redis.js';
+import type { Store } from '../state/store.js';
+import { createChannels } from './channels.js';
+
+/** Everything a process shares between its consumers and its HTTP server. */
+export interface Parts {
+  config: Config;
+  log: Logger;
+  kafka: Kafka;
+  publisher: Publisher;
+  store: Store;
+  devices: DeviceParser;
+  geo: GeoLookup;
+  renderer: Renderer;
+  channels: Record<ChannelName, Channel>;
+  metrics: Metrics;
+  health: Health;
+  outcomes: OutcomeLog;
+  feed: AlertFeed;
+  close(): Promise<void>;
+}
+
+/** Builds the parts from config; fails fast (with the part named) when one cannot start. */
+export async function buildParts(config: Config, log: Logger): Promise<Parts> {
+  const health = new Health();
+  const store = config.redisUrl
+    ? createRedisStore(config.redisUrl)
+    : createMemoryStore({ maxKeys: config.memoryStoreMaxKeys });
+  await store.ping();
+  health.set('store', true, store.kind);
+  const geo = await openGeo({
+    cityDb: config.geo.cityDb,
+    asnDb: config.geo.asnDb,
+    anonymousDb: config.geo.anonymousDb,
+    watch: true,
+    onReload: (path) => log.info({ path }, 'geo database reloaded'),
+  });
+  const kafka = createKafka(config, log);
+  const publisher = await createPublisher(kafka);
+  health.set('kafka', true);
+  const channels = createChannels(config);
+  return {
+    config,
+    log,
+    kafka,
+    publisher,
+    store,
+    devices: createDeviceParser(),
+    geo,
+    renderer: createRenderer(),
+    channels,
+    metrics: createMetrics(),
+    health,
+    outcomes: new OutcomeLog(),
+    feed: new AlertFeed(),
+    async close() {
+      await publisher.close().catch(() => {});
+      for (const c of Object.values(channels)) await c.close?.().catch(() => {});
+      await store.close();
+      geo.close();
+    },
+  };
+}

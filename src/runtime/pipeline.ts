@@ -1,0 +1,84 @@
+import { startAccountSecurity } from '../../consumers/account-security.js';
+import { startAlertFeed } from '../../consumers/alert-feed.js';
+import { startDeliveries } from '../../consumers/deliveries.js';
+import { startLoginEvents } from '../../consumers/login-events.js';
+import type { Config } from '../config/config.js';
+import { AppError } from '../errors.js';
+import { startHttpServer } from '../http/server.js';
+import { createReportLinkHandler } from '../http/report-link.js';
+import type { RunningConsumer } from '../kafka/consumer-loop.js';
+import { ensureTopics } from '../kafka/topics.js';
+import type { Logger } from '../log/logger.js';
+import { buildParts, type Parts } from './parts.js';
+
+export const CONSUMER_NAMES = ['account-security', 'login-events', 'deliveries', 'dashboard'] as const;
+export type ConsumerName = (typeof CONSUMER_NAMES)[number];
+
+export interface RunningPipeline {
+  parts: Parts;
+  httpUrl: string;
+  stop(): Promise<void>;
+}
+
+/** Builds the parts, creates the topics, and starts the consumers and the HTTP server. */
+export async function startPipeline(
+  config: Config,
+  log: Logger,
+  opts: { only?: ConsumerName[]; onProgress?: (line: string) => void } = {},
+): Promise<RunningPipeline> {
+  const wants = (name: ConsumerName) => !opts.only || opts.only.includes(name);
+  const progress = opts.onProgress ?? ((line: string) => log.info(line));
+  const parts = await buildParts(config, log);
+  const running: RunningConsumer[] = [];
+  try {
+    const admin = parts.kafka.admin();
+    await admin.connect();
+    try {
+      const created = await ensureTopics(admin, config.topics);
+      if (created.length > 0) progress(`created topics: ${created.join(', ')}`);
+    } finally {
+      await admin.disconnect();
+    }
+    if (wants('account-security')) {
+      const profiles = await startAccountSecurity(parts);
+      running.push(profiles.running);
+      progress('catching up on account.security…');
+      await profiles.caughtUp;
+      progress('account profiles caught up');
+    }
+    if (wants('login-events')) running.push(await startLoginEvents(parts));
+    if (wants('deliveries')) running.push(...(await startDeliveries(parts)));
+    if (wants('dashboard')) running.push(await startAlertFeed(parts));
+  } catch (err) {
+    await Promise.allSettled(running.map((r) => r.stop()));
+    await parts.close();
+    throw err instanceof AppError
+      ? err
+      : new AppError('KAFKA_UNAVAILABLE', `could not start the consumers: ${(err as Error).message}`, { cause: err });
+  }
+  const http = await startHttpServer({
+    port: config.httpPort,
+    health: parts.health,
+    metrics: parts.metrics,
+    log,
+    feed: parts.feed,
+    outcomes: parts.outcomes,
+    reportLink: createReportLinkHandler({
+      store: parts.store,
+      publisher: parts.publisher,
+      topics: config.topics,
+      secret: config.links.secret,
+      log,
+    }),
+  });
+  return {
+    parts,
+    httpUrl: http.url,
+    async stop() {
+      // Consumers first: each finishes and commits the chunk in flight before leaving its group.
+      await Promise.allSettled(running.map((r) => r.stop()));
+      await http.close();
+      await parts.close();
+    },
+  };
+}

@@ -1,0 +1,104 @@
+import { Redis } from 'ioredis';
+import { AppError } from '../errors.js';
+import { accountPrefix } from './keys.js';
+import type { Store, WriteOp } from './store.js';
+
+/**
+ * Redis store: every batch method is one pipeline (one round trip). Connection loss surfaces as a
+ * retryable STORE_UNAVAILABLE so consumers stop committing and wait instead of dropping events.
+ */
+export function createRedisStore(url: string, opts: { commandTimeoutMs?: number } = {}): Store {
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    commandTimeout: opts.commandTimeoutMs ?? 2_000,
+    retryStrategy: (times) => Math.min(times * 200, 2_000),
+  });
+  // ioredis emits 'error' on every failed reconnect; the consumers report unavailability instead.
+  redis.on('error', () => {});
+  let connecting: Promise<void> | undefined;
+
+  const ready = async (): Promise<void> => {
+    if (redis.status === 'ready') return;
+    if (redis.status === 'wait' || redis.status === 'end') {
+      connecting ??= redis.connect().finally(() => {
+        connecting = undefined;
+      });
+      await connecting;
+    }
+    const status: string = redis.status;
+    if (status !== 'ready') throw new Error(`redis is ${status}`);
+  };
+
+  const guard = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
+    try {
+      await ready();
+      return await fn();
+    } catch (err) {
+      throw new AppError('STORE_UNAVAILABLE', `redis ${what} failed: ${(err as Error).message}`, {
+        retryable: true,
+        cause: err,
+      });
+    }
+  };
+
+  const exec = async (pipeline: ReturnType<Redis['pipeline']>): Promise<unknown[]> => {
+    const results = (await pipeline.exec()) ?? [];
+    return results.map(([err, value]) => {
+      if (err) throw err;
+      return value;
+    });
+  };
+
+  return {
+    kind: 'redis',
+    read: (keys) =>
+      guard('read', async () => {
+        if (keys.length === 0) return [];
+        const values = await redis.mget(...keys);
+        return values.map((v) => v ?? undefined);
+      }),
+    write: (ops) =>
+      guard('write', async () => {
+        if (ops.length === 0) return;
+        const p = redis.pipeline();
+        for (const op of ops) addWrite(p, op);
+        await exec(p);
+      }),
+    claim: (entries) =>
+      guard('claim', async () => {
+        if (entries.length === 0) return [];
+        const p = redis.pipeline();
+        for (const e of entries) p.set(e.key, e.value, 'PX', e.ttlMs, 'NX');
+        return (await exec(p)).map((r) => r === 'OK');
+      }),
+    deleteAccount: (accountId) =>
+      guard('deleteAccount', async () => {
+        // Escape glob characters so an account id cannot widen the match.
+        const pattern = `${accountPrefix(accountId).replace(/[*?[\]\\]/g, '\\$&')}*`;
+        let removed = 0;
+        let cursor = '0';
+        do {
+          const [next, found] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+          cursor = next;
+          if (found.length > 0) removed += await redis.unlink(...found);
+        } while (cursor !== '0');
+        return removed;
+      }),
+    ping: () =>
+      guard('ping', async () => {
+        await redis.ping();
+      }),
+    async close() {
+      redis.disconnect();
+    },
+  };
+}
+
+function addWrite(p: ReturnType<Redis['pipeline']>, op: WriteOp): void {
+  if (op.op === 'del') p.del(op.key);
+  else if (op.op === 'setnx') p.set(op.key, op.value, 'PX', op.ttlMs, 'NX');
+  else if (op.ttlMs) p.set(op.key, op.value, 'PX', op.ttlMs);
+  else p.set(op.key, op.value);
+}

@@ -1,0 +1,24 @@
+/**
+ * The state store: a tiny key-value interface, batched on purpose. Every method takes a whole
+ * batch so the Redis implementation costs one round trip per batch, never one per message.
+ */
+export type WriteOp =
+  | { op: 'set'; key: string; value: string; ttlMs?: number }
+  /** set only when absent; used for markers so a late replay never extends or overwrites them */
+  | { op: 'setnx'; key: string; value: string; ttlMs: number }
+  | { op: 'del'; key: string };
+
+export interface Store {
+  readonly kind: 'memory' | 'redis';
+  /** Values for `keys` in order; undefined where absent or expired. */
+  read(keys: readonly string[]): Promise<(string | undefined)[]>;
+  /** Applies all writes, in order, as one pipeline. */
+  write(ops: readonly WriteOp[]): Promise<void>;
+  /** For each entry, sets it if absent and returns true; false when the key already existed. */
+  claim(entries: readonly { key: string; value: string; ttlMs: number }[]): Promise<boolean[]>;
+  /** Deletes every key held for one account; returns how many were removed. */
+  deleteAccount(accountId: string): Promise<number>;
+  /** Throws STORE_UNAVAILABLE when the store cannot be reached. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

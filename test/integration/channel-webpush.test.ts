@@ -1,0 +1,144 @@
+import https from 'node:https';
+import webpush from 'web-push';
+import { createWebPushChannel, parseRetryAfter } from '../../src/channels/webpush.js';
+import { AppError } from '../../src/errors.js';
+import { pushDelivery } from '../support/deliveries.js';
+import { type PushService, startPushService } from '../support/push-service.js';
+
+const vapid = { ...webpush.generateVAPIDKeys(), subject: 'mailto:security@login-alerts.test' };
+let push: PushService;
+
+beforeAll(async () => {
+  push = await startPushService();
+});
+afterAll(async () => {
+  await push?.close();
+});
+
+const channel = (over: Partial<Parameters<typeof createWebPushChannel>[0]> = {}) =>
+  createWebPushChannel({ vapid, timeoutMs: 5000, agent: push.agent, ...over });
+
+async function failure(p: Promise<unknown>): Promise<AppError> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(AppError);
+  return err as AppError;
+}
+
+describe('Web Push channel against a verifying push service', () => {
+  test('delivers an encrypted payload the subscriber can decrypt, with TTL, Urgency, Topic and valid VAPID', async () => {
+    const sub = push.newSubscription(vapid.publicKey);
+    const d = pushDelivery(sub, { ttlS: 900, topic: 'acct-42-login' });
+    const result = await channel().send(d);
+
+    expect(result.providerMessageId).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/m\/\d+$/);
+    const got = push.received.find((m) => sub.endpoint.endsWith(m.subscriptionId));
+    expect(got).toBeDefined();
+    expect(got?.payload).toEqual(d.payload);
+    expect(got).toMatchObject({ ttl: '900', urgency: 'normal', topic: 'acct-42-login', contentEncoding: 'aes128gcm' });
+    expect(got?.vapid.k).toBe(vapid.publicKey);
+    expect(got?.vapid.claims).toMatchObject({ aud: push.origin, sub: vapid.subject });
+  });
+
+  test('marks critical alerts high urgency and keeps topics within the URL-safe 32-character alphabet', async () => {
+    const sub = push.newSubscription(vapid.publicKey);
+    const d = pushDelivery(sub, { severity: 'critical', urgency: 'normal', topic: 'acct 42/login:critical-and-much-longer' });
+    await channel().send(d);
+    const got = push.received.find((m) => sub.endpoint.endsWith(m.subscriptionId));
+    expect(got?.urgency).toBe('high');
+    expect(got?.topic).toBe('acct_42_login_critical-and-much-');
+  });
+
+  test('the service refuses a VAPID key other than the subscription’s (403 → PROVIDER_AUTH)', async () => {
+    const sub = push.newSubscription(vapid.publicKey);
+    const other = { ...webpush.generateVAPIDKeys(), subject: vapid.subject };
+    const err = await failure(channel({ vapid: other }).send(pushDelivery(sub)));
+    expect(err).toMatchObject({ code: 'PROVIDER_AUTH', retryable: false });
+    expect(push.refused.at(-1)).toMatchObject({ status: 403 });
+  });
+
+  test('the service checks the JWT signature against k (a token signed by another key → 401)', async () => {
+    const sub = push.newSubscription();
+    const signer = webpush.generateVAPIDKeys();
+    const headers = webpush.getVapidHeaders(push.origin, vapid.subject, signer.publicKey, signer.privateKey, 'aes128gcm');
+    // Keep the token, swap in a different public key: only a real signature check notices.
+    const forged = headers.Authorization.replace(/k=[\w-]+/, `k=${vapid.publicKey}`);
+    const status = await new Promise<number | undefined>((resolve, reject) => {
+      const req = https.request(
+        sub.endpoint,
+        { method: 'POST', agent: push.agent, headers: { Authorization: forged, TTL: '60', 'Content-Encoding': 'aes128gcm' } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode);
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+    expect(status).toBe(401);
+    expect(push.refused.at(-1)).toEqual({ status: 401, reason: 'bad signature' });
+  });
+
+  test.each([410, 404])('HTTP %i means the subscription is gone, not retryable', async (status) => {
+    const sub = push.newSubscription(vapid.publicKey);
+    push.script(sub.endpoint, status);
+    const err = await failure(channel().send(pushDelivery(sub)));
+    expect(err).toMatchObject({ code: 'SUBSCRIPTION_GONE', retryable: false });
+  });
+
+  test('HTTP 429 with Retry-After: 7 is throttling, retryable after 7 s', async () => {
+    const sub = push.newSubscription(vapid.publicKey);
+    push.script(sub.endpoint, { status: 429, headers: { 'Retry-After': '7' } });
+    const err = await failure(channel().send(pushDelivery(sub)));
+    expect(err).toMatchObject({ code: 'PROVIDER_THROTTLED', retryable: true, retryAfterS: 7 });
+  });
+
+  test('HTTP 413 is PAYLOAD_TOO_LARGE, not retryable', async () => {
+    const sub = push.newSubscription(vapid.publicKey);
+    push.script(sub.endpoint, 413);
+    const err = await failure(channel().send(pushDelivery(sub)));
+    expect(err).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', retryable: false });
+  });
+
+  test('HTTP 500 and 503 are retryable outages', async () => {
+    const sub = push.newSubscription(vapid.publicKey);
+    push.script(sub.endpoint, 500, { status: 503, headers: { 'Retry-After': '30' } });
+    const first = await failure(channel().send(pushDelivery(sub)));
+    const second = await failure(channel().send(pushDelivery(sub)));
+    expect(first).toMatchObject({ code: 'PROVIDER_UNAVAILABLE', retryable: true });
+    expect(second).toMatchObject({ code: 'PROVIDER_UNAVAILABLE', retryable: true, retryAfterS: 30 });
+  });
+
+  test('a payload over 3,993 bytes is refused before anything is sent', async () => {
+    const sub = push.newSubscription(vapid.publicKey);
+    const d = pushDelivery(sub);
+    d.payload.body = 'é'.repeat(2000); // 4,000 bytes of UTF-8 on its own
+    const before = push.received.length + push.refused.length;
+    const err = await failure(channel().send(d));
+    expect(err).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', retryable: false });
+    expect(push.received.length + push.refused.length).toBe(before);
+  });
+
+  test('a payload of exactly 3,993 bytes fits in one record and is delivered', async () => {
+    const sub = push.newSubscription(vapid.publicKey);
+    const d = pushDelivery(sub);
+    d.payload.body = '';
+    d.payload.body = 'x'.repeat(3993 - Buffer.byteLength(JSON.stringify(d.payload)));
+    expect(Buffer.byteLength(JSON.stringify(d.payload))).toBe(3993);
+    await channel().send(d);
+    expect(push.received.at(-1)?.payload).toEqual(d.payload);
+  });
+});
+
+describe('Retry-After parsing', () => {
+  test('reads delta-seconds and HTTP dates', () => {
+    const now = Date.parse('2026-01-01T00:00:00Z');
+    expect(parseRetryAfter('7', now)).toBe(7);
+    expect(parseRetryAfter('Thu, 01 Jan 2026 00:01:30 GMT', now)).toBe(90);
+    expect(parseRetryAfter('Wed, 31 Dec 2025 23:00:00 GMT', now)).toBe(0);
+    expect(parseRetryAfter('soon', now)).toBeUndefined();
+    expect(parseRetryAfter(undefined, now)).toBeUndefined();
+  });
+});
