@@ -1,4 +1,4 @@
-import { mkdir, open, type FileHandle } from 'node:fs/promises';
+import { type FileHandle, mkdir, open } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError } from '../errors.js';
 import type { Channel, ChannelName, Delivery, SendResult } from './channel.js';
@@ -11,7 +11,13 @@ interface Pending {
 
 /** One JSON line per delivery: who, what was rendered, when. */
 function toLine(d: Delivery): string {
-  const base = { alert_id: d.alertId, account_id: d.accountId, channel: d.channel, kind: d.kind, severity: d.severity };
+  const base = {
+    alert_id: d.alertId,
+    account_id: d.accountId,
+    channel: d.channel,
+    kind: d.kind,
+    severity: d.severity,
+  };
   const at = new Date().toISOString();
   switch (d.channel) {
     case 'email':
@@ -64,7 +70,9 @@ export function createOutboxChannel(name: ChannelName, dir: string): Channel {
     name,
     send(d: Delivery): Promise<SendResult> {
       if (d.channel !== name) {
-        return Promise.reject(new AppError('INTERNAL', `a ${d.channel} delivery was sent to the ${name} outbox`));
+        return Promise.reject(
+          new AppError('INTERNAL', `a ${d.channel} delivery was sent to the ${name} outbox`),
+        );
       }
       const line = `${toLine(d)}\n`;
       return new Promise<void>((resolve, reject) => {

@@ -1,4 +1,4 @@
-import { SendEmailCommand, SESClient } from '@aws-sdk/client-ses';
+import { SESClient, SendEmailCommand } from '@aws-sdk/client-ses';
 import { AppError } from '../errors.js';
 import type { Channel, EmailDelivery, SendResult } from './channel.js';
 
@@ -92,7 +92,11 @@ export function classifySesError(err: unknown): AppError {
   switch (name) {
     case 'Throttling':
     case 'TooManyRequests':
-      return make('PROVIDER_THROTTLED', true, /daily message quota/i.test(e.message ?? '') ? DAILY_QUOTA_RETRY_AFTER_S : undefined);
+      return make(
+        'PROVIDER_THROTTLED',
+        true,
+        /daily message quota/i.test(e.message ?? '') ? DAILY_QUOTA_RETRY_AFTER_S : undefined,
+      );
     // Sending is switched off for the account, the configuration set or the MAIL FROM domain.
     // Retryable on purpose: nothing is wrong with the message, and it goes out once an operator acts.
     case 'AccountSendingPaused':

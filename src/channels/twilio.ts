@@ -48,7 +48,9 @@ export function createTwilioChannel(opts: TwilioChannelOptions): Channel<SmsDeli
         new twilio.RequestClient({ timeout: timeoutMs, autoRetry: false })
       : new BaseUrlRequestClient(opts.apiBaseUrl.replace(/\/+$/, ''), timeoutMs);
   const client = twilio(opts.accountSid, opts.authToken, { httpClient });
-  const sender = opts.messagingServiceSid ? { messagingServiceSid: opts.messagingServiceSid } : { from: opts.from };
+  const sender = opts.messagingServiceSid
+    ? { messagingServiceSid: opts.messagingServiceSid }
+    : { from: opts.from };
 
   return {
     name: 'sms',
@@ -90,8 +92,10 @@ const BY_TWILIO_CODE: Record<number, [ErrorCode, boolean]> = {
 export function classifyTwilioError(err: unknown): AppError {
   if (err instanceof AppError) return err;
   const e = (typeof err === 'object' && err !== null ? err : {}) as TwilioErrorLike;
+  // An axios error carries the request config, Basic auth header included: never keep it as the cause.
+  const cause = e.isAxiosError ? undefined : err;
   const make = (code: ErrorCode, retryable: boolean, what: string) =>
-    new AppError(code, `Twilio ${what}: ${e.message ?? String(err)}`, { retryable, cause: err });
+    new AppError(code, `Twilio ${what}: ${e.message ?? String(err)}`, { retryable, cause });
 
   // RestException / TwilioServiceException: the API answered with a status and (usually) a Twilio code.
   if (typeof e.status === 'number') {

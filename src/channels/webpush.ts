@@ -25,7 +25,13 @@ export function createWebPushChannel(opts: WebPushChannelOptions): Channel<PushD
   const vapidDetails = { ...opts.vapid };
   try {
     // Checks the subject and both keys once, so a bad key is a start-up error, not a failed delivery.
-    webpush.getVapidHeaders('https://push.invalid', vapidDetails.subject, vapidDetails.publicKey, vapidDetails.privateKey, 'aes128gcm');
+    webpush.getVapidHeaders(
+      'https://push.invalid',
+      vapidDetails.subject,
+      vapidDetails.publicKey,
+      vapidDetails.privateKey,
+      'aes128gcm',
+    );
   } catch (err) {
     throw new AppError('BAD_CONFIG', `invalid VAPID details: ${(err as Error).message}`);
   }
@@ -87,7 +93,11 @@ export function classifyWebPushError(err: unknown): AppError {
     const message = `push service answered HTTP ${status}${err.body ? `: ${err.body.slice(0, 200)}` : ''}`;
     const retryAfterS = parseRetryAfter(err.headers['retry-after']);
     const make = (code: ErrorCode, retryable: boolean) =>
-      new AppError(code, message, { retryable, cause: err, ...(retryAfterS === undefined ? {} : { retryAfterS }) });
+      new AppError(code, message, {
+        retryable,
+        cause: err,
+        ...(retryAfterS === undefined ? {} : { retryAfterS }),
+      });
     if (status === 404 || status === 410) return make('SUBSCRIPTION_GONE', false);
     if (status === 429) return make('PROVIDER_THROTTLED', true);
     if (status === 413) return make('PAYLOAD_TOO_LARGE', false);

@@ -168,22 +168,23 @@ const MFA: Partial<Record<AuthMethod, boolean>> = {
   recovery_code: false,
 };
 
-const OS_TYPES: Record<string, NonNullable<SrcEndpoint['os']>['type_id']> = {
-  windows: 100,
-  'windows phone': 101,
-  'windows mobile': 101,
-  linux: 200,
-  ubuntu: 200,
-  debian: 200,
-  fedora: 200,
-  android: 201,
-  macos: 300,
-  ios: 301,
-  ipados: 302,
-  solaris: 400,
-  aix: 401,
-  'hp-ux': 402,
-};
+// Maps, not object literals: keys come from parsed data, and "constructor" must not find a prototype member.
+const OS_TYPES = new Map<string, NonNullable<SrcEndpoint['os']>['type_id']>([
+  ['windows', 100],
+  ['windows phone', 101],
+  ['windows mobile', 101],
+  ['linux', 200],
+  ['ubuntu', 200],
+  ['debian', 200],
+  ['fedora', 200],
+  ['android', 201],
+  ['macos', 300],
+  ['ios', 301],
+  ['ipados', 302],
+  ['solaris', 400],
+  ['aix', 401],
+  ['hp-ux', 402],
+]);
 const OS_CAPTIONS: Record<number, string> = {
   99: 'Other',
   100: 'Windows',
@@ -198,16 +199,22 @@ const OS_CAPTIONS: Record<number, string> = {
   402: 'HP-UX',
 };
 
-const DEVICE_TYPES: Record<string, { type_id: NonNullable<SrcEndpoint['type_id']>; type: string }> = {
-  desktop: { type_id: 2, type: 'Desktop' },
-  tablet: { type_id: 4, type: 'Tablet' },
-  mobile: { type_id: 5, type: 'Mobile' },
-  wearable: { type_id: 7, type: 'IOT' },
-  smarttv: { type_id: 7, type: 'IOT' },
-  embedded: { type_id: 7, type: 'IOT' },
-};
+const DEVICE_TYPES = new Map<string, { type_id: NonNullable<SrcEndpoint['type_id']>; type: string }>([
+  ['desktop', { type_id: 2, type: 'Desktop' }],
+  ['tablet', { type_id: 4, type: 'Tablet' }],
+  ['mobile', { type_id: 5, type: 'Mobile' }],
+  ['wearable', { type_id: 7, type: 'IOT' }],
+  ['smarttv', { type_id: 7, type: 'IOT' }],
+  ['embedded', { type_id: 7, type: 'IOT' }],
+]);
 
-const titleCase = (s: string) => s.replace(/[._]/g, ' ').replace(/\b\w/g, (c) => c.toUpperCase());
+// Fixed names rather than text derived from the event, so nothing unexpected lands in activity_name.
+const CHANGE_ACTIVITIES = new Map([
+  ['credential.added', 'Credential Added'],
+  ['credential.removed', 'Credential Removed'],
+  ['recovery.changed', 'Recovery Changed'],
+  ['api_key.created', 'API Key Created'],
+]);
 const words = (reason: string) => reason.replace(/_/g, ' ');
 const finite = (n: number | undefined): n is number => typeof n === 'number' && Number.isFinite(n);
 // Empty strings are absent: OCSF string attributes here must not be empty.
@@ -223,7 +230,7 @@ function activityOf(a: LoginAlert): Pick<Out, 'activity_id' | 'activity_name' | 
     case 'account_change':
       return {
         activity_id: 99,
-        activity_name: titleCase(a.event_type ?? 'account change'),
+        activity_name: CHANGE_ACTIVITIES.get(a.event_type ?? '') ?? 'Account Change',
         status_id: 1,
         status: 'Success',
       };
@@ -251,8 +258,9 @@ function srcEndpointOf(a: LoginAlert): SrcEndpoint | undefined {
   if (a.ip === undefined || isIP(a.ip) === 0) return undefined;
   const { geo, device } = a;
   const ep: SrcEndpoint = { ip: a.ip };
-  if (geo && (geo.country_code?.length === 2 || geo.region || geo.city)) {
-    const country = geo.country_code?.length === 2 ? geo.country_code : undefined;
+  const cc = geo?.country_code?.trim().toUpperCase();
+  const country = cc?.length === 2 ? cc : undefined;
+  if (geo && (country || geo.region || geo.city)) {
     ep.location = { country, region: opt(geo.region), city: opt(geo.city), desc: opt(geo.country_name) };
     if (finite(geo.latitude) && finite(geo.longitude)) {
       Object.assign(ep.location, {
@@ -265,10 +273,10 @@ function srcEndpointOf(a: LoginAlert): SrcEndpoint | undefined {
   if (geo && (geo.asn !== undefined || geo.as_org))
     ep.autonomous_system = { number: geo.asn, name: opt(geo.as_org) };
   if (device?.os) {
-    const type_id = OS_TYPES[device.os.toLowerCase()] ?? 99;
+    const type_id = OS_TYPES.get(device.os.toLowerCase()) ?? 99;
     ep.os = { name: device.os, version: opt(device.os_version), type_id, type: OS_CAPTIONS[type_id] };
   }
-  const type = device?.device_type === undefined ? undefined : DEVICE_TYPES[device.device_type];
+  const type = device?.device_type === undefined ? undefined : DEVICE_TYPES.get(device.device_type);
   if (type) Object.assign(ep, type);
   return ep;
 }
@@ -295,7 +303,8 @@ export function toOcsfAuthentication(
     type_name: `Authentication: ${activity.activity_name}`,
     time: Date.parse(alert.occurred_at),
     ...SEVERITY[alert.severity],
-    count: alert.kind === 'failed_attempts' ? alert.failure_count : undefined,
+    count:
+      alert.kind === 'failed_attempts' && (alert.failure_count ?? 0) > 0 ? alert.failure_count : undefined,
     message: messageOf(alert),
     metadata: {
       version: OCSF_VERSION,
@@ -305,7 +314,7 @@ export function toOcsfAuthentication(
       processed_time: Date.parse(alert.detected_at),
     },
     user: { uid: alert.account_id, type_id: 1, type: 'User' },
-    service: { name: alert.product },
+    service: { name: alert.product || 'unknown' },
     session: alert.session_id ? { uid: alert.session_id } : undefined,
     src_endpoint: src,
     ...protocol,

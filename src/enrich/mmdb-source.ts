@@ -82,8 +82,13 @@ export async function openMmdb<T extends Response>(
   if (opts.watch) {
     // Watch the directory, not the file: an atomic rename replaces the inode a file watch would follow,
     // and Kubernetes volumes swap a symlink beside the file. Any event just triggers a stat comparison.
-    watcher = watch(dirname(path), { persistent: false }, schedule);
-    watcher.on('error', (err) => opts.onError?.(path, unavailable(path, err, 'watch failed')));
+    try {
+      watcher = watch(dirname(path), { persistent: false }, schedule);
+      watcher.on('error', (err) => opts.onError?.(path, unavailable(path, err, 'watch failed, polling')));
+    } catch (err) {
+      // e.g. the inotify watch limit (ENOSPC): the stat polling below still notices replacements.
+      opts.onError?.(path, unavailable(path, err, 'watch failed, polling'));
+    }
     watchFile(path, { persistent: false, interval: pollMs }, schedule);
   }
 

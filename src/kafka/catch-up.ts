@@ -10,12 +10,12 @@ export async function catchUpTracker(kafka: Kafka, topic: string, groupId?: stri
   const ends = new Map<number, bigint>();
   const done = new Map<number, bigint>();
   try {
-    for (const p of await admin.fetchTopicOffsets(topic)) {
+    for (const p of await retrying(() => admin.fetchTopicOffsets(topic))) {
       ends.set(p.partition, BigInt(p.high));
       done.set(p.partition, BigInt(p.low));
     }
     if (groupId) {
-      const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+      const [committed] = await retrying(() => admin.fetchOffsets({ groupId, topics: [topic] }));
       for (const p of committed?.partitions ?? []) {
         if (BigInt(p.offset) > (done.get(p.partition) ?? 0n)) done.set(p.partition, BigInt(p.offset));
       }
@@ -42,4 +42,16 @@ export async function catchUpTracker(kafka: Kafka, topic: string, groupId?: stri
       check();
     },
   };
+}
+
+/** Right after topic creation, leadership may still be moving: retry kafkajs's retriable errors briefly. */
+async function retrying<T>(fn: () => Promise<T>, attempts = 20): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (i >= attempts || !(err as { retriable?: boolean }).retriable) throw err;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
 }

@@ -351,7 +351,11 @@ function serverProperties(p: { port: number; controllerPort: number; logDirs: st
 
 function spawnJava(args: string[], logFd: number): ChildProcess {
   // setpriv execs java, so the child pid is the JVM's pid and the death signal is armed before Kafka starts.
-  return spawn(SETPRIV, ['--pdeathsig', 'TERM', '--', 'java', ...args], { stdio: ['ignore', logFd, logFd] });
+  // Its own process group keeps a terminal's Ctrl-C away from it: the owner stops it, after its consumers.
+  return spawn(SETPRIV, ['--pdeathsig', 'TERM', '--', 'java', ...args], {
+    stdio: ['ignore', logFd, logFd],
+    detached: true,
+  });
 }
 
 function exitOf(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {

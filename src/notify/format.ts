@@ -77,8 +77,13 @@ export function formatPlace(geo: Geo | undefined, intlLocale: string, messages: 
   const code = /^[A-Za-z]{2}$/.test(geo.country_code ?? '') ? (geo.country_code as string).toUpperCase() : '';
   const country = countryName(code, intlLocale) || clean(geo.country_name, 48);
   const city = clean(geo.city, 48) || clean(geo.region, 48);
-  const place = [city, country].filter(Boolean).join(', ');
-  return { long: place ? messages.near({ place }) : messages.unknownPlace(), city, country, countryCode: code };
+  return { long: placePhrase(city, country, messages) || messages.unknownPlace(), city, country, countryCode: code };
+}
+
+/** "near London, United Kingdom", "in Brazil" when only the country is known, '' when neither is. */
+export function placePhrase(city: string, country: string, messages: Messages): string {
+  if (city) return messages.near({ place: country ? `${city}, ${country}` : city });
+  return country ? messages.inCountry({ country }) : '';
 }
 
 /** The method's localised name ("passkey", "chave de acesso"); '' when unknown. */

@@ -40,6 +40,7 @@ const MessagesSchema = z.strictObject({
   deviceOn: text,
   unknownDevice: text,
   near: text,
+  inCountry: text,
   unknownPlace: text,
   privateNetwork: text,
   attempts: z.object({ one: text.optional(), other: text }),

@@ -2,7 +2,7 @@
 // (or booleans and lists of them), and every key is always present, because templates compile in
 // strict mode: a typo in a template throws at render time instead of printing an empty string.
 import { AppError } from '../errors.js';
-import { formatAttempts, formatDevice, formatMethod, formatPlace, formatProduct, formatReasons, formatWhen } from './format.js';
+import { formatAttempts, formatDevice, formatMethod, formatPlace, formatProduct, formatReasons, formatWhen, placePhrase } from './format.js';
 import type { Messages } from './messages.js';
 import type { RenderInput } from './render.js';
 import { toGsm } from './sms.js';
@@ -73,8 +73,8 @@ export function buildView(
   return { view, smsVariants: smsVariants(view, device.known ? device.short : '', place, messages) };
 }
 
-// SMS drops detail before it spends a segment: city first (keeping the country), then the country
-// name for its code, then the device. Values with characters GSM-7 cannot carry even after
+// SMS drops detail before it spends a segment: the country name for its code, then the city,
+// then the place, then the device. Values with characters GSM-7 cannot carry even after
 // transliteration (北京, Москва) are left out rather than switching the whole SMS to UCS-2.
 function smsVariants(
   view: NoticeView,
@@ -86,12 +86,16 @@ function smsVariants(
   const city = toGsm(place.city) ?? '';
   const country = toGsm(place.country) ?? '';
   const code = place.countryCode;
-  const near = (...parts: string[]) => {
-    const p = parts.filter(Boolean).join(', ');
-    return p ? (toGsm(messages.near({ place: p })) ?? '') : '';
-  };
-  const wheres = [near(city, country), near(city, code), near(country), near(code)];
-  const combos: [string, string][] = [...wheres.map((w): [string, string] => [device, w]), ['', near(code)], ['', '']];
+  const near = (c: string, k: string) => toGsm(placePhrase(c, k, messages)) ?? '';
+  // A bare country code ("near GB") reads badly on its own, so it only ever follows a city.
+  const combos: [string, string][] = [
+    [device, near(city, country)],
+    [device, near(city, code)],
+    [device, near('', country)],
+    [device, ''],
+    ['', near('', country)],
+    ['', ''],
+  ];
   const seen = new Set<string>();
   return combos
     .filter(([d, w]) => {

@@ -2,6 +2,7 @@ import type { AuthEvent } from '../contracts/auth-event.js';
 import type { Device, Geo, Reason, Severity } from '../contracts/login-alert.js';
 import { isMethodDowngrade } from './method-downgrade.js';
 import { isAnonymousNetwork, isHostingNetwork } from './network.js';
+import { orderReasons } from './severity.js';
 
 /** Account changes always alert; a change made through a weak method or a hiding network is critical. */
 export function assessChange(
@@ -14,5 +15,5 @@ export function assessChange(
   if (isHostingNetwork(ctx.geo)) reasons.push('hosting_network');
   // Recovery changes hand an account over; treat them as critical even from a known place.
   const critical = reasons.length > 1 || change === 'recovery_changed';
-  return { severity: critical ? 'critical' : 'warning', reasons };
+  return { severity: critical ? 'critical' : 'warning', reasons: orderReasons(reasons) };
 }

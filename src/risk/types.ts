@@ -43,6 +43,3 @@ export interface Assessment {
   severity: Severity;
   reasons: Reason[];
 }
-
-/** A risk signal: a pure predicate over a sign-in. */
-export type Signal = (ctx: SignInContext) => boolean;

@@ -81,10 +81,28 @@ describe('SES channel', () => {
   });
 
   test.each([
-    { wire: 'Throttling', status: 400, message: 'Maximum sending rate exceeded.', code: 'PROVIDER_THROTTLED', retryable: true },
-    { wire: 'MessageRejected', status: 400, message: 'Email address is not verified.', code: 'PROVIDER_REJECTED', retryable: false },
+    {
+      wire: 'Throttling',
+      status: 400,
+      message: 'Maximum sending rate exceeded.',
+      code: 'PROVIDER_THROTTLED',
+      retryable: true,
+    },
+    {
+      wire: 'MessageRejected',
+      status: 400,
+      message: 'Email address is not verified.',
+      code: 'PROVIDER_REJECTED',
+      retryable: false,
+    },
     { wire: 'ConfigurationSetDoesNotExist', status: 400, code: 'PROVIDER_REJECTED', retryable: false },
-    { wire: 'InvalidParameterValue', status: 400, message: "Missing final '@domain'", code: 'RECIPIENT_INVALID', retryable: false },
+    {
+      wire: 'InvalidParameterValue',
+      status: 400,
+      message: "Missing final '@domain'",
+      code: 'RECIPIENT_INVALID',
+      retryable: false,
+    },
     { wire: 'AccountSendingPausedException', status: 400, code: 'CHANNEL_PAUSED', retryable: true },
     { wire: 'ConfigurationSetSendingPausedException', status: 400, code: 'CHANNEL_PAUSED', retryable: true },
     { wire: 'MailFromDomainNotVerifiedException', status: 400, code: 'CHANNEL_PAUSED', retryable: true },
@@ -122,7 +140,12 @@ describe('SES channel', () => {
   });
 
   test('treats a refused connection as a retryable outage', async () => {
-    const ses = createSesChannel({ region: 'eu-west-1', endpoint: 'http://127.0.0.1:9', from: 'a@b.test', credentials });
+    const ses = createSesChannel({
+      region: 'eu-west-1',
+      endpoint: 'http://127.0.0.1:9',
+      from: 'a@b.test',
+      credentials,
+    });
     const err = await failure(ses.send(emailDelivery()));
     await ses.close?.();
     expect(err).toMatchObject({ code: 'PROVIDER_UNAVAILABLE', retryable: true });

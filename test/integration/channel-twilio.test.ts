@@ -46,7 +46,12 @@ describe('Twilio channel against Twilio’s OpenAPI contract (Prism)', () => {
 
   test('a request that breaks the contract is rejected, not retried (Prism validates for real)', async () => {
     // MessagingServiceSid must match ^MG[0-9a-fA-F]{32}$ in Twilio's spec.
-    const sms = createTwilioChannel({ accountSid, authToken, messagingServiceSid: 'MG-nope', apiBaseUrl: prism.url });
+    const sms = createTwilioChannel({
+      accountSid,
+      authToken,
+      messagingServiceSid: 'MG-nope',
+      apiBaseUrl: prism.url,
+    });
     const err = await failure(sms.send(smsDelivery()));
     expect(err).toMatchObject({ code: 'PROVIDER_REJECTED', retryable: false });
     expect(err.message).toContain('422');
@@ -72,7 +77,11 @@ describe('Twilio channel error classification (fault server)', () => {
     const sms = createTwilioChannel({ accountSid, authToken, messagingServiceSid, apiBaseUrl: faults.url });
     const d = smsDelivery();
     await sms.send(d);
-    expect(faults.requests[0]?.form).toEqual({ To: d.to, MessagingServiceSid: messagingServiceSid, Body: d.body });
+    expect(faults.requests[0]?.form).toEqual({
+      To: d.to,
+      MessagingServiceSid: messagingServiceSid,
+      Body: d.body,
+    });
   });
 
   test.each([
@@ -109,12 +118,19 @@ describe('Twilio channel error classification (fault server)', () => {
   });
 
   test('a refused connection is a retryable outage', async () => {
-    const sms = createTwilioChannel({ accountSid, authToken, from: '+15017122661', apiBaseUrl: 'http://127.0.0.1:9' });
+    const sms = createTwilioChannel({
+      accountSid,
+      authToken,
+      from: '+15017122661',
+      apiBaseUrl: 'http://127.0.0.1:9',
+    });
     const err = await failure(sms.send(smsDelivery()));
     expect(err).toMatchObject({ code: 'PROVIDER_UNAVAILABLE', retryable: true });
   });
 
   test('refuses to start without a sender', () => {
-    expect(() => createTwilioChannel({ accountSid, authToken })).toThrow(expect.objectContaining({ code: 'BAD_CONFIG' }));
+    expect(() => createTwilioChannel({ accountSid, authToken })).toThrow(
+      expect.objectContaining({ code: 'BAD_CONFIG' }),
+    );
   });
 });

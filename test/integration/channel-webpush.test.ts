@@ -37,14 +37,23 @@ describe('Web Push channel against a verifying push service', () => {
     const got = push.received.find((m) => sub.endpoint.endsWith(m.subscriptionId));
     expect(got).toBeDefined();
     expect(got?.payload).toEqual(d.payload);
-    expect(got).toMatchObject({ ttl: '900', urgency: 'normal', topic: 'acct-42-login', contentEncoding: 'aes128gcm' });
+    expect(got).toMatchObject({
+      ttl: '900',
+      urgency: 'normal',
+      topic: 'acct-42-login',
+      contentEncoding: 'aes128gcm',
+    });
     expect(got?.vapid.k).toBe(vapid.publicKey);
     expect(got?.vapid.claims).toMatchObject({ aud: push.origin, sub: vapid.subject });
   });
 
   test('marks critical alerts high urgency and keeps topics within the URL-safe 32-character alphabet', async () => {
     const sub = push.newSubscription(vapid.publicKey);
-    const d = pushDelivery(sub, { severity: 'critical', urgency: 'normal', topic: 'acct 42/login:critical-and-much-longer' });
+    const d = pushDelivery(sub, {
+      severity: 'critical',
+      urgency: 'normal',
+      topic: 'acct 42/login:critical-and-much-longer',
+    });
     await channel().send(d);
     const got = push.received.find((m) => sub.endpoint.endsWith(m.subscriptionId));
     expect(got?.urgency).toBe('high');
@@ -62,13 +71,23 @@ describe('Web Push channel against a verifying push service', () => {
   test('the service checks the JWT signature against k (a token signed by another key → 401)', async () => {
     const sub = push.newSubscription();
     const signer = webpush.generateVAPIDKeys();
-    const headers = webpush.getVapidHeaders(push.origin, vapid.subject, signer.publicKey, signer.privateKey, 'aes128gcm');
+    const headers = webpush.getVapidHeaders(
+      push.origin,
+      vapid.subject,
+      signer.publicKey,
+      signer.privateKey,
+      'aes128gcm',
+    );
     // Keep the token, swap in a different public key: only a real signature check notices.
     const forged = headers.Authorization.replace(/k=[\w-]+/, `k=${vapid.publicKey}`);
     const status = await new Promise<number | undefined>((resolve, reject) => {
       const req = https.request(
         sub.endpoint,
-        { method: 'POST', agent: push.agent, headers: { Authorization: forged, TTL: '60', 'Content-Encoding': 'aes128gcm' } },
+        {
+          method: 'POST',
+          agent: push.agent,
+          headers: { Authorization: forged, TTL: '60', 'Content-Encoding': 'aes128gcm' },
+        },
         (res) => {
           res.resume();
           resolve(res.statusCode);
@@ -109,6 +128,15 @@ describe('Web Push channel against a verifying push service', () => {
     const second = await failure(channel().send(pushDelivery(sub)));
     expect(first).toMatchObject({ code: 'PROVIDER_UNAVAILABLE', retryable: true });
     expect(second).toMatchObject({ code: 'PROVIDER_UNAVAILABLE', retryable: true, retryAfterS: 30 });
+  });
+
+  test('a push service that never answers is a retryable PROVIDER_TIMEOUT', async () => {
+    const sub = push.newSubscription(vapid.publicKey);
+    push.script(sub.endpoint, 'hang');
+    const started = Date.now();
+    const err = await failure(channel({ timeoutMs: 500 }).send(pushDelivery(sub)));
+    expect(err).toMatchObject({ code: 'PROVIDER_TIMEOUT', retryable: true });
+    expect(Date.now() - started).toBeLessThan(2000);
   });
 
   test('a payload over 3,993 bytes is refused before anything is sent', async () => {

@@ -349,6 +349,49 @@ describe('local broker lifecycle', () => {
   }, 120_000);
 });
 
+describe('login-alerts kafka', () => {
+  test('prints the broker address, and on SIGTERM stops the JVM and exits 0', async () => {
+    const cli = spawn(
+      process.execPath,
+      [join(__dirnameOf(), '../../bin/login-alerts.js'), 'kafka', '--port', '0'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let out = '';
+    let err = '';
+    cli.stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+    });
+    cli.stderr.on('data', (c: Buffer) => {
+      err += c.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => cli.once('exit', (code) => resolve(code)));
+    try {
+      await waitFor(
+        '"Kafka ready at"',
+        () => /Kafka ready at 127\.0\.0\.1:\d+\n/.test(out) || cli.exitCode !== null,
+        90_000,
+      );
+      const bootstrap = /Kafka ready at (127\.0\.0\.1:\d+)/.exec(out)?.[1];
+      expect(bootstrap).toBeDefined();
+      expect(err).toContain('Starting Apache Kafka');
+      const probe = new Kafka({ brokers: [bootstrap!], logLevel: logLevel.NOTHING }).admin();
+      await probe.connect();
+      const cluster = await probe.describeCluster();
+      await probe.disconnect();
+      expect(cluster.brokers.map((b) => `${b.host}:${b.port}`)).toEqual([bootstrap]);
+
+      cli.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      expect(err).toContain('Kafka stopped.');
+      expect(await portAnswers(Number(bootstrap!.split(':')[1]))).toBe(false);
+    } finally {
+      if (cli.exitCode === null) cli.kill('SIGKILL');
+    }
+  }, 120_000);
+});
+
 /** Gone means no such process, or a zombie waiting for its new parent to reap it. */
 function processIsGone(pid: number): boolean {
   try {

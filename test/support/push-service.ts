@@ -9,7 +9,7 @@ import type { Duplex } from 'node:stream';
 import ece from 'http_ece';
 
 /** A scripted answer: a status, optionally with headers (e.g. Retry-After). */
-export type PushReply = number | { status: number; headers?: Record<string, string> };
+export type PushReply = number | { status: number; headers?: Record<string, string> } | 'hang';
 
 /** A message the service accepted: its headers, the VAPID claims and the decrypted JSON. */
 export interface ReceivedPush {
@@ -178,6 +178,7 @@ export async function startPushService(): Promise<PushService> {
       return refuse(400, `cannot decrypt: ${(err as Error).message}`);
     }
     const reply = sub.replies.shift();
+    if (reply === 'hang') return; // never answer: the sender's timeout must fire
     if (reply !== undefined) {
       const r = typeof reply === 'number' ? { status: reply } : reply;
       if (r.status !== 201) return answer(r.status, r.headers);

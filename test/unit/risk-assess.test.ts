@@ -11,7 +11,20 @@ import {
 import { deviceKey } from '../../src/risk/new-device.js';
 import { severityFor } from '../../src/risk/severity.js';
 import type { AccountHistory, SignInContext } from '../../src/risk/types.js';
-import { CHROME_MAC, DAY, event, HOUR, LONDON, MINUTE, PARIS, SAFARI_IPHONE, SYDNEY, signIn, T0, WINDOW } from './risk-context.js';
+import {
+  CHROME_MAC,
+  DAY,
+  event,
+  HOUR,
+  LONDON,
+  MINUTE,
+  PARIS,
+  SAFARI_IPHONE,
+  SYDNEY,
+  signIn,
+  T0,
+  WINDOW,
+} from './risk-context.js';
 
 /** History after a passkey sign-in from London on Chrome/macOS at T0. */
 const afterLondon = () => {
@@ -21,11 +34,17 @@ const afterLondon = () => {
 
 describe('assessSignIn', () => {
   it('is info for a known device in a known place', () => {
-    expect(assessSignIn(signIn(T0 + DAY, { history: afterLondon() }))).toEqual({ severity: 'info', reasons: [] });
+    expect(assessSignIn(signIn(T0 + DAY, { history: afterLondon() }))).toEqual({
+      severity: 'info',
+      reasons: [],
+    });
   });
 
   it('is warning with every novelty on a first sign-in', () => {
-    expect(assessSignIn(signIn(T0))).toEqual({ severity: 'warning', reasons: ['new_device', 'new_country', 'new_city'] });
+    expect(assessSignIn(signIn(T0))).toEqual({
+      severity: 'warning',
+      reasons: ['new_device', 'new_country', 'new_city'],
+    });
   });
 
   it('is warning for a new device in a known place', () => {
@@ -134,7 +153,9 @@ describe('assessSignIn (property)', () => {
     city: optional(fc.string({ maxLength: 8 })),
     latitude: optional(fc.double({ min: -90, max: 90, noNaN: true })),
     longitude: optional(fc.double({ min: -180, max: 180, noNaN: true })),
-    accuracy_radius_km: optional(fc.oneof(fc.double({ min: 0, max: 1000, noNaN: true }), fc.constant(Number.NaN))),
+    accuracy_radius_km: optional(
+      fc.oneof(fc.double({ min: 0, max: 1000, noNaN: true }), fc.constant(Number.NaN)),
+    ),
     is_anonymous: optional(fc.boolean()),
     is_tor_exit_node: optional(fc.boolean()),
     is_hosting_provider: optional(fc.boolean()),

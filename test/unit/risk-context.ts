@@ -10,17 +10,72 @@ export const DAY = 24 * HOUR;
 export const WINDOW = 90 * DAY;
 export const T0 = Date.parse('2025-03-01T12:00:00Z');
 
-export const CHROME_MAC: Device = { browser: 'Chrome', browser_version: '129', os: 'macOS', os_version: '14.6', device_type: 'desktop' };
-export const SAFARI_IPHONE: Device = { browser: 'Mobile Safari', browser_version: '17', os: 'iOS', os_version: '17.5', device_type: 'mobile', vendor: 'Apple', model: 'iPhone' };
+export const CHROME_MAC: Device = {
+  browser: 'Chrome',
+  browser_version: '129',
+  os: 'macOS',
+  os_version: '14.6',
+  device_type: 'desktop',
+};
+export const SAFARI_IPHONE: Device = {
+  browser: 'Mobile Safari',
+  browser_version: '17',
+  os: 'iOS',
+  os_version: '17.5',
+  device_type: 'mobile',
+  vendor: 'Apple',
+  model: 'iPhone',
+};
 
-export const LONDON: Geo = { network: 'public', country_code: 'GB', country_name: 'United Kingdom', region: 'England', city: 'London', latitude: 51.5074, longitude: -0.1278, accuracy_radius_km: 5, asn: 2856, as_org: 'British Telecommunications PLC' };
-export const PARIS: Geo = { network: 'public', country_code: 'FR', country_name: 'France', region: 'Île-de-France', city: 'Paris', latitude: 48.8566, longitude: 2.3522, accuracy_radius_km: 5 };
-export const SYDNEY: Geo = { network: 'public', country_code: 'AU', country_name: 'Australia', region: 'New South Wales', city: 'Sydney', latitude: -33.8688, longitude: 151.2093, accuracy_radius_km: 5 };
-export const MANCHESTER: Geo = { network: 'public', country_code: 'GB', country_name: 'United Kingdom', region: 'England', city: 'Manchester', latitude: 53.4808, longitude: -2.2426, accuracy_radius_km: 10 };
+export const LONDON: Geo = {
+  network: 'public',
+  country_code: 'GB',
+  country_name: 'United Kingdom',
+  region: 'England',
+  city: 'London',
+  latitude: 51.5074,
+  longitude: -0.1278,
+  accuracy_radius_km: 5,
+  asn: 2856,
+  as_org: 'British Telecommunications PLC',
+};
+export const PARIS: Geo = {
+  network: 'public',
+  country_code: 'FR',
+  country_name: 'France',
+  region: 'Île-de-France',
+  city: 'Paris',
+  latitude: 48.8566,
+  longitude: 2.3522,
+  accuracy_radius_km: 5,
+};
+export const SYDNEY: Geo = {
+  network: 'public',
+  country_code: 'AU',
+  country_name: 'Australia',
+  region: 'New South Wales',
+  city: 'Sydney',
+  latitude: -33.8688,
+  longitude: 151.2093,
+  accuracy_radius_km: 5,
+};
+export const MANCHESTER: Geo = {
+  network: 'public',
+  country_code: 'GB',
+  country_name: 'United Kingdom',
+  region: 'England',
+  city: 'Manchester',
+  latitude: 53.4808,
+  longitude: -2.2426,
+  accuracy_radius_km: 10,
+};
 export const PRIVATE: Geo = { network: 'private' };
 
 /** A login.succeeded event at `at`. */
-export function event(at: number, over: { method?: AuthMethod; deviceId?: string; ua?: string } = {}): AuthEvent {
+export function event(
+  at: number,
+  over: { method?: AuthMethod; deviceId?: string; ua?: string } = {},
+): AuthEvent {
   return {
     event_id: `ev-${at}`,
     schema_version: 1,

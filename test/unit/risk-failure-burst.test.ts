@@ -9,7 +9,10 @@ import { MINUTE, T0 } from './risk-context.js';
 const opts = DEFAULT_FAILURE_BURST; // 3 within 15 minutes
 
 /** Feeds failures at the given times; returns the alerts raised (count per alert, undefined for none). */
-function feed(times: number[], start?: FailureState): { alerts: Array<number | undefined>; state: FailureState | undefined } {
+function feed(
+  times: number[],
+  start?: FailureState,
+): { alerts: Array<number | undefined>; state: FailureState | undefined } {
   let state = start;
   const alerts = times.map((at) => {
     const r = recordFailure(state, at, opts);
@@ -95,6 +98,8 @@ describe('recordFailure', () => {
     expect(r1.alert).toEqual({ count: 1 });
     const r2 = recordFailure(r1.state, T0 + 30_000, { threshold: 1, windowMs: MINUTE });
     expect(r2.alert).toBeUndefined();
-    expect(recordFailure(r2.state, T0 + MINUTE, { threshold: 1, windowMs: MINUTE }).alert).toEqual({ count: 3 });
+    expect(recordFailure(r2.state, T0 + MINUTE, { threshold: 1, windowMs: MINUTE }).alert).toEqual({
+      count: 3,
+    });
   });
 });

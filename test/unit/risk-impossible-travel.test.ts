@@ -12,7 +12,7 @@ import { HOUR, LONDON, MINUTE, PARIS, PRIVATE, SYDNEY, signIn, T0 } from './risk
 const pt = (g: Geo) => ({ latitude: g.latitude!, longitude: g.longitude! });
 
 /** The sign-in at `at` in `geo`, after one at T0 in `from`. */
-function after(from: SignInContext, at: number, geo = LONDON): SignInContext {
+function thenAt(from: SignInContext, at: number, geo = LONDON): SignInContext {
   return signIn(at, { geo, history: rememberSignIn(from.history, from) });
 }
 
@@ -38,50 +38,58 @@ describe('isImpossibleTravel', () => {
   });
 
   it('fires for London then Sydney 10 minutes later', () => {
-    expect(isImpossibleTravel(after(london, T0 + 10 * MINUTE, SYDNEY))).toBe(true);
+    expect(isImpossibleTravel(thenAt(london, T0 + 10 * MINUTE, SYDNEY))).toBe(true);
   });
 
   it('accepts London then Paris two hours later', () => {
-    expect(isImpossibleTravel(after(london, T0 + 2 * HOUR, PARIS))).toBe(false);
+    expect(isImpossibleTravel(thenAt(london, T0 + 2 * HOUR, PARIS))).toBe(false);
   });
 
   it('fires for London then Paris 10 minutes later', () => {
-    expect(isImpossibleTravel(after(london, T0 + 10 * MINUTE, PARIS))).toBe(true);
+    expect(isImpossibleTravel(thenAt(london, T0 + 10 * MINUTE, PARIS))).toBe(true);
   });
 
   it('allows for both accuracy radii: 50 km in a minute with 100 km radii is possible', () => {
-    const a = { network: 'public' as const, country_code: 'DE', latitude: 52.52, longitude: 13.405, accuracy_radius_km: 100 };
+    const a = {
+      network: 'public' as const,
+      country_code: 'DE',
+      latitude: 52.52,
+      longitude: 13.405,
+      accuracy_radius_km: 100,
+    };
     const b = { ...a, latitude: 52.52 + 50 / 111.2 };
     const from = signIn(T0, { geo: a });
     expect(greatCircleKm(a, b)).toBeCloseTo(50, 0);
-    expect(isImpossibleTravel(after(from, T0 + MINUTE, b))).toBe(false);
+    expect(isImpossibleTravel(thenAt(from, T0 + MINUTE, b))).toBe(false);
     // Without the radii the same hop would be 3000 km/h.
     const exact = signIn(T0, { geo: { ...a, accuracy_radius_km: 0 } });
-    expect(isImpossibleTravel(after(exact, T0 + MINUTE, { ...b, accuracy_radius_km: 0 }))).toBe(true);
+    expect(isImpossibleTravel(thenAt(exact, T0 + MINUTE, { ...b, accuracy_radius_km: 0 }))).toBe(true);
   });
 
   it('never fires when either point lacks coordinates', () => {
-    expect(isImpossibleTravel(after(london, T0 + MINUTE, PRIVATE))).toBe(false);
+    expect(isImpossibleTravel(thenAt(london, T0 + MINUTE, PRIVATE))).toBe(false);
     const nowhere = signIn(T0, { geo: PRIVATE });
-    expect(isImpossibleTravel(after(nowhere, T0 + MINUTE, SYDNEY))).toBe(false);
+    expect(isImpossibleTravel(thenAt(nowhere, T0 + MINUTE, SYDNEY))).toBe(false);
   });
 
   it('treats the same instant as one minute apart: far is impossible, near is not', () => {
-    expect(isImpossibleTravel(after(london, T0, PARIS))).toBe(true);
+    expect(isImpossibleTravel(thenAt(london, T0, PARIS))).toBe(true);
     const nearby = { ...LONDON, latitude: LONDON.latitude! + 0.05, accuracy_radius_km: 0 };
-    expect(isImpossibleTravel(after({ ...london, geo: { ...LONDON, accuracy_radius_km: 0 } }, T0, nearby))).toBe(false);
+    expect(
+      isImpossibleTravel(thenAt({ ...london, geo: { ...LONDON, accuracy_radius_km: 0 } }, T0, nearby)),
+    ).toBe(false);
   });
 
   it('measures an out-of-order event over the absolute time difference', () => {
     const later = signIn(T0 + 5 * HOUR, { geo: PARIS });
     // An event from 3 hours before the remembered one: London-Paris in 3 hours is fine.
-    expect(isImpossibleTravel(after(later, T0 + 2 * HOUR, LONDON))).toBe(false);
+    expect(isImpossibleTravel(thenAt(later, T0 + 2 * HOUR, LONDON))).toBe(false);
     // From 5 minutes before it is not.
-    expect(isImpossibleTravel(after(later, T0 + 5 * HOUR - 5 * MINUTE, LONDON))).toBe(true);
+    expect(isImpossibleTravel(thenAt(later, T0 + 5 * HOUR - 5 * MINUTE, LONDON))).toBe(true);
   });
 
   it('honours the configured speed limit', () => {
-    const fast = after(london, T0 + 2 * HOUR, PARIS);
+    const fast = thenAt(london, T0 + 2 * HOUR, PARIS);
     expect(isImpossibleTravel(fast, { ...DEFAULT_TRAVEL_OPTIONS, maxSpeedKmh: 150 })).toBe(true);
   });
 });

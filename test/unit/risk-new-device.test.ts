@@ -15,7 +15,9 @@ describe('deviceKey', () => {
   });
 
   it('tells device ids apart', () => {
-    expect(deviceKey(event(T0, { deviceId: 'a' }), CHROME_MAC)).not.toBe(deviceKey(event(T0, { deviceId: 'b' }), CHROME_MAC));
+    expect(deviceKey(event(T0, { deviceId: 'a' }), CHROME_MAC)).not.toBe(
+      deviceKey(event(T0, { deviceId: 'b' }), CHROME_MAC),
+    );
   });
 
   it('fingerprints browser, OS and type without a device id, ignoring versions', () => {

@@ -1,0 +1,78 @@
+// The pages behind a signed "This wasn't me" link. GET shows `confirm`, whose form POSTs back to
+// the same URL (a link scanner that prefetches the GET never confirms anything); the result pages
+// follow. Plain HTML, one inline style block, no script and no external asset.
+import { resolveLocale } from './locale.js';
+import { DEFAULT_LOCALE, DEFAULT_TEMPLATES_DIR } from './render.js';
+import { loadTemplateSets, requireTemplates, type Template, type TemplateSet } from './templates.js';
+
+export const REPORT_PAGE_KINDS = ['confirm', 'confirmed', 'invalid', 'expired', 'used'] as const;
+export type ReportPageKind = (typeof REPORT_PAGE_KINDS)[number];
+
+/** The HTTP status each page goes out with. */
+export const REPORT_PAGE_STATUS: Readonly<Record<ReportPageKind, number>> = {
+  confirm: 200,
+  confirmed: 200,
+  invalid: 400,
+  expired: 410,
+  used: 409,
+};
+
+/** Headers the pages are written for: nothing loads, nothing frames them, the token never leaks as a referrer. */
+export const REPORT_PAGE_HEADERS: Readonly<Record<string, string>> = {
+  'content-type': 'text/html; charset=utf-8',
+  'content-security-policy':
+    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'referrer-policy': 'no-referrer',
+  'x-content-type-options': 'nosniff',
+  'cache-control': 'no-store',
+};
+
+/** Optional data a page shows; every field may be left out. */
+export interface ReportPageData {
+  /** where "review your security settings" points */
+  settingsUrl?: string;
+}
+
+/** Renders the report pages from templates compiled once. */
+export interface ReportPages {
+  render(kind: ReportPageKind, locale: string | undefined, data?: ReportPageData): string;
+}
+
+/** Loads templates/<locale>/report_<kind>.html.hbs for every locale; throws BAD_CONFIG if one is missing. */
+export function createReportPages(opts: { templatesDir?: string } = {}): ReportPages {
+  const sets = loadTemplateSets(opts.templatesDir ?? DEFAULT_TEMPLATES_DIR);
+  requireTemplates(
+    sets,
+    REPORT_PAGE_KINDS.map((k) => `report_${k}.html`),
+  );
+  const locales = [...sets.keys()];
+  const intlOf = (l: string) => (sets.get(l) as TemplateSet).messages.intlLocale;
+  return {
+    render(kind, locale, data = {}) {
+      const resolved = resolveLocale(locale, locales, DEFAULT_LOCALE, intlOf);
+      const set = sets.get(resolved.template) as TemplateSet;
+      const template = set.templates.get(`report_${kind}.html`) as Template | undefined;
+      // An unknown kind is a caller bug; the invalid-link page is the safe answer to show.
+      const page = template ?? (set.templates.get('report_invalid.html') as Template);
+      return page({ lang: resolved.template, settingsUrl: httpUrl(data.settingsUrl) });
+    },
+  };
+}
+
+let shared: ReportPages | undefined;
+
+/** Renders one report page with the packaged templates (loaded on first use, then kept). */
+export function renderReportPage(kind: ReportPageKind, locale?: string, data?: ReportPageData): string {
+  shared ??= createReportPages();
+  return shared.render(kind, locale, data);
+}
+
+function httpUrl(url: string | undefined): string {
+  if (url === undefined) return '';
+  try {
+    const parsed = new URL(url);
+    return parsed.protocol === 'https:' || parsed.protocol === 'http:' ? parsed.href : '';
+  } catch {
+    return '';
+  }
+}

@@ -1,0 +1,89 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { createOutboxChannel } from '../../src/channels/outbox.js';
+import { emailDelivery, pushDelivery, smsDelivery } from '../support/deliveries.js';
+
+let root: string;
+beforeEach(async () => {
+  root = await mkdtemp(path.join(os.tmpdir(), 'outbox-test-'));
+});
+afterEach(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+const readLines = async (file: string) =>
+  (await readFile(file, 'utf8'))
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+
+describe('outbox channel', () => {
+  test('concurrent sends produce one well-formed, non-interleaved line each', async () => {
+    const dir = path.join(root, 'nested', 'outbox'); // created on first send
+    const outbox = createOutboxChannel('email', dir);
+    // Big bodies make interleaving visible if two writes ever overlapped.
+    const deliveries = Array.from({ length: 300 }, (_, i) =>
+      emailDelivery({ alertId: `al_${i}`, html: `<p>${String(i).repeat(20_000)}</p>` }),
+    );
+    const results = await Promise.all(deliveries.map((d) => outbox.send(d)));
+    await outbox.close?.();
+
+    expect(results).toHaveLength(300);
+    const lines = await readLines(path.join(dir, 'email.jsonl'));
+    expect(lines).toHaveLength(300);
+    expect(new Set(lines.map((l) => l.alert_id))).toEqual(new Set(deliveries.map((d) => d.alertId)));
+    for (const line of lines) {
+      const d = deliveries.find((x) => x.alertId === line.alert_id)!;
+      expect(line).toMatchObject({
+        account_id: d.accountId,
+        to: d.to,
+        subject: d.subject,
+        text: d.text,
+        html: d.html,
+      });
+      expect(typeof line.at).toBe('string');
+      expect(Number.isNaN(Date.parse(line.at as string))).toBe(false);
+    }
+  });
+
+  test('writes SMS and push deliveries to sms.jsonl and push.jsonl with their content', async () => {
+    const sms = createOutboxChannel('sms', root);
+    const push = createOutboxChannel('push', root);
+    const s = smsDelivery();
+    const p = pushDelivery({ endpoint: 'https://push.test/abc', keys: { p256dh: 'k', auth: 'a' } });
+    await Promise.all([sms.send(s), push.send(p)]);
+    await Promise.all([sms.close?.(), push.close?.()]);
+
+    expect(await readLines(path.join(root, 'sms.jsonl'))).toEqual([
+      expect.objectContaining({ alert_id: s.alertId, account_id: s.accountId, to: s.to, body: s.body }),
+    ]);
+    expect(await readLines(path.join(root, 'push.jsonl'))).toEqual([
+      expect.objectContaining({ alert_id: p.alertId, to: 'https://push.test/abc', payload: p.payload }),
+    ]);
+  });
+
+  test('appends across instances instead of truncating', async () => {
+    for (let i = 0; i < 2; i++) {
+      const outbox = createOutboxChannel('sms', root);
+      await outbox.send(smsDelivery());
+      await outbox.close?.();
+    }
+    expect(await readLines(path.join(root, 'sms.jsonl'))).toHaveLength(2);
+  });
+
+  test('rejects a delivery for another channel', async () => {
+    const outbox = createOutboxChannel('sms', root);
+    await expect(outbox.send(emailDelivery())).rejects.toMatchObject({ code: 'INTERNAL', retryable: false });
+  });
+
+  test('a write that cannot happen fails retryable', async () => {
+    const blocker = path.join(root, 'file');
+    await writeFile(blocker, 'x');
+    const outbox = createOutboxChannel('email', path.join(blocker, 'sub')); // a file where a dir should be
+    await expect(outbox.send(emailDelivery())).rejects.toMatchObject({
+      code: 'PROVIDER_UNAVAILABLE',
+      retryable: true,
+    });
+  });
+});

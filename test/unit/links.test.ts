@@ -1,0 +1,117 @@
+import fc from 'fast-check';
+import { AppError } from '../../src/errors.js';
+import { type LinkClaims, reportUrl, signLink, verifyLink } from '../../src/notify/links.js';
+
+const SECRET = 'test-secret-0123456789abcdef';
+const NOW = Date.parse('2026-11-24T17:05:00Z');
+const claims: LinkClaims = {
+  alertId: 'a3f1c9e0b7d24f6a8c5e1b2d3f4a5b6c7d8e9f0a1b2c3d4e5f60718293a4b5c6',
+  accountId: 'user-01HZX4K9Q2',
+  expiresAt: Math.floor(NOW / 1000) + 7 * 86400,
+  locale: 'pt-BR',
+};
+
+function codeOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (err) {
+    return err instanceof AppError ? err.code : `not an AppError: ${String(err)}`;
+  }
+  return 'no error';
+}
+
+// Changes one character of a token part into another base64url character.
+function flip(text: string, index: number): string {
+  const ch = text[index] === 'A' ? 'B' : 'A';
+  return text.slice(0, index) + ch + text.slice(index + 1);
+}
+
+describe('signed report links', () => {
+  test('round-trips the claims', () => {
+    const token = signLink(claims, SECRET);
+    expect(verifyLink(token, SECRET, NOW)).toEqual(claims);
+    const noLocale = { alertId: 'alert-1', accountId: 'acct-ü', expiresAt: claims.expiresAt };
+    expect(verifyLink(signLink(noLocale, SECRET), SECRET, NOW)).toEqual(noLocale);
+  });
+
+  test('is URL-safe and short for a 64-hex alert id', () => {
+    const token = signLink(claims, SECRET);
+    expect(token).toMatch(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
+    expect(token.length).toBeLessThan(130);
+  });
+
+  test('keeps ids of the longest allowed size', () => {
+    const big = { alertId: 'é'.repeat(128), accountId: '字'.repeat(128), expiresAt: claims.expiresAt };
+    expect(verifyLink(signLink(big, SECRET), SECRET, NOW)).toEqual(big);
+  });
+
+  test('rejects a changed payload or mac as LINK_INVALID', () => {
+    const token = signLink(claims, SECRET);
+    const [payload, mac] = token.split('.') as [string, string];
+    for (let i = 0; i < payload.length; i++) {
+      expect(codeOf(() => verifyLink(`${flip(payload, i)}.${mac}`, SECRET, NOW))).toBe('LINK_INVALID');
+    }
+    for (let i = 0; i < mac.length; i++) {
+      expect(codeOf(() => verifyLink(`${payload}.${flip(mac, i)}`, SECRET, NOW))).toBe('LINK_INVALID');
+    }
+  });
+
+  test('rejects a link signed for another account', () => {
+    const mine = signLink(claims, SECRET).split('.')[1];
+    const theirs = signLink({ ...claims, accountId: 'someone-else' }, SECRET).split('.')[0];
+    expect(codeOf(() => verifyLink(`${theirs}.${mine}`, SECRET, NOW))).toBe('LINK_INVALID');
+  });
+
+  test('rejects a link signed with another secret as LINK_INVALID', () => {
+    const token = signLink(claims, 'another-secret-0123456789');
+    expect(codeOf(() => verifyLink(token, SECRET, NOW))).toBe('LINK_INVALID');
+  });
+
+  test('rejects an expired link as LINK_EXPIRED, and a forged expired one as LINK_INVALID', () => {
+    const token = signLink(claims, SECRET);
+    expect(codeOf(() => verifyLink(token, SECRET, claims.expiresAt * 1000))).toBe('LINK_EXPIRED');
+    expect(verifyLink(token, SECRET, claims.expiresAt * 1000 - 1)).toEqual(claims);
+    const forged = signLink({ ...claims, expiresAt: 1 }, 'another-secret-0123456789');
+    expect(codeOf(() => verifyLink(forged, SECRET, NOW))).toBe('LINK_INVALID');
+  });
+
+  test('rejects malformed tokens as LINK_INVALID', () => {
+    for (const bad of ['', '.', 'abc', 'a.b', `${'A'.repeat(3000)}.${'A'.repeat(22)}`, 'AAAAAAAA.AAAAAAAAAAAAAAAAAAAAAA', '%%.%%']) {
+      expect(codeOf(() => verifyLink(bad, SECRET, NOW))).toBe('LINK_INVALID');
+    }
+  });
+
+  test('any string as a token fails only with an AppError', () => {
+    const token = signLink(claims, SECRET);
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string({ unit: 'binary', maxLength: 300 }),
+          fc.stringMatching(/^[A-Za-z0-9_-]{0,160}\.[A-Za-z0-9_-]{0,30}$/),
+          fc.nat(token.length - 1).map((i) => flip(token, i)),
+        ),
+        (t) => {
+          try {
+            verifyLink(t, SECRET, NOW);
+            return t === token;
+          } catch (err) {
+            return err instanceof AppError && (err.code === 'LINK_INVALID' || err.code === 'LINK_EXPIRED');
+          }
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  test('refuses to sign out-of-range claims', () => {
+    expect(codeOf(() => signLink({ ...claims, alertId: '' }, SECRET))).toBe('INTERNAL');
+    expect(codeOf(() => signLink({ ...claims, accountId: 'x'.repeat(129) }, SECRET))).toBe('INTERNAL');
+    expect(codeOf(() => signLink({ ...claims, expiresAt: 1.5 }, SECRET))).toBe('INTERNAL');
+    expect(codeOf(() => signLink(claims, 'short'))).toBe('BAD_CONFIG');
+  });
+
+  test('builds the report URL under /r/', () => {
+    expect(reportUrl('https://alerts.example.com/', 'tok.en')).toBe('https://alerts.example.com/r/tok.en');
+    expect(reportUrl('https://example.com/base', 'x')).toBe('https://example.com/base/r/x');
+  });
+});
