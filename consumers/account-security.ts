@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { catchUpTracker } from '../src/kafka/catch-up.js';
 import { type RunningConsumer, runConsumerLoop } from '../src/kafka/consumer-loop.js';
 import { createAccountProfilesHandler } from '../src/pipeline/account-profiles.js';
 import type { Parts } from '../src/runtime/parts.js';
-import { catchUpTracker } from '../src/kafka/catch-up.js';
 
 /**
  * account.security → profile view. Resolves `caughtUp` once the view has reached the topic's end as
@@ -10,11 +10,15 @@ import { catchUpTracker } from '../src/kafka/catch-up.js';
  * in-memory view is rebuilt from the beginning by a private group at every start, without
  * repeating the side effects of records it had already seen in an earlier life.
  */
-export async function startAccountSecurity(parts: Parts): Promise<{ running: RunningConsumer; caughtUp: Promise<void> }> {
+export async function startAccountSecurity(
+  parts: Parts,
+): Promise<{ running: RunningConsumer; caughtUp: Promise<void> }> {
   const { config, kafka, store, log } = parts;
   const topic = config.topics.accountSecurity;
   const durable = store.kind !== 'memory';
-  const groupId = durable ? `${config.kafka.groupId}.profiles` : `${config.kafka.groupId}.profiles.${randomUUID()}`;
+  const groupId = durable
+    ? `${config.kafka.groupId}.profiles`
+    : `${config.kafka.groupId}.profiles.${randomUUID()}`;
   const tracker = await catchUpTracker(kafka, topic, durable ? groupId : undefined);
   const handler = createAccountProfilesHandler({
     store,

@@ -40,7 +40,8 @@ export function buildStory(now: number) {
           {
             endpoint: `https://push.example.net/send/${run}`,
             keys: {
-              p256dh: 'BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM',
+              p256dh:
+                'BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM',
               auth: 'tBHItJI5svbpez7KI4CCXg',
             },
           },
@@ -48,11 +49,16 @@ export function buildStory(now: number) {
       },
       preferences: { locale: 'pt-BR', timezone: 'America/Sao_Paulo' },
     }),
-    profile(ben, true, { contacts: { email: `ben.hale+${run}@example.com` }, preferences: { locale: 'en', timezone: 'Europe/London' } }),
+    profile(ben, true, {
+      contacts: { email: `ben.hale+${run}@example.com` },
+      preferences: { locale: 'en', timezone: 'Europe/London' },
+    }),
     profile(cai, false, { contacts: { email: `cai+${run}@example.com` } }),
   ];
   let n = 0;
-  const event = (e: Omit<AuthEvent, 'event_id' | 'schema_version' | 'source'> & { event_id?: string }): AuthEvent =>
+  const event = (
+    e: Omit<AuthEvent, 'event_id' | 'schema_version' | 'source'> & { event_id?: string },
+  ): AuthEvent =>
     ({ event_id: e.event_id ?? `evt-${run}-${++n}`, schema_version: 1, source: 'demo', ...e }) as AuthEvent;
   const first = event({
     type: 'login.succeeded',

@@ -23,22 +23,37 @@ export async function runDemoCommand(args: string[]): Promise<number> {
   const config = loadConfig();
   const brokers = config.kafka.brokers ?? ['127.0.0.1:9092'];
   const http = `http://127.0.0.1:${config.httpPort}`;
-  const ready = await fetch(`${http}/readyz`).then((r) => r.ok, () => false);
-  if (!ready) throw new AppError('KAFKA_UNAVAILABLE', `no ready pipeline at ${http}: is \`login-alerts start\` running?`);
+  const ready = await fetch(`${http}/readyz`).then(
+    (r) => r.ok,
+    () => false,
+  );
+  if (!ready)
+    throw new AppError(
+      'KAFKA_UNAVAILABLE',
+      `no ready pipeline at ${http}: is \`login-alerts start\` running?`,
+    );
   const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
   const kafka = createKafka(config, log, brokers);
   const publisher = await createPublisher(kafka);
   const story = buildStory(Date.now());
   const enrolled = story.profiles.filter((p) => p.advanced_security.enrolled).map((p) => p.account_id);
   try {
-    console.log(`demo run ${story.run}: seeding 3 profiles (Ana: pt-BR, São Paulo time; Ben: en, London; Cai: not enrolled)`);
+    console.log(
+      `demo run ${story.run}: seeding 3 profiles (Ana: pt-BR, São Paulo time; Ben: en, London; Cai: not enrolled)`,
+    );
     const exclusions = waitForKeys(kafka, config.topics.trainingExclusions, enrolled, 30_000);
-    await publisher.publish(story.profiles.map((p) => ({ topic: config.topics.accountSecurity, key: p.account_id, value: p })));
+    await publisher.publish(
+      story.profiles.map((p) => ({ topic: config.topics.accountSecurity, key: p.account_id, value: p })),
+    );
     await exclusions;
     console.log('profiles applied; enrollment published to privacy.training-exclusions\n');
-    await publisher.publish(story.steps.map((s) => ({ topic: config.topics.authEvents, key: s.event.account_id, value: s.event })));
+    await publisher.publish(
+      story.steps.map((s) => ({ topic: config.topics.authEvents, key: s.event.account_id, value: s.event })),
+    );
     const outcomes = await waitForOutcomes(http, story.steps.length, story.run, 30_000);
-    const alertIds = outcomes.filter((o) => o.alert_id && (o.channels?.length ?? 0) > 0).map((o) => o.alert_id!);
+    const alertIds = outcomes
+      .filter((o) => o.alert_id && (o.channels?.length ?? 0) > 0)
+      .map((o) => o.alert_id!);
     const receipts = await collectReceipts(kafka, config.topics.deliveries, alertIds, outcomes, 20_000);
     story.steps.forEach((step, i) => {
       const o = outcomes[i];
@@ -47,13 +62,24 @@ export async function runDemoCommand(args: string[]): Promise<number> {
       if (o.alert_id) {
         const sent = receipts.filter((r) => r.alert_id === o.alert_id).map((r) => `${r.channel}:${r.status}`);
         console.log(`    → ALERT ${o.kind} · ${o.severity?.toUpperCase()} · ${o.reasons?.join(', ')}`);
-        console.log(`      channels: ${sent.length ? sent.join(' ') : (o.channels ?? []).join(' ') || 'none'}`);
+        console.log(
+          `      channels: ${sent.length ? sent.join(' ') : (o.channels ?? []).join(' ') || 'none'}`,
+        );
       } else console.log(`    → ${WHY[o.outcome] ?? o.outcome}`);
     });
-    const inbox = await fetch('http://127.0.0.1:8005/store').then((r) => r.ok, () => false);
+    const inbox = await fetch('http://127.0.0.1:8005/store').then(
+      (r) => r.ok,
+      () => false,
+    );
     console.log(`\nDashboard: ${http}/`);
-    console.log(inbox ? 'Email inbox: http://127.0.0.1:8005/' : `Email: see the Email line printed by start (outbox: ${config.outboxDir}/email.jsonl)`);
-    console.log(`SMS and push without providers: ${config.outboxDir}/sms.jsonl, ${config.outboxDir}/push.jsonl`);
+    console.log(
+      inbox
+        ? 'Email inbox: http://127.0.0.1:8005/'
+        : `Email: see the Email line printed by start (outbox: ${config.outboxDir}/email.jsonl)`,
+    );
+    console.log(
+      `SMS and push without providers: ${config.outboxDir}/sms.jsonl, ${config.outboxDir}/push.jsonl`,
+    );
     return 0;
   } finally {
     await publisher.close();
@@ -61,7 +87,12 @@ export async function runDemoCommand(args: string[]): Promise<number> {
 }
 
 /** Outcomes for this run's events, in the order they were published. */
-async function waitForOutcomes(http: string, count: number, run: string, timeoutMs: number): Promise<OutcomeEntry[]> {
+async function waitForOutcomes(
+  http: string,
+  count: number,
+  run: string,
+  timeoutMs: number,
+): Promise<OutcomeEntry[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const recent = (await (await fetch(`${http}/api/outcomes`)).json()) as OutcomeEntry[];
@@ -78,7 +109,10 @@ async function collectReceipts(
   outcomes: OutcomeEntry[],
   timeoutMs: number,
 ): Promise<DeliveryReceipt[]> {
-  const expected = outcomes.reduce((n, o) => n + (o.alert_id && alertIds.includes(o.alert_id) ? (o.channels?.length ?? 0) : 0), 0);
+  const expected = outcomes.reduce(
+    (n, o) => n + (o.alert_id && alertIds.includes(o.alert_id) ? (o.channels?.length ?? 0) : 0),
+    0,
+  );
   const wanted = new Set(alertIds);
   const found: DeliveryReceipt[] = [];
   await consumeUntil(kafka, topic, timeoutMs, (value) => {

@@ -51,9 +51,12 @@ export function validateEvents(
 export async function runPublishCommand(args: string[]): Promise<number> {
   const source = args[0];
   if (!source || args.length > 1) throw new AppError('BAD_USAGE', 'usage: login-alerts publish FILE|-');
-  const text = source === '-' ? await readStdin() : await readFile(source, 'utf8').catch((err: Error) => {
-    throw new AppError('BAD_USAGE', `cannot read ${source}: ${err.message}`);
-  });
+  const text =
+    source === '-'
+      ? await readStdin()
+      : await readFile(source, 'utf8').catch((err: Error) => {
+          throw new AppError('BAD_USAGE', `cannot read ${source}: ${err.message}`);
+        });
   const { events, problems } = validateEvents(parseEventsText(text), Date.now());
   if (problems.length > 0) {
     for (const p of problems) console.error(p);
@@ -66,7 +69,9 @@ export async function runPublishCommand(args: string[]): Promise<number> {
   const log = createLogger(config.logLevel);
   const publisher = await createPublisher(createKafka(config, log, brokers));
   try {
-    await publisher.publish(events.map((e) => ({ topic: config.topics.authEvents, key: e.account_id, value: e })));
+    await publisher.publish(
+      events.map((e) => ({ topic: config.topics.authEvents, key: e.account_id, value: e })),
+    );
   } finally {
     await publisher.close();
   }

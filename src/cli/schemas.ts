@@ -8,7 +8,8 @@ const SCHEMA_DIR = new URL('../../schemas/', import.meta.url).pathname;
 /** `login-alerts schemas --write|--check`: regenerate schemas/ from the zod contracts, or verify it. */
 export async function runSchemasCommand(args: string[]): Promise<number> {
   const mode = args[0] ?? '--check';
-  if (mode !== '--write' && mode !== '--check') throw new AppError('BAD_USAGE', 'usage: login-alerts schemas [--write|--check]');
+  if (mode !== '--write' && mode !== '--check')
+    throw new AppError('BAD_USAGE', 'usage: login-alerts schemas [--write|--check]');
   const stale: string[] = [];
   mkdirSync(SCHEMA_DIR, { recursive: true });
   for (const [file, text] of Object.entries(renderJsonSchemas())) {

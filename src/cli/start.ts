@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 import { loadConfig } from '../config/config.js';
-import { createLogger } from '../log/logger.js';
 import { kafkaHomeFromEnv, type LocalBroker, startLocalBroker } from '../kafka/local-broker.js';
+import { createLogger } from '../log/logger.js';
 import { describeChannels } from '../runtime/channels.js';
 import { startPipeline } from '../runtime/pipeline.js';
 import { startSesInbox } from '../runtime/ses-inbox.js';
@@ -16,7 +16,8 @@ const INBOX_PORT = 8005;
  */
 export async function runStartCommand(args: string[]): Promise<number> {
   const started = Date.now();
-  const say = (line: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s] ${line}`);
+  const say = (line: string) =>
+    console.log(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s] ${line}`);
   const env = { ...process.env };
   loadConfig(env); // bad configuration stops us before anything starts
   let broker: LocalBroker | undefined;
@@ -28,7 +29,10 @@ export async function runStartCommand(args: string[]): Promise<number> {
   try {
     if (!env.KAFKA_BROKERS) {
       say('starting a local Apache Kafka broker (first run downloads ~45 MB of jars through Maven)…');
-      broker = await startLocalBroker({ home: kafkaHomeFromEnv(env), onProgress: (line) => say(`  kafka: ${line}`) });
+      broker = await startLocalBroker({
+        home: kafkaHomeFromEnv(env),
+        onProgress: (line) => say(`  kafka: ${line}`),
+      });
       env.KAFKA_BROKERS = broker.bootstrap;
     }
     if (!env.SES_ENDPOINT && !env.SES_REGION) {
@@ -44,7 +48,10 @@ export async function runStartCommand(args: string[]): Promise<number> {
     const pipeline = await startPipeline(config, log, { onProgress: say });
     const channels = describeChannels(config);
     const rows: [string, string][] = [
-      ['Kafka', `${config.kafka.brokers!.join(',')}${broker ? ` (local Apache Kafka ${broker.version})` : ''}`],
+      [
+        'Kafka',
+        `${config.kafka.brokers!.join(',')}${broker ? ` (local Apache Kafka ${broker.version})` : ''}`,
+      ],
       ['State', config.redisUrl ? `Redis ${config.redisUrl.replace(/\/\/[^@]*@/, '//***@')}` : 'in memory'],
       ['Dashboard', `${pipeline.httpUrl.replace('127.0.0.1', 'localhost')}/`],
       ['Email', inbox ? `local inbox ${inbox.url}/ (SES emulator)` : channels.email],
@@ -56,7 +63,8 @@ export async function runStartCommand(args: string[]): Promise<number> {
     console.log('');
     for (const [k, v] of rows) console.log(`  ${k.padEnd(10)} ${v}`);
     console.log('\n  Next: `npx login-alerts demo` in another terminal. Ctrl-C stops everything.\n');
-    if (config.links.secretIsEphemeral) log.warn('ALERT_LINK_SECRET is not set: links signed now stop working after a restart');
+    if (config.links.secretIsEphemeral)
+      log.warn('ALERT_LINK_SECRET is not set: links signed now stop working after a restart');
     await onShutdown(async () => {
       say('stopping…');
       await pipeline.stop();

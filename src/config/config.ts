@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { AppError } from '../errors.js';
-import { DEFAULT_TOPICS, type Env, EnvSchema, type TopicName } from './schema.js';
+import { type DEFAULT_TOPICS, type Env, EnvSchema, type TopicName } from './schema.js';
 
 export type ChannelName = 'email' | 'sms' | 'push';
 
@@ -11,7 +11,9 @@ export interface Config {
     clientId: string;
     groupId: string;
     ssl: boolean;
-    sasl: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string } | undefined;
+    sasl:
+      | { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string }
+      | undefined;
   };
   topics: Record<TopicName, string>;
   redisUrl: string | undefined;
@@ -76,7 +78,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       groupId: e.KAFKA_GROUP_ID,
       ssl: e.KAFKA_SSL,
       sasl: e.KAFKA_SASL_MECHANISM
-        ? { mechanism: e.KAFKA_SASL_MECHANISM, username: e.KAFKA_SASL_USERNAME!, password: e.KAFKA_SASL_PASSWORD! }
+        ? {
+            mechanism: e.KAFKA_SASL_MECHANISM,
+            username: e.KAFKA_SASL_USERNAME!,
+            password: e.KAFKA_SASL_PASSWORD!,
+          }
         : undefined,
     },
     topics,

@@ -30,14 +30,21 @@ const duration = (fallback: string) =>
     .transform((text, ctx) => {
       const ms = parseDuration(text);
       if (ms === undefined || ms <= 0) {
-        ctx.addIssue({ code: 'custom', message: `expected a positive duration like 30s, 15m, 24h or 7d, got "${text}"` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected a positive duration like 30s, 15m, 24h or 7d, got "${text}"`,
+        });
         return z.NEVER;
       }
       return ms;
     });
 
 const positiveInt = (fallback: number) =>
-  z.coerce.number({ error: 'expected a whole number' }).int('expected a whole number').positive().default(fallback);
+  z.coerce
+    .number({ error: 'expected a whole number' })
+    .int('expected a whole number')
+    .positive()
+    .default(fallback);
 
 const boolFlag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', ''], { error: 'expected true or false' })
@@ -114,7 +121,10 @@ export const EnvSchema = z
       (v) => v === undefined || /^(mailto:|https:\/\/)/.test(v),
       'expected a mailto: or https: URL',
     ),
-    ALERT_LINK_SECRET: optionalText.refine((v) => v === undefined || v.length >= 32, 'expected at least 32 characters'),
+    ALERT_LINK_SECRET: optionalText.refine(
+      (v) => v === undefined || v.length >= 32,
+      'expected at least 32 characters',
+    ),
     PUBLIC_BASE_URL: url('PUBLIC_BASE_URL'),
     OUTBOX_DIR: z.string().min(1).default('./outbox'),
     HTTP_PORT: z.coerce
@@ -140,7 +150,10 @@ export const EnvSchema = z
       .transform((text, ctx) => {
         const steps = text.split(',').map((s) => parseDuration(s));
         if (steps.length === 0 || steps.some((s) => s === undefined)) {
-          ctx.addIssue({ code: 'custom', message: 'expected a comma-separated list of durations, e.g. 1s,5s,30s' });
+          ctx.addIssue({
+            code: 'custom',
+            message: 'expected a comma-separated list of durations, e.g. 1s,5s,30s',
+          });
           return z.NEVER;
         }
         return steps as number[];
@@ -179,7 +192,11 @@ export const EnvSchema = z
       });
     }
     if ((env.SES_ENDPOINT || env.SES_REGION) && !env.SES_FROM) {
-      ctx.addIssue({ code: 'custom', path: ['SES_FROM'], message: 'SES is configured: SES_FROM is required' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SES_FROM'],
+        message: 'SES is configured: SES_FROM is required',
+      });
     }
   });
 

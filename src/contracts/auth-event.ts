@@ -23,9 +23,20 @@ export const AUTH_METHODS = [
 ] as const;
 export type AuthMethod = (typeof AUTH_METHODS)[number];
 
-export const FAILURE_REASONS = ['bad_password', 'bad_otp', 'credential_rejected', 'locked', 'rate_limited', 'other'] as const;
+export const FAILURE_REASONS = [
+  'bad_password',
+  'bad_otp',
+  'credential_rejected',
+  'locked',
+  'rate_limited',
+  'other',
+] as const;
 
-const id = (what: string) => z.string({ error: `${what} must be a string` }).min(1).max(128);
+const id = (what: string) =>
+  z
+    .string({ error: `${what} must be a string` })
+    .min(1)
+    .max(128);
 const timestamp = z.iso.datetime({ offset: true, error: 'must be an RFC 3339 timestamp' });
 
 export const ClientSchema = z.looseObject({
@@ -62,7 +73,11 @@ export const AuthEventSchema = z
     z.looseObject({ ...common, type: z.literal('recovery.changed') }),
     z.looseObject({ ...common, type: z.literal('api_key.created') }),
   ])
-  .meta({ id: 'AuthEvent', title: 'AuthEvent v1', description: 'An authentication event published by an auth service.' });
+  .meta({
+    id: 'AuthEvent',
+    title: 'AuthEvent v1',
+    description: 'An authentication event published by an auth service.',
+  });
 
 export type AuthEvent = z.output<typeof AuthEventSchema>;
 

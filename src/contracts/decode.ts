@@ -15,21 +15,31 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
 
 /** Parses bytes as a JSON object, never throwing. */
 export function decodeJson(value: Buffer | string | null, maxBytes: number): Decoded<unknown> {
-  if (value === null || value.length === 0) return { ok: false, code: 'EMPTY_RECORD', message: 'record has no value' };
+  if (value === null || value.length === 0)
+    return { ok: false, code: 'EMPTY_RECORD', message: 'record has no value' };
   if (value.length > maxBytes) {
-    return { ok: false, code: 'RECORD_TOO_LARGE', message: `record is ${value.length} bytes; the limit is ${maxBytes}` };
+    return {
+      ok: false,
+      code: 'RECORD_TOO_LARGE',
+      message: `record is ${value.length} bytes; the limit is ${maxBytes}`,
+    };
   }
   try {
     return { ok: true, value: JSON.parse(typeof value === 'string' ? value : value.toString('utf8')) };
   } catch (err) {
-    return { ok: false, code: 'INVALID_JSON', message: `not valid JSON: ${(err as Error).message.slice(0, 200)}` };
+    return {
+      ok: false,
+      code: 'INVALID_JSON',
+      message: `not valid JSON: ${(err as Error).message.slice(0, 200)}`,
+    };
   }
 }
 
 /** Validates an AuthEvent against the contract, including the 5-minute future limit. */
 export function validateAuthEvent(input: unknown, now: number): Decoded<AuthEvent> {
   const parsed = AuthEventSchema.safeParse(input);
-  if (!parsed.success) return { ok: false, code: 'INVALID_EVENT', message: formatIssues(parsed.error.issues) };
+  if (!parsed.success)
+    return { ok: false, code: 'INVALID_EVENT', message: formatIssues(parsed.error.issues) };
   const at = Date.parse(parsed.data.occurred_at);
   if (at - now > MAX_FUTURE_SKEW_MS) {
     return {

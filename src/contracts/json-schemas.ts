@@ -20,7 +20,8 @@ export const SCHEMAS = {
 export function renderJsonSchemas(): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [file, schema] of Object.entries(SCHEMAS)) {
-    out[file] = `${JSON.stringify(z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }), null, 2)}\n`;
+    out[file] =
+      `${JSON.stringify(z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }), null, 2)}\n`;
   }
   return out;
 }

@@ -28,7 +28,13 @@ type Page = Parameters<typeof renderReportPage>[0];
 export function createReportLinkHandler(deps: ReportLinkDeps) {
   const now = deps.now ?? Date.now;
 
-  const send = (res: ServerResponse, status: number, page: Page, locale?: string, data: Record<string, unknown> = {}) => {
+  const send = (
+    res: ServerResponse,
+    status: number,
+    page: Page,
+    locale?: string,
+    data: Record<string, unknown> = {},
+  ) => {
     res.writeHead(status, {
       'content-type': 'text/html; charset=utf-8',
       'cache-control': 'no-store',
@@ -90,7 +96,8 @@ export function createReportLinkHandler(deps: ReportLinkDeps) {
       // Not published: free the link so the person can try again.
       await deps.store.write([{ op: 'del', key: usedKey }]).catch(() => {});
       deps.log.error({ err }, 'user report not published');
-      send(res, 503, 'error', claims.locale);
+      res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '30' });
+      res.end('We could not record your report just now. Please open the link again in a minute.');
       return;
     }
     deps.log.info({ alert_id: alert.alert_id }, 'user reported an alert');

@@ -24,7 +24,9 @@ export interface HttpDeps {
 const DASHBOARD = readFileSync(new URL('./dashboard.html', import.meta.url), 'utf8');
 
 /** healthz, readyz, metrics, the signed-link pages and the security team's live dashboard. */
-export async function startHttpServer(deps: HttpDeps): Promise<{ server: Server; url: string; close(): Promise<void> }> {
+export async function startHttpServer(
+  deps: HttpDeps,
+): Promise<{ server: Server; url: string; close(): Promise<void> }> {
   const limiter = new RateLimiter(deps.linkRateLimit ?? 30);
   const json = (res: ServerResponse, status: number, body: unknown) => {
     res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
@@ -35,7 +37,10 @@ export async function startHttpServer(deps: HttpDeps): Promise<{ server: Server;
     try {
       if (url.pathname === '/healthz') return json(res, 200, { status: 'ok' });
       if (url.pathname === '/readyz') {
-        return json(res, deps.health.ready ? 200 : 503, { ready: deps.health.ready, parts: deps.health.snapshot() });
+        return json(res, deps.health.ready ? 200 : 503, {
+          ready: deps.health.ready,
+          parts: deps.health.snapshot(),
+        });
       }
       if (url.pathname === '/metrics') {
         const body = await deps.metrics.registry.metrics();
@@ -52,7 +57,8 @@ export async function startHttpServer(deps: HttpDeps): Promise<{ server: Server;
       if (url.pathname === '/' && deps.feed) {
         res.writeHead(200, {
           'content-type': 'text/html; charset=utf-8',
-          'content-security-policy': "default-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'",
+          'content-security-policy':
+            "default-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'",
         });
         res.end(DASHBOARD);
         return;
@@ -89,7 +95,11 @@ export async function startHttpServer(deps: HttpDeps): Promise<{ server: Server;
 
 /** Server-sent events: the backlog first (oldest to newest), then each alert as it arrives. */
 function stream(req: IncomingMessage, res: ServerResponse, feed: AlertFeed): void {
-  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
+  res.writeHead(200, {
+    'content-type': 'text/event-stream',
+    'cache-control': 'no-store',
+    connection: 'keep-alive',
+  });
   for (const alert of feed.recent().reverse()) res.write(`data: ${JSON.stringify(alert)}\n\n`);
   const unsubscribe = feed.subscribe((alert) => res.write(`data: ${JSON.stringify(alert)}\n\n`));
   const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);

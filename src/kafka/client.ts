@@ -1,4 +1,4 @@
-import { Kafka, logLevel as KafkaLogLevel, type KafkaConfig, type LogEntry } from 'kafkajs';
+import { Kafka, type KafkaConfig, logLevel as KafkaLogLevel, type LogEntry } from 'kafkajs';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../log/logger.js';
 

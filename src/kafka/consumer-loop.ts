@@ -76,7 +76,10 @@ export async function runConsumerLoop(opts: ConsumerLoopOptions): Promise<Runnin
             attempt++;
             opts.onHealth?.(false, appErr);
             const waitMs = Math.min(200 * 2 ** Math.min(attempt, 5), 5_000);
-            log.warn({ code: appErr.code, attempt, waitMs, topic: batch.topic, partition: batch.partition }, appErr.message);
+            log.warn(
+              { code: appErr.code, attempt, waitMs, topic: batch.topic, partition: batch.partition },
+              appErr.message,
+            );
             await sleep(waitMs);
             await heartbeat().catch(() => {});
           }
@@ -87,7 +90,9 @@ export async function runConsumerLoop(opts: ConsumerLoopOptions): Promise<Runnin
           topics: [
             {
               topic: batch.topic,
-              partitions: [{ partition: batch.partition, offset: (BigInt(last.message.offset) + 1n).toString() }],
+              partitions: [
+                { partition: batch.partition, offset: (BigInt(last.message.offset) + 1n).toString() },
+              ],
             },
           ],
         });

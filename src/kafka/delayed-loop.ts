@@ -55,7 +55,11 @@ export async function runDelayedLoop(opts: {
         }
         resolveOffset(message.offset);
         await consumer.commitOffsets([
-          { topic: batch.topic, partition: batch.partition, offset: (BigInt(message.offset) + 1n).toString() },
+          {
+            topic: batch.topic,
+            partition: batch.partition,
+            offset: (BigInt(message.offset) + 1n).toString(),
+          },
         ]);
         await heartbeat();
       }

@@ -7,6 +7,8 @@ export interface OutRecord {
   key: string;
   value: unknown;
   headers?: Record<string, string>;
+  /** An explicit partition (the retry topic's backoff tiers); otherwise the key decides. */
+  partition?: number;
 }
 
 export interface Publisher {
@@ -33,6 +35,7 @@ export async function createPublisher(kafka: Kafka): Promise<Publisher> {
             key: r.key,
             value: r.value === null ? null : JSON.stringify(r.value),
             headers: r.headers,
+            ...(r.partition === undefined ? {} : { partition: r.partition }),
           });
           byTopic.set(r.topic, list);
         }

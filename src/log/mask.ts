@@ -2,14 +2,16 @@
  * Masking for logs: personal data keeps just enough shape to correlate, secrets vanish.
  * Applied to every string a log line carries, so a careless `log.info({ event })` stays safe.
  */
-const SECRET_KEY = /(secret|password|passwd|token|authorization|auth_token|api[_-]?key|private[_-]?key|p256dh|^auth$|cookie)/i;
+const SECRET_KEY =
+  /(secret|password|passwd|token|authorization|auth_token|api[_-]?key|private[_-]?key|p256dh|^auth$|cookie)/i;
 
 const EMAIL = /([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})/g;
 const PHONE = /\+\d{1,3}[\d\s-]{5,14}(\d{2})\b/g;
 const IPV4 = /\b(\d{1,3})\.(\d{1,3})\.\d{1,3}\.\d{1,3}\b/g;
 const IPV6 = /\b([0-9a-fA-F]{1,4}):([0-9a-fA-F]{1,4}):[0-9a-fA-F:]*:[0-9a-fA-F]{0,4}\b/g;
 // Long opaque strings: JWTs, signed link tokens, API keys.
-const TOKEN = /\b[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{10,}(\.[A-Za-z0-9_-]+)?\b|\b(?:AC|SK|MG)[0-9a-fA-F]{32}\b/g;
+const TOKEN =
+  /\b[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{10,}(\.[A-Za-z0-9_-]+)?\b|\b(?:AC|SK|MG)[0-9a-fA-F]{32}\b/g;
 
 /** Masks emails, phone numbers, IP addresses and tokens inside free text. */
 export function maskText(text: string): string {

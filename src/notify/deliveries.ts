@@ -1,6 +1,6 @@
+import type { Delivery } from '../channels/channel.js';
 import type { AccountSecurity, Channel as ChannelName } from '../contracts/account-security.js';
 import type { NotificationRequest } from '../contracts/notification.js';
-import type { Delivery } from '../channels/channel.js';
 import { shortHash } from '../state/keys.js';
 import type { Rendered } from './render.js';
 

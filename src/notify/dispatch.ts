@@ -62,7 +62,11 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   const leaseMs = deps.leaseMs ?? 60_000;
   const partitions = deps.retryPartitions ?? 6;
 
-  const receipt = (job: DeliveryJob, status: ReceiptStatus, extra: Partial<DeliveryReceipt> = {}): OutRecord => {
+  const receipt = (
+    job: DeliveryJob,
+    status: ReceiptStatus,
+    extra: Partial<DeliveryReceipt> = {},
+  ): OutRecord => {
     deps.metrics?.deliveries.inc({ channel, status });
     const value: DeliveryReceipt = {
       alert_id: job.request.id,
@@ -86,14 +90,27 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       };
       const partition = retryTier(config.delivery.backoffMs, delay, partitions);
       return [
-        { topic: config.topics.retry, key: `${partition}`, value: next, headers: { tier: String(partition) } },
+        // The tier is the partition itself: keyed by tier, the default partitioner hashed tiers 0
+        // and 2 onto one partition, so short retries queued behind long ones.
+        {
+          topic: config.topics.retry,
+          key: job.request.account_id,
+          partition,
+          value: next,
+          headers: { tier: String(partition) },
+        },
         receipt(job, 'failed', { error_code: err.code }),
       ];
     }
     const code = err.retryable ? 'RETRIES_EXHAUSTED' : err.code;
     const dlq = toDlqRecord(
       { topic: config.topics.retry, partition: -1 },
-      { key: Buffer.from(job.request.account_id), value: Buffer.from(JSON.stringify(job)), headers: {}, offset: '-1' },
+      {
+        key: Buffer.from(job.request.account_id),
+        value: Buffer.from(JSON.stringify(job)),
+        headers: {},
+        offset: '-1',
+      },
       { code, message: err.message },
       now(),
     );
@@ -112,7 +129,8 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     ]);
     const profile = profileText ? (JSON.parse(profileText) as AccountSecurity) : undefined;
     // Deleted or unenrolled since the alert was decided: nobody to tell any more.
-    if (!profile?.advanced_security.enrolled || !recipientsFor(channel, profile).includes(job.recipient)) return;
+    if (!profile?.advanced_security.enrolled || !recipientsFor(channel, profile).includes(job.recipient))
+      return;
     if (suppressed) {
       await publisher.publish([receipt(job, 'suppressed', { error_code: 'RECIPIENT_UNSUBSCRIBED' })]);
       return;
@@ -124,7 +142,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
         // A sender (maybe one that crashed) holds the lease: look again after it lapses.
         const wait = { ...job, due_at: new Date(now() + leaseMs).toISOString() };
         const partition = retryTier(config.delivery.backoffMs, leaseMs, partitions);
-        await publisher.publish([{ topic: config.topics.retry, key: `${partition}`, value: wait }]);
+        await publisher.publish([{ topic: config.topics.retry, key: account, partition, value: wait }]);
       }
       return;
     }
@@ -134,7 +152,10 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     try {
       const expiresAt = Math.floor((now() + config.links.ttlMs) / 1000);
       const locale = profile.preferences?.locale;
-      const token = signLink({ alertId: job.request.id, accountId: account, expiresAt, locale }, config.links.secret);
+      const token = signLink(
+        { alertId: job.request.id, accountId: account, expiresAt, locale },
+        config.links.secret,
+      );
       const url = reportUrl(config.links.publicBaseUrl, token);
       const alert = job.request.alert;
       const rendered = renderer.render({
@@ -157,13 +178,25 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       if (!delivery) return;
       const result = await sender.send(delivery);
       outcome = 'sent';
-      out.push(receipt(job, 'sent', result.providerMessageId ? { provider_message_id: result.providerMessageId } : {}));
+      out.push(
+        receipt(
+          job,
+          'sent',
+          result.providerMessageId ? { provider_message_id: result.providerMessageId } : {},
+        ),
+      );
       if (deps.metrics) {
-        deps.metrics.endToEnd.observe({ stage: 'sent' }, (now() - Date.parse(job.request.requested_at)) / 1000);
+        deps.metrics.endToEnd.observe(
+          { stage: 'sent' },
+          (now() - Date.parse(job.request.requested_at)) / 1000,
+        );
       }
     } catch (thrown) {
       const err = toAppError(thrown);
-      log.warn({ code: err.code, retryable: err.retryable, channel, attempt: job.attempt }, 'delivery failed');
+      log.warn(
+        { code: err.code, retryable: err.retryable, channel, attempt: job.attempt },
+        'delivery failed',
+      );
       if (err.code === 'SUBSCRIPTION_GONE') {
         await dropSubscription(store, profile, job.recipient);
         out.push(receipt(job, 'expired', { error_code: err.code }));
@@ -181,7 +214,12 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     if (outcome === 'retry') await store.write([{ op: 'del', key: deliveryKey }]);
     else
       await store.write([
-        { op: 'set', key: deliveryKey, value: outcome, ttlMs: Math.max(config.windows.sessionDedupeMs, config.links.ttlMs) },
+        {
+          op: 'set',
+          key: deliveryKey,
+          value: outcome,
+          ttlMs: Math.max(config.windows.sessionDedupeMs, config.links.ttlMs),
+        },
       ]);
   }
 
@@ -208,7 +246,10 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
 
 async function dropSubscription(store: Store, profile: AccountSecurity, endpoint: string): Promise<void> {
   const subs = profile.contacts?.push_subscriptions ?? [];
-  const next = { ...profile, contacts: { ...profile.contacts, push_subscriptions: subs.filter((s) => s.endpoint !== endpoint) } };
+  const next = {
+    ...profile,
+    contacts: { ...profile.contacts, push_subscriptions: subs.filter((s) => s.endpoint !== endpoint) },
+  };
   await store.write([{ op: 'set', key: keys.profile(profile.account_id), value: JSON.stringify(next) }]);
 }
 

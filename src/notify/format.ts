@@ -14,9 +14,21 @@ const PRODUCTS: Record<string, string> = {
   sora: 'Sora',
 };
 
+// Intl objects cost tens of microseconds to build and nothing to reuse: one per locale (and zone).
 const formatters = new Map<string, Intl.DateTimeFormat>();
 const regionNames = new Map<string, Intl.DisplayNames>();
+const numbers = new Map<string, { plural: Intl.PluralRules; number: Intl.NumberFormat }>();
 const zones = new Map<string, string>();
+
+// Keys come from validated locales and zones; the cap only guards against a flood of odd ones.
+function cached<T>(map: Map<string, T>, key: string, make: () => T): T {
+  let value = map.get(key);
+  if (value === undefined) {
+    value = make();
+    if (map.size < 1000) map.set(key, value);
+  }
+  return value;
+}
 
 /** Time of an event in the person's zone: long ("Tuesday, 24 November 2026, 14:05 GMT-3"), short, and the zone. */
 export function formatWhen(
@@ -77,7 +89,12 @@ export function formatPlace(geo: Geo | undefined, intlLocale: string, messages: 
   const code = /^[A-Za-z]{2}$/.test(geo.country_code ?? '') ? (geo.country_code as string).toUpperCase() : '';
   const country = countryName(code, intlLocale) || clean(geo.country_name, 48);
   const city = clean(geo.city, 48) || clean(geo.region, 48);
-  return { long: placePhrase(city, country, messages) || messages.unknownPlace(), city, country, countryCode: code };
+  return {
+    long: placePhrase(city, country, messages) || messages.unknownPlace(),
+    city,
+    country,
+    countryCode: code,
+  };
 }
 
 /** "near London, United Kingdom", "in Brazil" when only the country is known, '' when neither is. */
@@ -87,7 +104,10 @@ export function placePhrase(city: string, country: string, messages: Messages): 
 }
 
 /** The method's localised name ("passkey", "chave de acesso"); '' when unknown. */
-export function formatMethod(method: AuthMethod | undefined, messages: Messages): { name: string; with: string } {
+export function formatMethod(
+  method: AuthMethod | undefined,
+  messages: Messages,
+): { name: string; with: string } {
   if (method === undefined || !Object.hasOwn(messages.method, method)) return { name: '', with: '' };
   return { name: messages.method[method](), with: messages.methodWith[method]() };
 }
@@ -104,55 +124,54 @@ export function formatProduct(product: string | undefined, messages: Messages): 
 export function formatReasons(reasons: readonly Reason[], methodWith: string, messages: Messages): string[] {
   const explained = messages.reason as Record<string, Messages['reason'][keyof Messages['reason']]>;
   const method = methodWith || messages.methodWith.password();
-  return EXPLAINED_REASONS.filter((r) => reasons.includes(r)).map((r) => explained[r]?.({ methodWith: method }) ?? '');
+  return EXPLAINED_REASONS.filter((r) => reasons.includes(r)).map(
+    (r) => explained[r]?.({ methodWith: method }) ?? '',
+  );
 }
 
 /** "3 failed sign-in attempts", pluralised and with the number formatted for the locale. */
 export function formatAttempts(count: number | undefined, intlLocale: string, messages: Messages): string {
   const n = Number.isSafeInteger(count) && (count as number) > 0 ? (count as number) : 1;
-  const rule = new Intl.PluralRules(intlLocale).select(n);
-  const phrase = rule === 'one' && messages.attempts.one ? messages.attempts.one : messages.attempts.other;
-  return phrase({ count: new Intl.NumberFormat(intlLocale).format(n) });
+  const { plural, number } = cached(numbers, intlLocale, () => ({
+    plural: new Intl.PluralRules(intlLocale),
+    number: new Intl.NumberFormat(intlLocale),
+  }));
+  const phrase =
+    plural.select(n) === 'one' && messages.attempts.one ? messages.attempts.one : messages.attempts.other;
+  return phrase({ count: number.format(n) });
 }
 
 function formatter(locale: string, timeZone: string, style: 'date' | 'short' | 'time'): Intl.DateTimeFormat {
-  const key = `${locale}|${timeZone}|${style}`;
-  let f = formatters.get(key);
-  if (f === undefined) {
+  return cached(formatters, `${locale}|${timeZone}|${style}`, () => {
     const options: Intl.DateTimeFormatOptions =
       style === 'date'
         ? { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' }
         : style === 'short'
           ? { weekday: 'short', day: 'numeric', month: 'short' }
           : { hour: 'numeric', minute: '2-digit', timeZoneName: 'shortOffset' };
-    f = new Intl.DateTimeFormat(locale, { ...options, timeZone });
-    formatters.set(key, f);
-  }
-  return f;
+    return new Intl.DateTimeFormat(locale, { ...options, timeZone });
+  });
 }
 
 // Unknown or invalid zones show UTC, named, rather than failing the alert.
 function validZone(zone: string | undefined): string {
   if (typeof zone !== 'string' || zone.length === 0 || zone.length > 64) return 'UTC';
-  let resolved = zones.get(zone);
-  if (resolved === undefined) {
+  return cached(zones, zone, () => {
     try {
-      resolved = new Intl.DateTimeFormat('en', { timeZone: zone }).resolvedOptions().timeZone;
+      return new Intl.DateTimeFormat('en', { timeZone: zone }).resolvedOptions().timeZone;
     } catch {
-      resolved = 'UTC';
+      return 'UTC';
     }
-    if (zones.size < 1000) zones.set(zone, resolved);
-  }
-  return resolved;
+  });
 }
 
 function countryName(code: string, locale: string): string {
   if (code === '') return '';
-  let names = regionNames.get(locale);
-  if (names === undefined) {
-    names = new Intl.DisplayNames([locale], { type: 'region', fallback: 'none' });
-    regionNames.set(locale, names);
-  }
+  const names = cached(
+    regionNames,
+    locale,
+    () => new Intl.DisplayNames([locale], { type: 'region', fallback: 'none' }),
+  );
   try {
     return clean(names.of(code), 48);
   } catch {

@@ -52,7 +52,8 @@ export function verifyLink(token: string, secret: string, nowMs: number): LinkCl
   if (match === null) throw invalid('malformed token');
   const payload = canonicalBase64url(match[1] as string);
   const given = canonicalBase64url(match[2] as string);
-  if (payload === undefined || given === undefined || given.length !== MAC_BYTES) throw invalid('malformed token');
+  if (payload === undefined || given === undefined || given.length !== MAC_BYTES)
+    throw invalid('malformed token');
   // Compare before parsing: nothing an attacker wrote is interpreted until the mac holds.
   if (!timingSafeEqual(given, mac(payload, secret))) throw invalid('signature mismatch');
   const claims = decodePayload(payload);

@@ -28,7 +28,8 @@ export function resolveLocale(
   // so a future pt-PT set would be matched exactly above and pt-BR stays the generic Portuguese).
   const sameLanguage = available.find((l) => languageOf(l) === language);
   if (sameLanguage === undefined) return { template: fallback, intl: defaultIntl(fallback) };
-  const regional = canonical.includes('-') && Intl.DateTimeFormat.supportedLocalesOf([canonical]).length === 1;
+  const regional =
+    canonical.includes('-') && Intl.DateTimeFormat.supportedLocalesOf([canonical]).length === 1;
   return { template: sameLanguage, intl: regional ? canonical : defaultIntl(sameLanguage) };
 }
 

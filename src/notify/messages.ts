@@ -7,7 +7,12 @@ import { z } from 'zod';
 import { AUTH_METHODS } from '../contracts/auth-event.js';
 import { AppError } from '../errors.js';
 
-export const CHANGES = ['credential.added', 'credential.removed', 'recovery.changed', 'api_key.created'] as const;
+export const CHANGES = [
+  'credential.added',
+  'credential.removed',
+  'recovery.changed',
+  'api_key.created',
+] as const;
 export type Change = (typeof CHANGES)[number];
 
 /** Reasons that have an explanation in plain words; other reasons are not shown to the person. */
@@ -23,10 +28,18 @@ export const EXPLAINED_REASONS = [
 ] as const;
 
 const text = z.string().min(1).max(300);
-const byMethod = z.object(Object.fromEntries(AUTH_METHODS.map((m) => [m, text])) as Record<(typeof AUTH_METHODS)[number], typeof text>);
+const byMethod = z.object(
+  Object.fromEntries(AUTH_METHODS.map((m) => [m, text])) as Record<
+    (typeof AUTH_METHODS)[number],
+    typeof text
+  >,
+);
 const byChange = z.object(Object.fromEntries(CHANGES.map((c) => [c, text])) as Record<Change, typeof text>);
 const byReason = z.object(
-  Object.fromEntries(EXPLAINED_REASONS.map((r) => [r, text])) as Record<(typeof EXPLAINED_REASONS)[number], typeof text>,
+  Object.fromEntries(EXPLAINED_REASONS.map((r) => [r, text])) as Record<
+    (typeof EXPLAINED_REASONS)[number],
+    typeof text
+  >,
 );
 
 const MessagesSchema = z.strictObject({
@@ -59,11 +72,14 @@ export function compileMessages(raw: unknown, hbs: typeof Handlebars, file: stri
   const parsed = MessagesSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new AppError('BAD_CONFIG', `${file}: ${issue?.path.join('.') || '(root)'} ${issue?.message ?? 'is invalid'}`);
+    throw new AppError(
+      'BAD_CONFIG',
+      `${file}: ${issue?.path.join('.') || '(root)'} ${issue?.message ?? 'is invalid'}`,
+    );
   }
   const compile = (value: unknown): unknown => {
     if (typeof value === 'string') {
-      const template = hbs.compile(value, { strict: true, noEscape: true });
+      const template = hbs.compile(value, { strict: true, noEscape: true, knownHelpersOnly: true });
       return (values: Record<string, string> = {}) => template(values);
     }
     return Object.fromEntries(Object.entries(value as object).map(([k, v]) => [k, compile(v)]));

@@ -23,7 +23,10 @@ export function toPushPayload(
   };
   const bytes = Buffer.byteLength(JSON.stringify(payload), 'utf8');
   if (bytes >= MAX_PUSH_PAYLOAD_BYTES) {
-    throw new AppError('PAYLOAD_TOO_LARGE', `push payload is ${bytes} bytes (limit ${MAX_PUSH_PAYLOAD_BYTES})`);
+    throw new AppError(
+      'PAYLOAD_TOO_LARGE',
+      `push payload is ${bytes} bytes (limit ${MAX_PUSH_PAYLOAD_BYTES})`,
+    );
   }
   return payload;
 }

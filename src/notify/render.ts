@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { AuthMethod } from '../contracts/auth-event.js';
 import type { Device, Geo, Reason, Severity } from '../contracts/login-alert.js';
 import { AppError } from '../errors.js';
-import { resolveLocale } from './locale.js';
+import { type ResolvedLocale, resolveLocale } from './locale.js';
 import type { Change } from './messages.js';
 import { oneLine, tidyText } from './sanitize.js';
 import { fitSms } from './sms.js';
@@ -59,22 +59,35 @@ export const DEFAULT_TEMPLATES_DIR = fileURLToPath(new URL('../../templates/', i
 /** Loads and compiles every template once; throws BAD_CONFIG naming any missing template or phrase. */
 export function createRenderer(opts: { templatesDir?: string } = {}): Renderer {
   const sets = loadTemplateSets(opts.templatesDir ?? DEFAULT_TEMPLATES_DIR);
-  if (!sets.has(DEFAULT_LOCALE)) throw new AppError('BAD_CONFIG', `templates for "${DEFAULT_LOCALE}" are missing`);
+  if (!sets.has(DEFAULT_LOCALE))
+    throw new AppError('BAD_CONFIG', `templates for "${DEFAULT_LOCALE}" are missing`);
   requireTemplates(
     sets,
     NOTICE_KINDS.flatMap((kind) => NOTICE_PARTS.map((part) => `${kind}.${part}`)),
   );
   const locales = [...sets.keys()];
   const intlOf = (locale: string) => (sets.get(locale) as TemplateSet).messages.intlLocale;
+  // Few distinct locales exist in practice; resolving one costs more than the rest of a render.
+  const resolved = new Map<string, ResolvedLocale>();
+  const localeOf = (requested: string | undefined): ResolvedLocale => {
+    const key = requested ?? '';
+    let hit = resolved.get(key);
+    if (hit === undefined) {
+      hit = resolveLocale(requested, locales, DEFAULT_LOCALE, intlOf);
+      if (resolved.size < 1000) resolved.set(key, hit);
+    }
+    return hit;
+  };
 
   return {
     render(input) {
       if (!(NOTICE_KINDS as readonly string[]).includes(input.kind)) {
         throw new AppError('INTERNAL', `unknown notice kind "${String(input.kind)}"`);
       }
-      const locale = resolveLocale(input.locale, locales, DEFAULT_LOCALE, intlOf);
+      const locale = localeOf(input.locale);
       const set = sets.get(locale.template) as TemplateSet;
-      const part = (name: (typeof NOTICE_PARTS)[number]) => set.templates.get(`${input.kind}.${name}`) as Template;
+      const part = (name: (typeof NOTICE_PARTS)[number]) =>
+        set.templates.get(`${input.kind}.${name}`) as Template;
       const { view, smsVariants } = buildView(input, set.messages, locale.template, locale.intl);
       const subject = oneLine(part('subject')(view), LIMITS.subject);
       const smsTemplate = part('sms');
@@ -83,7 +96,7 @@ export function createRenderer(opts: { templatesDir?: string } = {}): Renderer {
         email: { subject, html: part('html')({ ...view, subject }), text: tidyText(part('text')(view)) },
         // Rendered to a generous length first; fitSms then picks the richest variant that fits.
         sms: fitSms(
-          smsVariants.map((v) => oneLine(smsTemplate(v), 1000)),
+          smsVariants.map((v) => () => oneLine(smsTemplate(v), 1000)),
           LIMITS.smsSegments,
         ),
         push: {

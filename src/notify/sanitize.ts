@@ -6,6 +6,7 @@
 // format characters (bidi overrides, zero-width, tags), private-use, unassigned and lone surrogates go.
 const TO_SPACE = /[\p{Cc}\p{Zl}\p{Zp}\p{Zs}\s]+/gu;
 const TO_DROP = /[\p{Cf}\p{Co}\p{Cn}\p{Cs}]/gu;
+const SAFE_LINE = /^(?! )[\x21-\x7e\u00a1-\u00ac\u00ae-\u02ff]*(?: [\x21-\x7e\u00a1-\u00ac\u00ae-\u02ff]+)*$/;
 // Tokens an email client or phone could turn into a link or a mailto: attacker-chosen device names
 // must not become clickable. Version numbers ("129.0.1") contain dots but no letters around them.
 const LINKISH = /\S*(?::\/\/|www\.|@|[\p{L}\d-]*\p{L}[\p{L}\d-]*\.\p{L}{2,})\S*/giu;
@@ -25,7 +26,12 @@ export function cleanDefanged(value: unknown, max: number): string {
 
 /** Collapses all whitespace of rendered output to single spaces and caps it (subjects, SMS, push). */
 export function oneLine(text: string, max: number): string {
-  return cap(text.replace(TO_DROP, '').replace(TO_SPACE, ' ').trim(), max);
+  // Fast path: rendered templates are usually clean already (values were cleaned on the way in).
+  const trimmed = text.trim();
+  return cap(
+    SAFE_LINE.test(trimmed) ? trimmed : trimmed.replace(TO_DROP, '').replace(TO_SPACE, ' ').trim(),
+    max,
+  );
 }
 
 /** Normalises a rendered plain-text body: no trailing spaces, at most one blank line in a row. */

@@ -15,7 +15,7 @@ const GSM_EXTENSION = new Set(Array.from('^{}\\[~]|€\f'));
 const PUNCTUATION: Record<string, string> = {
   '‘': "'",
   '’': "'",
-  'ʼ': "'",
+  ʼ: "'",
   '“': '"',
   '”': '"',
   '–': '-',
@@ -31,12 +31,21 @@ export type SmsEncoding = 'GSM-7' | 'UCS-2';
 
 /** Encoding, number of segments and units (septets or UTF-16 units) an SMS body needs. Empty text: 0 segments. */
 export function smsSegments(text: string): { encoding: SmsEncoding; segments: number; units: number } {
-  const chars = Array.from(text);
-  if (chars.every(isGsm)) {
-    const sizes = chars.map((c) => (GSM_EXTENSION.has(c) ? 2 : 1));
-    return { encoding: 'GSM-7', ...pack(sizes, 160, 153) };
+  const septets: number[] = [];
+  for (const ch of text) {
+    if (GSM_BASIC.has(ch)) septets.push(1);
+    else if (GSM_EXTENSION.has(ch)) septets.push(2);
+    else
+      return {
+        encoding: 'UCS-2',
+        ...pack(
+          Array.from(text, (c) => c.length),
+          70,
+          67,
+        ),
+      };
   }
-  return { encoding: 'UCS-2', ...pack(chars.map((c) => c.length), 70, 67) };
+  return { encoding: 'GSM-7', ...pack(septets, 160, 153) };
 }
 
 /** True when a character is in the GSM-7 basic or extension table. */
@@ -70,16 +79,31 @@ export function toGsm(text: string): string | undefined {
  * to unaccented GSM-7 when that saves a segment (as Brazilian senders do), and the city is dropped
  * before a second segment is spent. Never returns more than `maxSegments` segments.
  */
-export function fitSms(candidates: readonly string[], maxSegments = 2): string {
+export function fitSms(candidates: readonly (string | (() => string))[], maxSegments = 2): string {
+  // Candidates may be thunks, so variants that are never needed are never rendered.
+  const memo = new Map<number, string>();
+  const get = (i: number): string => {
+    let text = memo.get(i);
+    if (text === undefined) {
+      const c = candidates[i] as string | (() => string);
+      text = typeof c === 'function' ? c() : c;
+      memo.set(i, text);
+    }
+    return text;
+  };
   for (let target = 1; target <= maxSegments; target++) {
-    for (const text of candidates) {
+    for (let i = 0; i < candidates.length; i++) {
+      const text = get(i);
       if (smsSegments(text).segments <= target) return text;
       const folded = foldLossy(text);
       if (smsSegments(folded).segments <= target) return folded;
     }
   }
   // Unreachable with sane templates; a hard cut still keeps the bound the channel relies on.
-  return truncateGsm(foldLossy(candidates.at(-1) ?? ''), maxSegments === 1 ? 160 : 153 * maxSegments);
+  return truncateGsm(
+    foldLossy(candidates.length > 0 ? get(candidates.length - 1) : ''),
+    maxSegments === 1 ? 160 : 153 * maxSegments,
+  );
 }
 
 // Template text is ours, so a character without a GSM-7 form there becomes "?" rather than failing.

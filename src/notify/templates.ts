@@ -43,14 +43,15 @@ export function requireTemplates(sets: ReadonlyMap<string, TemplateSet>, names: 
 function loadSet(dir: string, locale: string): TemplateSet {
   const hbs = Handlebars.create();
   const compile = (file: string, source: string): Template =>
-    hbs.compile(source, { strict: true, noEscape: !file.endsWith('.html.hbs') });
+    hbs.compile(source, { strict: true, noEscape: !file.endsWith('.html.hbs'), knownHelpersOnly: true });
   const partialsDir = join(dir, 'partials');
   for (const file of safeList(partialsDir)) {
     // "layout.html.hbs" → partial "layout_html"
     hbs.registerPartial(partialName(file), compile(file, read(join(partialsDir, file))));
   }
   const templates = new Map<string, Template>();
-  for (const file of safeList(dir)) templates.set(file.slice(0, -'.hbs'.length), compile(file, read(join(dir, file))));
+  for (const file of safeList(dir))
+    templates.set(file.slice(0, -'.hbs'.length), compile(file, read(join(dir, file))));
   const messagesFile = join(dir, 'messages.json');
   let raw: unknown;
   try {

@@ -2,7 +2,16 @@
 // (or booleans and lists of them), and every key is always present, because templates compile in
 // strict mode: a typo in a template throws at render time instead of printing an empty string.
 import { AppError } from '../errors.js';
-import { formatAttempts, formatDevice, formatMethod, formatPlace, formatProduct, formatReasons, formatWhen, placePhrase } from './format.js';
+import {
+  formatAttempts,
+  formatDevice,
+  formatMethod,
+  formatPlace,
+  formatProduct,
+  formatReasons,
+  formatWhen,
+  placePhrase,
+} from './format.js';
 import type { Messages } from './messages.js';
 import type { RenderInput } from './render.js';
 import { toGsm } from './sms.js';
@@ -30,6 +39,8 @@ export interface NoticeView {
   changeShort: string;
   reportUrl: string;
   settingsUrl: string;
+  /** the product name, GSM-7 and at most 20 characters, for SMS */
+  smsProduct: string;
   smsDevice: string;
   smsWhere: string;
 }
@@ -45,7 +56,8 @@ export function buildView(
   const device = formatDevice(input.device, messages);
   const place = formatPlace(input.geo, intlLocale, messages);
   const method = formatMethod(input.method, messages);
-  const change = input.change !== undefined && Object.hasOwn(messages.change, input.change) ? input.change : undefined;
+  const change =
+    input.change !== undefined && Object.hasOwn(messages.change, input.change) ? input.change : undefined;
   const view: NoticeView = {
     lang,
     product: formatProduct(input.product, messages),
@@ -66,9 +78,15 @@ export function buildView(
     changeShort: change ? messages.changeShort[change]() : '',
     reportUrl: safeUrl(input.reportUrl, 'reportUrl'),
     settingsUrl: safeUrl(input.settingsUrl, 'settingsUrl'),
+    smsProduct: '',
     smsDevice: '',
     smsWhere: '',
   };
+  // Cut without an ellipsis: "…" is not GSM-7 and would cost the whole SMS its encoding.
+  view.smsProduct = Array.from(toGsm(view.product) ?? messages.fallbackProduct())
+    .slice(0, 20)
+    .join('')
+    .trimEnd();
   view.hasReasons = view.reasons.length > 0;
   return { view, smsVariants: smsVariants(view, device.known ? device.short : '', place, messages) };
 }

@@ -42,7 +42,10 @@ export function createAccountProfilesHandler(deps: AccountProfilesDeps): ChunkHa
     const accounts = [...new Set(records.map((r) => r.message.key?.toString('utf8') ?? ''))].filter(Boolean);
     const stored = await store.read(accounts.map((a) => keys.profile(a)));
     const current = new Map<string, AccountSecurity | undefined>(
-      accounts.map((a, i) => [a, stored[i] === undefined ? undefined : (JSON.parse(stored[i]!) as AccountSecurity)]),
+      accounts.map((a, i) => [
+        a,
+        stored[i] === undefined ? undefined : (JSON.parse(stored[i]!) as AccountSecurity),
+      ]),
     );
 
     for (const r of records) {

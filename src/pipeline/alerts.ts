@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { AuthEvent } from '../contracts/auth-event.js';
 import type { Channel } from '../contracts/account-security.js';
+import type { AuthEvent } from '../contracts/auth-event.js';
 import type { AlertKind, Device, Geo, LoginAlert, Reason, Severity } from '../contracts/login-alert.js';
 
 /** Deterministic: the same decision on a replay yields the same id, so consumers can dedupe on it. */

@@ -145,17 +145,38 @@ export function createLoginEventsHandler(deps: LoginEventsDeps): ChunkHandler {
         }
         state.mark(sessionKey, windows.sessionDedupeMs);
         const history = state.get<AccountHistory>(keys.history(a)) ?? emptyHistory();
-        const ctx = { event, device, geo: where, enrolled, history, now: at, historyWindowMs: windows.historyMs };
+        const ctx = {
+          event,
+          device,
+          geo: where,
+          enrolled,
+          history,
+          now: at,
+          historyWindowMs: windows.historyMs,
+        };
         const { severity, reasons } = assessSignIn(ctx);
         state.put(keys.history(a), rememberSignIn(history, ctx), windows.historyMs);
         alert = buildAlert(
           event,
-          { kind: 'new_login', severity, reasons, device, geo: where, channels, enrolled, stale, discriminator: event.session_id },
+          {
+            kind: 'new_login',
+            severity,
+            reasons,
+            device,
+            geo: where,
+            channels,
+            enrolled,
+            stale,
+            discriminator: event.session_id,
+          },
           startedAt,
         );
       } else if (event.type === 'login.failed') {
         const previous = state.get<FailureState>(keys.failures(a));
-        const burst = recordFailure(previous, at, { threshold: config.failureThreshold, windowMs: windows.failureWindowMs });
+        const burst = recordFailure(previous, at, {
+          threshold: config.failureThreshold,
+          windowMs: windows.failureWindowMs,
+        });
         state.put(keys.failures(a), burst.state, windows.failureWindowMs * 2);
         if (!burst.alert) {
           record({ outcome: 'below_threshold', event });
@@ -178,10 +199,23 @@ export function createLoginEventsHandler(deps: LoginEventsDeps): ChunkHandler {
           startedAt,
         );
       } else {
-        const { severity, reasons } = assessChange({ event, device, geo: where, enrolled }, CHANGE_REASONS[event.type]!);
+        const { severity, reasons } = assessChange(
+          { event, device, geo: where, enrolled },
+          CHANGE_REASONS[event.type]!,
+        );
         alert = buildAlert(
           event,
-          { kind: 'account_change', severity, reasons, device, geo: where, channels, enrolled, stale, discriminator: event.event_id },
+          {
+            kind: 'account_change',
+            severity,
+            reasons,
+            device,
+            geo: where,
+            channels,
+            enrolled,
+            stale,
+            discriminator: event.event_id,
+          },
           startedAt,
         );
       }
@@ -209,7 +243,10 @@ export function createLoginEventsHandler(deps: LoginEventsDeps): ChunkHandler {
     if (deps.metrics) {
       const done = now();
       for (const { record: r } of events) {
-        deps.metrics.endToEnd.observe({ stage: 'decided' }, Math.max(0, done - Number(r.message.timestamp)) / 1000);
+        deps.metrics.endToEnd.observe(
+          { stage: 'decided' },
+          Math.max(0, done - Number(r.message.timestamp)) / 1000,
+        );
       }
     }
   };

@@ -34,7 +34,9 @@ export function createChannels(config: Config): Record<ChannelName, Channel> {
 /** Where each channel goes, for the start-up table. */
 export function describeChannels(config: Config): Record<ChannelName, string> {
   return {
-    email: config.ses ? `SES ${config.ses.endpoint ?? config.ses.region}` : `outbox ${config.outboxDir}/email.jsonl`,
+    email: config.ses
+      ? `SES ${config.ses.endpoint ?? config.ses.region}`
+      : `outbox ${config.outboxDir}/email.jsonl`,
     sms: config.twilio ? 'Twilio' : `outbox ${config.outboxDir}/sms.jsonl`,
     push: config.vapid ? 'web push (VAPID)' : `outbox ${config.outboxDir}/push.jsonl`,
   };

@@ -34,8 +34,12 @@ export interface Parts {
   close(): Promise<void>;
 }
 
-/** Builds the parts from config; fails fast (with the part named) when one cannot start. */
-export async function buildParts(config: Config, log: Logger): Promise<Parts> {
+/** Builds the parts from config (channels may be overridden); fails fast (with the part named) when one cannot start. */
+export async function buildParts(
+  config: Config,
+  log: Logger,
+  opts: { channels?: Partial<Record<ChannelName, Channel>> } = {},
+): Promise<Parts> {
   const health = new Health();
   const store = config.redisUrl
     ? createRedisStore(config.redisUrl)
@@ -52,7 +56,8 @@ export async function buildParts(config: Config, log: Logger): Promise<Parts> {
   const kafka = createKafka(config, log);
   const publisher = await createPublisher(kafka);
   health.set('kafka', true);
-  const channels = createChannels(config);
+  // Overrides are for tests: e.g. a push channel whose agent trusts a local push service's CA.
+  const channels = { ...createChannels(config), ...opts.channels };
   return {
     config,
     log,

@@ -2,10 +2,11 @@ import { startAccountSecurity } from '../../consumers/account-security.js';
 import { startAlertFeed } from '../../consumers/alert-feed.js';
 import { startDeliveries } from '../../consumers/deliveries.js';
 import { startLoginEvents } from '../../consumers/login-events.js';
+import type { Channel, ChannelName } from '../channels/channel.js';
 import type { Config } from '../config/config.js';
 import { AppError } from '../errors.js';
-import { startHttpServer } from '../http/server.js';
 import { createReportLinkHandler } from '../http/report-link.js';
+import { startHttpServer } from '../http/server.js';
 import type { RunningConsumer } from '../kafka/consumer-loop.js';
 import { ensureTopics } from '../kafka/topics.js';
 import type { Logger } from '../log/logger.js';
@@ -24,11 +25,16 @@ export interface RunningPipeline {
 export async function startPipeline(
   config: Config,
   log: Logger,
-  opts: { only?: ConsumerName[]; onProgress?: (line: string) => void } = {},
+  opts: {
+    only?: ConsumerName[];
+    onProgress?: (line: string) => void;
+    /** Replaces the configured channel of these names (tests: providers with a private CA). */
+    channels?: Partial<Record<ChannelName, Channel>>;
+  } = {},
 ): Promise<RunningPipeline> {
   const wants = (name: ConsumerName) => !opts.only || opts.only.includes(name);
   const progress = opts.onProgress ?? ((line: string) => log.info(line));
-  const parts = await buildParts(config, log);
+  const parts = await buildParts(config, log, { channels: opts.channels });
   const running: RunningConsumer[] = [];
   try {
     const admin = parts.kafka.admin();
@@ -54,7 +60,9 @@ export async function startPipeline(
     await parts.close();
     throw err instanceof AppError
       ? err
-      : new AppError('KAFKA_UNAVAILABLE', `could not start the consumers: ${(err as Error).message}`, { cause: err });
+      : new AppError('KAFKA_UNAVAILABLE', `could not start the consumers: ${(err as Error).message}`, {
+          cause: err,
+        });
   }
   const http = await startHttpServer({
     port: config.httpPort,

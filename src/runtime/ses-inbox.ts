@@ -8,7 +8,9 @@ const mod = sesLocalModule as unknown as { default: StartServer | { default: Sta
 const sesLocal: StartServer = typeof mod.default === 'function' ? mod.default : mod.default.default;
 
 /** aws-ses-v2-local in this process: the local email inbox `start` points SES at. */
-export async function startSesInbox(port: number): Promise<{ url: string; port: number; close(): Promise<void> }> {
+export async function startSesInbox(
+  port: number,
+): Promise<{ url: string; port: number; close(): Promise<void> }> {
   const server: Server = await sesLocal({ host: '127.0.0.1', port });
   const actual = (server.address() as AddressInfo).port;
   return {

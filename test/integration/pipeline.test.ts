@@ -30,8 +30,16 @@ describe.each(['memory', 'redis'] as const)('login-events pipeline with the %s s
     const alerts = await t.watch('loginAlerts');
     const requests = await t.watch('notifications');
     const first = signIn(account);
-    const again = [first, { ...first, event_id: `${first.event_id}-b` }, { ...first, event_id: `${first.event_id}-c` }, first];
-    await t.publish('authEvents', again.map((e) => ({ key: account, value: e })));
+    const again = [
+      first,
+      { ...first, event_id: `${first.event_id}-b` },
+      { ...first, event_id: `${first.event_id}-c` },
+      first,
+    ];
+    await t.publish(
+      'authEvents',
+      again.map((e) => ({ key: account, value: e })),
+    );
     // A marker event after the repeats: once its alert is out, the repeats have been judged.
     const marker = signIn(account);
     await t.publish('authEvents', [{ key: account, value: marker }]);
@@ -39,7 +47,9 @@ describe.each(['memory', 'redis'] as const)('login-events pipeline with the %s s
     await sleep(300);
     const mine = alertsFor(alerts.values, account);
     expect(mine.map((a) => a.session_id)).toEqual([first.session_id, marker.session_id]);
-    const reqs = requests.values.filter((r) => r.key === account && (r.value as { kind: string }).kind !== 'enrolled');
+    const reqs = requests.values.filter(
+      (r) => r.key === account && (r.value as { kind: string }).kind !== 'enrolled',
+    );
     expect(reqs).toHaveLength(2);
   });
 
@@ -47,12 +57,18 @@ describe.each(['memory', 'redis'] as const)('login-events pipeline with the %s s
     const account = await enrolled();
     const alerts = await t.watch('loginAlerts');
     const t0 = Date.now() - 15 * 60_000;
-    const london = signIn(account, { occurred_at: new Date(t0).toISOString(), client: { ip: IP_LONDON, device_id: 'mac-1' } });
+    const london = signIn(account, {
+      occurred_at: new Date(t0).toISOString(),
+      client: { ip: IP_LONDON, device_id: 'mac-1' },
+    });
     const tokyo = signIn(account, {
       occurred_at: new Date(t0 + 10 * 60_000).toISOString(),
       client: { ip: IP_TOKYO, user_agent: UA_WIN_FIREFOX, device_id: 'pc-2' },
     });
-    await t.publish('authEvents', [london, tokyo].map((e) => ({ key: account, value: e })));
+    await t.publish(
+      'authEvents',
+      [london, tokyo].map((e) => ({ key: account, value: e })),
+    );
     await alerts.waitFor(2, account);
     const [first, second] = alertsFor(alerts.values, account);
     expect(first?.reasons).not.toContain('impossible_travel');
@@ -64,7 +80,9 @@ describe.each(['memory', 'redis'] as const)('login-events pipeline with the %s s
   it('marks a password sign-in on an enrolled account as a critical method downgrade', async () => {
     const account = await enrolled();
     const alerts = await t.watch('loginAlerts');
-    await t.publish('authEvents', [{ key: account, value: signIn(account, { auth: { method: 'password' } }) }]);
+    await t.publish('authEvents', [
+      { key: account, value: signIn(account, { auth: { method: 'password' } }) },
+    ]);
     await alerts.waitFor(1, account);
     const [alert] = alertsFor(alerts.values, account);
     expect(alert?.severity).toBe('critical');
@@ -76,9 +94,15 @@ describe.each(['memory', 'redis'] as const)('login-events pipeline with the %s s
     const alerts = await t.watch('loginAlerts');
     const base = Date.now() - 10 * 60_000;
     const failures = Array.from({ length: 13 }, (_, i) => failedSignIn(account, new Date(base + i * 20_000)));
-    await t.publish('authEvents', failures.slice(0, 3).map((e) => ({ key: account, value: e })));
+    await t.publish(
+      'authEvents',
+      failures.slice(0, 3).map((e) => ({ key: account, value: e })),
+    );
     await alerts.waitFor(1, account);
-    await t.publish('authEvents', failures.slice(3).map((e) => ({ key: account, value: e })));
+    await t.publish(
+      'authEvents',
+      failures.slice(3).map((e) => ({ key: account, value: e })),
+    );
     const marker = signIn(account);
     await t.publish('authEvents', [{ key: account, value: marker }]);
     await alerts.waitFor(2, account);
@@ -94,7 +118,9 @@ describe.each(['memory', 'redis'] as const)('login-events pipeline with the %s s
 
   it('never notifies an account that is not enrolled', async () => {
     const account = uniqueName('acct');
-    await t.publish('accountSecurity', [{ key: account, value: profile(account, { advanced_security: { enrolled: false } }) }]);
+    await t.publish('accountSecurity', [
+      { key: account, value: profile(account, { advanced_security: { enrolled: false } }) },
+    ]);
     await t.profileApplied(account);
     const alerts = await t.watch('loginAlerts');
     const outcomes = t.pipeline.parts.outcomes;
@@ -120,13 +146,18 @@ describe.each(['memory', 'redis'] as const)('login-events pipeline with the %s s
     // Raw bytes through kafkajs: our publisher would JSON-encode them.
     const producer = t.pipeline.parts.kafka.producer();
     await producer.connect();
-    await producer.send({ topic: t.config.topics.authEvents, messages: bad.map((value) => ({ key: account, value })) });
+    await producer.send({
+      topic: t.config.topics.authEvents,
+      messages: bad.map((value) => ({ key: account, value })),
+    });
     await producer.disconnect();
     const good = signIn(account);
     await t.publish('authEvents', [{ key: account, value: good }]);
     await alerts.waitFor(1, account);
     await dlq.waitFor(5, account);
-    const mine = dlq.values.map((v) => v.value as { source: { topic: string }; error: { code: string; message: string } });
+    const mine = dlq.values.map(
+      (v) => v.value as { source: { topic: string }; error: { code: string; message: string } },
+    );
     const codes = mine.map((d) => d.error.code);
     expect(codes).toEqual(expect.arrayContaining(['INVALID_JSON', 'INVALID_EVENT', 'EVENT_IN_FUTURE']));
     expect(mine.every((d) => d.source.topic === t.config.topics.authEvents)).toBe(true);
@@ -138,7 +169,10 @@ describe.each(['memory', 'redis'] as const)('login-events pipeline with the %s s
     it('a tombstone leaves no key for the account in Redis', async () => {
       const account = await enrolled();
       const alerts = await t.watch('loginAlerts');
-      await t.publish('authEvents', [{ key: account, value: signIn(account) }, { key: account, value: failedSignIn(account, new Date()) }]);
+      await t.publish('authEvents', [
+        { key: account, value: signIn(account) },
+        { key: account, value: failedSignIn(account, new Date()) },
+      ]);
       await alerts.waitFor(1, account);
       const redis = new Redis(redisUrl());
       try {

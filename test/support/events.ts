@@ -5,7 +5,8 @@ import type { AuthEvent } from '../../src/contracts/auth-event.js';
 
 export const UA_MAC_CHROME =
   'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/129.0.0.0 Safari/537.36';
-export const UA_WIN_FIREFOX = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:131.0) Gecko/20100101 Firefox/131.0';
+export const UA_WIN_FIREFOX =
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:131.0) Gecko/20100101 Firefox/131.0';
 export const IP_LONDON = '81.2.69.160';
 export const IP_TOKYO = '126.0.0.1';
 export const IP_SAO_PAULO = '177.71.128.1';
@@ -22,7 +23,10 @@ export function profile(accountId: string, overrides: Partial<AccountSecurity> =
   };
 }
 
-export function signIn(accountId: string, overrides: Partial<AuthEvent> & Record<string, unknown> = {}): AuthEvent {
+export function signIn(
+  accountId: string,
+  overrides: Partial<AuthEvent> & Record<string, unknown> = {},
+): AuthEvent {
   return {
     event_id: `evt-${randomUUID()}`,
     schema_version: 1,

@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Consumer } from 'kafkajs';
+import type { Channel, ChannelName } from '../../src/channels/channel.js';
 import { type Config, loadConfig } from '../../src/config/config.js';
 import type { TopicName } from '../../src/config/schema.js';
 import { silentLogger } from '../../src/log/logger.js';
@@ -23,7 +24,10 @@ const TOPIC_ENV: Record<TopicName, string> = {
 };
 
 /** Environment for a private copy of the pipeline: its own topics, group, outbox and port. */
-export function testEnv(store: 'memory' | 'redis', extra: Record<string, string> = {}): Record<string, string> {
+export function testEnv(
+  store: 'memory' | 'redis',
+  extra: Record<string, string> = {},
+): Record<string, string> {
   const prefix = uniqueName('t');
   const env: Record<string, string> = {
     KAFKA_BROKERS: kafkaBrokers().join(','),
@@ -59,16 +63,26 @@ export interface Watch {
 
 export async function startTestPipeline(
   store: 'memory' | 'redis',
-  opts: { env?: Record<string, string>; only?: ConsumerName[] } = {},
+  opts: {
+    env?: Record<string, string>;
+    only?: ConsumerName[];
+    channels?: Partial<Record<ChannelName, Channel>>;
+  } = {},
 ): Promise<TestPipeline> {
   const config = loadConfig(testEnv(store, opts.env));
-  const pipeline = await startPipeline(config, silentLogger(), { only: opts.only, onProgress: () => {} });
+  const pipeline = await startPipeline(config, silentLogger(), {
+    only: opts.only,
+    onProgress: () => {},
+    channels: opts.channels,
+  });
   const watches: Watch[] = [];
   const t: TestPipeline = {
     config,
     pipeline,
     publish: (topic, records) =>
-      pipeline.parts.publisher.publish(records.map((r) => ({ topic: config.topics[topic], key: r.key, value: r.value }))),
+      pipeline.parts.publisher.publish(
+        records.map((r) => ({ topic: config.topics[topic], key: r.key, value: r.value })),
+      ),
     async watch(topic) {
       const w = await watchTopic(pipeline, config.topics[topic]);
       watches.push(w);
@@ -92,14 +106,20 @@ export async function startTestPipeline(
 }
 
 async function watchTopic(pipeline: RunningPipeline, topic: string): Promise<Watch> {
-  const consumer: Consumer = pipeline.parts.kafka.consumer({ groupId: uniqueName('watch'), maxWaitTimeInMs: 50 });
+  const consumer: Consumer = pipeline.parts.kafka.consumer({
+    groupId: uniqueName('watch'),
+    maxWaitTimeInMs: 50,
+  });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   const values: { key: string; value: unknown }[] = [];
   await consumer.run({
     eachMessage: async ({ message }) => {
       const text = message.value?.toString('utf8');
-      values.push({ key: message.key?.toString('utf8') ?? '', value: text === undefined ? null : JSON.parse(text) });
+      values.push({
+        key: message.key?.toString('utf8') ?? '',
+        value: text === undefined ? null : JSON.parse(text),
+      });
     },
   });
   return {
@@ -108,7 +128,8 @@ async function watchTopic(pipeline: RunningPipeline, topic: string): Promise<Wat
       const deadline = Date.now() + timeoutMs;
       const mine = () => (key === undefined ? values : values.filter((v) => v.key === key));
       while (mine().length < count && Date.now() < deadline) await sleep(50);
-      if (mine().length < count) throw new Error(`expected ${count} records on ${topic}, saw ${mine().length}`);
+      if (mine().length < count)
+        throw new Error(`expected ${count} records on ${topic}, saw ${mine().length}`);
       return mine();
     },
     stop: () => consumer.disconnect(),

@@ -76,7 +76,15 @@ describe('signed report links', () => {
   });
 
   test('rejects malformed tokens as LINK_INVALID', () => {
-    for (const bad of ['', '.', 'abc', 'a.b', `${'A'.repeat(3000)}.${'A'.repeat(22)}`, 'AAAAAAAA.AAAAAAAAAAAAAAAAAAAAAA', '%%.%%']) {
+    for (const bad of [
+      '',
+      '.',
+      'abc',
+      'a.b',
+      `${'A'.repeat(3000)}.${'A'.repeat(22)}`,
+      'AAAAAAAA.AAAAAAAAAAAAAAAAAAAAAA',
+      '%%.%%',
+    ]) {
       expect(codeOf(() => verifyLink(bad, SECRET, NOW))).toBe('LINK_INVALID');
     }
   });

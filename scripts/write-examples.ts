@@ -1,0 +1,28 @@
+/** Writes one valid example AuthEvent per event type to schemas/examples/ (checked by a test). */
+import { writeFileSync } from 'node:fs';
+import { EVENT_TYPES } from '../src/contracts/auth-event.js';
+
+const dir = new URL('../schemas/examples/', import.meta.url).pathname;
+for (const type of EVENT_TYPES) {
+  const event: Record<string, unknown> = {
+    event_id: `evt-example-${type.replace('.', '-')}`,
+    schema_version: 1,
+    type,
+    occurred_at: '2026-11-24T14:05:00Z',
+    account_id: 'acct-123',
+    product: 'chatgpt',
+    client: {
+      ip: '81.2.69.160',
+      user_agent:
+        'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/129.0.0.0 Safari/537.36',
+      device_id: 'dev-8f2c',
+    },
+    auth: { method: type === 'login.failed' ? 'password' : 'passkey' },
+    source: 'auth-service',
+  };
+  if (type === 'login.succeeded') event.session_id = 'sess-42';
+  if (type === 'login.failed') (event.auth as Record<string, unknown>).failure_reason = 'bad_password';
+  if (type.startsWith('credential.'))
+    (event.auth as Record<string, unknown>).credential_id = 'cred-yubikey-1';
+  writeFileSync(`${dir}${type}.json`, `${JSON.stringify(event, null, 2)}\n`);
+}

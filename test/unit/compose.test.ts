@@ -1,0 +1,43 @@
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { loadConfig } from '../../src/config/config.js';
+import { EnvSchema } from '../../src/config/schema.js';
+
+const compose = parse(readFileSync(new URL('../../docker-compose.yml', import.meta.url), 'utf8')) as {
+  services: Record<
+    string,
+    {
+      image?: string;
+      environment?: Record<string, string>;
+      deploy?: { replicas?: number };
+      command?: string[];
+    }
+  >;
+};
+const pom = readFileSync(new URL('../../kafka/pom.xml', import.meta.url), 'utf8');
+
+describe('docker-compose.yml', () => {
+  it('has Kafka, Redis, the SES emulator and three login-alerts replicas', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['kafka', 'login-alerts', 'redis', 'ses']);
+    expect(compose.services['login-alerts']?.deploy?.replicas).toBe(3);
+    expect(compose.services['login-alerts']?.command).toEqual(['node', 'bin/login-alerts.js', 'run']);
+    expect(compose.services.ses?.command?.join(' ')).toMatch(/aws-ses-v2-local/);
+  });
+
+  it('runs the same Apache Kafka version as the pom in KRaft mode', () => {
+    const version = /<kafka\.version>([^<]+)<\/kafka\.version>/.exec(pom)?.[1];
+    expect(version).toBeDefined();
+    expect(compose.services.kafka?.image).toBe(`apache/kafka:${version}`);
+    expect(compose.services.kafka?.environment?.KAFKA_PROCESS_ROLES).toBe('broker,controller');
+  });
+
+  it('sets only variables the configuration schema knows, and they parse', () => {
+    const env = compose.services['login-alerts']?.environment ?? {};
+    const known = new Set([...Object.keys(EnvSchema.shape), 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']);
+    expect(Object.keys(env).filter((k) => !known.has(k))).toEqual([]);
+    const config = loadConfig(env);
+    expect(config.kafka.brokers).toEqual(['kafka:9092']);
+    expect(config.redisUrl).toBe('redis://redis:6379');
+    expect(config.ses?.endpoint).toBe('http://ses:8005');
+  });
+});

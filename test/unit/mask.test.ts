@@ -1,0 +1,34 @@
+import { maskText, maskValue } from '../../src/log/mask.js';
+
+describe('log masking', () => {
+  it('masks emails, phone numbers, IP addresses and tokens in free text', () => {
+    const line = maskText(
+      'mail ana.souza@example.com phone +5511912345678 from 81.2.69.160 and 2001:db8:85a3::8a2e:370:7334 token eyJhbGciOiJFUzI1NiJ9.eyJhdWQiOiJodHRwcyJ9.c2lnbmF0dXJl',
+    );
+    expect(line).not.toContain('ana.souza@');
+    expect(line).toContain('a***@example.com');
+    expect(line).not.toContain('912345678');
+    expect(line).not.toContain('81.2.69.160');
+    expect(line).toContain('81.2.x.x');
+    expect(line).not.toContain('8a2e:370:7334');
+    expect(line).not.toContain('eyJhdWQiOiJodHRwcyJ9');
+  });
+
+  it('drops secrets by key and masks nested personal data', () => {
+    const out = maskValue({
+      password: 'hunter2',
+      auth_token: 'abc',
+      config: { KAFKA_SASL_PASSWORD: 'p', ALERT_LINK_SECRET: 's' },
+      keys: { p256dh: 'BNcR', auth: 'tBHI' },
+      event: { client: { ip: '10.1.2.3' }, contacts: { email: 'bob@example.org' } },
+    }) as Record<string, any>;
+    expect(out.password).toBe('[redacted]');
+    expect(out.auth_token).toBe('[redacted]');
+    expect(out.config.KAFKA_SASL_PASSWORD).toBe('[redacted]');
+    expect(out.config.ALERT_LINK_SECRET).toBe('[redacted]');
+    expect(out.keys.p256dh).toBe('[redacted]');
+    expect(out.keys.auth).toBe('[redacted]');
+    expect(out.event.client.ip).toBe('10.1.x.x');
+    expect(out.event.contacts.email).toBe('b***@example.org');
+  });
+});
