@@ -17,9 +17,14 @@ const WHY: Record<string, string> = {
   stale: 'published for the security team, nobody notified (too old)',
 };
 
+/** Where `start` puts its email inbox when port 8005 is free; SES_ENDPOINT says otherwise. */
+const DEFAULT_INBOX = 'http://127.0.0.1:8005';
+
 /** `login-alerts demo`: plays a story against the running pipeline and prints what it did. */
 export async function runDemoCommand(args: string[]): Promise<number> {
   if (args.length > 0) throw new AppError('BAD_USAGE', 'usage: login-alerts demo');
+  // kafkajs prints a multi-line notice about its v2 partitioner on every producer; the demo's reader does not care.
+  process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
   const config = loadConfig();
   const brokers = config.kafka.brokers ?? ['127.0.0.1:9092'];
   const http = `http://127.0.0.1:${config.httpPort}`;
@@ -27,11 +32,12 @@ export async function runDemoCommand(args: string[]): Promise<number> {
     (r) => r.ok,
     () => false,
   );
-  if (!ready)
+  if (!ready) {
     throw new AppError(
       'KAFKA_UNAVAILABLE',
-      `no ready pipeline at ${http}: is \`login-alerts start\` running?`,
+      `no ready pipeline at ${http}: is \`login-alerts start\` running (with the same HTTP_PORT)?`,
     );
+  }
   const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
   const kafka = createKafka(config, log, brokers);
   const publisher = await createPublisher(kafka);
@@ -50,11 +56,9 @@ export async function runDemoCommand(args: string[]): Promise<number> {
     await publisher.publish(
       story.steps.map((s) => ({ topic: config.topics.authEvents, key: s.event.account_id, value: s.event })),
     );
-    const outcomes = await waitForOutcomes(http, story.steps.length, story.run, 30_000);
-    const alertIds = outcomes
-      .filter((o) => o.alert_id && (o.channels?.length ?? 0) > 0)
-      .map((o) => o.alert_id!);
-    const receipts = await collectReceipts(kafka, config.topics.deliveries, alertIds, outcomes, 20_000);
+    const eventIds = story.steps.map((s) => s.event.event_id);
+    const outcomes = await waitForOutcomes(http, eventIds, story.run, 30_000);
+    const receipts = await collectReceipts(kafka, config.topics.deliveries, outcomes, 20_000);
     story.steps.forEach((step, i) => {
       const o = outcomes[i];
       console.log(`${String(i + 1).padStart(2)}. ${step.event.type.padEnd(17)} ${step.says}`);
@@ -67,60 +71,92 @@ export async function runDemoCommand(args: string[]): Promise<number> {
         );
       } else console.log(`    → ${WHY[o.outcome] ?? o.outcome}`);
     });
-    const inbox = await fetch('http://127.0.0.1:8005/store').then(
-      (r) => r.ok,
-      () => false,
-    );
+    const alerts = outcomes.filter((o) => o?.alert_id).length;
+    console.log(`\n${alerts} alerts from ${story.steps.length} events.`);
+
+    const inboxUrl = (config.ses?.endpoint ?? DEFAULT_INBOX).replace(/\/+$/, '');
+    const emails = await inboxEmails(inboxUrl, story.run);
+    if (emails) {
+      console.log(`\nEmails in the local inbox (${inboxUrl}/store):`);
+      for (const e of emails) console.log(`  to ${e.destination.to.join(', ')}: ${e.subject}`);
+      if (emails.length === 0) console.log('  none for this run');
+    }
     console.log(`\nDashboard: ${http}/`);
-    console.log(
-      inbox
-        ? 'Email inbox: http://127.0.0.1:8005/'
-        : `Email: see the Email line printed by start (outbox: ${config.outboxDir}/email.jsonl)`,
-    );
+    if (!emails)
+      console.log(`Email: see the Email line printed by start (outbox: ${config.outboxDir}/email.jsonl)`);
     console.log(
       `SMS and push without providers: ${config.outboxDir}/sms.jsonl, ${config.outboxDir}/push.jsonl`,
     );
-    return 0;
+    return outcomes.every(Boolean) ? 0 : 1;
   } finally {
     await publisher.close();
   }
 }
 
-/** Outcomes for this run's events, in the order they were published. */
+/**
+ * The decision for each published event, in publishing order. Matched by event id, not position:
+ * accounts live on different partitions, so the pipeline decides them in no global order. A
+ * redelivered event id has two entries; they are taken oldest first.
+ */
 async function waitForOutcomes(
   http: string,
-  count: number,
+  eventIds: string[],
   run: string,
   timeoutMs: number,
-): Promise<OutcomeEntry[]> {
+): Promise<(OutcomeEntry | undefined)[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const recent = (await (await fetch(`${http}/api/outcomes`)).json()) as OutcomeEntry[];
-    const mine = recent.filter((o) => o.account_id?.endsWith(run)).reverse();
-    if (mine.length >= count || Date.now() > deadline) return mine;
+    const pool = recent.filter((o) => o.account_id?.endsWith(run)).reverse();
+    const matched = eventIds.map((id) => {
+      const i = pool.findIndex((o) => o.event_id === id);
+      return i < 0 ? undefined : pool.splice(i, 1)[0];
+    });
+    if (matched.every(Boolean) || Date.now() > deadline) return matched;
     await new Promise((r) => setTimeout(r, 250));
   }
 }
 
+/** The latest settled receipt (sent, suppressed, expired) per alert and channel; a `failed` one may be retried. */
 async function collectReceipts(
   kafka: Kafka,
   topic: string,
-  alertIds: string[],
-  outcomes: OutcomeEntry[],
+  outcomes: (OutcomeEntry | undefined)[],
   timeoutMs: number,
 ): Promise<DeliveryReceipt[]> {
-  const expected = outcomes.reduce(
-    (n, o) => n + (o.alert_id && alertIds.includes(o.alert_id) ? (o.channels?.length ?? 0) : 0),
-    0,
+  const expected = new Set(
+    outcomes.flatMap((o) => (o?.alert_id ? (o.channels ?? []).map((c) => `${o.alert_id}/${c}`) : [])),
   );
-  const wanted = new Set(alertIds);
-  const found: DeliveryReceipt[] = [];
+  const found = new Map<string, DeliveryReceipt>();
+  if (expected.size === 0) return [];
   await consumeUntil(kafka, topic, timeoutMs, (value) => {
     const r = JSON.parse(value) as DeliveryReceipt;
-    if (wanted.has(r.alert_id) && r.status !== 'failed') found.push(r);
-    return found.length >= expected;
+    const id = `${r.alert_id}/${r.channel}`;
+    if (expected.has(id) && r.status !== 'failed') found.set(id, r);
+    return found.size >= expected.size;
   });
-  return found;
+  return [...found.values()];
+}
+
+interface InboxEmail {
+  destination: { to: string[] };
+  subject: string;
+  at: number;
+}
+
+/** This run's emails in aws-ses-v2-local's store, oldest first; undefined when no inbox answers there. */
+async function inboxEmails(url: string, run: string): Promise<InboxEmail[] | undefined> {
+  try {
+    const res = await fetch(`${url}/store`);
+    if (!res.ok) return undefined;
+    const store = (await res.json()) as { emails?: InboxEmail[] };
+    if (!Array.isArray(store.emails)) return undefined;
+    return store.emails
+      .filter((e) => e.destination?.to?.some((to) => to.includes(run)))
+      .sort((a, b) => a.at - b.at);
+  } catch {
+    return undefined;
+  }
 }
 
 function waitForKeys(kafka: Kafka, topic: string, keys: string[], timeoutMs: number): Promise<void> {

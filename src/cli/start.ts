@@ -1,6 +1,9 @@
 import { createServer } from 'node:net';
-import { loadConfig } from '../config/config.js';
+import { Kafka, logLevel } from 'kafkajs';
+import { type Config, loadConfig } from '../config/config.js';
+import { AppError } from '../errors.js';
 import { kafkaHomeFromEnv, type LocalBroker, startLocalBroker } from '../kafka/local-broker.js';
+import { ensureTopics } from '../kafka/topics.js';
 import { createLogger } from '../log/logger.js';
 import { describeChannels } from '../runtime/channels.js';
 import { startPipeline } from '../runtime/pipeline.js';
@@ -14,12 +17,14 @@ const INBOX_PORT = 8005;
  * broker; state in memory unless REDIS_URL; a local email inbox unless SES is configured; the
  * outbox for SMS and push unless configured; every consumer and the HTTP server.
  */
-export async function runStartCommand(args: string[]): Promise<number> {
+export async function runStartCommand(_args: string[]): Promise<number> {
   const started = Date.now();
   const say = (line: string) =>
     console.log(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s] ${line}`);
   const env = { ...process.env };
   loadConfig(env); // bad configuration stops us before anything starts
+  // kafkajs prints a multi-line notice about its v2 partitioner on every producer: noise in a terminal.
+  process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
   let broker: LocalBroker | undefined;
   let inbox: Awaited<ReturnType<typeof startSesInbox>> | undefined;
   const cleanup = async () => {
@@ -40,11 +45,17 @@ export async function runStartCommand(args: string[]): Promise<number> {
       env.SES_ENDPOINT = inbox.url;
       env.SES_REGION = 'us-east-1';
       env.SES_FROM ??= 'alerts@login-alerts.local';
-      env.AWS_ACCESS_KEY_ID ??= 'local';
-      env.AWS_SECRET_ACCESS_KEY ??= 'local';
+      // The AWS SDK's credential chain reads process.env, not our copy; the emulator accepts any key.
+      // Without these every email fails with CredentialsProviderError and is retried until it expires.
+      process.env.AWS_ACCESS_KEY_ID ??= 'local';
+      process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
+      // The SDK warns on Node 20 about its releases after January 2027; for a local inbox that is noise.
+      process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
     }
     const config = loadConfig(env);
     const log = createLogger(config.logLevel);
+    const created = await warmUp(config);
+    if (created.length > 0) say(`created topics: ${created.join(', ')}`);
     const pipeline = await startPipeline(config, log, { onProgress: say });
     const channels = describeChannels(config);
     const rows: [string, string][] = [
@@ -62,7 +73,9 @@ export async function runStartCommand(args: string[]): Promise<number> {
     say('ready');
     console.log('');
     for (const [k, v] of rows) console.log(`  ${k.padEnd(10)} ${v}`);
-    console.log('\n  Next: `npx login-alerts demo` in another terminal. Ctrl-C stops everything.\n');
+    console.log(
+      `\n  Next, in another terminal: ${demoCommand(env, config, new URL(pipeline.httpUrl).port)}\n  Ctrl-C stops everything.\n`,
+    );
     if (config.links.secretIsEphemeral)
       log.warn('ALERT_LINK_SECRET is not set: links signed now stop working after a restart');
     await onShutdown(async () => {
@@ -85,4 +98,50 @@ function isFree(port: number): Promise<boolean> {
       .once('listening', () => probe.close(() => resolve(true)))
       .listen(port, '127.0.0.1');
   });
+}
+
+/** The demo command line, with the variables it needs to find this pipeline when they are not the defaults. */
+function demoCommand(env: Record<string, string | undefined>, config: Config, httpPort: string): string {
+  const vars: string[] = [];
+  const brokers = config.kafka.brokers?.join(',');
+  if (brokers && brokers !== '127.0.0.1:9092') vars.push(`KAFKA_BROKERS=${brokers}`);
+  if (httpPort !== '8080') vars.push(`HTTP_PORT=${httpPort}`);
+  if (config.ses?.endpoint && config.ses.endpoint !== `http://127.0.0.1:${INBOX_PORT}`) {
+    vars.push(`SES_ENDPOINT=${config.ses.endpoint}`);
+  }
+  // Topic names set for start must be set for demo too.
+  for (const [k, v] of Object.entries(env)) if (k.startsWith('TOPIC_') && v) vars.push(`${k}=${v}`);
+  return [...vars, 'npx login-alerts demo'].join(' ');
+}
+
+/**
+ * Creates the topics and finds the group coordinator with a client that logs nothing. On a broker
+ * that has just started, both take a few retries (leaders moving, __consumer_offsets being created),
+ * and kafkajs logs each retry at error level: alarming lines in a terminal for a normal start.
+ */
+async function warmUp(config: Config): Promise<string[]> {
+  const admin = new Kafka({
+    clientId: `${config.kafka.clientId}-warm-up`,
+    brokers: config.kafka.brokers ?? [],
+    ssl: config.kafka.ssl,
+    ...(config.kafka.sasl ? { sasl: config.kafka.sasl as never } : {}),
+    logLevel: logLevel.NOTHING,
+  }).admin();
+  try {
+    await admin.connect();
+    const created = await ensureTopics(admin, config.topics);
+    for (const topic of Object.values(config.topics)) await admin.fetchTopicOffsets(topic);
+    await admin.describeGroups([config.kafka.groupId]);
+    return created;
+  } catch (err) {
+    throw new AppError(
+      'KAFKA_UNAVAILABLE',
+      `cannot prepare Kafka at ${config.kafka.brokers}: ${(err as Error).message}`,
+      {
+        cause: err,
+      },
+    );
+  } finally {
+    await admin.disconnect();
+  }
 }

@@ -37,7 +37,7 @@ class ChunkState {
   private readonly values = new Map<string, string | undefined>();
   readonly writes: WriteOp[] = [];
   load(keyList: string[], values: (string | undefined)[]): void {
-    keyList.forEach((k, i) => this.values.set(k, values[i]));
+    for (const [i, k] of keyList.entries()) this.values.set(k, values[i]);
   }
   get<T>(key: string): T | undefined {
     const v = this.values.get(key);

@@ -1,0 +1,63 @@
+/** Helpers for the delivery tests: quiet enrolment, receipts, and waiting on a condition. */
+import type { AccountSecurity } from '../../src/contracts/account-security.js';
+import type { DeliveryReceipt } from '../../src/contracts/records.js';
+import { keys } from '../../src/state/keys.js';
+import { uniqueName } from './env.js';
+import { profile } from './events.js';
+import { sleep, type TestPipeline, type Watch } from './pipeline-harness.js';
+
+/** Polls `check` until it returns a value other than undefined/false; throws with `what` on timeout. */
+export async function until<T>(what: string, check: () => T | Promise<T>, timeoutMs = 15_000): Promise<Exclude<T, false | undefined>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined && v !== false) return v as Exclude<T, false | undefined>;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(25);
+  }
+}
+
+/**
+ * Enrols an account without the enrolment notice: first enrolled with no contact (nothing to
+ * notify), then the contacts arrive (enrolment unchanged, so no notice). The providers' scripted
+ * answers and counts then belong to the alerts under test alone.
+ */
+export async function enrolQuietly(
+  t: TestPipeline,
+  contacts: AccountSecurity['contacts'],
+  preferences: AccountSecurity['preferences'] = { locale: 'en', timezone: 'Europe/London' },
+): Promise<{ account: string; profile: AccountSecurity }> {
+  const account = uniqueName('acct');
+  const first = profile(account, { updated_at: new Date(Date.now() - 1_000).toISOString(), contacts: {}, preferences });
+  const full = profile(account, { contacts, preferences });
+  await t.publish('accountSecurity', [
+    { key: account, value: first },
+    { key: account, value: full },
+  ]);
+  await until(`profile of ${account}`, async () => {
+    const [text] = await t.pipeline.parts.store.read([keys.profile(account)]);
+    return text !== undefined && (JSON.parse(text) as AccountSecurity).updated_at === full.updated_at;
+  });
+  return { account, profile: full };
+}
+
+/** The receipts of one account so far, in order. */
+export function receiptsOf(w: Watch, account: string): DeliveryReceipt[] {
+  return w.values.filter((v) => v.key === account).map((v) => v.value as DeliveryReceipt);
+}
+
+/** Waits for a receipt of `account` matching `match`; returns it. */
+export function receipt(
+  w: Watch,
+  account: string,
+  match: (r: DeliveryReceipt) => boolean,
+  timeoutMs = 15_000,
+): Promise<DeliveryReceipt> {
+  return until(`a receipt for ${account}`, () => receiptsOf(w, account).find(match), timeoutMs);
+}
+
+/** The stored profile of an account, as the dispatcher sees it. */
+export async function storedProfile(t: TestPipeline, account: string): Promise<AccountSecurity | undefined> {
+  const [text] = await t.pipeline.parts.store.read([keys.profile(account)]);
+  return text === undefined ? undefined : (JSON.parse(text) as AccountSecurity);
+}

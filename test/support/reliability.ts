@@ -1,0 +1,478 @@
+/**
+ * Helpers for the reliability suite (test/integration/reliability-*.test.ts): pipeline processes spawned
+ * as `login-alerts run`, a private redis-server, load generation, and outcome counting at the outbox and
+ * on the topics. Every child is started in its own process group and killed with its group.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
+import { alertId } from '../../src/pipeline/alerts.js';
+import { keys } from '../../src/state/keys.js';
+import { freePort } from './child-server.js';
+import { uniqueName } from './env.js';
+import { profile, signIn } from './events.js';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+const BIN = join(ROOT, 'bin/login-alerts.js');
+
+/** How much bigger than the CI size to run: RELIABILITY_SCALE=1 (or any value) means the large size. */
+export function scaled(ci: number, large: number): number {
+  const flag = process.env.RELIABILITY_SCALE?.trim();
+  return flag && flag !== '0' ? large : ci;
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Polls `check` until it returns true; throws with `what` (and `detail()` when given) on timeout. */
+export async function waitUntil(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  detail?: () => string | Promise<string>,
+  everyMs = 100,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${detail ? `: ${await detail()}` : ''}`,
+      );
+    }
+    await sleep(everyMs);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Child processes
+
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of live) killGroup(child, 'SIGKILL');
+});
+
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    child.kill(signal);
+  }
+}
+
+export interface Proc {
+  readonly name: string;
+  readonly pid: number;
+  readonly child: ChildProcess;
+  readonly exited: Promise<void>;
+  alive(): boolean;
+  output(): string;
+  /** SIGKILL the process group and wait for the exit. */
+  kill(): Promise<void>;
+  /** SIGTERM (SIGKILL after `graceMs`) and wait for the exit. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+function spawnProc(name: string, command: string, args: string[], env: NodeJS.ProcessEnv): Proc {
+  const child = spawn(command, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env, cwd: ROOT });
+  live.add(child);
+  let log = '';
+  const keep = (chunk: Buffer) => {
+    log = (log + chunk.toString()).slice(-200_000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  void exited.then(() => live.delete(child));
+  const alive = () => child.exitCode === null && child.signalCode === null;
+  return {
+    name,
+    pid: child.pid ?? -1,
+    child,
+    exited,
+    alive,
+    output: () => log,
+    async kill() {
+      killGroup(child, 'SIGKILL');
+      await exited;
+    },
+    async stop(graceMs = 10_000) {
+      if (!alive()) return;
+      killGroup(child, 'SIGTERM');
+      const timer = setTimeout(() => killGroup(child, 'SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+export interface PipelineProc extends Proc {
+  readonly httpUrl: string;
+  /** GET /readyz: true on 200. */
+  ready(): Promise<boolean>;
+}
+
+/** Spawns `node bin/login-alerts.js run` with `env` and waits until its HTTP server answers. */
+export async function spawnPipeline(
+  name: string,
+  env: Record<string, string>,
+  timeoutMs = 60_000,
+): Promise<PipelineProc> {
+  const port = await freePort();
+  const proc = spawnProc(name, process.execPath, [BIN, 'run'], {
+    ...process.env,
+    LOG_LEVEL: 'warn',
+    ...env,
+    HTTP_PORT: String(port),
+    NO_COLOR: '1',
+  });
+  const httpUrl = `http://127.0.0.1:${port}`;
+  const ready = async () => {
+    try {
+      const res = await fetch(`${httpUrl}/readyz`, { signal: AbortSignal.timeout(1000) });
+      return res.status === 200;
+    } catch {
+      return false;
+    }
+  };
+  try {
+    await waitUntil(
+      `${name} to answer /healthz`,
+      async () => {
+        if (!proc.alive()) throw new Error(`${name} exited during start-up:\n${proc.output()}`);
+        try {
+          await fetch(`${httpUrl}/healthz`, { signal: AbortSignal.timeout(1000) });
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      timeoutMs,
+      () => proc.output(),
+      100,
+    );
+  } catch (err) {
+    await proc.kill();
+    throw err;
+  }
+  return { ...proc, httpUrl, ready };
+}
+
+export interface RedisServer {
+  readonly url: string;
+  readonly port: number;
+  readonly dir: string;
+  /** Starts (or restarts) redis-server on the same port and data directory. */
+  start(): Promise<void>;
+  /** SIGKILL: an abrupt outage. The append-only file (fsync always) keeps every acknowledged write. */
+  kill(): Promise<void>;
+  /** Stops the server and removes its data directory. */
+  destroy(): Promise<void>;
+}
+
+/** A private redis-server on a free port; state survives kill() + start() through its AOF. */
+export async function privateRedis(): Promise<RedisServer> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'login-alerts-redis-'));
+  let proc: Proc | undefined;
+  const url = `redis://127.0.0.1:${port}`;
+  const server: RedisServer = {
+    url,
+    port,
+    dir,
+    async start() {
+      proc = spawnProc(
+        'redis-server',
+        'redis-server',
+        [
+          '--port',
+          String(port),
+          '--bind',
+          '127.0.0.1',
+          '--dir',
+          dir,
+          '--save',
+          '',
+          '--appendonly',
+          'yes',
+          '--appendfsync',
+          'always',
+        ],
+        process.env,
+      );
+      const client = new Redis(url, {
+        lazyConnect: true,
+        maxRetriesPerRequest: 0,
+        retryStrategy: () => null,
+      });
+      client.on('error', () => {});
+      try {
+        await waitUntil(
+          'redis-server to answer PING',
+          async () => {
+            if (!proc?.alive()) throw new Error(`redis-server exited:\n${proc?.output()}`);
+            try {
+              if (client.status !== 'ready') await client.connect();
+              return (await client.ping()) === 'PONG';
+            } catch {
+              client.disconnect();
+              return false;
+            }
+          },
+          10_000,
+        );
+      } finally {
+        client.disconnect();
+      }
+    },
+    async kill() {
+      await proc?.kill();
+    },
+    async destroy() {
+      await proc?.stop(3_000);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  await server.start();
+  return server;
+}
+
+/** Kills every child this module started that is still running (afterAll, including after a failure). */
+export async function killAllChildren(): Promise<void> {
+  const children = [...live];
+  for (const child of children) killGroup(child, 'SIGKILL');
+  await Promise.all(
+    children.map(
+      (c) =>
+        new Promise<void>((r) =>
+          c.exitCode !== null || c.signalCode !== null ? r() : c.once('exit', () => r()),
+        ),
+    ),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Kafka: load, offsets
+
+export function kafkaFor(env: Record<string, string>): Kafka {
+  return new Kafka({
+    clientId: uniqueName('reliability'),
+    brokers: env.KAFKA_BROKERS!.split(','),
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 20, initialRetryTime: 200, maxRetryTime: 2_000 },
+  });
+}
+
+export interface Session {
+  account: string;
+  sessionId: string;
+  alertId: string;
+}
+
+/** `accounts` enrolled accounts with an email contact, and `perAccount` distinct sessions each. */
+export function plan(accountCount: number, perAccount: number): { accounts: string[]; sessions: Session[] } {
+  const prefix = uniqueName('rel');
+  const accounts = Array.from({ length: accountCount }, (_, i) => `${prefix}-a${i}`);
+  const sessions: Session[] = [];
+  // Interleaved, so every partition sees traffic throughout the stream.
+  for (let s = 0; s < perAccount; s++) {
+    for (const account of accounts) {
+      const sessionId = `${account}-s${s}`;
+      sessions.push({ account, sessionId, alertId: alertId('new_login', account, sessionId) });
+    }
+  }
+  return { accounts, sessions };
+}
+
+/** Produces raw values in batches of 500 (kafkajs's grouping is quadratic in a send). */
+export async function produce(
+  producer: Producer,
+  topic: string,
+  messages: { key: string; value: string | null }[],
+): Promise<void> {
+  for (let i = 0; i < messages.length; i += 500) {
+    await producer.send({ topic, acks: -1, messages: messages.slice(i, i + 500) });
+  }
+}
+
+/** Publishes every account's enrolled profile and waits until the pipeline has written them to Redis. */
+export async function enroll(
+  producer: Producer,
+  env: Record<string, string>,
+  accounts: string[],
+  redisUrl: string,
+): Promise<void> {
+  await produce(
+    producer,
+    env.TOPIC_ACCOUNT_SECURITY!,
+    accounts.map((a) => ({ key: a, value: JSON.stringify(profile(a)) })),
+  );
+  const redis = new Redis(redisUrl);
+  try {
+    let missing = accounts.length;
+    await waitUntil(
+      'every profile to be applied',
+      async () => {
+        missing = 0;
+        for (let i = 0; i < accounts.length; i += 1000) {
+          const values = await redis.mget(...accounts.slice(i, i + 1000).map((a) => keys.profile(a)));
+          missing += values.filter((v) => v === null).length;
+        }
+        return missing === 0;
+      },
+      60_000,
+      () => `${missing} of ${accounts.length} missing`,
+      200,
+    );
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** The sign-in record of one planned session. */
+export function signInRecord(s: Session): { key: string; value: string } {
+  return { key: s.account, value: JSON.stringify(signIn(s.account, { session_id: s.sessionId })) };
+}
+
+/** Produces the sessions' sign-ins at about `perSecond`, calling `tick` after each batch. */
+export async function produceAtRate(
+  producer: Producer,
+  topic: string,
+  records: { key: string; value: string }[],
+  perSecond: number,
+  tick?: (sent: number) => Promise<void> | void,
+): Promise<void> {
+  const batch = Math.max(1, Math.min(500, Math.round(perSecond / 10)));
+  const started = Date.now();
+  for (let i = 0; i < records.length; i += batch) {
+    await producer.send({ topic, acks: -1, messages: records.slice(i, i + batch) });
+    const sent = Math.min(records.length, i + batch);
+    await tick?.(sent);
+    const due = started + (sent / perSecond) * 1000;
+    if (due > Date.now()) await sleep(due - Date.now());
+  }
+}
+
+/** Committed offsets of `groupId` on `topic` and the topic's end, per partition. */
+export async function lagOf(
+  admin: Admin,
+  groupId: string,
+  topic: string,
+): Promise<{ lag: number; committed: number; end: number }> {
+  const [ends, [committed]] = await Promise.all([
+    admin.fetchTopicOffsets(topic),
+    admin.fetchOffsets({ groupId, topics: [topic] }),
+  ]);
+  let lag = 0;
+  let total = 0;
+  let endTotal = 0;
+  for (const p of ends) {
+    const high = Number(p.high);
+    const low = Number(p.low);
+    const c = Number(committed?.partitions.find((x) => x.partition === p.partition)?.offset ?? -1);
+    const at = c < 0 ? low : c;
+    lag += Math.max(0, high - at);
+    total += at;
+    endTotal += high;
+  }
+  return { lag, committed: total, end: endTotal };
+}
+
+/** Every consumer group of a pipeline, with the topic it reads. */
+export function groupsOf(env: Record<string, string>): { groupId: string; topic: string }[] {
+  const g = env.KAFKA_GROUP_ID!;
+  return [
+    { groupId: `${g}.profiles`, topic: env.TOPIC_ACCOUNT_SECURITY! },
+    { groupId: g, topic: env.TOPIC_AUTH_EVENTS! },
+    { groupId: `${g}.deliver.email`, topic: env.TOPIC_NOTIFICATIONS! },
+    { groupId: `${g}.deliver.sms`, topic: env.TOPIC_NOTIFICATIONS! },
+    { groupId: `${g}.deliver.push`, topic: env.TOPIC_NOTIFICATIONS! },
+    { groupId: `${g}.retry`, topic: env.TOPIC_RETRY! },
+  ];
+}
+
+/** Lag of every group (0 everywhere = nothing left to do, including deliveries waiting in the retry topic). */
+export async function pipelineLag(
+  admin: Admin,
+  env: Record<string, string>,
+): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const { groupId, topic } of groupsOf(env)) out[groupId] = (await lagOf(admin, groupId, topic)).lag;
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Outcomes
+
+/** new_login lines per alert_id in `<OUTBOX_DIR>/email.jsonl`. */
+export function outboxCounts(dir: string, channel = 'email'): Map<string, number> {
+  const file = join(dir, `${channel}.jsonl`);
+  const counts = new Map<string, number>();
+  if (!existsSync(file)) return counts;
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (!line) continue;
+    // A SIGKILL can cut a write short; a torn last line is counted as nothing (asserted on separately).
+    let parsed: { alert_id?: string; kind?: string };
+    try {
+      parsed = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    if (parsed.kind !== 'new_login' || !parsed.alert_id) continue;
+    counts.set(parsed.alert_id, (counts.get(parsed.alert_id) ?? 0) + 1);
+  }
+  return counts;
+}
+
+/** Compares outbox counts with the planned sessions: which are missing, which were sent more than once. */
+export function judge(sessions: Session[], counts: Map<string, number>) {
+  const expected = new Set(sessions.map((s) => s.alertId));
+  const missing = sessions.filter((s) => !counts.has(s.alertId));
+  const duplicated = [...counts].filter(([, n]) => n > 1);
+  const unexpected = [...counts.keys()].filter((id) => !expected.has(id));
+  return {
+    missing: missing.length,
+    duplicated: duplicated.length,
+    unexpected: unexpected.length,
+    distinct: counts.size,
+    examples: { missing: missing.slice(0, 3), duplicated: duplicated.slice(0, 3) },
+  };
+}
+
+/**
+ * Waits until every planned session has its email and every group has caught up (so any delivery
+ * parked in the retry topic behind a crashed sender's lease has run too), then returns the verdict.
+ */
+export async function settle(
+  admin: Admin,
+  env: Record<string, string>,
+  sessions: Session[],
+  timeoutMs: number,
+): Promise<ReturnType<typeof judge>> {
+  let verdict = judge(sessions, outboxCounts(env.OUTBOX_DIR!));
+  let lag: Record<string, number> = {};
+  await waitUntil(
+    'every session to be alerted and every group to catch up',
+    async () => {
+      verdict = judge(sessions, outboxCounts(env.OUTBOX_DIR!));
+      if (verdict.missing > 0) return false;
+      lag = await pipelineLag(admin, env);
+      return Object.values(lag).every((l) => l === 0);
+    },
+    timeoutMs,
+    () => JSON.stringify({ verdict, lag }),
+    500,
+  );
+  // One more look after a pause: a duplicate would be written after the lag reached 0 only by a
+  // delivery already in flight.
+  await sleep(1_000);
+  return judge(sessions, outboxCounts(env.OUTBOX_DIR!));
+}
+
+/** Removes a test's outbox directory. */
+export function cleanOutbox(env: Record<string, string> | undefined): void {
+  if (env?.OUTBOX_DIR) rmSync(env.OUTBOX_DIR, { recursive: true, force: true });
+}
