@@ -1,0 +1,122 @@
+/** The Store contract, run against both implementations (Redis: the real server). */
+import { Redis } from 'ioredis';
+import { accountPrefix } from '../../src/state/keys.js';
+import { createMemoryStore } from '../../src/state/memory.js';
+import { createRedisStore } from '../../src/state/redis.js';
+import type { Store } from '../../src/state/store.js';
+import { redisUrl, uniqueName } from '../support/env.js';
+import { sleep } from '../support/pipeline-harness.js';
+
+describe.each([
+  ['memory', () => createMemoryStore({ maxKeys: 10_000 })],
+  ['redis', () => createRedisStore(redisUrl())],
+] as const)('%s store', (_name, make) => {
+  let store: Store;
+  beforeAll(() => {
+    store = make();
+  });
+  afterAll(async () => {
+    await store.close();
+  });
+
+  it('reads, writes, claims and expires in batches', async () => {
+    const p = uniqueName('k');
+    await store.write([
+      { op: 'set', key: `${p}:a`, value: '1' },
+      { op: 'set', key: `${p}:b`, value: 'two', ttlMs: 150 },
+      { op: 'setnx', key: `${p}:a`, value: 'ignored', ttlMs: 10_000 },
+    ]);
+    expect(await store.read([`${p}:a`, `${p}:b`, `${p}:c`])).toEqual(['1', 'two', undefined]);
+    expect(
+      await store.claim([
+        { key: `${p}:a`, value: 'x', ttlMs: 1_000 },
+        { key: `${p}:c`, value: 'x', ttlMs: 1_000 },
+      ]),
+    ).toEqual([false, true]);
+    await sleep(250);
+    expect(await store.read([`${p}:b`])).toEqual([undefined]);
+    await store.write([{ op: 'del', key: `${p}:a` }]);
+    expect(await store.read([`${p}:a`])).toEqual([undefined]);
+  });
+
+  it('deletes every key of one account, and only that account', async () => {
+    const account = uniqueName('acct');
+    const other = `${account}x`;
+    await store.write([
+      { op: 'set', key: `${accountPrefix(account)}profile`, value: '{}' },
+      { op: 'set', key: `${accountPrefix(account)}s:1`, value: '1', ttlMs: 60_000 },
+      { op: 'set', key: `${accountPrefix(other)}profile`, value: '{}' },
+    ]);
+    expect(await store.deleteAccount(account)).toBe(2);
+    expect(await store.read([`${accountPrefix(account)}profile`, `${accountPrefix(other)}profile`])).toEqual([
+      undefined,
+      '{}',
+    ]);
+    await store.deleteAccount(other);
+  });
+
+  it('treats glob characters in an account id literally', async () => {
+    const account = `${uniqueName('acct')}*`;
+    const victim = `${account.slice(0, -1)}-victim`;
+    await store.write([
+      { op: 'set', key: `${accountPrefix(victim)}profile`, value: '{}' },
+      { op: 'set', key: `${accountPrefix(account)}profile`, value: '{}' },
+    ]);
+    expect(await store.deleteAccount(account)).toBe(1);
+    expect(await store.read([`${accountPrefix(victim)}profile`])).toEqual(['{}']);
+    await store.deleteAccount(victim);
+  });
+});
+
+describe('memory store bounds', () => {
+  it('evicts the least recently used keys beyond its bound', async () => {
+    const store = createMemoryStore({ maxKeys: 1_000 });
+    await store.write(
+      Array.from({ length: 5_000 }, (_, i) => ({
+        op: 'set' as const,
+        key: `k${i}`,
+        value: '1',
+        ttlMs: 60_000,
+      })),
+    );
+    const values = await store.read(Array.from({ length: 5_000 }, (_, i) => `k${i}`));
+    expect(values.filter(Boolean)).toHaveLength(1_000);
+    expect(values[4_999]).toBe('1');
+    expect(values[0]).toBeUndefined();
+  });
+});
+
+describe('redis store unavailable', () => {
+  it('fails with a retryable STORE_UNAVAILABLE instead of hanging', async () => {
+    const store = createRedisStore('redis://127.0.0.1:1', { commandTimeoutMs: 500 });
+    await expect(store.read(['x'])).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE', retryable: true });
+    await store.close();
+  });
+
+  it('pipelines a batch: one round trip however many keys', async () => {
+    const store = createRedisStore(redisUrl());
+    const probe = new Redis(redisUrl());
+    try {
+      await store.ping();
+      const before = await commandCalls(probe);
+      const p = uniqueName('batch');
+      await store.claim(
+        Array.from({ length: 500 }, (_, i) => ({ key: `${p}:${i}`, value: '1', ttlMs: 5_000 })),
+      );
+      await store.read(Array.from({ length: 500 }, (_, i) => `${p}:${i}`));
+      const after = await commandCalls(probe);
+      // 500 SETs went out in one pipeline and 500 reads as one MGET.
+      expect(after.mget - before.mget).toBe(1);
+      expect(after.set - before.set).toBeGreaterThanOrEqual(500);
+    } finally {
+      probe.disconnect();
+      await store.close();
+    }
+  });
+});
+
+async function commandCalls(redis: Redis): Promise<{ set: number; mget: number }> {
+  const info = await redis.info('commandstats');
+  const calls = (cmd: string) => Number(new RegExp(`cmdstat_${cmd}:calls=(\\d+)`).exec(info)?.[1] ?? 0);
+  return { set: calls('set'), mget: calls('mget') };
+}
