@@ -40,11 +40,44 @@ export async function ensureTopics(
     if (spec.retentionMs) configEntries.push({ name: 'retention.ms', value: String(spec.retentionMs) });
     wanted.push({ topic, numPartitions: spec.partitions, replicationFactor, configEntries });
   }
-  if (wanted.length > 0) {
-    // Another replica may create the same topics concurrently; createTopics then reports false.
-    await admin.createTopics({ topics: wanted, waitForLeaders: true }).catch((err: Error) => {
-      if (!/already exists/i.test(err.message)) throw err;
-    });
-  }
+  if (wanted.length > 0) await createTopicsAndWait(admin, wanted);
   return wanted.map((t) => t.topic);
+}
+
+/**
+ * Creates topics and waits until every partition has a leader. kafkajs's own `waitForLeaders` only
+ * retries "leader not available", while a busy KRaft broker briefly answers "unknown topic" right
+ * after a create (tulios/kafkajs#1563); polling metadata ourselves covers both.
+ */
+export async function createTopicsAndWait(
+  admin: Admin,
+  topics: ITopicConfig[],
+  timeoutMs = 30_000,
+): Promise<void> {
+  // Another replica may create the same topics concurrently: "already exists" is success.
+  await admin.createTopics({ topics, waitForLeaders: false }).catch((err: Error) => {
+    if (!/already exists/i.test(err.message)) throw err;
+  });
+  const names = topics.map((t) => t.topic);
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no metadata yet';
+  for (;;) {
+    try {
+      const { topics: found } = await admin.fetchTopicMetadata({ topics: names });
+      const ready = topics.every((wanted) => {
+        const partitions = found.find((t) => t.name === wanted.topic)?.partitions ?? [];
+        return (
+          partitions.length === (wanted.numPartitions ?? (partitions.length || 1)) &&
+          partitions.every((p) => p.leader >= 0)
+        );
+      });
+      if (ready) return;
+      last = 'some partitions have no leader yet';
+    } catch (err) {
+      last = (err as Error).message;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`topics ${names.join(', ')} not ready after ${timeoutMs} ms: ${last}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }

@@ -25,3 +25,6 @@ export function redisUrl(): string {
 export function uniqueName(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
 }
+
+/** Creates topics and waits for their leaders (the same code the pipeline uses at start). */
+export { createTopicsAndWait } from '../../src/kafka/topics.js';
