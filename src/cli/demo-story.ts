@@ -69,8 +69,17 @@ export function buildStory(now: number) {
     client: { ip: '177.71.128.1', user_agent: UA.macChrome, device_id: `dev-${run}-mac` },
     auth: { method: 'passkey' },
   });
+  // Two days ago, on the same Mac: this makes São Paulo and the Mac "usual" for Ana. Older than the
+  // maximum alert age, so it reaches the security topics marked stale and notifies nobody.
+  const usual: AuthEvent = {
+    ...first,
+    event_id: `evt-${run}-usual`,
+    session_id: `sess-${run}-0`,
+    occurred_at: new Date(now - 2 * 86_400_000).toISOString(),
+  };
   const steps: StoryStep[] = [
-    { event: first, says: 'Ana signs in with a passkey from São Paulo' },
+    { event: usual, says: 'two days ago: Ana on her Mac in São Paulo (history)' },
+    { event: first, says: 'Ana signs in with a passkey from her usual place' },
     {
       event: { ...first, event_id: `evt-${run}-refresh-1`, occurred_at: at(24) },
       says: 'the same session, reported again by a second service',

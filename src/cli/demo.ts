@@ -25,7 +25,8 @@ export async function runDemoCommand(args: string[]): Promise<number> {
   if (args.length > 0) throw new AppError('BAD_USAGE', 'usage: login-alerts demo');
   // kafkajs prints a multi-line notice about its v2 partitioner on every producer; the demo's reader does not care.
   process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
-  const config = loadConfig();
+  // The demo sends no email itself: SES_ENDPOINT only tells it where start's inbox is, so SES_FROM may be unset.
+  const config = loadConfig({ SES_FROM: 'demo@login-alerts.local', ...process.env });
   const brokers = config.kafka.brokers ?? ['127.0.0.1:9092'];
   const http = `http://127.0.0.1:${config.httpPort}`;
   const ready = await fetch(`${http}/readyz`).then(
@@ -59,18 +60,21 @@ export async function runDemoCommand(args: string[]): Promise<number> {
     const eventIds = story.steps.map((s) => s.event.event_id);
     const outcomes = await waitForOutcomes(http, eventIds, story.run, 30_000);
     const receipts = await collectReceipts(kafka, config.topics.deliveries, outcomes, 20_000);
-    story.steps.forEach((step, i) => {
+    for (const [i, step] of story.steps.entries()) {
       const o = outcomes[i];
       console.log(`${String(i + 1).padStart(2)}. ${step.event.type.padEnd(17)} ${step.says}`);
-      if (!o) return console.log('    → no outcome seen (is the pipeline lagging?)');
-      if (o.alert_id) {
+      if (!o) console.log('    → no outcome seen (is the pipeline lagging?)');
+      else if (o.alert_id) {
         const sent = receipts.filter((r) => r.alert_id === o.alert_id).map((r) => `${r.channel}:${r.status}`);
-        console.log(`    → ALERT ${o.kind} · ${o.severity?.toUpperCase()} · ${o.reasons?.join(', ')}`);
-        console.log(
-          `      channels: ${sent.length ? sent.join(' ') : (o.channels ?? []).join(' ') || 'none'}`,
-        );
+        const why = o.reasons?.length ? o.reasons.join(', ') : 'known device, usual place';
+        console.log(`    → ALERT ${o.kind} · ${o.severity?.toUpperCase()} · ${why}`);
+        if (o.outcome === 'stale') console.log(`      ${WHY.stale}`);
+        else
+          console.log(
+            `      channels: ${sent.length ? sent.join(' ') : (o.channels ?? []).join(' ') || 'none'}`,
+          );
       } else console.log(`    → ${WHY[o.outcome] ?? o.outcome}`);
-    });
+    }
     const alerts = outcomes.filter((o) => o?.alert_id).length;
     console.log(`\n${alerts} alerts from ${story.steps.length} events.`);
 

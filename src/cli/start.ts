@@ -109,6 +109,7 @@ function demoCommand(env: Record<string, string | undefined>, config: Config, ht
   if (config.ses?.endpoint && config.ses.endpoint !== `http://127.0.0.1:${INBOX_PORT}`) {
     vars.push(`SES_ENDPOINT=${config.ses.endpoint}`);
   }
+  if (env.OUTBOX_DIR) vars.push(`OUTBOX_DIR=${env.OUTBOX_DIR}`);
   // Topic names set for start must be set for demo too.
   for (const [k, v] of Object.entries(env)) if (k.startsWith('TOPIC_') && v) vars.push(`${k}=${v}`);
   return [...vars, 'npx login-alerts demo'].join(' ');
@@ -130,8 +131,8 @@ async function warmUp(config: Config): Promise<string[]> {
   try {
     await admin.connect();
     const created = await ensureTopics(admin, config.topics);
-    for (const topic of Object.values(config.topics)) await admin.fetchTopicOffsets(topic);
-    await admin.describeGroups([config.kafka.groupId]);
+    for (const topic of Object.values(config.topics)) await retrying(() => admin.fetchTopicOffsets(topic));
+    await retrying(() => admin.describeGroups([config.kafka.groupId]));
     return created;
   } catch (err) {
     throw new AppError(
@@ -143,5 +144,17 @@ async function warmUp(config: Config): Promise<string[]> {
     );
   } finally {
     await admin.disconnect();
+  }
+}
+
+/** kafkajs's retriable errors (leader moving, coordinator loading), retried for up to ~10 s. */
+async function retrying<T>(fn: () => Promise<T>, attempts = 40): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (i >= attempts || !(err as { retriable?: boolean }).retriable) throw err;
+      await new Promise((r) => setTimeout(r, 250));
+    }
   }
 }
