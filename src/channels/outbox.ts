@@ -5,13 +5,18 @@ import type { Channel, ChannelName, Delivery, SendResult } from './channel.js';
 
 interface Pending {
   line: string;
+  key?: string;
   resolve: () => void;
   reject: (err: unknown) => void;
 }
 
+/** The idempotency key leads every line, so it can be read back without parsing the whole line. */
+const KEY_PREFIX = /^\{"idempotency_key":("(?:[^"\\]|\\.)*")/;
+
 /** One JSON line per delivery: who, what was rendered, when. */
 function toLine(d: Delivery): string {
   const base = {
+    idempotency_key: d.idempotencyKey,
     alert_id: d.alertId,
     account_id: d.accountId,
     channel: d.channel,
@@ -33,16 +38,45 @@ function toLine(d: Delivery): string {
  * The local stand-in for an unconfigured provider: appends deliveries to `<dir>/<name>.jsonl`.
  * One writer per file: sends queue their line, and whatever queued while a write was in flight
  * goes out in the next single write, so lines never interleave and bursts cost one syscall.
+ *
+ * Like a provider that dedupes on the idempotency key, it writes each key once, across restarts and
+ * across processes sharing the directory: a sender killed after the write but before the dispatcher
+ * recorded `sent` is re-run when its claim lapses, and that re-run must not become a second delivery.
  */
 export function createOutboxChannel(name: ChannelName, dir: string): Channel {
   const file = path.join(dir, `${name}.jsonl`);
   let handle: Promise<FileHandle> | undefined;
   let queue: Pending[] = [];
   let flushing: Promise<void> | undefined;
+  /**
+   * Idempotency keys of the lines in the file up to byte `scanned`. Other processes may append to the
+   * same file (replicas sharing an outbox), so each write first reads whatever was appended since.
+   */
+  const written = new Set<string>();
+  let scanned = 0;
+  /** The file ends in a torn line (a writer killed mid-write): start the next write on a fresh line. */
+  let torn = false;
+
+  const catchUp = async (fh: FileHandle): Promise<number> => {
+    const { size } = await fh.stat();
+    if (size > scanned) {
+      const buf = Buffer.alloc(size - scanned);
+      const { bytesRead } = await fh.read(buf, 0, buf.length, scanned);
+      const lines = buf.subarray(0, bytesRead).toString('utf8').split('\n');
+      torn = lines.at(-1) !== '';
+      for (const line of lines) {
+        const key = KEY_PREFIX.exec(line)?.[1];
+        // a torn line was not delivered: its key stays unwritten
+        if (key !== undefined) written.add(JSON.parse(key) as string);
+      }
+      scanned = scanned + bytesRead;
+    }
+    return scanned;
+  };
 
   const getHandle = () => {
     if (handle === undefined) {
-      handle = mkdir(dir, { recursive: true }).then(() => open(file, 'a'));
+      handle = mkdir(dir, { recursive: true }).then(() => open(file, 'a+'));
       // A failed open is not cached: the next batch tries again.
       handle.catch(() => {
         handle = undefined;
@@ -57,7 +91,22 @@ export function createOutboxChannel(name: ChannelName, dir: string): Channel {
       queue = [];
       try {
         const fh = await getHandle();
-        await fh.appendFile(batch.map((p) => p.line).join(''));
+        const before = await catchUp(fh);
+        const keys = new Set<string>();
+        const fresh = batch.filter((p) => {
+          if (p.key === undefined) return true;
+          if (written.has(p.key) || keys.has(p.key)) return false;
+          keys.add(p.key);
+          return true;
+        });
+        if (fresh.length > 0) {
+          const data = Buffer.from((torn ? '\n' : '') + fresh.map((p) => p.line).join(''));
+          await fh.appendFile(data);
+          torn = false;
+          for (const key of keys) written.add(key);
+          // Nobody else wrote meanwhile: no need to read our own lines back.
+          if ((await fh.stat()).size === before + data.length) scanned = before + data.length;
+        }
         for (const p of batch) p.resolve();
       } catch (err) {
         for (const p of batch) p.reject(err);
@@ -76,7 +125,7 @@ export function createOutboxChannel(name: ChannelName, dir: string): Channel {
       }
       const line = `${toLine(d)}\n`;
       return new Promise<void>((resolve, reject) => {
-        queue.push({ line, resolve, reject });
+        queue.push({ line, key: d.idempotencyKey, resolve, reject });
         flushing ??= flush();
       }).then(
         () => ({}),

@@ -5,7 +5,7 @@ import { AppError } from '../errors.js';
 import type { Publisher } from '../kafka/publisher.js';
 import type { Logger } from '../log/logger.js';
 import { type LinkClaims, verifyLink } from '../notify/links.js';
-import { renderReportPage } from '../notify/report-pages.js';
+import { REPORT_PAGE_HEADERS, renderReportPage } from '../notify/report-pages.js';
 import { alertId } from '../pipeline/alerts.js';
 import { keys } from '../state/keys.js';
 import type { Store } from '../state/store.js';
@@ -15,6 +15,7 @@ export interface ReportLinkDeps {
   publisher: Publisher;
   topics: { loginAlerts: string; loginAlertsOcsf: string };
   secret: string;
+  settingsUrl?: string;
   log: Logger;
   now?: () => number;
 }
@@ -28,21 +29,10 @@ type Page = Parameters<typeof renderReportPage>[0];
 export function createReportLinkHandler(deps: ReportLinkDeps) {
   const now = deps.now ?? Date.now;
 
-  const send = (
-    res: ServerResponse,
-    status: number,
-    page: Page,
-    locale?: string,
-    data: Record<string, unknown> = {},
-  ) => {
-    res.writeHead(status, {
-      'content-type': 'text/html; charset=utf-8',
-      'cache-control': 'no-store',
-      'referrer-policy': 'no-referrer',
-      'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
-      'x-frame-options': 'DENY',
-    });
-    res.end(renderReportPage(page, locale, data));
+  const pageData = deps.settingsUrl ? { settingsUrl: deps.settingsUrl } : {};
+  const send = (res: ServerResponse, status: number, page: Page, locale?: string) => {
+    res.writeHead(status, { ...REPORT_PAGE_HEADERS, 'x-frame-options': 'DENY' });
+    res.end(renderReportPage(page, locale, pageData));
   };
 
   return async (req: IncomingMessage, res: ServerResponse, token: string): Promise<void> => {
@@ -58,7 +48,7 @@ export function createReportLinkHandler(deps: ReportLinkDeps) {
     if (req.method === 'GET' || req.method === 'HEAD') {
       const [used] = await deps.store.read([usedKey]);
       if (used) send(res, 409, 'used', claims.locale);
-      else send(res, 200, 'confirm', claims.locale, { action: req.url ?? '' });
+      else send(res, 200, 'confirm', claims.locale);
       return;
     }
     if (req.method !== 'POST') {

@@ -119,6 +119,7 @@ export async function ensureKafkaJars(opts: KafkaJarsOptions = {}): Promise<Kafk
 
   const progress = opts.onProgress ?? (() => {});
   await mkdir(home, { recursive: true });
+  await removeStaleStaging(home);
   const staging = await mkdtemp(join(home, 'lib.partial-'));
   progress(`Fetching Apache Kafka ${version} jars with Maven into ${libDir} (once; about 45 MB)…`);
   const started = Date.now();
@@ -145,6 +146,16 @@ export async function ensureKafkaJars(opts: KafkaJarsOptions = {}): Promise<Kafk
   } catch (err) {
     await rm(staging, { recursive: true, force: true });
     throw err;
+  }
+}
+
+/** Staging folders left by a run that was killed mid-download (an hour old: surely not still in use). */
+async function removeStaleStaging(home: string): Promise<void> {
+  for (const entry of await readdir(home).catch(() => [])) {
+    if (!entry.startsWith('lib.partial-')) continue;
+    const path = join(home, entry);
+    const age = Date.now() - (await stat(path).catch(() => ({ mtimeMs: Date.now() }))).mtimeMs;
+    if (age > 3_600_000) await rm(path, { recursive: true, force: true });
   }
 }
 
@@ -223,52 +234,91 @@ export async function startLocalBroker(opts: LocalBrokerOptions = {}): Promise<L
   }
   const jars = await ensureKafkaJars({ ...opts, onProgress: progress });
 
-  const port = await choosePort(opts.port);
-  const controllerPort = await freePort();
   const ownsDataDir = opts.dataDir === undefined;
   const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'login-alerts-kafka-')));
   await mkdir(dataDir, { recursive: true });
-  const logFile = opts.logFile ?? join(dataDir, 'broker.log');
-  const propsFile = join(dataDir, 'server.properties');
-  const logDirs = join(dataDir, 'data');
-  await writeFile(propsFile, serverProperties({ port, controllerPort, logDirs }));
+  const setup: Launch = {
+    version: jars.version,
+    dataDir,
+    ownsDataDir,
+    logFile: opts.logFile ?? join(dataDir, 'broker.log'),
+    propsFile: join(dataDir, 'server.properties'),
+    logDirs: join(dataDir, 'data'),
+    javaArgs: [
+      `-Xmx${opts.heap ?? '512m'}`,
+      '-Xms128m',
+      '-XX:+UseG1GC',
+      '-XX:MaxGCPauseMillis=20',
+      '-XX:+ExitOnOutOfMemoryError',
+      '-Djava.awt.headless=true',
+      `-Dlog4j2.configurationFile=${LOG4J_CONFIG}`,
+      `-Dkafka.logs.dir=${join(dataDir, 'logs')}`,
+      '-cp',
+      join(jars.libDir, '*'),
+    ],
+    timeoutMs: opts.startTimeoutMs ?? 90_000,
+    progress,
+  };
 
-  const started = Date.now();
-  const log = await open(logFile, 'a');
-  const javaArgs = [
-    `-Xmx${opts.heap ?? '512m'}`,
-    '-Xms128m',
-    '-XX:+UseG1GC',
-    '-XX:MaxGCPauseMillis=20',
-    '-XX:+ExitOnOutOfMemoryError',
-    '-Djava.awt.headless=true',
-    `-Dlog4j2.configurationFile=${LOG4J_CONFIG}`,
-    `-Dkafka.logs.dir=${join(dataDir, 'logs')}`,
-    '-cp',
-    join(jars.libDir, '*'),
-  ];
-  try {
-    if (!existsSync(join(logDirs, 'meta.properties'))) {
-      progress(`Formatting broker storage in ${logDirs}…`);
-      const format = spawnJava(
-        [...javaArgs, 'kafka.tools.StorageTool', 'format', '-t', clusterId(), '-c', propsFile],
-        log.fd,
-      );
-      const { code, signal } = await exitOf(format);
-      if (code !== 0) {
-        throw new AppError(
-          'BROKER_START_FAILED',
-          `kafka storage format failed (exit ${code ?? signal}); log ${logFile}:\n${await tailOf(logFile)}`,
-        );
-      }
-    }
-  } catch (err) {
-    await log.close();
-    throw err;
+  // A port found free can be taken by another process before the JVM binds it (several test runs starting
+  // brokers at once); with ports of our own choosing, pick again.
+  const fixedPort = opts.port !== undefined && opts.port !== 0;
+  for (let attempt = 1; ; attempt++) {
+    const port = await choosePort(opts.port);
+    const controllerPort = await freePort();
+    await writeFile(setup.propsFile, serverProperties({ port, controllerPort, logDirs: setup.logDirs }));
+    if (attempt === 1) await formatStorage(setup);
+    const outcome = await launch(setup, port);
+    if (!('portTaken' in outcome)) return outcome;
+    if (fixedPort || attempt >= 3) throw outcome.error;
+    progress(`Port ${port} or ${controllerPort} was taken while Kafka started; trying other ports…`);
   }
+}
 
-  progress(`Starting Apache Kafka ${jars.version} on 127.0.0.1:${port} (log: ${logFile})…`);
-  const child = spawnJava([...javaArgs, 'kafka.Kafka', propsFile], log.fd);
+interface Launch {
+  version: string;
+  dataDir: string;
+  ownsDataDir: boolean;
+  logFile: string;
+  propsFile: string;
+  logDirs: string;
+  javaArgs: string[];
+  timeoutMs: number;
+  progress: Progress;
+}
+
+async function formatStorage(setup: Launch): Promise<void> {
+  if (existsSync(join(setup.logDirs, 'meta.properties'))) return; // a kept --data-dir: already formatted
+  setup.progress(`Formatting broker storage in ${setup.logDirs}…`);
+  const log = await open(setup.logFile, 'a');
+  try {
+    const format = spawnJava(
+      [...setup.javaArgs, 'kafka.tools.StorageTool', 'format', '-t', clusterId(), '-c', setup.propsFile],
+      log.fd,
+    );
+    const { code, signal } = await exitOf(format);
+    if (code !== 0) {
+      throw new AppError(
+        'BROKER_START_FAILED',
+        `kafka storage format failed (exit ${code ?? signal}); last lines of ${setup.logFile}:\n${await tailOf(setup.logFile)}`,
+      );
+    }
+  } finally {
+    await log.close();
+  }
+}
+
+/** Runs the JVM until it answers; a failure to bind its ports is reported, not thrown, so the caller can retry. */
+async function launch(
+  setup: Launch,
+  port: number,
+): Promise<LocalBroker | { portTaken: true; error: AppError }> {
+  const { logFile, dataDir } = setup;
+  const started = Date.now();
+  setup.progress(`Starting Apache Kafka ${setup.version} on 127.0.0.1:${port} (log: ${logFile})…`);
+  const log = await open(logFile, 'a');
+  const logStart = (await log.stat()).size;
+  const child = spawnJava([...setup.javaArgs, 'kafka.Kafka', setup.propsFile], log.fd);
   await log.close(); // the JVM holds its own copy of the descriptor
   const exited = exitOf(child);
   const pid = child.pid;
@@ -290,34 +340,32 @@ export async function startLocalBroker(opts: LocalBrokerOptions = {}): Promise<L
         clearTimeout(timer);
       }
       process.removeListener('exit', killOnExit);
-      if (ownsDataDir) await rm(dataDir, { recursive: true, force: true });
+      if (setup.ownsDataDir) await rm(dataDir, { recursive: true, force: true });
     })();
     return stopping;
   };
 
   const bootstrap = `127.0.0.1:${port}`;
   try {
-    await waitUntilReady(bootstrap, exited, opts.startTimeoutMs ?? 90_000, progress);
+    await waitUntilReady(bootstrap, exited, setup.timeoutMs, setup.progress);
   } catch (err) {
-    const tail = await tailOf(logFile);
+    child.kill('SIGKILL');
+    await exited;
+    process.removeListener('exit', killOnExit);
     // Keep the data directory: the log in it is the evidence.
-    stopping ??= (async () => {
-      child.kill('SIGKILL');
-      await exited;
-      process.removeListener('exit', killOnExit);
-    })();
-    await stopping;
+    const tail = await tailOf(logFile, 30, logStart);
     const reason = err instanceof Error ? err.message : String(err);
-    throw new AppError(
+    const error = new AppError(
       'BROKER_START_FAILED',
       `Kafka did not become ready: ${reason}\nlast lines of ${logFile}:\n${tail}`,
-      {
-        cause: err,
-      },
+      { cause: err },
     );
+    const newLog = await tailOf(logFile, Number.POSITIVE_INFINITY, logStart, 1 << 20);
+    if (/BindException|Address already in use/.test(newLog)) return { portTaken: true, error };
+    throw error;
   }
-  progress(`Kafka ${jars.version} ready at ${bootstrap} after ${secondsSince(started)} s`);
-  return { bootstrap, port, dataDir, logFile, pid, version: jars.version, exited, stop };
+  setup.progress(`Kafka ${setup.version} ready at ${bootstrap} after ${secondsSince(started)} s`);
+  return { bootstrap, port, dataDir, logFile, pid, version: setup.version, exited, stop };
 }
 
 function serverProperties(p: { port: number; controllerPort: number; logDirs: string }): string {
@@ -455,13 +503,13 @@ function clusterId(): string {
   }
 }
 
-/** The last lines of a log file, for error messages. */
-export async function tailOf(file: string, lines = 30): Promise<string> {
+/** The last lines of a log file (written after byte `from`), for error messages. */
+export async function tailOf(file: string, lines = 30, from = 0, maxBytes = 16_384): Promise<string> {
   try {
     const size = (await stat(file)).size;
     const handle = await open(file, 'r');
     try {
-      const length = Math.min(size, 16_384);
+      const length = Math.max(0, Math.min(size - from, maxBytes));
       const buffer = Buffer.alloc(length);
       await handle.read(buffer, 0, length, size - length);
       return buffer.toString('utf8').split('\n').slice(-lines).join('\n');

@@ -171,7 +171,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
         reasons: alert?.reasons ?? [],
         failureCount: alert?.failure_count,
         change: alert?.event_type as never,
-        reportUrl: alert ? url : undefined,
+        reportUrl: url,
         settingsUrl: `${config.links.publicBaseUrl}/settings`,
       });
       const delivery = buildDelivery(channel, job.recipient, job.request, profile, rendered, url);

@@ -19,13 +19,14 @@ const formatters = new Map<string, Intl.DateTimeFormat>();
 const regionNames = new Map<string, Intl.DisplayNames>();
 const numbers = new Map<string, { plural: Intl.PluralRules; number: Intl.NumberFormat }>();
 const zones = new Map<string, string>();
+const countries = new Map<string, string>();
 
 // Keys come from validated locales and zones; the cap only guards against a flood of odd ones.
 function cached<T>(map: Map<string, T>, key: string, make: () => T): T {
   let value = map.get(key);
   if (value === undefined) {
     value = make();
-    if (map.size < 1000) map.set(key, value);
+    if (map.size < 5000) map.set(key, value);
   }
   return value;
 }
@@ -155,28 +156,35 @@ function formatter(locale: string, timeZone: string, style: 'date' | 'short' | '
 
 // Unknown or invalid zones show UTC, named, rather than failing the alert.
 function validZone(zone: string | undefined): string {
-  if (typeof zone !== 'string' || zone.length === 0 || zone.length > 64) return 'UTC';
+  if (typeof zone !== 'string' || !/^[A-Za-z0-9/_+-]{1,64}$/.test(zone)) return 'UTC';
   return cached(zones, zone, () => {
     try {
-      return new Intl.DateTimeFormat('en', { timeZone: zone }).resolvedOptions().timeZone;
+      const resolved = new Intl.DateTimeFormat('en', { timeZone: zone }).resolvedOptions().timeZone;
+      // ICU answers with its own canonical names (Asia/Kolkata → Asia/Calcutta): show the person's own.
+      return resolved.toLowerCase() === zone.toLowerCase() ? resolved : zone;
     } catch {
       return 'UTC';
     }
   });
 }
 
+// Private-use and "unknown" codes (AA, QM–QZ, XA–XZ but Kosovo's XK, ZZ) name no country.
+const NOT_A_COUNTRY = /^(AA|Q[M-Z]|X[A-JL-Z]|ZZ)$/;
+
 function countryName(code: string, locale: string): string {
-  if (code === '') return '';
-  const names = cached(
-    regionNames,
-    locale,
-    () => new Intl.DisplayNames([locale], { type: 'region', fallback: 'none' }),
-  );
-  try {
-    return clean(names.of(code), 48);
-  } catch {
-    return '';
-  }
+  if (code === '' || NOT_A_COUNTRY.test(code)) return '';
+  return cached(countries, `${locale}|${code}`, () => {
+    const names = cached(
+      regionNames,
+      locale,
+      () => new Intl.DisplayNames([locale], { type: 'region', fallback: 'none' }),
+    );
+    try {
+      return clean(names.of(code), 48);
+    } catch {
+      return '';
+    }
+  });
 }
 
 function majorOf(version: string | undefined): string {

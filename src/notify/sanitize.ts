@@ -6,6 +6,7 @@
 // format characters (bidi overrides, zero-width, tags), private-use, unassigned and lone surrogates go.
 const TO_SPACE = /[\p{Cc}\p{Zl}\p{Zp}\p{Zs}\s]+/gu;
 const TO_DROP = /[\p{Cf}\p{Co}\p{Cn}\p{Cs}]/gu;
+// Printable Latin text with single inner spaces needs no cleaning: the common case, checked fast.
 const SAFE_LINE = /^(?! )[\x21-\x7e\u00a1-\u00ac\u00ae-\u02ff]*(?: [\x21-\x7e\u00a1-\u00ac\u00ae-\u02ff]+)*$/;
 // Tokens an email client or phone could turn into a link or a mailto: attacker-chosen device names
 // must not become clickable. Version numbers ("129.0.1") contain dots but no letters around them.
@@ -14,6 +15,7 @@ const LINKISH = /\S*(?::\/\/|www\.|@|[\p{L}\d-]*\p{L}[\p{L}\d-]*\.\p{L}{2,})\S*/
 /** Printable, single-line, trimmed text capped at `max` code points (with an ellipsis); '' when nothing is left. */
 export function clean(value: unknown, max: number): string {
   if (typeof value !== 'string' || value.length === 0) return '';
+  if (SAFE_LINE.test(value)) return cap(value, max);
   const text = value.normalize('NFC').replace(TO_DROP, '').replace(TO_SPACE, ' ').trim();
   return cap(text, max);
 }
@@ -21,6 +23,7 @@ export function clean(value: unknown, max: number): string {
 /** Like `clean`, and also removes anything that looks like a URL, domain or email address. */
 export function cleanDefanged(value: unknown, max: number): string {
   const text = clean(value, max * 2);
+  if (!/[.:@]/.test(text)) return cap(text, max);
   return cap(text.replace(LINKISH, '').replace(/\s+/g, ' ').trim(), max);
 }
 

@@ -31,21 +31,17 @@ export type SmsEncoding = 'GSM-7' | 'UCS-2';
 
 /** Encoding, number of segments and units (septets or UTF-16 units) an SMS body needs. Empty text: 0 segments. */
 export function smsSegments(text: string): { encoding: SmsEncoding; segments: number; units: number } {
-  const septets: number[] = [];
+  const gsm = new Packer(160, 153);
   for (const ch of text) {
-    if (GSM_BASIC.has(ch)) septets.push(1);
-    else if (GSM_EXTENSION.has(ch)) septets.push(2);
-    else
-      return {
-        encoding: 'UCS-2',
-        ...pack(
-          Array.from(text, (c) => c.length),
-          70,
-          67,
-        ),
-      };
+    if (GSM_BASIC.has(ch)) gsm.add(1);
+    else if (GSM_EXTENSION.has(ch)) gsm.add(2);
+    else {
+      const ucs = new Packer(70, 67);
+      for (const c of text) ucs.add(c.length);
+      return { encoding: 'UCS-2', ...ucs.result() };
+    }
   }
-  return { encoding: 'GSM-7', ...pack(septets, 160, 153) };
+  return { encoding: 'GSM-7', ...gsm.result() };
 }
 
 /** True when a character is in the GSM-7 basic or extension table. */
@@ -80,36 +76,41 @@ export function toGsm(text: string): string | undefined {
  * before a second segment is spent. Never returns more than `maxSegments` segments.
  */
 export function fitSms(candidates: readonly (string | (() => string))[], maxSegments = 2): string {
-  // Candidates may be thunks, so variants that are never needed are never rendered.
-  const memo = new Map<number, string>();
-  const get = (i: number): string => {
-    let text = memo.get(i);
-    if (text === undefined) {
+  // Candidates may be thunks, so variants that are never needed are never rendered; each one is
+  // sized once, as written and folded.
+  const sized: { text: string; segments: number; folded: string; foldedSegments: number }[] = [];
+  const size = (i: number) => {
+    let entry = sized[i];
+    if (entry === undefined) {
       const c = candidates[i] as string | (() => string);
-      text = typeof c === 'function' ? c() : c;
-      memo.set(i, text);
+      const text = typeof c === 'function' ? c() : c;
+      const folded = foldLossy(text);
+      entry = {
+        text,
+        segments: smsSegments(text).segments,
+        folded,
+        foldedSegments: smsSegments(folded).segments,
+      };
+      sized[i] = entry;
     }
-    return text;
+    return entry;
   };
   for (let target = 1; target <= maxSegments; target++) {
     for (let i = 0; i < candidates.length; i++) {
-      const text = get(i);
-      if (smsSegments(text).segments <= target) return text;
-      const folded = foldLossy(text);
-      if (smsSegments(folded).segments <= target) return folded;
+      const { text, segments, folded, foldedSegments } = size(i);
+      if (segments <= target) return text;
+      if (foldedSegments <= target) return folded;
     }
   }
   // Unreachable with sane templates; a hard cut still keeps the bound the channel relies on.
-  return truncateGsm(
-    foldLossy(candidates.length > 0 ? get(candidates.length - 1) : ''),
-    maxSegments === 1 ? 160 : 153 * maxSegments,
-  );
+  const last = candidates.length > 0 ? size(candidates.length - 1).folded : '';
+  return truncateGsm(last, maxSegments === 1 ? 160 : 153 * maxSegments);
 }
 
 // Template text is ours, so a character without a GSM-7 form there becomes "?" rather than failing.
 function foldLossy(text: string): string {
   let out = '';
-  for (const ch of text) out += toGsm(ch) ?? '?';
+  for (const ch of text) out += isGsm(ch) ? ch : (toGsm(ch) ?? '?');
   return out;
 }
 
@@ -125,19 +126,28 @@ function truncateGsm(text: string, septets: number): string {
   return out;
 }
 
-// Greedy packing: units of one character stay in one part, as real encoders do.
-function pack(sizes: number[], single: number, part: number): { segments: number; units: number } {
-  const units = sizes.reduce((a, b) => a + b, 0);
-  if (units === 0) return { segments: 0, units };
-  if (units <= single) return { segments: 1, units };
-  let segments = 1;
-  let used = 0;
-  for (const size of sizes) {
-    if (used + size > part) {
-      segments++;
-      used = 0;
+// Greedy packing: the units of one character stay in one part, as real encoders do. Parts are
+// counted as if concatenated from the start; a text that fits `single` is one segment regardless.
+class Packer {
+  private units = 0;
+  private parts = 1;
+  private used = 0;
+  constructor(
+    private readonly single: number,
+    private readonly part: number,
+  ) {}
+
+  add(size: number): void {
+    this.units += size;
+    if (this.used + size > this.part) {
+      this.parts++;
+      this.used = 0;
     }
-    used += size;
+    this.used += size;
   }
-  return { segments, units };
+
+  result(): { segments: number; units: number } {
+    if (this.units === 0) return { segments: 0, units: 0 };
+    return { segments: this.units <= this.single ? 1 : this.parts, units: this.units };
+  }
 }

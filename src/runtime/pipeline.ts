@@ -76,6 +76,7 @@ export async function startPipeline(
       publisher: parts.publisher,
       topics: config.topics,
       secret: config.links.secret,
+      settingsUrl: `${config.links.publicBaseUrl}/settings`,
       log,
     }),
   });

@@ -1,0 +1,191 @@
+import fc from 'fast-check';
+import type { Channel, Delivery } from '../../src/channels/channel.js';
+import type { AccountSecurity } from '../../src/contracts/account-security.js';
+import { AppError } from '../../src/errors.js';
+import type { OutRecord, Publisher } from '../../src/kafka/publisher.js';
+import { silentLogger } from '../../src/log/logger.js';
+import { backoffDelayMs, retryTier } from '../../src/notify/backoff.js';
+import { createDispatcher, type DeliveryJob } from '../../src/notify/dispatch.js';
+import { channelsFor } from '../../src/notify/plan.js';
+import type { Renderer } from '../../src/notify/render.js';
+import { keys } from '../../src/state/keys.js';
+import { createMemoryStore } from '../../src/state/memory.js';
+
+const STEPS = [1_000, 5_000, 30_000, 120_000, 600_000];
+
+describe('backoffDelayMs', () => {
+  it('uses the step for the attempt and the last step once the steps run out', () => {
+    const mid = () => 0.5; // no jitter: 0.8 + 0.4 × 0.5 = 1
+    expect(backoffDelayMs(STEPS, 2, mid)).toBe(1_000);
+    expect(backoffDelayMs(STEPS, 3, mid)).toBe(5_000);
+    expect(backoffDelayMs(STEPS, 6, mid)).toBe(600_000);
+    expect(backoffDelayMs(STEPS, 40, mid)).toBe(600_000);
+  });
+
+  it('stays within ±20% of the step whatever the random draw', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 2, max: 10 }),
+        fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
+        (attempt, r) => {
+          const base = STEPS[Math.min(attempt - 2, STEPS.length - 1)]!;
+          const d = backoffDelayMs(STEPS, attempt, () => r);
+          return d >= base * 0.8 && d <= base * 1.2;
+        },
+      ),
+    );
+    expect(backoffDelayMs(STEPS, 2, () => 0)).toBe(800);
+    expect(backoffDelayMs(STEPS, 2, () => 0.999_999)).toBe(1_200);
+  });
+
+  it('lets a longer Retry-After win and ignores a shorter one', () => {
+    expect(backoffDelayMs(STEPS, 2, () => 0.5, 7)).toBe(7_000);
+    expect(backoffDelayMs(STEPS, 3, () => 0.5, 1)).toBe(5_000);
+    expect(backoffDelayMs(STEPS, 2, () => 0.5, 0)).toBe(1_000);
+  });
+});
+
+describe('retryTier', () => {
+  it('puts every jittered delay of a step in that step’s tier', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 2, max: 6 }),
+        fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
+        (attempt, r) => {
+          const tier = retryTier(
+            STEPS,
+            backoffDelayMs(STEPS, attempt, () => r),
+            6,
+          );
+          return tier === Math.min(attempt - 2, STEPS.length - 1);
+        },
+      ),
+    );
+  });
+
+  it('sends delays past the last step to the last tier, and never past the last partition', () => {
+    expect(retryTier(STEPS, 3_600_000, 6)).toBe(4);
+    expect(retryTier(STEPS, 3_600_000, 3)).toBe(2);
+    expect(retryTier(STEPS, 0, 6)).toBe(0);
+  });
+});
+
+describe('channelsFor', () => {
+  const sub = { endpoint: 'https://push.example/1', keys: { p256dh: 'p', auth: 'a' } };
+  const base: AccountSecurity = {
+    account_id: 'acct-1',
+    schema_version: 1,
+    updated_at: '2026-01-01T00:00:00Z',
+    advanced_security: { enrolled: true },
+    contacts: { email: 'a@example.com', phone: '+15550001111', push_subscriptions: [sub] },
+  };
+
+  it('defaults to every channel that has a contact', () => {
+    expect(channelsFor(base)).toEqual(['email', 'sms', 'push']);
+    expect(channelsFor({ ...base, contacts: { phone: '+15550001111', push_subscriptions: [] } })).toEqual([
+      'sms',
+    ]);
+  });
+
+  it('keeps only the preferred channels that have a contact', () => {
+    expect(channelsFor({ ...base, preferences: { channels: ['push', 'email'] } })).toEqual(['email', 'push']);
+    expect(
+      channelsFor({ ...base, contacts: { email: 'a@example.com' }, preferences: { channels: ['sms'] } }),
+    ).toEqual([]);
+  });
+
+  it('notifies nobody who is not enrolled, or has no profile', () => {
+    expect(channelsFor({ ...base, advanced_security: { enrolled: false } })).toEqual([]);
+    expect(channelsFor(undefined)).toEqual([]);
+  });
+});
+
+describe('dispatcher retry routing', () => {
+  it('writes a retry to the partition of its backoff tier, keyed by account', async () => {
+    const store = createMemoryStore();
+    const account = 'acct-9';
+    const email = 'x@example.com';
+    await store.write([
+      {
+        op: 'set',
+        key: keys.profile(account),
+        value: JSON.stringify({
+          account_id: account,
+          schema_version: 1,
+          updated_at: '2026-01-01T00:00:00Z',
+          advanced_security: { enrolled: true },
+          contacts: { email },
+        }),
+      },
+    ]);
+    const published: OutRecord[] = [];
+    const publisher: Publisher = { publish: async (r) => void published.push(...r), close: async () => {} };
+    const sender: Channel = {
+      name: 'email',
+      send: async (_d: Delivery) => {
+        throw new AppError('PROVIDER_UNAVAILABLE', 'down', { retryable: true });
+      },
+    };
+    const renderer: Renderer = {
+      render: () => ({
+        locale: 'en',
+        email: { subject: 's', html: 'h', text: 't' },
+        sms: 's',
+        push: { title: 't', body: 'b' },
+      }),
+    };
+    const topics = { deliveries: 'd', retry: 'r', dlq: 'q' } as never;
+    const dispatcher = createDispatcher({
+      channel: 'email',
+      sender,
+      store,
+      publisher,
+      renderer,
+      config: {
+        topics,
+        links: {
+          secret: 'x'.repeat(32),
+          secretIsEphemeral: false,
+          ttlMs: 60_000,
+          publicBaseUrl: 'https://a.test',
+        },
+        delivery: { maxAttempts: 5, backoffMs: STEPS },
+        windows: {
+          sessionDedupeMs: 60_000,
+          eventDedupeMs: 0,
+          historyMs: 0,
+          failureWindowMs: 0,
+          maxAlertAgeMs: 0,
+        },
+      },
+      log: silentLogger(),
+      retryPartitions: 6,
+    });
+    const at = '2026-01-01T00:00:00Z';
+    const job = (attempt: number): DeliveryJob => ({
+      request: {
+        id: `al_${attempt}`,
+        account_id: account,
+        kind: 'enrolled',
+        channels: ['email'],
+        occurred_at: at,
+        requested_at: at,
+      },
+      channel: 'email',
+      recipient: email,
+      attempt,
+      due_at: at,
+    });
+    for (const attempt of [1, 2, 3]) await dispatcher.run(job(attempt));
+    const retries = published.filter((r) => r.topic === 'r');
+    expect(retries.map((r) => [r.partition, r.key, r.headers?.tier])).toEqual([
+      [0, account, '0'],
+      [1, account, '1'],
+      [2, account, '2'],
+    ]);
+    expect(
+      published.filter((r) => r.topic === 'd').map((r) => (r.value as { status: string }).status),
+    ).toEqual(['failed', 'failed', 'failed']);
+    await store.close();
+  });
+});

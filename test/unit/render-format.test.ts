@@ -1,0 +1,171 @@
+import {
+  formatAttempts,
+  formatDevice,
+  formatMethod,
+  formatPlace,
+  formatProduct,
+  formatReasons,
+  formatWhen,
+} from '../../src/notify/format.js';
+import { resolveLocale } from '../../src/notify/locale.js';
+import { DEFAULT_TEMPLATES_DIR } from '../../src/notify/render.js';
+import { clean, cleanDefanged } from '../../src/notify/sanitize.js';
+import { loadTemplateSets } from '../../src/notify/templates.js';
+
+const sets = loadTemplateSets(DEFAULT_TEMPLATES_DIR);
+const en = sets.get('en')!.messages;
+const pt = sets.get('pt-BR')!.messages;
+
+describe('formatWhen', () => {
+  test('formats in the zone, names the offset and the zone', () => {
+    expect(formatWhen('2026-11-24T17:05:00Z', 'America/Sao_Paulo', 'en-GB')).toEqual({
+      long: 'Tuesday, 24 November 2026, 14:05 GMT-3 (America/Sao_Paulo)',
+      short: 'Tue 24 Nov, 14:05 GMT-3',
+      zone: 'America/Sao_Paulo',
+    });
+    expect(formatWhen('2026-11-24T17:05:00Z', 'Asia/Kolkata', 'pt-BR').long).toBe(
+      'terça-feira, 24 de novembro de 2026, 22:35 GMT+5:30 (Asia/Kolkata)',
+    );
+  });
+
+  test('uses plain spaces only (Intl may emit narrow no-break spaces)', () => {
+    expect(formatWhen('2026-11-24T17:05:00Z', 'UTC', 'en-US').long).toMatch(/^[\x20-\x7e]+$/);
+  });
+
+  test('rejects a timestamp that is not one', () => {
+    expect(() => formatWhen('yesterday', 'UTC', 'en')).toThrow('occurredAt');
+  });
+});
+
+describe('formatDevice', () => {
+  test('shows browser and OS with major versions, and the hardware when known', () => {
+    expect(
+      formatDevice(
+        { browser: 'Chrome', browser_version: '129.0.6668.90', os: 'macOS', os_version: '10.15.7' },
+        en,
+      ),
+    ).toEqual({
+      long: 'Chrome 129 on macOS',
+      short: 'Chrome on macOS',
+      known: true,
+    });
+    expect(
+      formatDevice(
+        {
+          browser: 'Mobile Safari',
+          browser_version: '17.4',
+          os: 'iOS',
+          os_version: '17.4.1',
+          vendor: 'Apple',
+          model: 'iPhone',
+        },
+        pt,
+      ).long,
+    ).toBe('Mobile Safari 17 no iOS 17 (Apple iPhone)');
+  });
+
+  test('falls back to what is known, then to "Unknown device"', () => {
+    expect(formatDevice({ os: 'Windows', os_version: '10' }, en).long).toBe('Windows');
+    expect(formatDevice({ vendor: 'Samsung', model: 'SM-G991B' }, en).long).toBe('Samsung SM-G991B');
+    expect(formatDevice(undefined, en)).toEqual({
+      long: 'Unknown device',
+      short: 'Unknown device',
+      known: false,
+    });
+  });
+
+  test('drops anything that looks like a link or an address', () => {
+    expect(
+      formatDevice({ browser: 'Chrome', os: 'Android', model: 'see evil.example or mail a@b.co' }, en).long,
+    ).toBe('Chrome on Android (see or mail)');
+  });
+});
+
+describe('formatPlace', () => {
+  test('names the country in the reader language and keeps the city as given', () => {
+    expect(formatPlace({ network: 'public', city: 'London', country_code: 'GB' }, 'en-GB', en).long).toBe(
+      'near London, United Kingdom',
+    );
+    expect(formatPlace({ network: 'public', city: 'London', country_code: 'GB' }, 'pt-BR', pt).long).toBe(
+      'perto de London, Reino Unido',
+    );
+  });
+
+  test('uses the region when the city is unknown, and the country alone when that is all', () => {
+    expect(formatPlace({ network: 'public', region: 'Bavaria', country_code: 'DE' }, 'en-GB', en).long).toBe(
+      'near Bavaria, Germany',
+    );
+    expect(formatPlace({ network: 'public', country_code: 'BR' }, 'en-GB', en).long).toBe('in Brazil');
+    expect(formatPlace({ network: 'public', country_code: 'BR' }, 'pt-BR', pt).long).toBe('Brasil');
+  });
+
+  test('falls back to the given country name for codes Intl does not know', () => {
+    expect(
+      formatPlace({ network: 'public', country_code: 'ZZ', country_name: 'Atlantis' }, 'en-GB', en).long,
+    ).toBe('in Atlantis');
+    expect(formatPlace({ network: 'public', country_code: '<script>' }, 'en-GB', en).long).toBe(
+      'Unknown location',
+    );
+  });
+
+  test('says so for private networks and missing geo data', () => {
+    expect(formatPlace({ network: 'loopback' }, 'en-GB', en).long).toBe('A private or local network');
+    expect(formatPlace(undefined, 'pt-BR', pt).long).toBe('Local desconhecido');
+  });
+});
+
+describe('methods, products, reasons, counts', () => {
+  test('names every method in both languages', () => {
+    expect(formatMethod('security_key', en).name).toBe('security key');
+    expect(formatMethod('passkey', pt).name).toBe('chave de acesso');
+    expect(formatMethod(undefined, en)).toEqual({ name: '', with: '' });
+    expect(formatMethod('telepathy' as never, en)).toEqual({ name: '', with: '' });
+  });
+
+  test('orders reasons most serious first and leaves out unexplained ones', () => {
+    expect(formatReasons(['new_device', 'credential_added', 'impossible_travel'], '', en)).toEqual([
+      'from a place too far away to reach since your last sign-in',
+      "from a device you haven't used with this account before",
+    ]);
+    expect(formatReasons(['method_downgrade'], 'com senha', pt)).toEqual([
+      'com senha, embora sua conta só aceite chaves de acesso e chaves de segurança',
+    ]);
+  });
+
+  test('pluralises attempts and formats the number for the locale', () => {
+    expect(formatAttempts(1, 'en-GB', en)).toBe('1 failed sign-in attempt');
+    expect(formatAttempts(1234, 'pt-BR', pt)).toBe('1.234 tentativas de login malsucedidas');
+  });
+
+  test('keeps unknown products as safe text', () => {
+    expect(formatProduct('ChatGPT', en)).toBe('ChatGPT');
+    expect(formatProduct('x'.repeat(100), en)).toHaveLength(32);
+  });
+});
+
+describe('locale resolution', () => {
+  const intl = (l: string) => (l === 'en' ? 'en-GB' : l);
+  test('keeps a regional Intl locale of the same language', () => {
+    expect(resolveLocale('en-US', ['en', 'pt-BR'], 'en', intl)).toEqual({ template: 'en', intl: 'en-US' });
+    expect(resolveLocale('pt-PT', ['en', 'pt-BR'], 'en', intl)).toEqual({ template: 'pt-BR', intl: 'pt-PT' });
+    expect(resolveLocale('de', ['en', 'pt-BR'], 'en', intl)).toEqual({ template: 'en', intl: 'en-GB' });
+  });
+});
+
+describe('sanitising', () => {
+  test('turns controls and line breaks into spaces and strips bidi and zero-width characters', () => {
+    expect(clean('a\u0000b\u202Ec\u200Bd\r\ne\u2028f', 64)).toBe('a bcd e f');
+    expect(clean('  x  ', 64)).toBe('x');
+    expect(clean(42, 64)).toBe('');
+  });
+
+  test('caps by code point without splitting a surrogate pair', () => {
+    expect(clean('😀'.repeat(10), 4)).toBe('😀😀😀…');
+  });
+
+  test('defangs URLs, domains and addresses but keeps version numbers', () => {
+    expect(cleanDefanged('Chrome 129.0.1 http://x.y www.z.com a@b.c Build/QP1A.190711', 64)).toBe(
+      'Chrome 129.0.1 Build/QP1A.190711',
+    );
+  });
+});

@@ -1,0 +1,60 @@
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEFAULT_TEMPLATES_DIR } from '../../src/notify/render.js';
+import {
+  createReportPages,
+  REPORT_PAGE_HEADERS,
+  REPORT_PAGE_KINDS,
+  REPORT_PAGE_STATUS,
+  renderReportPage,
+} from '../../src/notify/report-pages.js';
+
+describe.each(['en', 'pt-BR'])('report pages in %s', (locale) => {
+  test.each(REPORT_PAGE_KINDS)('%s renders as a self-contained page', (kind) => {
+    const html = renderReportPage(kind, locale, { settingsUrl: 'https://chatgpt.com/#settings/Security' });
+    expect(html).toMatch(/^<!DOCTYPE html>/);
+    expect(html).toContain(`<html lang="${locale}">`);
+    expect(html).toContain('<meta name="referrer" content="no-referrer">');
+    expect(html).not.toMatch(/<script|<link|<img|src=|@import|url\(/i);
+    expect(REPORT_PAGE_STATUS[kind]).toBeGreaterThanOrEqual(200);
+  });
+});
+
+describe('the confirmation page', () => {
+  test('POSTs to its own URL, so only a deliberate press confirms', () => {
+    const html = renderReportPage('confirm', 'en');
+    expect(html).toMatch(/<form method="post">/);
+    expect(html).not.toContain('action=');
+    expect(html).toContain("Yes, this wasn't me");
+  });
+
+  test('is localised, and falls back to English', () => {
+    expect(renderReportPage('confirm', 'pt')).toContain('Confirmo, não fui eu');
+    expect(renderReportPage('expired', 'ja')).toContain('This link has expired');
+    expect(renderReportPage('used', undefined)).toContain('already');
+  });
+});
+
+test('a settings link that is not http(s) is left out', () => {
+  const html = renderReportPage('confirmed', 'en', { settingsUrl: 'javascript:alert(1)' });
+  expect(html).not.toContain('javascript:');
+  expect(html).toContain('review your security settings');
+});
+
+test('the headers forbid scripts, framing and referrers', () => {
+  expect(REPORT_PAGE_HEADERS['content-security-policy']).toContain("default-src 'none'");
+  expect(REPORT_PAGE_HEADERS['content-security-policy']).toContain("form-action 'self'");
+  expect(REPORT_PAGE_HEADERS['referrer-policy']).toBe('no-referrer');
+});
+
+test('a missing page template stops start-up', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pages-'));
+  try {
+    cpSync(DEFAULT_TEMPLATES_DIR, dir, { recursive: true });
+    rmSync(join(dir, 'pt-BR', 'report_used.html.hbs'));
+    expect(() => createReportPages({ templatesDir: dir })).toThrow('pt-BR/report_used.html.hbs');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,324 @@
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AppError } from '../../src/errors.js';
+import {
+  createRenderer,
+  DEFAULT_TEMPLATES_DIR,
+  NOTICE_KINDS,
+  NOTICE_PARTS,
+  type RenderInput,
+} from '../../src/notify/render.js';
+import { smsSegments } from '../../src/notify/sms.js';
+import { loadTemplateSets } from '../../src/notify/templates.js';
+
+const renderer = createRenderer();
+const REPORT = 'https://alerts.example.com/r/AQAAAAA.abcdefghijklmnopqrstuv';
+const SETTINGS = 'https://chatgpt.com/#settings/Security';
+
+const base: RenderInput = {
+  kind: 'new_login',
+  locale: 'en',
+  timeZone: 'America/Sao_Paulo',
+  occurredAt: '2026-11-24T17:05:00Z',
+  product: 'chatgpt',
+  method: 'passkey',
+  device: {
+    browser: 'Chrome',
+    browser_version: '129',
+    os: 'macOS',
+    os_version: '10.15.7',
+    device_type: 'desktop',
+  },
+  geo: { network: 'public', city: 'London', country_code: 'GB', country_name: 'United Kingdom' },
+  severity: 'info',
+  reasons: [],
+  failureCount: 5,
+  change: 'credential.added',
+  reportUrl: REPORT,
+  settingsUrl: SETTINGS,
+};
+
+function codeOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (err) {
+    return err instanceof AppError ? err.code : `not an AppError: ${String(err)}`;
+  }
+  return 'no error';
+}
+
+describe.each(['en', 'pt-BR'])('every notice in %s', (locale) => {
+  test.each(
+    NOTICE_KINDS.flatMap((kind) => (['info', 'warning', 'critical'] as const).map((s) => [kind, s] as const)),
+  )('renders %s at %s severity for every channel', (kind, severity) => {
+    const out = renderer.render({
+      ...base,
+      kind,
+      locale,
+      severity,
+      reasons: ['new_device', 'impossible_travel'],
+    });
+    expect(out.locale).toBe(locale);
+    expect(out.email.subject).toMatch(/^[^\r\n]{10,120}$/);
+    expect(out.email.html).toMatch(/^<!DOCTYPE html>/);
+    expect(out.email.html).toContain(`lang="${locale}"`);
+    expect(out.email.html).toContain(`href="${REPORT}"`);
+    expect(out.email.html).toContain(`href="${SETTINGS}"`);
+    expect(out.email.text).toContain(REPORT);
+    expect(out.email.text).toContain(SETTINGS);
+    expect(out.email.text).not.toMatch(/<[a-z]|&[a-z#0-9]+;/i);
+    expect(smsSegments(out.sms).segments).toBeLessThanOrEqual(locale === 'en' ? 1 : 2);
+    expect(out.sms).not.toMatch(/https?:/);
+    expect(out.push.title.length).toBeGreaterThan(5);
+    expect(out.push.body.length).toBeGreaterThan(20);
+  });
+});
+
+describe('what an English alert says', () => {
+  test('gives the time in the account zone with the zone named, place, device, method and product', () => {
+    const out = renderer.render(base);
+    expect(out.email.text).toContain('Tuesday, 24 November 2026, 14:05 GMT-3 (America/Sao_Paulo)');
+    expect(out.email.text).toContain('near London, United Kingdom');
+    expect(out.email.text).toContain('Chrome 129 on macOS');
+    expect(out.email.text).toContain('Signed in with: passkey');
+    expect(out.email.text).toContain('Product: ChatGPT');
+    expect(out.email.subject).toBe('New sign-in to ChatGPT');
+    expect(out.sms).toBe(
+      'ChatGPT: new sign-in on Tue 24 Nov, 14:05 GMT-3, Chrome on macOS, near London, United Kingdom. Not you? Check your email or security settings.',
+    );
+  });
+
+  test('explains critical reasons in plain words', () => {
+    const out = renderer.render({
+      ...base,
+      method: 'password',
+      severity: 'critical',
+      reasons: ['impossible_travel', 'method_downgrade'],
+    });
+    expect(out.email.subject).toBe('Urgent: unusual sign-in to ChatGPT');
+    expect(out.email.text).toContain('from a place too far away to reach since your last sign-in');
+    expect(out.email.text).toContain(
+      'with a password, although your account only allows passkeys and security keys',
+    );
+    expect(out.email.html).toContain('from a place too far away to reach since your last sign-in');
+    expect(out.sms).toMatch(/^ChatGPT: unusual sign-in/);
+  });
+
+  test('states the number of failed attempts', () => {
+    const out = renderer.render({
+      ...base,
+      kind: 'failed_attempts',
+      failureCount: 1234,
+      severity: 'warning',
+    });
+    expect(out.email.subject).toBe('1,234 failed sign-in attempts on your ChatGPT account');
+    expect(out.sms).toContain('1,234 failed sign-in attempts');
+    expect(renderer.render({ ...base, kind: 'failed_attempts', failureCount: 1 }).email.subject).toContain(
+      '1 failed sign-in attempt on',
+    );
+  });
+
+  test('names each account change', () => {
+    const said = (change: RenderInput['change']) =>
+      renderer.render({ ...base, kind: 'account_change', change, severity: 'warning' }).email.subject;
+    expect(said('credential.added')).toBe('A passkey or security key was added to your account');
+    expect(said('credential.removed')).toBe('A passkey or security key was removed from your account');
+    expect(said('recovery.changed')).toBe('Your account recovery settings were changed');
+    expect(said('api_key.created')).toBe('A new API key was created on your account');
+  });
+
+  test('confirms enrolment: keys required, every sign-in reported, conversations excluded from training', () => {
+    const out = renderer.render({ ...base, kind: 'enrolled' });
+    expect(out.email.text).toContain('Only passkeys and security keys can sign in');
+    expect(out.email.text).toContain('Every new sign-in is reported to you');
+    expect(out.email.text).toContain('Your conversations are excluded from model training');
+    expect(out.sms).toContain('excluded from model training');
+  });
+
+  test('maps product ids to names and keeps unknown ids only as safe text', () => {
+    const product = (p: string | undefined) => renderer.render({ ...base, product: p }).email.subject;
+    expect(product('codex')).toBe('New sign-in to Codex');
+    expect(product('api')).toBe('New sign-in to OpenAI API');
+    expect(product('new<b>thing\u202E')).toBe('New sign-in to newbthing');
+    expect(product(undefined)).toBe('New sign-in to OpenAI');
+  });
+
+  test('says what it knows when place or device are unknown', () => {
+    const out = renderer.render({ ...base, device: {}, geo: { network: 'private' } });
+    expect(out.email.text).toContain('Device: Unknown device');
+    expect(out.email.text).toContain('Where: A private or local network');
+    expect(out.sms).toBe(
+      'ChatGPT: new sign-in on Tue 24 Nov, 14:05 GMT-3. Not you? Check your email or security settings.',
+    );
+  });
+});
+
+describe('what a Brazilian Portuguese alert says', () => {
+  test('localises time, country, device connector and method; keeps the city as given', () => {
+    const out = renderer.render({ ...base, locale: 'pt-BR' });
+    expect(out.email.text).toContain('terça-feira, 24 de novembro de 2026, 14:05 GMT-3 (America/Sao_Paulo)');
+    expect(out.email.text).toContain('perto de London, Reino Unido');
+    expect(out.email.text).toContain('Chrome 129 no macOS');
+    expect(out.email.text).toContain('Login feito com: chave de acesso');
+    expect(out.email.subject).toBe('ChatGPT: novo login na sua conta');
+    expect(out.email.html).toContain('Não fui eu');
+  });
+
+  test('sends the SMS as one GSM-7 segment by folding accents, like Brazilian senders do', () => {
+    const out = renderer.render({
+      ...base,
+      locale: 'pt-BR',
+      geo: { network: 'public', city: 'São Paulo', country_code: 'BR' },
+    });
+    expect(smsSegments(out.sms)).toMatchObject({ encoding: 'GSM-7', segments: 1 });
+    expect(out.sms).toContain('Nao foi voce?');
+  });
+});
+
+describe('locale choice', () => {
+  test.each([
+    ['pt-BR', 'pt-BR'],
+    ['pt', 'pt-BR'],
+    ['pt-PT', 'pt-BR'],
+    ['pt_br', 'pt-BR'],
+    ['en-US', 'en'],
+    ['de-DE', 'en'],
+    ['zz-not a locale!', 'en'],
+    [undefined, 'en'],
+  ])('%s uses the %s templates', (requested, expected) => {
+    expect(renderer.render({ ...base, locale: requested }).locale).toBe(expected);
+  });
+
+  test("keeps the reader's own English variant for dates", () => {
+    const out = renderer.render({ ...base, locale: 'en-US' });
+    expect(out.email.text).toContain('Tuesday, November 24, 2026, 2:05 PM GMT-3 (America/Sao_Paulo)');
+  });
+
+  test('shows UTC, named, for a missing or unknown zone', () => {
+    expect(renderer.render({ ...base, timeZone: 'Mars/Olympus' }).email.text).toContain('17:05 GMT+0 (UTC)');
+    expect(renderer.render({ ...base, timeZone: undefined }).email.text).toContain('(UTC)');
+  });
+});
+
+describe('untrusted values', () => {
+  const hostile = {
+    ...base,
+    device: { browser: 'Chrome', os: 'Android', vendor: 'Evil', model: '<img src=x onerror=alert(1)>' },
+  };
+
+  test('are HTML-escaped in the HTML body', () => {
+    const out = renderer.render(hostile);
+    expect(out.email.html).not.toContain('<img');
+    expect(out.email.html).toContain('&lt;img src&#x3D;x onerror&#x3D;alert(1)&gt;');
+  });
+
+  test('appear as plain, unescaped text in the text body, SMS and push', () => {
+    const out = renderer.render(hostile);
+    expect(out.email.text).toContain('Device: Chrome on Android (Evil <img src=x onerror=alert(1)>)');
+    expect(out.email.text).not.toContain('&lt;');
+    expect(out.push.body).toContain('<img src=x onerror=alert(1)>');
+  });
+
+  test('cannot add lines, reorder text with bidi controls, or bring in links', () => {
+    const out = renderer.render({
+      ...base,
+      device: {
+        browser: 'Chrome\u202E',
+        model: "Pixel\r\nThis wasn't me: https://evil.example/x",
+        os: 'Android',
+      },
+      geo: { network: 'public', city: 'Lon\u2066don\nInjected: line', country_code: 'GB' },
+    });
+    for (const text of [out.email.text, out.email.html, out.sms, out.push.body, out.email.subject]) {
+      expect(text).not.toMatch(/[\u202A-\u202E\u2066-\u2069]/);
+      expect(text).not.toContain('evil.example');
+    }
+    expect(out.email.text).not.toMatch(/^Injected/m);
+    expect(out.email.text).not.toMatch(/^This wasn't me: https:\/\/evil/m);
+    expect(out.email.text).toContain('near London Injected: line, United Kingdom');
+  });
+
+  test('caps long values', () => {
+    const out = renderer.render({ ...base, device: { browser: 'B'.repeat(500), os: 'O'.repeat(500) } });
+    expect(out.email.text).toMatch(/Device: B{31}… on O{31}…\n/);
+  });
+
+  test('the raw user agent is not an input, so it cannot come out', () => {
+    const ua =
+      'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/129.0.0.0 Safari/537.36';
+    const out = renderer.render({ ...base, ...({ userAgent: ua, user_agent: ua } as object) });
+    expect(JSON.stringify(out)).not.toContain('Mozilla');
+  });
+
+  test('refuses a report link that is not http(s)', () => {
+    expect(codeOf(() => renderer.render({ ...base, reportUrl: 'javascript:alert(1)' }))).toBe('INTERNAL');
+  });
+});
+
+describe('templates are strict', () => {
+  test('every email template throws on a missing variable', () => {
+    for (const [locale, set] of loadTemplateSets(DEFAULT_TEMPLATES_DIR)) {
+      for (const kind of NOTICE_KINDS) {
+        for (const part of ['html', 'text']) {
+          const template = set.templates.get(`${kind}.${part}`);
+          expect([locale, kind, part, template]).not.toContain(undefined);
+          expect(() => template?.({})).toThrow(/not defined/);
+        }
+      }
+    }
+  });
+
+  describe('with a broken template set', () => {
+    let dir: string;
+    beforeEach(() => {
+      dir = mkdtempSync(join(tmpdir(), 'templates-'));
+      cpSync(DEFAULT_TEMPLATES_DIR, dir, { recursive: true });
+    });
+    afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+    test('a misspelt variable throws at render time instead of printing nothing', () => {
+      writeFileSync(join(dir, 'en', 'new_login.subject.hbs'), 'New sign-in to {{prodcut}}');
+      const broken = createRenderer({ templatesDir: dir });
+      expect(() => broken.render(base)).toThrow(/"prodcut" not defined/);
+    });
+
+    test('a missing template stops start-up with BAD_CONFIG naming it', () => {
+      rmSync(join(dir, 'pt-BR', 'enrolled.sms.hbs'));
+      expect(codeOf(() => createRenderer({ templatesDir: dir }))).toBe('BAD_CONFIG');
+      expect(() => createRenderer({ templatesDir: dir })).toThrow('pt-BR/enrolled.sms.hbs');
+    });
+
+    test('a phrase file with a missing key stops start-up with BAD_CONFIG', () => {
+      writeFileSync(join(dir, 'en', 'messages.json'), JSON.stringify({ intlLocale: 'en-GB' }));
+      expect(codeOf(() => createRenderer({ templatesDir: dir }))).toBe('BAD_CONFIG');
+    });
+  });
+
+  test('every notice part exists in every locale', () => {
+    const sets = loadTemplateSets(DEFAULT_TEMPLATES_DIR);
+    expect([...sets.keys()]).toEqual(['en', 'pt-BR']);
+    for (const set of sets.values()) {
+      for (const kind of NOTICE_KINDS)
+        for (const part of NOTICE_PARTS) expect(set.templates.has(`${kind}.${part}`)).toBe(true);
+    }
+  });
+});
+
+describe('without a report link', () => {
+  test.each(NOTICE_KINDS)(
+    '%s does not ask the reader to "tell us" and points to settings instead',
+    (kind) => {
+      for (const locale of ['en', 'pt-BR']) {
+        const out = renderer.render({ ...base, kind, locale, reportUrl: undefined });
+        expect(out.email.text).not.toMatch(
+          /Tell us|let us know|Avise a gente|avise a gente|This wasn't me|Não fui eu/,
+        );
+        expect(out.email.html).not.toMatch(
+          /Tell us|let us know|Avise a gente|avise a gente|This wasn't me|Não fui eu/,
+        );
+        expect(out.email.text).toContain(SETTINGS);
+      }
+    },
+  );
+});
