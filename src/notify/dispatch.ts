@@ -201,7 +201,14 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
         await dropSubscription(store, profile, job.recipient);
         out.push(receipt(job, 'expired', { error_code: err.code }));
       } else if (err.code === 'RECIPIENT_UNSUBSCRIBED') {
-        await store.write([{ op: 'set', key: keys.smsSuppressed(account, job.recipient), value: '1' }]);
+        await store.write([
+          {
+            op: 'set',
+            key: keys.smsSuppressed(account, job.recipient),
+            value: '1',
+            guard: keys.profile(account),
+          },
+        ]);
         out.push(receipt(job, 'suppressed', { error_code: err.code }));
       } else {
         const records = retryOrFail(job, err);
@@ -219,6 +226,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
           key: deliveryKey,
           value: outcome,
           ttlMs: Math.max(config.windows.sessionDedupeMs, config.links.ttlMs),
+          guard: keys.profile(account),
         },
       ]);
   }
@@ -260,7 +268,9 @@ async function dropSubscription(store: Store, profile: AccountSecurity, endpoint
     ...profile,
     contacts: { ...profile.contacts, push_subscriptions: subs.filter((s) => s.endpoint !== endpoint) },
   };
-  await store.write([{ op: 'set', key: keys.profile(profile.account_id), value: JSON.stringify(next) }]);
+  // Guarded by itself: a profile deleted meanwhile is not brought back.
+  const key = keys.profile(profile.account_id);
+  await store.write([{ op: 'set', key, value: JSON.stringify(next), guard: key }]);
 }
 
 /** Runs jobs with bounded concurrency; the first failure (e.g. store down) is rethrown after all settle. */

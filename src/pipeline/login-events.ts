@@ -46,14 +46,14 @@ class ChunkState {
   has(key: string): boolean {
     return this.values.get(key) !== undefined;
   }
-  mark(key: string, ttlMs: number): void {
+  mark(key: string, ttlMs: number, guard?: string): void {
     this.values.set(key, '1');
-    this.writes.push({ op: 'setnx', key, value: '1', ttlMs });
+    this.writes.push({ op: 'setnx', key, value: '1', ttlMs, guard });
   }
-  put(key: string, value: unknown, ttlMs: number): void {
+  put(key: string, value: unknown, ttlMs: number, guard?: string): void {
     const text = JSON.stringify(value);
     this.values.set(key, text);
-    this.writes.push({ op: 'set', key, value: text, ttlMs });
+    this.writes.push({ op: 'set', key, value: text, ttlMs, guard });
   }
 }
 
@@ -129,7 +129,10 @@ export function createLoginEventsHandler(deps: LoginEventsDeps): ChunkHandler {
         record({ outcome: 'not_enrolled', event });
         continue;
       }
-      state.mark(eventKey, windows.eventDedupeMs);
+      // While a profile exists, state is written guarded by it: a tombstone racing with this chunk
+      // deletes the profile first, and the guarded writes then write nothing.
+      const guard = profile ? keys.profile(a) : undefined;
+      state.mark(eventKey, windows.eventDedupeMs, guard);
       const at = Date.parse(event.occurred_at);
       const stale = startedAt - at > windows.maxAlertAgeMs;
       const device = devices.parse(event.client.user_agent);
@@ -143,7 +146,7 @@ export function createLoginEventsHandler(deps: LoginEventsDeps): ChunkHandler {
           record({ outcome: 'duplicate_session', event });
           continue;
         }
-        state.mark(sessionKey, windows.sessionDedupeMs);
+        state.mark(sessionKey, windows.sessionDedupeMs, guard);
         const history = state.get<AccountHistory>(keys.history(a)) ?? emptyHistory();
         const ctx = {
           event,
@@ -155,7 +158,7 @@ export function createLoginEventsHandler(deps: LoginEventsDeps): ChunkHandler {
           historyWindowMs: windows.historyMs,
         };
         const { severity, reasons } = assessSignIn(ctx);
-        state.put(keys.history(a), rememberSignIn(history, ctx), windows.historyMs);
+        state.put(keys.history(a), rememberSignIn(history, ctx), windows.historyMs, guard);
         alert = buildAlert(
           event,
           {
@@ -177,7 +180,7 @@ export function createLoginEventsHandler(deps: LoginEventsDeps): ChunkHandler {
           threshold: config.failureThreshold,
           windowMs: windows.failureWindowMs,
         });
-        state.put(keys.failures(a), burst.state, windows.failureWindowMs * 2);
+        state.put(keys.failures(a), burst.state, windows.failureWindowMs * 2, guard);
         if (!burst.alert) {
           record({ outcome: 'below_threshold', event });
           continue;

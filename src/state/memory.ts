@@ -11,6 +11,7 @@ export function createMemoryStore(opts: { maxKeys?: number } = {}): Store {
   const cache = new LRUCache<string, string>({ max: opts.maxKeys ?? 2_000_000, ttlAutopurge: false });
 
   const apply = (op: WriteOp): void => {
+    if (op.op !== 'del' && op.guard !== undefined && !cache.has(op.guard)) return;
     if (op.op === 'del') cache.delete(op.key);
     else if (op.op === 'setnx') {
       if (!cache.has(op.key)) cache.set(op.key, op.value, { ttl: op.ttlMs });
@@ -34,7 +35,7 @@ export function createMemoryStore(opts: { maxKeys?: number } = {}): Store {
     },
     async deleteAccount(accountId) {
       const prefix = accountPrefix(accountId);
-      let removed = 0;
+      let removed = cache.delete(`${prefix}profile`) ? 1 : 0;
       // Tombstones are rare; a scan of the keys is acceptable here and keeps writes index-free.
       for (const key of [...cache.keys()]) {
         if (key.startsWith(prefix)) {

@@ -17,6 +17,14 @@ export function createRedisStore(url: string, opts: { commandTimeoutMs?: number 
   });
   // ioredis emits 'error' on every failed reconnect; the consumers report unavailability instead.
   redis.on('error', () => {});
+  // SET guarded by the existence of another key (the account's profile), atomically.
+  redis.defineCommand('setGuarded', {
+    numberOfKeys: 2,
+    lua: `if redis.call('EXISTS', KEYS[2]) == 0 then return nil end
+      if ARGV[3] == 'NX' then return redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX') end
+      if ARGV[2] == '0' then return redis.call('SET', KEYS[1], ARGV[1]) end
+      return redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])`,
+  });
   let connecting: Promise<void> | undefined;
 
   const ready = async (): Promise<void> => {
@@ -62,7 +70,7 @@ export function createRedisStore(url: string, opts: { commandTimeoutMs?: number 
     write: (ops) =>
       guard('write', async () => {
         if (ops.length === 0) return;
-        const p = redis.pipeline();
+        const p = redis.pipeline() as Pipeline;
         for (const op of ops) addWrite(p, op);
         await exec(p);
       }),
@@ -77,7 +85,8 @@ export function createRedisStore(url: string, opts: { commandTimeoutMs?: number 
       guard('deleteAccount', async () => {
         // Escape glob characters so an account id cannot widen the match.
         const pattern = `${accountPrefix(accountId).replace(/[*?[\]\\]/g, '\\$&')}*`;
-        let removed = 0;
+        // The profile goes first: guarded writes racing with this deletion then write nothing.
+        let removed = await redis.unlink(`${accountPrefix(accountId)}profile`);
         let cursor = '0';
         do {
           const [next, found] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
@@ -96,8 +105,14 @@ export function createRedisStore(url: string, opts: { commandTimeoutMs?: number 
   };
 }
 
-function addWrite(p: ReturnType<Redis['pipeline']>, op: WriteOp): void {
-  if (op.op === 'del') p.del(op.key);
+type Pipeline = ReturnType<Redis['pipeline']> & {
+  setGuarded(key: string, guard: string, value: string, ttlMs: string, mode: string): void;
+};
+
+function addWrite(p: Pipeline, op: WriteOp): void {
+  if (op.op !== 'del' && op.guard !== undefined) {
+    p.setGuarded(op.key, op.guard, op.value, String(op.ttlMs ?? 0), op.op === 'setnx' ? 'NX' : '');
+  } else if (op.op === 'del') p.del(op.key);
   else if (op.op === 'setnx') p.set(op.key, op.value, 'PX', op.ttlMs, 'NX');
   else if (op.ttlMs) p.set(op.key, op.value, 'PX', op.ttlMs);
   else p.set(op.key, op.value);

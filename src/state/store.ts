@@ -3,10 +3,16 @@
  * batch so the Redis implementation costs one round trip per batch, never one per message.
  */
 export type WriteOp =
-  | { op: 'set'; key: string; value: string; ttlMs?: number }
+  | { op: 'set'; key: string; value: string; ttlMs?: number; guard?: string }
   /** set only when absent; used for markers so a late replay never extends or overwrites them */
-  | { op: 'setnx'; key: string; value: string; ttlMs: number }
+  | { op: 'setnx'; key: string; value: string; ttlMs: number; guard?: string }
   | { op: 'del'; key: string };
+
+/*
+ * `guard`: write only while that key exists, atomically. State about an account is written guarded
+ * by its profile, and deleteAccount removes the profile first, so a tombstone racing with an event
+ * in flight never leaves a key behind.
+ */
 
 export interface Store {
   readonly kind: 'memory' | 'redis';

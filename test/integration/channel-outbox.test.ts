@@ -72,6 +72,24 @@ describe('outbox channel', () => {
     expect(await readLines(path.join(root, 'sms.jsonl'))).toHaveLength(2);
   });
 
+  test('writes a delivery once per idempotency key, across instances sharing the file and after a torn line', async () => {
+    const d = emailDelivery();
+    const a = createOutboxChannel('email', root);
+    const b = createOutboxChannel('email', root);
+    await Promise.all([a.send(d), a.send(d)]);
+    await b.send(d); // another process re-running a delivery whose "sent" mark was lost
+    await writeFile(path.join(root, 'email.jsonl'), '{"idempotency_key":"torn', { flag: 'a' });
+    const after = emailDelivery();
+    await b.send(after);
+    await Promise.all([a.close?.(), b.close?.()]);
+    const text = await readFile(path.join(root, 'email.jsonl'), 'utf8');
+    const parsed = text
+      .split('\n')
+      .filter((l) => l.startsWith('{') && l.endsWith('}'))
+      .map((l) => JSON.parse(l) as { alert_id: string });
+    expect(parsed.map((l) => l.alert_id)).toEqual([d.alertId, after.alertId]);
+  });
+
   test('rejects a delivery for another channel', async () => {
     const outbox = createOutboxChannel('sms', root);
     await expect(outbox.send(emailDelivery())).rejects.toMatchObject({ code: 'INTERNAL', retryable: false });

@@ -1,6 +1,6 @@
 /** Delivery end to end on the real broker, at the wire: SES (aws-ses-v2-local) and Twilio (Prism). */
 import type { NotificationRequest } from '../../src/contracts/notification.js';
-import { until, enrolQuietly, receipt, receiptsOf } from '../support/delivery-kit.js';
+import { enrolQuietly, receipt, receiptsOf, until } from '../support/delivery-kit.js';
 import { signIn, UA_MAC_CHROME } from '../support/events.js';
 import { startTestPipeline, type TestPipeline, type Watch } from '../support/pipeline-harness.js';
 import { type SesEmulator, startSesEmulator } from '../support/ses-emulator.js';
@@ -88,7 +88,7 @@ describe('email through SES', () => {
     expect(await mine()).toHaveLength(2);
     const forFirst = receiptsOf(receipts, account).filter((r) => r.alert_id === sent.alert_id);
     expect(forFirst).toEqual([sent]);
-    expect(t.pipeline.parts.outcomes.get(again.event_id)?.outcome).not.toBe('alerted');
+    expect(t.pipeline.parts.outcomes.get(again.event_id)?.outcome).toBe('duplicate_session');
   });
 });
 

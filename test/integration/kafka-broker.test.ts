@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigResourceTypes, type Consumer, Kafka, logLevel, Partitioners } from 'kafkajs';
 import { kafkaHomeFromEnv, startLocalBroker } from '../../src/kafka/local-broker.js';
-import { kafkaBrokers, uniqueName } from '../support/env.js';
+import { createTopicsAndWait, kafkaBrokers, uniqueName } from '../support/env.js';
 
 const kafka = new Kafka({
   clientId: 'kafka-broker-test',
@@ -39,11 +39,9 @@ function newConsumer(groupId: string): Consumer {
 
 async function createTopic(partitions: number, configEntries: { name: string; value: string }[] = []) {
   const topic = uniqueName('broker-test');
-  const created = await admin.createTopics({
-    waitForLeaders: true,
-    topics: [{ topic, numPartitions: partitions, replicationFactor: 1, configEntries }],
-  });
-  expect(created).toBe(true);
+  await createTopicsAndWait(admin, [
+    { topic, numPartitions: partitions, replicationFactor: 1, configEntries },
+  ]);
   return topic;
 }
 
@@ -301,7 +299,7 @@ describe('local broker lifecycle', () => {
     } finally {
       await new Promise((resolve) => (blocker ? blocker.close(resolve) : resolve(undefined)));
     }
-  });
+  }, 120_000);
 
   test('the broker JVM dies when the Node process that started it is killed with SIGKILL', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'login-alerts-orphan-test-'));

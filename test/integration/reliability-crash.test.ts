@@ -1,12 +1,15 @@
 /**
- * A consumer process killed with SIGKILL mid-stream and restarted: every session is alerted exactly
- * once at the outbox, and the group's committed offsets reach the end of auth.events.
+ * Losing a consumer process: one killed with SIGKILL and restarted, and one of three members of a group
+ * killed so the others take over. Outcomes are counted at the outbox (one email per session) and in the
+ * group's committed offsets. The two scenarios run concurrently: each spends most of its time waiting
+ * out a session timeout (30 s) and a crashed sender's delivery lease (60 s).
  */
 import type { Admin, Producer } from 'kafkajs';
 import { redisUrl } from '../support/env.js';
 import { testEnv } from '../support/pipeline-harness.js';
 import {
   cleanOutbox,
+  createTopics,
   enroll,
   kafkaFor,
   killAllChildren,
@@ -19,70 +22,130 @@ import {
   settle,
   signInRecord,
   spawnPipeline,
+  trace,
   waitUntil,
 } from '../support/reliability.js';
 
 const N = scaled(2_000, 10_000);
 const ACCOUNTS = scaled(400, 2_000);
 
-describe('a consumer process killed with SIGKILL mid-stream', () => {
-  let env: Record<string, string>;
-  let admin: Admin;
-  let producer: Producer;
-  const procs: PipelineProc[] = [];
+const envs: Record<string, string>[] = [];
+const clients: { admin: Admin; producer: Producer }[] = [];
+const procs: PipelineProc[] = [];
 
-  beforeAll(async () => {
-    env = testEnv('redis', { REDIS_URL: redisUrl() });
-    const kafka = kafkaFor(env);
-    admin = kafka.admin();
-    producer = kafka.producer();
-    await Promise.all([admin.connect(), producer.connect()]);
-  });
+afterAll(async () => {
+  await Promise.allSettled(procs.map((p) => p.stop()));
+  await killAllChildren();
+  await Promise.allSettled(clients.flatMap((c) => [c.admin.disconnect(), c.producer.disconnect()]));
+  for (const env of envs) cleanOutbox(env);
+});
 
-  afterAll(async () => {
-    await Promise.allSettled(procs.map((p) => p.stop()));
-    await killAllChildren();
-    await Promise.allSettled([admin?.disconnect(), producer?.disconnect()]);
-    cleanOutbox(env);
-  });
+async function setUp(): Promise<{ env: Record<string, string>; admin: Admin; producer: Producer }> {
+  const env = testEnv('redis', { REDIS_URL: redisUrl() });
+  envs.push(env);
+  const kafka = kafkaFor(env);
+  const c = { admin: kafka.admin(), producer: kafka.producer() };
+  clients.push(c);
+  await Promise.all([c.admin.connect(), c.producer.connect()]);
+  await createTopics(c.admin, env);
+  return { env, ...c };
+}
 
-  it(`alerts each of ${N} sessions exactly once after a restart, and commits to the end`, async () => {
-    const { accounts, sessions } = plan(ACCOUNTS, N / ACCOUNTS);
-    const first = await spawnPipeline('pipeline-1', env);
-    procs.push(first);
-    await enroll(producer, env, accounts, env.REDIS_URL!);
+async function start(name: string, env: Record<string, string>): Promise<PipelineProc> {
+  const p = await spawnPipeline(name, env);
+  procs.push(p);
+  return p;
+}
 
-    // Kill once a fifth of the alerts are out, while sign-ins are still being produced.
-    let alertedAtKill = -1;
-    const kill = async () => {
-      if (alertedAtKill >= 0) return;
-      const alerted = outboxCounts(env.OUTBOX_DIR!).size;
-      if (alerted < N / 5) return;
-      alertedAtKill = alerted;
-      await first.kill();
-    };
-    await produceAtRate(producer, env.TOPIC_AUTH_EVENTS!, sessions.map(signInRecord), N / 4, kill);
-    await waitUntil('a fifth of the alerts before the kill', async () => {
-      await kill();
+/**
+ * Produces the sign-ins over ~4 s and runs `kill` once a fifth of the sessions have their email, while
+ * sign-ins are still arriving; returns how many were alerted at that moment.
+ */
+async function killMidStream(
+  env: Record<string, string>,
+  producer: Producer,
+  sessions: ReturnType<typeof plan>['sessions'],
+  kill: () => Promise<void>,
+): Promise<number> {
+  let alertedAtKill = -1;
+  const maybeKill = async () => {
+    if (alertedAtKill >= 0) return;
+    const alerted = outboxCounts(env.OUTBOX_DIR!).size;
+    if (alerted < N / 5) return;
+    alertedAtKill = alerted;
+    await kill();
+  };
+  await produceAtRate(producer, env.TOPIC_AUTH_EVENTS!, sessions.map(signInRecord), N / 4, maybeKill);
+  await waitUntil(
+    'a fifth of the sessions alerted before the kill',
+    async () => {
+      await maybeKill();
       return alertedAtKill >= 0;
-    }, 60_000, () => `${outboxCounts(env.OUTBOX_DIR!).size} alerted`, 20);
-    expect(first.alive()).toBe(false);
-    expect(alertedAtKill).toBeLessThan(N);
-    const atKill = await lagOf(admin, env.KAFKA_GROUP_ID!, env.TOPIC_AUTH_EVENTS!);
+    },
+    90_000,
+    () => `${outboxCounts(env.OUTBOX_DIR!).size} alerted`,
+    20,
+  );
+  return alertedAtKill;
+}
 
-    const second = await spawnPipeline('pipeline-2', env);
-    procs.push(second);
-    // A sender killed between claim and "sent" leaves a 60 s lease: its deliveries run once it lapses.
-    const verdict = await settle(admin, env, sessions, 150_000);
+describe('losing a consumer process', () => {
+  it.concurrent(
+    `SIGKILL mid-stream, then a restart: each of ${N} sessions alerted exactly once, offsets committed to the end`,
+    async () => {
+      const { env, admin, producer } = await setUp();
+      const { accounts, sessions } = plan(ACCOUNTS, N / ACCOUNTS);
+      const first = await start('crash-1', env);
+      await enroll(producer, env, accounts, env.REDIS_URL!);
+      trace('crash: profiles applied');
 
-    expect(verdict).toMatchObject({ missing: 0, duplicated: 0, unexpected: 0, distinct: N });
-    const after = await lagOf(admin, env.KAFKA_GROUP_ID!, env.TOPIC_AUTH_EVENTS!);
-    expect(after.end).toBe(N);
-    expect(after.lag).toBe(0);
-    expect(after.committed).toBe(after.end);
-    // The kill really did leave work behind for the restarted process.
-    expect(alertedAtKill).toBeGreaterThan(0);
-    expect(atKill.committed).toBeLessThanOrEqual(N);
-    expect(second.alive()).toBe(true);
-  }, 240_000);
+      const alertedAtKill = await killMidStream(env, producer, sessions, () => first.kill());
+      expect(first.alive()).toBe(false);
+      trace(`crash: killed with ${alertedAtKill} alerted`);
+      expect(alertedAtKill).toBeLessThan(N);
+
+      const second = await start('crash-2', env);
+      trace('crash: restarted');
+      const verdict = await settle(admin, env, sessions, 180_000);
+      trace(`crash: settled ${JSON.stringify(verdict)}`);
+
+      expect(verdict).toMatchObject({ missing: 0, duplicated: 0, unexpected: 0, distinct: N });
+      const offsets = await lagOf(admin, env.KAFKA_GROUP_ID!, env.TOPIC_AUTH_EVENTS!);
+      expect(offsets).toEqual({ lag: 0, committed: N, end: N });
+      expect(second.alive()).toBe(true);
+    },
+    240_000,
+  );
+
+  it.concurrent(
+    `three processes in one group, one killed: the other two take over, each of ${N} sessions alerted once`,
+    async () => {
+      const { env, admin, producer } = await setUp();
+      const { accounts, sessions } = plan(ACCOUNTS, N / ACCOUNTS);
+      const members = await Promise.all([1, 2, 3].map((i) => start(`member-${i}`, env)));
+      await waitUntil(
+        'three members in the group',
+        async () => (await admin.describeGroups([env.KAFKA_GROUP_ID!])).groups[0]?.members.length === 3,
+        60_000,
+      );
+      await enroll(producer, env, accounts, env.REDIS_URL!);
+      trace('rebalance: three members, profiles applied');
+
+      const [victim, ...survivors] = members as [PipelineProc, ...PipelineProc[]];
+      const alertedAtKill = await killMidStream(env, producer, sessions, () => victim.kill());
+      trace(`rebalance: member-1 killed with ${alertedAtKill} alerted`);
+      expect(alertedAtKill).toBeLessThan(N);
+
+      const verdict = await settle(admin, env, sessions, 180_000);
+      trace(`rebalance: settled ${JSON.stringify(verdict)}`);
+      expect(verdict).toMatchObject({ missing: 0, duplicated: 0, unexpected: 0, distinct: N });
+      const offsets = await lagOf(admin, env.KAFKA_GROUP_ID!, env.TOPIC_AUTH_EVENTS!);
+      expect(offsets).toEqual({ lag: 0, committed: N, end: N });
+      // The survivors own every partition now.
+      const group = (await admin.describeGroups([env.KAFKA_GROUP_ID!])).groups[0];
+      expect(group?.members).toHaveLength(2);
+      expect(survivors.every((s) => s.alive())).toBe(true);
+    },
+    240_000,
+  );
 });

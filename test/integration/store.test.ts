@@ -120,3 +120,29 @@ async function commandCalls(redis: Redis): Promise<{ set: number; mget: number }
   const calls = (cmd: string) => Number(new RegExp(`cmdstat_${cmd}:calls=(\\d+)`).exec(info)?.[1] ?? 0);
   return { set: calls('set'), mget: calls('mget') };
 }
+
+describe.each([
+  ['memory', () => createMemoryStore({ maxKeys: 10_000 })],
+  ['redis', () => createRedisStore(redisUrl())],
+] as const)('%s store guarded writes', (_name, make) => {
+  it('writes only while the guard key exists, so a deleted account stays deleted', async () => {
+    const store = make();
+    try {
+      const account = uniqueName('acct');
+      const profile = `${accountPrefix(account)}profile`;
+      const history = `${accountPrefix(account)}history`;
+      await store.write([{ op: 'set', key: profile, value: '{}' }]);
+      await store.write([{ op: 'set', key: history, value: 'h1', ttlMs: 60_000, guard: profile }]);
+      expect(await store.read([history])).toEqual(['h1']);
+      await store.deleteAccount(account);
+      // A write decided before the tombstone, landing after it:
+      await store.write([
+        { op: 'set', key: history, value: 'h2', ttlMs: 60_000, guard: profile },
+        { op: 'setnx', key: `${accountPrefix(account)}s:1`, value: '1', ttlMs: 60_000, guard: profile },
+      ]);
+      expect(await store.read([history, `${accountPrefix(account)}s:1`])).toEqual([undefined, undefined]);
+    } finally {
+      await store.close();
+    }
+  });
+});

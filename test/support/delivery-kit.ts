@@ -7,7 +7,11 @@ import { profile } from './events.js';
 import { sleep, type TestPipeline, type Watch } from './pipeline-harness.js';
 
 /** Polls `check` until it returns a value other than undefined/false; throws with `what` on timeout. */
-export async function until<T>(what: string, check: () => T | Promise<T>, timeoutMs = 15_000): Promise<Exclude<T, false | undefined>> {
+export async function until<T>(
+  what: string,
+  check: () => T | Promise<T>,
+  timeoutMs = 15_000,
+): Promise<Exclude<T, false | undefined>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await check();
@@ -28,7 +32,11 @@ export async function enrolQuietly(
   preferences: AccountSecurity['preferences'] = { locale: 'en', timezone: 'Europe/London' },
 ): Promise<{ account: string; profile: AccountSecurity }> {
   const account = uniqueName('acct');
-  const first = profile(account, { updated_at: new Date(Date.now() - 1_000).toISOString(), contacts: {}, preferences });
+  const first = profile(account, {
+    updated_at: new Date(Date.now() - 1_000).toISOString(),
+    contacts: {},
+    preferences,
+  });
   const full = profile(account, { contacts, preferences });
   await t.publish('accountSecurity', [
     { key: account, value: first },

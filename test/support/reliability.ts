@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
+import type { TopicName } from '../../src/config/schema.js';
+import { ensureTopics } from '../../src/kafka/topics.js';
 import { alertId } from '../../src/pipeline/alerts.js';
 import { keys } from '../../src/state/keys.js';
 import { freePort } from './child-server.js';
@@ -25,6 +27,13 @@ export function scaled(ci: number, large: number): number {
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+const T0 = Date.now();
+/** Progress lines on stderr when RELIABILITY_DEBUG is set, to see where a scenario spends its time. */
+export function trace(line: string): void {
+  if (process.env.RELIABILITY_DEBUG)
+    process.stderr.write(`[reliability +${((Date.now() - T0) / 1000).toFixed(1)}s] ${line}\n`);
+}
 
 /** Polls `check` until it returns true; throws with `what` (and `detail()` when given) on timeout. */
 export async function waitUntil(
@@ -266,6 +275,43 @@ export function kafkaFor(env: Record<string, string>): Kafka {
   });
 }
 
+/** testEnv()'s variable for each topic. */
+const TOPIC_NAMES_ENV: Record<TopicName, string> = {
+  authEvents: 'TOPIC_AUTH_EVENTS',
+  accountSecurity: 'TOPIC_ACCOUNT_SECURITY',
+  loginAlerts: 'TOPIC_LOGIN_ALERTS',
+  loginAlertsOcsf: 'TOPIC_LOGIN_ALERTS_OCSF',
+  trainingExclusions: 'TOPIC_TRAINING_EXCLUSIONS',
+  deliveries: 'TOPIC_DELIVERIES',
+  notifications: 'TOPIC_NOTIFICATIONS',
+  retry: 'TOPIC_RETRY',
+  dlq: 'TOPIC_DLQ',
+};
+
+/**
+ * Creates the pipeline's topics and waits until each partition has a leader. Replicas started at once
+ * on brand-new topics can otherwise fail start-up with "This server does not host this topic-partition".
+ */
+export async function createTopics(admin: Admin, env: Record<string, string>): Promise<void> {
+  const names = Object.fromEntries(Object.entries(TOPIC_NAMES_ENV).map(([id, v]) => [id, env[v]!])) as Record<
+    TopicName,
+    string
+  >;
+  await waitUntil(
+    'the topics and a leader for every partition',
+    async () => {
+      try {
+        await ensureTopics(admin, names);
+        const meta = await admin.fetchTopicMetadata({ topics: Object.values(names) });
+        return meta.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0));
+      } catch {
+        return false;
+      }
+    },
+    30_000,
+  );
+}
+
 export interface Session {
   account: string;
   sessionId: string;
@@ -460,6 +506,7 @@ export async function settle(
       verdict = judge(sessions, outboxCounts(env.OUTBOX_DIR!));
       if (verdict.missing > 0) return false;
       lag = await pipelineLag(admin, env);
+      trace(`settle: ${JSON.stringify({ distinct: verdict.distinct, duplicated: verdict.duplicated, lag })}`);
       return Object.values(lag).every((l) => l === 0);
     },
     timeoutMs,
