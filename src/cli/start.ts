@@ -3,6 +3,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { type Config, loadConfig } from '../config/config.js';
 import { AppError } from '../errors.js';
 import { kafkaHomeFromEnv, type LocalBroker, startLocalBroker } from '../kafka/local-broker.js';
+import { retryingKafka } from '../kafka/retrying.js';
 import { ensureTopics } from '../kafka/topics.js';
 import { createLogger } from '../log/logger.js';
 import { describeChannels } from '../runtime/channels.js';
@@ -131,8 +132,9 @@ async function warmUp(config: Config): Promise<string[]> {
   try {
     await admin.connect();
     const created = await ensureTopics(admin, config.topics);
-    for (const topic of Object.values(config.topics)) await retrying(() => admin.fetchTopicOffsets(topic));
-    await retrying(() => admin.describeGroups([config.kafka.groupId]));
+    for (const topic of Object.values(config.topics))
+      await retryingKafka(() => admin.fetchTopicOffsets(topic));
+    await retryingKafka(() => admin.describeGroups([config.kafka.groupId]));
     return created;
   } catch (err) {
     throw new AppError(
@@ -144,17 +146,5 @@ async function warmUp(config: Config): Promise<string[]> {
     );
   } finally {
     await admin.disconnect();
-  }
-}
-
-/** kafkajs's retriable errors (leader moving, coordinator loading), retried for up to ~10 s. */
-async function retrying<T>(fn: () => Promise<T>, attempts = 40): Promise<T> {
-  for (let i = 1; ; i++) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (i >= attempts || !(err as { retriable?: boolean }).retriable) throw err;
-      await new Promise((r) => setTimeout(r, 250));
-    }
   }
 }

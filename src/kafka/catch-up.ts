@@ -1,4 +1,5 @@
 import type { Kafka } from 'kafkajs';
+import { retryingKafka } from './retrying.js';
 
 /**
  * Knows where a topic ended when we started, and tells when a consumer has read up to there.
@@ -10,12 +11,12 @@ export async function catchUpTracker(kafka: Kafka, topic: string, groupId?: stri
   const ends = new Map<number, bigint>();
   const done = new Map<number, bigint>();
   try {
-    for (const p of await retrying(() => admin.fetchTopicOffsets(topic))) {
+    for (const p of await retryingKafka(() => admin.fetchTopicOffsets(topic))) {
       ends.set(p.partition, BigInt(p.high));
       done.set(p.partition, BigInt(p.low));
     }
     if (groupId) {
-      const [committed] = await retrying(() => admin.fetchOffsets({ groupId, topics: [topic] }));
+      const [committed] = await retryingKafka(() => admin.fetchOffsets({ groupId, topics: [topic] }));
       for (const p of committed?.partitions ?? []) {
         if (BigInt(p.offset) > (done.get(p.partition) ?? 0n)) done.set(p.partition, BigInt(p.offset));
       }
@@ -42,16 +43,4 @@ export async function catchUpTracker(kafka: Kafka, topic: string, groupId?: stri
       check();
     },
   };
-}
-
-/** Right after topic creation, leadership may still be moving: retry kafkajs's retriable errors briefly. */
-async function retrying<T>(fn: () => Promise<T>, attempts = 20): Promise<T> {
-  for (let i = 1; ; i++) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (i >= attempts || !(err as { retriable?: boolean }).retriable) throw err;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
 }

@@ -12,13 +12,13 @@ import type { ChunkHandler, InRecord } from '../kafka/consumer-loop.js';
 import { toDlqRecord } from '../kafka/dlq.js';
 import type { OutRecord, Publisher } from '../kafka/publisher.js';
 import { channelsFor } from '../notify/plan.js';
-import { assessSignIn, emptyHistory, rememberSignIn } from '../risk/assess.js';
+import { assessFailureBurst, assessSignIn, emptyHistory, rememberSignIn } from '../risk/assess.js';
 import { assessChange } from '../risk/change.js';
 import { type FailureState, recordFailure } from '../risk/failure-burst.js';
 import type { AccountHistory } from '../risk/types.js';
 import { keys } from '../state/keys.js';
 import type { Store, WriteOp } from '../state/store.js';
-import { buildAlert, CHANGE_REASONS } from './alerts.js';
+import { type AlertParts, buildAlert, CHANGE_REASONS } from './alerts.js';
 import type { Outcome, OutcomeLog } from './outcomes.js';
 
 export interface LoginEventsDeps {
@@ -138,7 +138,8 @@ export function createLoginEventsHandler(deps: LoginEventsDeps): ChunkHandler {
       const device = devices.parse(event.client.user_agent);
       const where = geo.lookup(event.client.ip);
       const channels = channelsFor(profile);
-      let alert: LoginAlert;
+      // What kind of alert this event makes, if any; everything else about the alert is shared.
+      let decision: Pick<AlertParts, 'kind' | 'severity' | 'reasons' | 'discriminator' | 'failureCount'>;
 
       if (event.type === 'login.succeeded') {
         const sessionKey = keys.session(a, event.session_id);
@@ -157,23 +158,8 @@ export function createLoginEventsHandler(deps: LoginEventsDeps): ChunkHandler {
           now: at,
           historyWindowMs: windows.historyMs,
         };
-        const { severity, reasons } = assessSignIn(ctx);
         state.put(keys.history(a), rememberSignIn(history, ctx), windows.historyMs, guard);
-        alert = buildAlert(
-          event,
-          {
-            kind: 'new_login',
-            severity,
-            reasons,
-            device,
-            geo: where,
-            channels,
-            enrolled,
-            stale,
-            discriminator: event.session_id,
-          },
-          startedAt,
-        );
+        decision = { kind: 'new_login', ...assessSignIn(ctx), discriminator: event.session_id };
       } else if (event.type === 'login.failed') {
         const previous = state.get<FailureState>(keys.failures(a));
         const burst = recordFailure(previous, at, {
@@ -185,43 +171,21 @@ export function createLoginEventsHandler(deps: LoginEventsDeps): ChunkHandler {
           record({ outcome: 'below_threshold', event });
           continue;
         }
-        alert = buildAlert(
-          event,
-          {
-            kind: 'failed_attempts',
-            severity: 'critical',
-            reasons: ['failure_burst'],
-            device,
-            geo: where,
-            channels,
-            enrolled,
-            stale,
-            failureCount: burst.alert.count,
-            discriminator: event.event_id,
-          },
-          startedAt,
-        );
+        decision = {
+          kind: 'failed_attempts',
+          ...assessFailureBurst(),
+          failureCount: burst.alert.count,
+          discriminator: event.event_id,
+        };
       } else {
-        const { severity, reasons } = assessChange(
-          { event, device, geo: where, enrolled },
-          CHANGE_REASONS[event.type]!,
-        );
-        alert = buildAlert(
-          event,
-          {
-            kind: 'account_change',
-            severity,
-            reasons,
-            device,
-            geo: where,
-            channels,
-            enrolled,
-            stale,
-            discriminator: event.event_id,
-          },
-          startedAt,
-        );
+        const change = assessChange({ event, device, geo: where, enrolled }, CHANGE_REASONS[event.type]!);
+        decision = { kind: 'account_change', ...change, discriminator: event.event_id };
       }
+      const alert = buildAlert(
+        event,
+        { ...decision, device, geo: where, channels, enrolled, stale },
+        startedAt,
+      );
 
       out.push({ topic: topics.loginAlerts, key: a, value: alert });
       out.push({ topic: topics.loginAlertsOcsf, key: a, value: toOcsfAuthentication(alert) });
