@@ -40,7 +40,7 @@ export interface RenderInput {
   settingsUrl?: string;
 }
 
-/** One notice, rendered for every channel, in the locale actually used. */
+/** One notice for every channel, in the locale actually used; each part is rendered when first read. */
 export interface Rendered {
   locale: string;
   email: { subject: string; html: string; text: string };
@@ -89,19 +89,34 @@ export function createRenderer(opts: { templatesDir?: string } = {}): Renderer {
       const part = (name: (typeof NOTICE_PARTS)[number]) =>
         set.templates.get(`${input.kind}.${name}`) as Template;
       const { view, smsVariants } = buildView(input, set.messages, locale.template, locale.intl);
-      const subject = oneLine(part('subject')(view), LIMITS.subject);
-      const smsTemplate = part('sms');
+      // Each channel reads only its own part: render parts on first access, once.
+      let email: Rendered['email'] | undefined;
+      let sms: string | undefined;
+      let push: Rendered['push'] | undefined;
       return {
         locale: locale.template,
-        email: { subject, html: part('html')({ ...view, subject }), text: tidyText(part('text')(view)) },
-        // Rendered to a generous length first; fitSms then picks the richest variant that fits.
-        sms: fitSms(
-          smsVariants.map((v) => () => oneLine(smsTemplate(v), 1000)),
-          LIMITS.smsSegments,
-        ),
-        push: {
-          title: oneLine(part('push-title')(view), LIMITS.pushTitle),
-          body: oneLine(part('push-body')(view), LIMITS.pushBody),
+        get email() {
+          if (!email) {
+            const subject = oneLine(part('subject')(view), LIMITS.subject);
+            email = { subject, html: part('html')({ ...view, subject }), text: tidyText(part('text')(view)) };
+          }
+          return email;
+        },
+        get sms() {
+          // Rendered to a generous length first; fitSms then picks the richest variant that fits.
+          const smsTemplate = part('sms');
+          sms ??= fitSms(
+            smsVariants.map((v) => () => oneLine(smsTemplate(v), 1000)),
+            LIMITS.smsSegments,
+          );
+          return sms;
+        },
+        get push() {
+          push ??= {
+            title: oneLine(part('push-title')(view), LIMITS.pushTitle),
+            body: oneLine(part('push-body')(view), LIMITS.pushBody),
+          };
+          return push;
         },
       };
     },

@@ -17,8 +17,9 @@ import { assessChange } from '../risk/change.js';
 import { type FailureState, recordFailure } from '../risk/failure-burst.js';
 import type { AccountHistory } from '../risk/types.js';
 import { keys } from '../state/keys.js';
-import type { Store, WriteOp } from '../state/store.js';
+import type { Store } from '../state/store.js';
 import { type AlertParts, buildAlert, CHANGE_REASONS } from './alerts.js';
+import { ChunkState } from './chunk-state.js';
 import type { Outcome, OutcomeLog } from './outcomes.js';
 
 export interface LoginEventsDeps {
@@ -32,35 +33,10 @@ export interface LoginEventsDeps {
   now?: () => number;
 }
 
-/** A view over the chunk's state: reads come from one batched fetch, writes are seen by later events. */
-class ChunkState {
-  private readonly values = new Map<string, string | undefined>();
-  readonly writes: WriteOp[] = [];
-  load(keyList: string[], values: (string | undefined)[]): void {
-    for (const [i, k] of keyList.entries()) this.values.set(k, values[i]);
-  }
-  get<T>(key: string): T | undefined {
-    const v = this.values.get(key);
-    return v === undefined ? undefined : (JSON.parse(v) as T);
-  }
-  has(key: string): boolean {
-    return this.values.get(key) !== undefined;
-  }
-  mark(key: string, ttlMs: number, guard?: string): void {
-    this.values.set(key, '1');
-    this.writes.push({ op: 'setnx', key, value: '1', ttlMs, guard });
-  }
-  put(key: string, value: unknown, ttlMs: number, guard?: string): void {
-    const text = JSON.stringify(value);
-    this.values.set(key, text);
-    this.writes.push({ op: 'set', key, value: text, ttlMs, guard });
-  }
-}
-
-/** The keys one event's decision needs, fetched for the whole chunk in one round trip. */
+/** The keys an event's decision needs beyond the profile; read only for accounts that are judged. */
 function keysFor(event: AuthEvent): string[] {
   const a = event.account_id;
-  const list = [keys.profile(a), keys.event(a, event.event_id)];
+  const list = [keys.event(a, event.event_id)];
   if (event.type === 'login.succeeded') list.push(keys.session(a, event.session_id), keys.history(a));
   if (event.type === 'login.failed') list.push(keys.failures(a));
   return list;
@@ -111,22 +87,31 @@ export function createLoginEventsHandler(deps: LoginEventsDeps): ChunkHandler {
       }
     }
 
+    // Two batched reads: the profiles, then what the judged accounts need. Most accounts are not
+    // enrolled, and their events then cost no further key, hash or read.
     const state = new ChunkState();
-    const keyList = [...new Set(events.flatMap((e) => keysFor(e.event)))];
-    state.load(keyList, await store.read(keyList));
+    const profileKeys = state.missing(events.map((e) => keys.profile(e.event.account_id)));
+    state.load(profileKeys, await store.read(profileKeys));
+    const isEnrolled = (account: string) =>
+      state.get<AccountSecurity>(keys.profile(account))?.advanced_security.enrolled === true;
+    const judged = events.filter(
+      (e) => config.securityTopicAudience === 'all' || isEnrolled(e.event.account_id),
+    );
+    const more = state.missing(judged.flatMap((e) => keysFor(e.event)));
+    if (more.length > 0) state.load(more, await store.read(more));
 
     for (const { event } of events) {
       const a = event.account_id;
-      const eventKey = keys.event(a, event.event_id);
-      if (state.has(eventKey)) {
-        record({ outcome: 'duplicate_event', event });
-        continue;
-      }
       const profile = state.get<AccountSecurity>(keys.profile(a));
       const enrolled = profile?.advanced_security.enrolled === true;
       // Non-enrolled accounts leave no trace unless the security team asked to see everyone.
       if (!enrolled && config.securityTopicAudience === 'enrolled') {
         record({ outcome: 'not_enrolled', event });
+        continue;
+      }
+      const eventKey = keys.event(a, event.event_id);
+      if (state.has(eventKey)) {
+        record({ outcome: 'duplicate_event', event });
         continue;
       }
       // While a profile exists, state is written guarded by it: a tombstone racing with this chunk
@@ -206,7 +191,7 @@ export function createLoginEventsHandler(deps: LoginEventsDeps): ChunkHandler {
     }
 
     await publisher.publish(out);
-    await store.write(state.writes);
+    await store.write(state.writes());
     if (deps.metrics) {
       const done = now();
       for (const { record: r } of events) {

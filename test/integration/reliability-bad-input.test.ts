@@ -26,13 +26,18 @@ import {
   waitUntil,
 } from '../support/reliability.js';
 
-const BAD = Number(process.env.BAD ?? 10_000);
+const BAD = 10_000;
 const VALID = scaled(1_000, 5_000);
 const ACCOUNTS = scaled(200, 1_000);
 
 /** One malformed record per kind, and what its DLQ entry must say. */
 const KINDS: { name: string; code: string; mentions: string; value: (i: number) => string }[] = [
-  { name: 'not JSON', code: 'INVALID_JSON', mentions: 'not valid JSON', value: (i) => `{"event_id": "bad-${i}", oops` },
+  {
+    name: 'not JSON',
+    code: 'INVALID_JSON',
+    mentions: 'not valid JSON',
+    value: (i) => `{"event_id": "bad-${i}", oops`,
+  },
   {
     name: 'wrong types',
     code: 'INVALID_EVENT',
@@ -43,7 +48,10 @@ const KINDS: { name: string; code: string; mentions: string; value: (i: number) 
     name: 'huge user agent',
     code: 'INVALID_EVENT',
     mentions: 'client.user_agent',
-    value: () => JSON.stringify(signIn('x', { client: { ip: '81.2.69.160', user_agent: 'Mozilla/5.0 '.repeat(1_000) } })),
+    value: () =>
+      JSON.stringify(
+        signIn('x', { client: { ip: '81.2.69.160', user_agent: 'Mozilla/5.0 '.repeat(1_000) } }),
+      ),
   },
   {
     name: 'invalid IP',
@@ -51,14 +59,24 @@ const KINDS: { name: string; code: string; mentions: string; value: (i: number) 
     mentions: 'client.ip',
     value: (i) => JSON.stringify(signIn('x', { client: { ip: `999.${i % 256}.1.1` } })),
   },
-  { name: 'unknown type', code: 'INVALID_EVENT', mentions: 'type', value: () => JSON.stringify({ ...signIn('x'), type: 'login.teleported' }) },
+  {
+    name: 'unknown type',
+    code: 'INVALID_EVENT',
+    mentions: 'type',
+    value: () => JSON.stringify({ ...signIn('x'), type: 'login.teleported' }),
+  },
   {
     name: 'future timestamp',
     code: 'EVENT_IN_FUTURE',
     mentions: 'occurred_at',
     value: () => JSON.stringify(signIn('x', { occurred_at: new Date(Date.now() + 3_600_000).toISOString() })),
   },
-  { name: 'too large', code: 'RECORD_TOO_LARGE', mentions: 'limit', value: () => JSON.stringify({ pad: 'x'.repeat(20_000) }) },
+  {
+    name: 'too large',
+    code: 'RECORD_TOO_LARGE',
+    mentions: 'limit',
+    value: () => JSON.stringify({ pad: 'x'.repeat(20_000) }),
+  },
   { name: 'empty', code: 'EMPTY_RECORD', mentions: 'no value', value: () => '' },
 ];
 
@@ -97,7 +115,10 @@ it(`dead-letters ${BAD} malformed records with their reasons and alerts each of 
   });
 
   // Bad records keyed bad-<i>, spread over the partitions and interleaved with the valid sign-ins.
-  const bad = Array.from({ length: BAD }, (_, i) => ({ key: `bad-${i}`, value: KINDS[i % KINDS.length]!.value(i) }));
+  const bad = Array.from({ length: BAD }, (_, i) => ({
+    key: `bad-${i}`,
+    value: KINDS[i % KINDS.length]!.value(i),
+  }));
   const valid = sessions.map(signInRecord);
   const mixed: { key: string; value: string }[] = [];
   const every = Math.ceil(BAD / valid.length);
@@ -108,7 +129,13 @@ it(`dead-letters ${BAD} malformed records with their reasons and alerts each of 
   await produce(producer, env.TOPIC_AUTH_EVENTS!, mixed);
   trace('bad input: produced');
 
-  await waitUntil('every malformed record in the DLQ', () => seen.size >= BAD, 120_000, () => `${seen.size} of ${BAD}\n${proc?.output().slice(-3000)}`);
+  await waitUntil(
+    'every malformed record in the DLQ',
+    () => seen.size >= BAD,
+    120_000,
+    async () =>
+      `${seen.size} of ${BAD}; pipeline ${JSON.stringify(await lagOf(admin, env.KAFKA_GROUP_ID!, env.TOPIC_AUTH_EVENTS!))}; dlq end ${JSON.stringify(await admin.fetchTopicOffsets(env.TOPIC_DLQ!))}\n${proc?.output().slice(-3000)}`,
+  );
   const verdict = await settle(admin, env, sessions, 120_000);
   trace(`bad input: settled ${JSON.stringify(verdict)}`);
 

@@ -90,62 +90,54 @@ async function killMidStream(
 }
 
 describe('losing a consumer process', () => {
-  it.concurrent(
-    `SIGKILL mid-stream, then a restart: each of ${N} sessions alerted exactly once, offsets committed to the end`,
-    async () => {
-      const { env, admin, producer } = await setUp();
-      const { accounts, sessions } = plan(ACCOUNTS, N / ACCOUNTS);
-      const first = await start('crash-1', env);
-      await enroll(producer, env, accounts, env.REDIS_URL!);
-      trace('crash: profiles applied');
+  it.concurrent(`SIGKILL mid-stream, then a restart: each of ${N} sessions alerted exactly once, offsets committed to the end`, async () => {
+    const { env, admin, producer } = await setUp();
+    const { accounts, sessions } = plan(ACCOUNTS, N / ACCOUNTS);
+    const first = await start('crash-1', env);
+    await enroll(producer, env, accounts, env.REDIS_URL!);
+    trace('crash: profiles applied');
 
-      const alertedAtKill = await killMidStream(env, producer, sessions, () => first.kill());
-      expect(first.alive()).toBe(false);
-      trace(`crash: killed with ${alertedAtKill} alerted`);
-      expect(alertedAtKill).toBeLessThan(N);
+    const alertedAtKill = await killMidStream(env, producer, sessions, () => first.kill());
+    expect(first.alive()).toBe(false);
+    trace(`crash: killed with ${alertedAtKill} alerted`);
+    expect(alertedAtKill).toBeLessThan(N);
 
-      const second = await start('crash-2', env);
-      trace('crash: restarted');
-      const verdict = await settle(admin, env, sessions, 180_000);
-      trace(`crash: settled ${JSON.stringify(verdict)}`);
+    const second = await start('crash-2', env);
+    trace('crash: restarted');
+    const verdict = await settle(admin, env, sessions, 180_000);
+    trace(`crash: settled ${JSON.stringify(verdict)}`);
 
-      expect(verdict).toMatchObject({ missing: 0, duplicated: 0, unexpected: 0, distinct: N });
-      const offsets = await lagOf(admin, env.KAFKA_GROUP_ID!, env.TOPIC_AUTH_EVENTS!);
-      expect(offsets).toEqual({ lag: 0, committed: N, end: N });
-      expect(second.alive()).toBe(true);
-    },
-    240_000,
-  );
+    expect(verdict).toMatchObject({ missing: 0, duplicated: 0, unexpected: 0, distinct: N });
+    const offsets = await lagOf(admin, env.KAFKA_GROUP_ID!, env.TOPIC_AUTH_EVENTS!);
+    expect(offsets).toEqual({ lag: 0, committed: N, end: N });
+    expect(second.alive()).toBe(true);
+  }, 240_000);
 
-  it.concurrent(
-    `three processes in one group, one killed: the other two take over, each of ${N} sessions alerted once`,
-    async () => {
-      const { env, admin, producer } = await setUp();
-      const { accounts, sessions } = plan(ACCOUNTS, N / ACCOUNTS);
-      const members = await Promise.all([1, 2, 3].map((i) => start(`member-${i}`, env)));
-      await waitUntil(
-        'three members in the group',
-        async () => (await admin.describeGroups([env.KAFKA_GROUP_ID!])).groups[0]?.members.length === 3,
-        60_000,
-      );
-      await enroll(producer, env, accounts, env.REDIS_URL!);
-      trace('rebalance: three members, profiles applied');
+  it.concurrent(`three processes in one group, one killed: the other two take over, each of ${N} sessions alerted once`, async () => {
+    const { env, admin, producer } = await setUp();
+    const { accounts, sessions } = plan(ACCOUNTS, N / ACCOUNTS);
+    const members = await Promise.all([1, 2, 3].map((i) => start(`member-${i}`, env)));
+    await waitUntil(
+      'three members in the group',
+      async () => (await admin.describeGroups([env.KAFKA_GROUP_ID!])).groups[0]?.members.length === 3,
+      60_000,
+    );
+    await enroll(producer, env, accounts, env.REDIS_URL!);
+    trace('rebalance: three members, profiles applied');
 
-      const [victim, ...survivors] = members as [PipelineProc, ...PipelineProc[]];
-      const alertedAtKill = await killMidStream(env, producer, sessions, () => victim.kill());
-      trace(`rebalance: member-1 killed with ${alertedAtKill} alerted`);
-      expect(alertedAtKill).toBeLessThan(N);
+    const [victim, ...survivors] = members as [PipelineProc, ...PipelineProc[]];
+    const alertedAtKill = await killMidStream(env, producer, sessions, () => victim.kill());
+    trace(`rebalance: member-1 killed with ${alertedAtKill} alerted`);
+    expect(alertedAtKill).toBeLessThan(N);
 
-      const verdict = await settle(admin, env, sessions, 180_000);
-      trace(`rebalance: settled ${JSON.stringify(verdict)}`);
-      expect(verdict).toMatchObject({ missing: 0, duplicated: 0, unexpected: 0, distinct: N });
-      const offsets = await lagOf(admin, env.KAFKA_GROUP_ID!, env.TOPIC_AUTH_EVENTS!);
-      expect(offsets).toEqual({ lag: 0, committed: N, end: N });
-      // The survivors own every partition now.
-      const group = (await admin.describeGroups([env.KAFKA_GROUP_ID!])).groups[0];
-      expect(group?.members).toHaveLength(2);
-      expect(survivors.every((s) => s.alive())).toBe(true);
-    },
-    240_000,
-  );
+    const verdict = await settle(admin, env, sessions, 180_000);
+    trace(`rebalance: settled ${JSON.stringify(verdict)}`);
+    expect(verdict).toMatchObject({ missing: 0, duplicated: 0, unexpected: 0, distinct: N });
+    const offsets = await lagOf(admin, env.KAFKA_GROUP_ID!, env.TOPIC_AUTH_EVENTS!);
+    expect(offsets).toEqual({ lag: 0, committed: N, end: N });
+    // The survivors own every partition now.
+    const group = (await admin.describeGroups([env.KAFKA_GROUP_ID!])).groups[0];
+    expect(group?.members).toHaveLength(2);
+    expect(survivors.every((s) => s.alive())).toBe(true);
+  }, 240_000);
 });

@@ -78,105 +78,126 @@ async function midStream(
   };
   const half = Math.floor(sessions.length / 2);
   // The first half before the outage, the second half produced while it lasts (kafkajs retries for us).
-  await produceAtRate(producer, env.TOPIC_AUTH_EVENTS!, sessions.slice(0, half).map(signInRecord), N / 4, maybe);
-  await waitUntil('a fifth of the sessions alerted', () => {
-    maybe();
-    return fired !== undefined;
-  }, 90_000, () => `${outboxCounts(env.OUTBOX_DIR!).size} alerted`, 20);
-  await Promise.all([fired, produceAtRate(producer, env.TOPIC_AUTH_EVENTS!, sessions.slice(half).map(signInRecord), N / 4)]);
+  await produceAtRate(
+    producer,
+    env.TOPIC_AUTH_EVENTS!,
+    sessions.slice(0, half).map(signInRecord),
+    N / 4,
+    maybe,
+  );
+  await waitUntil(
+    'a fifth of the sessions alerted',
+    () => {
+      maybe();
+      return fired !== undefined;
+    },
+    90_000,
+    () => `${outboxCounts(env.OUTBOX_DIR!).size} alerted`,
+    20,
+  );
+  await Promise.all([
+    fired,
+    produceAtRate(producer, env.TOPIC_AUTH_EVENTS!, sessions.slice(half).map(signInRecord), N / 4),
+  ]);
 }
 
 describe('a dependency outage mid-stream', () => {
-  it.concurrent(
-    `the broker stops and starts again: the consumer recovers without a restart, each of ${N} sessions alerted once`,
-    async () => {
-      brokerDir = mkdtempSync(join(tmpdir(), 'login-alerts-reliability-broker-'));
-      const home = kafkaHomeFromEnv(process.env);
-      broker = await startLocalBroker({ port: 0, dataDir: brokerDir, home });
-      const port = broker.port;
-      const { env, admin, producer } = await setUp({ KAFKA_BROKERS: broker.bootstrap });
-      const { accounts, sessions } = plan(ACCOUNTS, N / ACCOUNTS);
-      const p = await spawnPipeline('broker-outage', env);
-      procs.push(p);
-      await enroll(producer, env, accounts, env.REDIS_URL!);
-      trace('broker: profiles applied');
+  it.concurrent(`the broker stops and starts again: the consumer recovers without a restart, each of ${N} sessions alerted once`, async () => {
+    brokerDir = mkdtempSync(join(tmpdir(), 'login-alerts-reliability-broker-'));
+    const home = kafkaHomeFromEnv(process.env);
+    broker = await startLocalBroker({ port: 0, dataDir: brokerDir, home });
+    const port = broker.port;
+    const { env, admin, producer } = await setUp({ KAFKA_BROKERS: broker.bootstrap });
+    const { accounts, sessions } = plan(ACCOUNTS, N / ACCOUNTS);
+    const p = await spawnPipeline('broker-outage', env);
+    procs.push(p);
+    await enroll(producer, env, accounts, env.REDIS_URL!);
+    trace('broker: profiles applied');
 
-      await midStream(env, producer, sessions, async () => {
-        trace(`broker: stopping with ${outboxCounts(env.OUTBOX_DIR!).size} alerted`);
-        await broker!.stop();
-        await sleep(3_000);
-        broker = await startLocalBroker({ port, dataDir: brokerDir, home });
-        trace('broker: started again');
-      });
+    await midStream(env, producer, sessions, async () => {
+      trace(`broker: stopping with ${outboxCounts(env.OUTBOX_DIR!).size} alerted`);
+      await broker!.stop();
+      await sleep(3_000);
+      broker = await startLocalBroker({ port, dataDir: brokerDir, home });
+      trace('broker: started again');
+    });
 
-      const verdict = await settle(admin, env, sessions, 180_000);
-      trace(`broker: settled ${JSON.stringify(verdict)}`);
-      expect(verdict).toMatchObject({ missing: 0, duplicated: 0, unexpected: 0, distinct: N });
-      // The test's own producer may write a record twice across the outage (kafkajs retries without
-      // idempotence): the end can pass N, and those repeats are deduplicated like any other.
-      const offsets = await lagOf(admin, env.KAFKA_GROUP_ID!, env.TOPIC_AUTH_EVENTS!);
-      expect(offsets.lag).toBe(0);
-      expect(offsets.committed).toBe(offsets.end);
-      expect(offsets.end).toBeGreaterThanOrEqual(N);
-      expect(p.alive()).toBe(true);
-      expect(p.output()).not.toMatch(/Restarting the consumer/);
-    },
-    240_000,
-  );
+    const verdict = await settle(admin, env, sessions, 180_000);
+    trace(`broker: settled ${JSON.stringify(verdict)}`);
+    expect(verdict).toMatchObject({ missing: 0, duplicated: 0, unexpected: 0, distinct: N });
+    // The test's own producer may write a record twice across the outage (kafkajs retries without
+    // idempotence): the end can pass N, and those repeats are deduplicated like any other.
+    const offsets = await lagOf(admin, env.KAFKA_GROUP_ID!, env.TOPIC_AUTH_EVENTS!);
+    expect(offsets.lag).toBe(0);
+    expect(offsets.committed).toBe(offsets.end);
+    expect(offsets.end).toBeGreaterThanOrEqual(N);
+    expect(p.alive()).toBe(true);
+    expect(p.output()).not.toMatch(/Restarting the consumer/);
+  }, 240_000);
 
-  it.concurrent(
-    `Redis goes down: nothing committed or sent while it is down, not ready, then each of ${N} sessions alerted once`,
-    async () => {
-      redis = await privateRedis();
-      const { env, admin, producer } = await setUp({ REDIS_URL: redis.url });
-      const { accounts, sessions } = plan(ACCOUNTS, N / ACCOUNTS);
-      const p = await spawnPipeline('redis-outage', env);
-      procs.push(p);
-      await enroll(producer, env, accounts, env.REDIS_URL!);
-      expect(await p.ready()).toBe(true);
-      trace('redis: profiles applied');
+  it.concurrent(`Redis goes down: nothing committed or sent while it is down, not ready, then each of ${N} sessions alerted once`, async () => {
+    redis = await privateRedis();
+    const { env, admin, producer } = await setUp({ REDIS_URL: redis.url });
+    const { accounts, sessions } = plan(ACCOUNTS, N / ACCOUNTS);
+    const p = await spawnPipeline('redis-outage', env);
+    procs.push(p);
+    await enroll(producer, env, accounts, env.REDIS_URL!);
+    expect(await p.ready()).toBe(true);
+    trace('redis: profiles applied');
 
-      let during: { committed: Record<string, number>[]; alerted: number[]; ready: boolean } | undefined;
-      await midStream(env, producer, sessions, async () => {
-        await redis!.kill();
-        trace(`redis: killed with ${outboxCounts(env.OUTBOX_DIR!).size} alerted`);
-        // Let the chunks in flight fail and the loops start waiting.
-        await waitUntil('/readyz to report not ready', async () => !(await p.ready()), 20_000, async () => {
-          const body = await fetch(`${p.httpUrl}/readyz`).then((r) => r.text(), (e: Error) => e.message);
-          return `${body}\n${p.output().slice(-3000)}`;
-        });
-        const committed = async () => {
-          const lag = await pipelineLag(admin, env);
-          return Object.fromEntries(
-            await Promise.all(
-              Object.keys(lag).map(async (g) => [g, (await lagOf(admin, g, topicOf(env, g))).committed] as const),
-            ),
+    let during: { committed: Record<string, number>[]; alerted: number[]; ready: boolean } | undefined;
+    await midStream(env, producer, sessions, async () => {
+      await redis!.kill();
+      trace(`redis: killed with ${outboxCounts(env.OUTBOX_DIR!).size} alerted`);
+      // Let the chunks in flight fail and the loops start waiting.
+      await waitUntil(
+        '/readyz to report not ready',
+        async () => !(await p.ready()),
+        20_000,
+        async () => {
+          const body = await fetch(`${p.httpUrl}/readyz`).then(
+            (r) => r.text(),
+            (e: Error) => e.message,
           );
-        };
-        await sleep(1_000);
-        const first = { c: await committed(), a: outboxCounts(env.OUTBOX_DIR!).size };
-        await sleep(4_000);
-        const second = { c: await committed(), a: outboxCounts(env.OUTBOX_DIR!).size };
-        during = { committed: [first.c, second.c], alerted: [first.a, second.a], ready: await p.ready() };
-        await redis!.start();
-        trace('redis: started again');
-      });
+          return `${body}\n${p.output().slice(-3000)}`;
+        },
+      );
+      const committed = async () => {
+        const lag = await pipelineLag(admin, env);
+        return Object.fromEntries(
+          await Promise.all(
+            Object.keys(lag).map(
+              async (g) => [g, (await lagOf(admin, g, topicOf(env, g))).committed] as const,
+            ),
+          ),
+        );
+      };
+      await sleep(1_000);
+      const first = { c: await committed(), a: outboxCounts(env.OUTBOX_DIR!).size };
+      await sleep(4_000);
+      const second = { c: await committed(), a: outboxCounts(env.OUTBOX_DIR!).size };
+      during = { committed: [first.c, second.c], alerted: [first.a, second.a], ready: await p.ready() };
+      await redis!.start();
+      trace('redis: started again');
+    });
 
-      expect(during).toBeDefined();
-      expect(during!.committed[1]).toEqual(during!.committed[0]);
-      expect(during!.alerted[1]).toBe(during!.alerted[0]);
-      expect(during!.alerted[0]).toBeLessThan(N);
-      expect(during!.ready).toBe(false);
+    expect(during).toBeDefined();
+    expect(during!.committed[1]).toEqual(during!.committed[0]);
+    expect(during!.alerted[1]).toBe(during!.alerted[0]);
+    expect(during!.alerted[0]).toBeLessThan(N);
+    expect(during!.ready).toBe(false);
 
-      const verdict = await settle(admin, env, sessions, 180_000);
-      trace(`redis: settled ${JSON.stringify(verdict)}`);
-      expect(verdict).toMatchObject({ missing: 0, duplicated: 0, unexpected: 0, distinct: N });
-      expect(await lagOf(admin, env.KAFKA_GROUP_ID!, env.TOPIC_AUTH_EVENTS!)).toEqual({ lag: 0, committed: N, end: N });
-      await waitUntil('/readyz to report ready again', () => p.ready(), 20_000);
-      expect(p.alive()).toBe(true);
-    },
-    240_000,
-  );
+    const verdict = await settle(admin, env, sessions, 180_000);
+    trace(`redis: settled ${JSON.stringify(verdict)}`);
+    expect(verdict).toMatchObject({ missing: 0, duplicated: 0, unexpected: 0, distinct: N });
+    expect(await lagOf(admin, env.KAFKA_GROUP_ID!, env.TOPIC_AUTH_EVENTS!)).toEqual({
+      lag: 0,
+      committed: N,
+      end: N,
+    });
+    await waitUntil('/readyz to report ready again', () => p.ready(), 20_000);
+    expect(p.alive()).toBe(true);
+  }, 240_000);
 });
 
 function topicOf(env: Record<string, string>, groupId: string): string {

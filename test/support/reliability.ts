@@ -133,8 +133,9 @@ export async function spawnPipeline(
   const port = await freePort();
   const proc = spawnProc(name, process.execPath, [BIN, 'run'], {
     ...process.env,
-    LOG_LEVEL: 'warn',
     ...env,
+    // Warnings and errors (retries, kafkajs restarts) are what a failing scenario needs to show.
+    LOG_LEVEL: 'warn',
     HTTP_PORT: String(port),
     NO_COLOR: '1',
   });

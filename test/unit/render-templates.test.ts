@@ -280,7 +280,7 @@ describe('templates are strict', () => {
     test('a misspelt variable throws at render time instead of printing nothing', () => {
       writeFileSync(join(dir, 'en', 'new_login.subject.hbs'), 'New sign-in to {{prodcut}}');
       const broken = createRenderer({ templatesDir: dir });
-      expect(() => broken.render(base)).toThrow(/"prodcut" not defined/);
+      expect(() => broken.render(base).email).toThrow(/"prodcut" not defined/);
     });
 
     test('a missing template stops start-up with BAD_CONFIG naming it', () => {

@@ -1,0 +1,231 @@
+/**
+ * One measured consumer, run in its own process by bench/run.ts so its CPU time and peak RSS are its
+ * own: `node --import tsx bench/child.ts <mode>` with the settings in BENCH_* variables. Prints one JSON
+ * line on stdout, prefixed `RESULT `; `READY` once it has joined its groups (latency runs wait for it).
+ *
+ * modes: bare (kafkajs eachBatch doing nothing), full (the login-events path and the email
+ * dispatcher writing to the outbox: memory store, or Redis when REDIS_URL is set), memstore (a
+ * memory store holding BENCH_SESSIONS session markers, then the geo database too).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { build as buildHistogram } from 'hdr-histogram-js';
+
+// Each mode imports what it needs, so the memory-store figure is not inflated by modules it never uses.
+const mode = process.argv[2];
+const expected = Number(process.env.BENCH_EXPECT ?? 0);
+const latency = process.env.BENCH_LATENCY === '1';
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const rssMb = () => process.memoryUsage().rss / 2 ** 20;
+const peakRssMb = () => process.resourceUsage().maxRSS / 1024;
+const cpuUs = () => {
+  const c = process.cpuUsage();
+  return c.user + c.system;
+};
+const result = (r: object) => process.stdout.write(`RESULT ${JSON.stringify(r)}\n`);
+const histogram = () =>
+  buildHistogram({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 600_000,
+    numberOfSignificantValueDigits: 3,
+  });
+
+async function bare(): Promise<void> {
+  const { Kafka, logLevel } = await import('kafkajs');
+  const kafka = new Kafka({
+    clientId: 'bench-bare',
+    brokers: process.env.KAFKA_BROKERS!.split(','),
+    logLevel: logLevel.NOTHING,
+  });
+  const consumer = kafka.consumer({
+    groupId: process.env.BENCH_GROUP!,
+    maxWaitTimeInMs: 50,
+    maxBytesPerPartition: 1024 * 1024,
+  });
+  await consumer.connect();
+  await consumer.subscribe({ topic: process.env.BENCH_TOPIC!, fromBeginning: true });
+  const lat = histogram();
+  // The first second of a latency run is warm-up (JIT, connections), as on the full path.
+  let warmupUntil = 0;
+  let count = 0;
+  let first = 0;
+  let cpu0 = 0;
+  let done: () => void;
+  const finished = new Promise<void>((r) => {
+    done = r;
+  });
+  consumer.on(consumer.events.GROUP_JOIN, () => process.stdout.write('READY\n'));
+  await consumer.run({
+    eachBatch: async ({ batch }) => {
+      if (count === 0) {
+        first = performance.now();
+        cpu0 = cpuUs();
+      }
+      if (latency) {
+        const now = Date.now();
+        if (warmupUntil === 0) warmupUntil = Number(batch.messages[0]?.timestamp ?? now) + 1_000;
+        for (const m of batch.messages)
+          if (Number(m.timestamp) >= warmupUntil) lat.recordValue(Math.max(1, now - Number(m.timestamp)));
+      }
+      count += batch.messages.length;
+      if (count >= expected) done();
+    },
+  });
+  await finished;
+  const seconds = (performance.now() - first) / 1000;
+  const cpu = cpuUs() - cpu0;
+  await consumer.disconnect();
+  result({
+    mode: 'bare',
+    events: count,
+    seconds,
+    events_per_s: count / seconds,
+    cpu_us_per_event: cpu / count,
+    peak_rss_mb: peakRssMb(),
+    latency_ms: latency ? percentiles(lat) : undefined,
+  });
+}
+
+async function full(): Promise<void> {
+  const { startAccountSecurity } = await import('../consumers/account-security.js');
+  const { startDeliveries } = await import('../consumers/deliveries.js');
+  const { loadConfig } = await import('../src/config/config.js');
+  const { runConsumerLoop } = await import('../src/kafka/consumer-loop.js');
+  const { ensureTopics } = await import('../src/kafka/topics.js');
+  const { silentLogger } = await import('../src/log/logger.js');
+  const { createLoginEventsHandler } = await import('../src/pipeline/login-events.js');
+  const { buildParts } = await import('../src/runtime/parts.js');
+  const config = loadConfig(process.env);
+  const log = silentLogger();
+  const parts = await buildParts(config, log);
+  const admin = parts.kafka.admin();
+  await admin.connect();
+  await ensureTopics(admin, config.topics);
+  const profiles = await startAccountSecurity(parts);
+  await profiles.caughtUp;
+  const handler = createLoginEventsHandler({
+    ...parts,
+    config,
+    metrics: parts.metrics,
+    outcomes: parts.outcomes,
+  });
+  let count = 0;
+  let first = 0;
+  let cpu0 = 0;
+  const loop = await runConsumerLoop({
+    kafka: parts.kafka,
+    groupId: config.kafka.groupId,
+    topics: [config.topics.authEvents],
+    log,
+    handler: async (records) => {
+      if (count === 0) {
+        first = performance.now();
+        cpu0 = cpuUs();
+      }
+      await handler(records);
+      count += records.length;
+    },
+  });
+  const deliveries = await startDeliveries(parts);
+  const emailGroup = `${config.kafka.groupId}.deliver.email`;
+  if (latency) {
+    // Production starts once both groups are stable, so no event waits for a join.
+    for (;;) {
+      const { groups } = await admin.describeGroups([config.kafka.groupId, emailGroup]);
+      if (groups.every((g) => g.state === 'Stable')) break;
+      await sleep(100);
+    }
+    process.stdout.write('READY\n');
+  }
+  while (count < expected) await sleep(5);
+  const decidedS = (performance.now() - first) / 1000;
+  const cpuDecided = cpuUs() - cpu0;
+  // Then every notification this run produced has gone through the email dispatcher.
+  const lag = async () => {
+    const [ends, [committed]] = await Promise.all([
+      admin.fetchTopicOffsets(config.topics.notifications),
+      admin.fetchOffsets({ groupId: emailGroup, topics: [config.topics.notifications] }),
+    ]);
+    let total = 0;
+    for (const p of ends) {
+      const c = Number(committed?.partitions.find((x) => x.partition === p.partition)?.offset ?? -1);
+      total += Math.max(0, Number(p.high) - Math.max(c, Number(p.low)));
+    }
+    return total;
+  };
+  while ((await lag()) > 0) await sleep(20);
+  const deliveredS = (performance.now() - first) / 1000;
+  const cpuDelivered = cpuUs() - cpu0;
+  const outbox = join(config.outboxDir, 'email.jsonl');
+  const emails = existsSync(outbox) ? readFileSync(outbox, 'utf8').split('\n').length - 1 : 0;
+  await Promise.allSettled([loop.stop(), ...deliveries.map((d) => d.stop()), profiles.running.stop()]);
+  await admin.disconnect();
+  await parts.close();
+  result({
+    mode: `full-${parts.store.kind}`,
+    events: count,
+    seconds: decidedS,
+    events_per_s: count / decidedS,
+    cpu_us_per_event: cpuDecided / count,
+    delivered_seconds: deliveredS,
+    emails,
+    cpu_us_per_event_with_delivery: cpuDelivered / count,
+    peak_rss_mb: peakRssMb(),
+  });
+}
+
+async function memstore(): Promise<void> {
+  const { keys } = await import('../src/state/keys.js');
+  const { createMemoryStore } = await import('../src/state/memory.js');
+  const { openGeo } = await import('../src/enrich/geo.js');
+  const n = Number(process.env.BENCH_SESSIONS ?? 1_000_000);
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  const baseline = rssMb();
+  const store = createMemoryStore();
+  const week = 7 * 86_400_000;
+  for (let i = 0; i < n; i += 10_000) {
+    const ops = [];
+    for (let j = i; j < Math.min(n, i + 10_000); j++) {
+      ops.push({
+        op: 'setnx' as const,
+        key: keys.session(`acct-${j % 100_000}`, `sess-${j}-0123456789abcdef`),
+        value: '1',
+        ttlMs: week,
+      });
+    }
+    await store.write(ops);
+  }
+  gc?.();
+  const withStore = rssMb();
+  const geo = await openGeo({});
+  geo.lookup('81.2.69.160');
+  gc?.();
+  const withGeo = rssMb();
+  result({
+    mode: 'memstore',
+    sessions: n,
+    baseline_rss_mb: baseline,
+    store_rss_mb: withStore,
+    store_only_mb: withStore - baseline,
+    with_geo_rss_mb: withGeo,
+  });
+  geo.close();
+  await store.close();
+}
+
+function percentiles(h: ReturnType<typeof histogram>) {
+  return {
+    count: h.totalCount,
+    p50: h.getValueAtPercentile(50),
+    p95: h.getValueAtPercentile(95),
+    p99: h.getValueAtPercentile(99),
+    max: h.maxValue,
+  };
+}
+
+if (mode === 'bare') await bare();
+else if (mode === 'full') await full();
+else if (mode === 'memstore') await memstore();
+else throw new Error(`unknown mode ${mode}`);
+process.exit(0);
