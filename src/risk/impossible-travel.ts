@@ -47,8 +47,9 @@ export function signInPoint(ctx: SignInContext): SignInPoint {
   const { geo } = ctx;
   const point: SignInPoint = { at: eventTime(ctx) };
   if (Number.isFinite(geo.latitude) && Number.isFinite(geo.longitude)) {
-    point.latitude = geo.latitude;
-    point.longitude = geo.longitude;
+    // `+ 0` turns -0 into 0: the point is stored as JSON, which cannot keep -0.
+    point.latitude = (geo.latitude as number) + 0;
+    point.longitude = (geo.longitude as number) + 0;
     if (Number.isFinite(geo.accuracy_radius_km)) point.accuracyKm = geo.accuracy_radius_km;
   }
   if (geo.country_code) point.country = geo.country_code;
