@@ -236,16 +236,6 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     const accounts = [...new Set(records.map((r) => r.message.key?.toString('utf8') ?? ''))];
     const profiles = await store.read(accounts.map((a) => keys.profile(a)));
     const byAccount = new Map(accounts.map((a, i) => [a, profiles[i]]));
-    // The profile consumer publishes an `enrolled` request before it stores the profile (so a crash
-    // replays the request rather than losing it): the request can arrive a moment before the profile.
-    // Look again briefly before treating the account as deleted.
-    for (let i = 0; i < 10; i++) {
-      const missing = accounts.filter((a) => byAccount.get(a) === undefined);
-      if (missing.length === 0) break;
-      await new Promise((r) => setTimeout(r, 100));
-      const again = await store.read(missing.map((a) => keys.profile(a)));
-      for (const [j, a] of missing.entries()) byAccount.set(a, again[j]);
-    }
     for (const r of records) {
       const json = decodeJson(r.message.value, 256 * 1024);
       const parsed = NotificationRequestSchema.safeParse(json.ok ? json.value : undefined);

@@ -38,15 +38,16 @@ export function createAccountProfilesHandler(deps: AccountProfilesDeps): ChunkHa
     const out: OutRecord[] = [];
     const changed = new Set<string>();
     const tombstones: string[] = [];
-    // Latest profile per account within the chunk, seeded from the store.
     const accounts = [...new Set(records.map((r) => r.message.key?.toString('utf8') ?? ''))].filter(Boolean);
-    const stored = await store.read(accounts.map((a) => keys.profile(a)));
-    const current = new Map<string, AccountSecurity | undefined>(
-      accounts.map((a, i) => [
-        a,
-        stored[i] === undefined ? undefined : (JSON.parse(stored[i]!) as AccountSecurity),
-      ]),
-    );
+    const stored = await store.read(accounts.flatMap((a) => [keys.profile(a), keys.excluded(a)]));
+    // Latest profile per account within the chunk, and the enrollment last published for it.
+    const current = new Map<string, AccountSecurity | undefined>();
+    const published = new Map<string, boolean>();
+    for (const [i, a] of accounts.entries()) {
+      const text = stored[2 * i];
+      current.set(a, text === undefined ? undefined : (JSON.parse(text) as AccountSecurity));
+      published.set(a, stored[2 * i + 1] === 'true');
+    }
 
     for (const r of records) {
       const key = r.message.key?.toString('utf8') ?? '';
@@ -55,6 +56,8 @@ export function createAccountProfilesHandler(deps: AccountProfilesDeps): ChunkHa
         if (!key) continue;
         tombstones.push(key);
         current.set(key, undefined);
+        published.set(key, false);
+        changed.delete(key);
         // Compaction then forgets the account on the exclusions topic too.
         if (effects) out.push({ topic: config.topics.trainingExclusions, key, value: null });
         continue;
@@ -74,9 +77,12 @@ export function createAccountProfilesHandler(deps: AccountProfilesDeps): ChunkHa
       current.set(account, next);
       changed.add(account);
 
-      const was = previous?.advanced_security.enrolled === true;
+      // Compared with what was last *published*, not with the previous profile: a crash after the
+      // profile was stored but before the exclusion went out is repaired on replay.
       const is = next.advanced_security.enrolled;
-      if (was === is || !effects) continue;
+      if (published.get(account) === is) continue;
+      published.set(account, is);
+      if (!effects) continue;
       const exclusion: TrainingExclusion = {
         account_id: account,
         excluded: is,
@@ -103,12 +109,23 @@ export function createAccountProfilesHandler(deps: AccountProfilesDeps): ChunkHa
       const removed = await store.deleteAccount(account);
       deps.log.info({ removed }, 'account tombstone: state deleted');
     }
-    const writes: WriteOp[] = [];
+    // The profile is stored before anything is published, so every consumer of the requests and
+    // of the exclusions finds it; the published enrollment is recorded last.
+    const profiles: WriteOp[] = [];
+    const marks: WriteOp[] = [];
     for (const account of changed) {
       const profile = current.get(account);
-      if (profile) writes.push({ op: 'set', key: keys.profile(account), value: JSON.stringify(profile) });
+      if (!profile) continue;
+      profiles.push({ op: 'set', key: keys.profile(account), value: JSON.stringify(profile) });
+      marks.push({
+        op: 'set',
+        key: keys.excluded(account),
+        value: String(published.get(account) === true),
+        guard: keys.profile(account),
+      });
     }
+    await store.write(profiles);
     await publisher.publish(out);
-    await store.write(writes);
+    await store.write(marks);
   };
 }

@@ -16,6 +16,8 @@ export function shortHash(text: string): string {
 export const keys = {
   profile: (account: string) => `${accountPrefix(account)}profile`,
   history: (account: string) => `${accountPrefix(account)}history`,
+  /** The enrollment last published to privacy.training-exclusions: 'true' or 'false'. */
+  excluded: (account: string) => `${accountPrefix(account)}excluded`,
   failures: (account: string) => `${accountPrefix(account)}failures`,
   event: (account: string, eventId: string) => `${accountPrefix(account)}e:${shortHash(eventId)}`,
   session: (account: string, sessionId: string) => `${accountPrefix(account)}s:${shortHash(sessionId)}`,
