@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { AppError } from '../errors.js';
-import { type DEFAULT_TOPICS, type Env, EnvSchema, type TopicName } from './schema.js';
+import { type Env, EnvSchema, TOPIC_ENV, type TopicName } from './schema.js';
 
 export type ChannelName = 'email' | 'sms' | 'push';
 
@@ -60,17 +60,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     throw new AppError('BAD_CONFIG', describeIssues(parsed.error.issues).join('\n'));
   }
   const e = parsed.data;
-  const topics = {
-    authEvents: e.TOPIC_AUTH_EVENTS,
-    accountSecurity: e.TOPIC_ACCOUNT_SECURITY,
-    loginAlerts: e.TOPIC_LOGIN_ALERTS,
-    loginAlertsOcsf: e.TOPIC_LOGIN_ALERTS_OCSF,
-    trainingExclusions: e.TOPIC_TRAINING_EXCLUSIONS,
-    deliveries: e.TOPIC_DELIVERIES,
-    notifications: e.TOPIC_NOTIFICATIONS,
-    retry: e.TOPIC_RETRY,
-    dlq: e.TOPIC_DLQ,
-  } satisfies Record<keyof typeof DEFAULT_TOPICS, string>;
+  const topics = Object.fromEntries(Object.entries(TOPIC_ENV).map(([id, name]) => [id, e[name]])) as Record<
+    TopicName,
+    string
+  >;
   const config: Config = {
     kafka: {
       brokers: e.KAFKA_BROKERS,

@@ -16,6 +16,19 @@ export const DEFAULT_TOPICS = {
 
 export type TopicName = keyof typeof DEFAULT_TOPICS;
 
+/** The variable that overrides each topic's name. */
+export const TOPIC_ENV = {
+  authEvents: 'TOPIC_AUTH_EVENTS',
+  accountSecurity: 'TOPIC_ACCOUNT_SECURITY',
+  loginAlerts: 'TOPIC_LOGIN_ALERTS',
+  loginAlertsOcsf: 'TOPIC_LOGIN_ALERTS_OCSF',
+  trainingExclusions: 'TOPIC_TRAINING_EXCLUSIONS',
+  deliveries: 'TOPIC_DELIVERIES',
+  notifications: 'TOPIC_NOTIFICATIONS',
+  retry: 'TOPIC_RETRY',
+  dlq: 'TOPIC_DLQ',
+} as const satisfies Record<TopicName, string>;
+
 const optionalText = z
   .string()
   .transform((s) => s.trim())

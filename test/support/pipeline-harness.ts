@@ -5,23 +5,11 @@ import { join } from 'node:path';
 import type { Consumer } from 'kafkajs';
 import type { Channel, ChannelName } from '../../src/channels/channel.js';
 import { type Config, loadConfig } from '../../src/config/config.js';
-import type { TopicName } from '../../src/config/schema.js';
+import { TOPIC_ENV, type TopicName } from '../../src/config/schema.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { type ConsumerName, type RunningPipeline, startPipeline } from '../../src/runtime/pipeline.js';
 import { keys } from '../../src/state/keys.js';
 import { kafkaBrokers, redisUrl, uniqueName } from './env.js';
-
-const TOPIC_ENV: Record<TopicName, string> = {
-  authEvents: 'TOPIC_AUTH_EVENTS',
-  accountSecurity: 'TOPIC_ACCOUNT_SECURITY',
-  loginAlerts: 'TOPIC_LOGIN_ALERTS',
-  loginAlertsOcsf: 'TOPIC_LOGIN_ALERTS_OCSF',
-  trainingExclusions: 'TOPIC_TRAINING_EXCLUSIONS',
-  deliveries: 'TOPIC_DELIVERIES',
-  notifications: 'TOPIC_NOTIFICATIONS',
-  retry: 'TOPIC_RETRY',
-  dlq: 'TOPIC_DLQ',
-};
 
 /** Environment for a private copy of the pipeline: its own topics, group, outbox and port. */
 export function testEnv(

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
-import type { TopicName } from '../../src/config/schema.js';
+import { TOPIC_ENV, type TopicName } from '../../src/config/schema.js';
 import { ensureTopics } from '../../src/kafka/topics.js';
 import { alertId } from '../../src/pipeline/alerts.js';
 import { keys } from '../../src/state/keys.js';
@@ -276,25 +276,12 @@ export function kafkaFor(env: Record<string, string>): Kafka {
   });
 }
 
-/** testEnv()'s variable for each topic. */
-const TOPIC_NAMES_ENV: Record<TopicName, string> = {
-  authEvents: 'TOPIC_AUTH_EVENTS',
-  accountSecurity: 'TOPIC_ACCOUNT_SECURITY',
-  loginAlerts: 'TOPIC_LOGIN_ALERTS',
-  loginAlertsOcsf: 'TOPIC_LOGIN_ALERTS_OCSF',
-  trainingExclusions: 'TOPIC_TRAINING_EXCLUSIONS',
-  deliveries: 'TOPIC_DELIVERIES',
-  notifications: 'TOPIC_NOTIFICATIONS',
-  retry: 'TOPIC_RETRY',
-  dlq: 'TOPIC_DLQ',
-};
-
 /**
  * Creates the pipeline's topics and waits until each partition has a leader. Replicas started at once
  * on brand-new topics can otherwise fail start-up with "This server does not host this topic-partition".
  */
 export async function createTopics(admin: Admin, env: Record<string, string>): Promise<void> {
-  const names = Object.fromEntries(Object.entries(TOPIC_NAMES_ENV).map(([id, v]) => [id, env[v]!])) as Record<
+  const names = Object.fromEntries(Object.entries(TOPIC_ENV).map(([id, v]) => [id, env[v]!])) as Record<
     TopicName,
     string
   >;
