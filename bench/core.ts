@@ -1,29 +1,17 @@
 // CPU cost of the pure core per event: decode + validate + enrich (device, geo) + assess + remember.
 // Run: node --import tsx bench/core.ts   (prints a table, then one JSON line)
-import { readFileSync } from 'node:fs';
 import { decodeAuthEvent } from '../src/contracts/decode.js';
 import { createDeviceParser } from '../src/enrich/device.js';
 import { openGeo } from '../src/enrich/geo.js';
 import { assessSignIn, emptyHistory, rememberSignIn } from '../src/risk/assess.js';
 import type { AccountHistory } from '../src/risk/types.js';
+import { publicIpv4, rng, UA_CORPUS, zipfPicker } from './load.js';
 
 const N = Number(process.env.BENCH_CORE_EVENTS ?? 100_000);
-const corpus = readFileSync(
-  new URL('../test/fixtures/user-agents/uap-core-corpus.txt', import.meta.url),
-  'utf8',
-)
-  .split('\n')
-  .filter(Boolean);
-
-let seed = 42;
-const random = () => {
-  seed = (seed * 1_103_515_245 + 12_345) & 0x7fffffff;
-  return seed / 0x7fffffff;
-};
-// Popular user agents repeat in real traffic: draw from the corpus with a skew (Zipf-like).
-const pickUa = () => corpus[Math.floor(corpus.length * random() ** 3)]!;
-const pickIp = () =>
-  `${1 + Math.floor(random() * 222)}.${Math.floor(random() * 256)}.${Math.floor(random() * 256)}.${1 + Math.floor(random() * 254)}`;
+const next = rng(42);
+// Popular user agents repeat in real traffic: the same Zipf draw and address spread as `npm run bench`.
+const pickUa = zipfPicker(UA_CORPUS, next);
+const pickIp = () => publicIpv4(next);
 
 const now = Date.now();
 const records = Array.from({ length: N }, (_, i) =>

@@ -1,27 +1,11 @@
 // Micro-benchmark of the enrich stage: user-agent parsing (cold and cached), geo lookups, UA cache hit rate.
 // Run: node --import tsx bench/enrich.ts   (prints a table, then one JSON line)
-import { readFileSync } from 'node:fs';
 import { createDeviceParser, DEFAULT_UA_CACHE_SIZE } from '../src/enrich/device.js';
 import { openGeo } from '../src/enrich/geo.js';
 import { classifyIp } from '../src/enrich/ip.js';
+import { rng, UA_CORPUS, zipfPicker } from './load.js';
 
-const corpus = readFileSync(
-  new URL('../test/fixtures/user-agents/uap-core-corpus.txt', import.meta.url),
-  'utf8',
-)
-  .split('\n')
-  .filter((line) => line.length > 0);
-
-// Deterministic PRNG (mulberry32), so runs are comparable.
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const corpus = UA_CORPUS;
 
 function microsPerOp(ops: number, run: () => void): number {
   const started = process.hrtime.bigint();
@@ -52,24 +36,7 @@ const s = inOrder.stats();
 const corpusHitRate = s.hits / (s.hits + s.misses);
 
 // A production-like stream: 200k logins drawn from the corpus with a Zipf(1.1) popularity.
-const zipf = (() => {
-  const weights = corpus.map((_, i) => 1 / (i + 1) ** 1.1);
-  const total = weights.reduce((a, b) => a + b, 0);
-  let acc = 0;
-  const cumulative = weights.map((w) => (acc += w / total));
-  const next = rng(7);
-  return () => {
-    const x = next();
-    let lo = 0;
-    let hi = cumulative.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (cumulative[mid]! < x) lo = mid + 1;
-      else hi = mid;
-    }
-    return corpus[lo]!;
-  };
-})();
+const zipf = zipfPicker(corpus, rng(7));
 const zipfParser = createDeviceParser();
 for (let i = 0; i < 200_000; i++) zipfParser.parse(zipf());
 const z = zipfParser.stats();

@@ -12,21 +12,11 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../test/support/browser.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(ROOT, 'bin', 'login-alerts.js');
 const DOCS = join(ROOT, 'docs');
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 interface StoredEmail {
   destination: { to: string[] };
@@ -67,7 +57,7 @@ async function main(): Promise<void> {
     const run_ = /demo run (\w+)/.exec(demo)?.[1];
     if (!inbox || !run_) throw new Error('the demo printed no local inbox');
 
-    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
       await page.goto(`http://127.0.0.1:${port}/`);
