@@ -18,9 +18,12 @@ const kafka = new Kafka({
   logLevel: logLevel.NOTHING,
 });
 const admin = kafka.admin();
+// Idempotent: a send retried on a slow machine must not write a record twice.
 const producer = kafka.producer({
   createPartitioner: Partitioners.DefaultPartitioner,
   allowAutoTopicCreation: false,
+  idempotent: true,
+  maxInFlightRequests: 1,
 });
 const consumers: Consumer[] = [];
 
@@ -116,7 +119,10 @@ describe('the local Kafka broker with kafkajs 2.2.4', () => {
     );
     await producer.send({ topic, acks: -1, messages: sent });
 
+    // Kafka delivers at least once: a batch fetched around a group (re)join can come twice, with the
+    // same offsets. Count each offset once; everything must be there, in order, and committed.
     const received: { account: string; seq: number }[] = [];
+    const seen = new Set<string>();
     const consumer = newConsumer(groupId);
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
@@ -124,7 +130,9 @@ describe('the local Kafka broker with kafkajs 2.2.4', () => {
       autoCommit: false,
       eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
         for (const message of batch.messages) {
-          received.push(JSON.parse(message.value!.toString()));
+          const at = `${batch.partition}/${message.offset}`;
+          if (!seen.has(at)) received.push(JSON.parse(message.value!.toString()));
+          seen.add(at);
           resolveOffset(message.offset);
         }
         await consumer.commitOffsets([

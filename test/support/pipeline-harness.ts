@@ -101,8 +101,13 @@ async function watchTopic(pipeline: RunningPipeline, topic: string): Promise<Wat
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   const values: { key: string; value: unknown }[] = [];
+  // The reader itself gets at-least-once delivery: count each offset once.
+  const seen = new Set<string>();
   await consumer.run({
-    eachMessage: async ({ message }) => {
+    eachMessage: async ({ partition, message }) => {
+      const at = `${partition}/${message.offset}`;
+      if (seen.has(at)) return;
+      seen.add(at);
       const text = message.value?.toString('utf8');
       values.push({
         key: message.key?.toString('utf8') ?? '',
