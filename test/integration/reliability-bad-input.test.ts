@@ -5,7 +5,7 @@
  */
 import type { Admin, Consumer, Producer } from 'kafkajs';
 import type { DlqRecord } from '../../src/contracts/records.js';
-import { redisUrl, uniqueName } from '../support/env.js';
+import { uniqueName } from '../support/env.js';
 import { signIn } from '../support/events.js';
 import { testEnv } from '../support/pipeline-harness.js';
 import {
@@ -94,7 +94,7 @@ afterAll(async () => {
 });
 
 it(`dead-letters ${BAD} malformed records with their reasons and alerts each of ${VALID} valid sign-ins once`, async () => {
-  env = testEnv('redis', { REDIS_URL: redisUrl() });
+  env = testEnv('redis');
   const kafka = kafkaFor(env);
   admin = kafka.admin();
   producer = kafka.producer();

@@ -4,24 +4,18 @@
  * group's committed offsets. The two scenarios run concurrently: each spends most of its time waiting
  * out a session timeout (30 s) and a crashed sender's delivery lease (60 s).
  */
-import type { Admin, Producer } from 'kafkajs';
-import { redisUrl } from '../support/env.js';
-import { testEnv } from '../support/pipeline-harness.js';
+import type { Producer } from 'kafkajs';
 import {
-  cleanOutbox,
-  createTopics,
   enroll,
-  kafkaFor,
-  killAllChildren,
   lagOf,
   outboxCounts,
   type PipelineProc,
   plan,
   produceAtRate,
   scaled,
+  scenarioKit,
   settle,
   signInRecord,
-  spawnPipeline,
   trace,
   waitUntil,
 } from '../support/reliability.js';
@@ -29,33 +23,9 @@ import {
 const N = scaled(2_000, 10_000);
 const ACCOUNTS = scaled(400, 2_000);
 
-const envs: Record<string, string>[] = [];
-const clients: { admin: Admin; producer: Producer }[] = [];
-const procs: PipelineProc[] = [];
-
-afterAll(async () => {
-  await Promise.allSettled(procs.map((p) => p.stop()));
-  await killAllChildren();
-  await Promise.allSettled(clients.flatMap((c) => [c.admin.disconnect(), c.producer.disconnect()]));
-  for (const env of envs) cleanOutbox(env);
-});
-
-async function setUp(): Promise<{ env: Record<string, string>; admin: Admin; producer: Producer }> {
-  const env = testEnv('redis', { REDIS_URL: redisUrl() });
-  envs.push(env);
-  const kafka = kafkaFor(env);
-  const c = { admin: kafka.admin(), producer: kafka.producer() };
-  clients.push(c);
-  await Promise.all([c.admin.connect(), c.producer.connect()]);
-  await createTopics(c.admin, env);
-  return { env, ...c };
-}
-
-async function start(name: string, env: Record<string, string>): Promise<PipelineProc> {
-  const p = await spawnPipeline(name, env);
-  procs.push(p);
-  return p;
-}
+const kit = scenarioKit();
+afterAll(() => kit.cleanup());
+const { setUp, start } = kit;
 
 /**
  * Produces the sign-ins over ~4 s and runs `kill` once a fifth of the sessions have their email, while

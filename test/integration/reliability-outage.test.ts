@@ -7,29 +7,22 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Admin, Producer } from 'kafkajs';
+import type { Producer } from 'kafkajs';
 import { kafkaHomeFromEnv, type LocalBroker, startLocalBroker } from '../../src/kafka/local-broker.js';
-import { redisUrl } from '../support/env.js';
-import { testEnv } from '../support/pipeline-harness.js';
 import {
-  cleanOutbox,
-  createTopics,
   enroll,
-  kafkaFor,
-  killAllChildren,
   lagOf,
   outboxCounts,
-  type PipelineProc,
   pipelineLag,
   plan,
   privateRedis,
   produceAtRate,
   type RedisServer,
   scaled,
+  scenarioKit,
   settle,
   signInRecord,
   sleep,
-  spawnPipeline,
   trace,
   waitUntil,
 } from '../support/reliability.js';
@@ -37,33 +30,17 @@ import {
 const N = scaled(2_000, 10_000);
 const ACCOUNTS = scaled(400, 2_000);
 
-const envs: Record<string, string>[] = [];
-const clients: { admin: Admin; producer: Producer }[] = [];
-const procs: PipelineProc[] = [];
+const kit = scenarioKit();
+const { setUp, start } = kit;
 let broker: LocalBroker | undefined;
 let brokerDir: string | undefined;
 let redis: RedisServer | undefined;
 
 afterAll(async () => {
-  await Promise.allSettled(procs.map((p) => p.stop()));
-  await killAllChildren();
-  await Promise.allSettled(clients.flatMap((c) => [c.admin.disconnect(), c.producer.disconnect()]));
+  await kit.cleanup();
   await Promise.allSettled([broker?.stop(), redis?.destroy()]);
   if (brokerDir) rmSync(brokerDir, { recursive: true, force: true });
-  for (const env of envs) cleanOutbox(env);
 });
-
-async function setUp(extra: Record<string, string>) {
-  // testEnv('redis') would set the shared REDIS_URL over ours.
-  const env = testEnv('memory', { REDIS_URL: redisUrl(), ...extra });
-  envs.push(env);
-  const kafka = kafkaFor(env);
-  const c = { admin: kafka.admin(), producer: kafka.producer() };
-  clients.push(c);
-  await Promise.all([c.admin.connect(), c.producer.connect()]);
-  await createTopics(c.admin, env);
-  return { env, ...c };
-}
 
 /** Produces at N/4 per second; `during` runs once a fifth of the sessions are alerted, while sign-ins still arrive. */
 async function midStream(
@@ -109,8 +86,7 @@ describe('a dependency outage mid-stream', () => {
     const port = broker.port;
     const { env, admin, producer } = await setUp({ KAFKA_BROKERS: broker.bootstrap });
     const { accounts, sessions } = plan(ACCOUNTS, N / ACCOUNTS);
-    const p = await spawnPipeline('broker-outage', env);
-    procs.push(p);
+    const p = await start('broker-outage', env);
     await enroll(producer, env, accounts, env.REDIS_URL!);
     trace('broker: profiles applied');
 
@@ -139,8 +115,7 @@ describe('a dependency outage mid-stream', () => {
     redis = await privateRedis();
     const { env, admin, producer } = await setUp({ REDIS_URL: redis.url });
     const { accounts, sessions } = plan(ACCOUNTS, N / ACCOUNTS);
-    const p = await spawnPipeline('redis-outage', env);
-    procs.push(p);
+    const p = await start('redis-outage', env);
     await enroll(producer, env, accounts, env.REDIS_URL!);
     expect(await p.ready()).toBe(true);
     trace('redis: profiles applied');

@@ -1,18 +1,6 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import net from 'node:net';
+import { freePort, spawnProc } from './processes.js';
 
-/** A free TCP port on 127.0.0.1 (bound then released; fine for tests). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 export interface ChildServer {
   readonly url: string;
@@ -22,21 +10,6 @@ export interface ChildServer {
   /** recent output, for failure messages */
   output(): string;
   stop(): Promise<void>;
-}
-
-const live = new Set<ChildProcess>();
-// Last line of defence against orphans if a test run ends without calling stop().
-process.once('exit', () => {
-  for (const child of live) killGroup(child, 'SIGKILL');
-});
-
-function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  try {
-    process.kill(-child.pid, signal); // the whole group: the server and anything it forked
-  } catch {
-    child.kill(signal);
-  }
 }
 
 /**
@@ -51,32 +24,21 @@ export async function startChildServer(opts: {
   timeoutMs?: number;
 }): Promise<ChildServer> {
   const started = Date.now();
-  const child = spawn(process.execPath, [opts.script, ...opts.args], {
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
-  });
-  live.add(child);
-  let log = '';
-  const keep = (chunk: Buffer) => {
-    log = (log + chunk.toString()).slice(-8000);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  void exited.then(() => live.delete(child));
-
-  const stop = async () => {
-    killGroup(child, 'SIGTERM');
-    const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 3000);
-    await exited;
-    clearTimeout(timer);
-  };
+  const proc = spawnProc(
+    opts.name,
+    process.execPath,
+    [opts.script, ...opts.args],
+    { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
+    8_000,
+  );
+  const stop = () => proc.stop(3_000);
 
   const deadline = started + (opts.timeoutMs ?? 30_000);
   for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`${opts.name} exited during start-up (${child.exitCode ?? child.signalCode}):\n${log}`);
+    if (!proc.alive()) {
+      throw new Error(
+        `${opts.name} exited during start-up (${proc.child.exitCode ?? proc.child.signalCode}):\n${proc.output()}`,
+      );
     }
     try {
       await fetch(opts.url, { signal: AbortSignal.timeout(1000) });
@@ -85,7 +47,7 @@ export async function startChildServer(opts: {
       if (Date.now() > deadline) {
         await stop();
         throw new Error(
-          `${opts.name} did not answer on ${opts.url} within ${opts.timeoutMs ?? 30_000} ms:\n${log}`,
+          `${opts.name} did not answer on ${opts.url} within ${opts.timeoutMs ?? 30_000} ms:\n${proc.output()}`,
         );
       }
       await new Promise((r) => setTimeout(r, 100));
@@ -93,9 +55,9 @@ export async function startChildServer(opts: {
   }
   return {
     url: opts.url.replace(/\/+$/, ''),
-    pid: child.pid ?? -1,
+    pid: proc.pid,
     startupMs: Date.now() - started,
-    output: () => log,
+    output: proc.output,
     stop,
   };
 }

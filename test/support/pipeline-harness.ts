@@ -27,7 +27,8 @@ export function testEnv(
     ...extra,
   };
   for (const [id, name] of Object.entries(TOPIC_ENV)) env[name] = `${prefix}.${id}`;
-  if (store === 'redis') env.REDIS_URL = redisUrl();
+  // The shared Redis unless the caller brought its own.
+  if (store === 'redis') env.REDIS_URL = extra.REDIS_URL ?? redisUrl();
   return env;
 }
 

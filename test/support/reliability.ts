@@ -3,7 +3,6 @@
  * as `login-alerts run`, a private redis-server, load generation, and outcome counting at the outbox and
  * on the topics. Every child is started in its own process group and killed with its group.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,9 +12,13 @@ import { TOPIC_ENV, type TopicName } from '../../src/config/schema.js';
 import { ensureTopics } from '../../src/kafka/topics.js';
 import { alertId } from '../../src/pipeline/alerts.js';
 import { keys } from '../../src/state/keys.js';
-import { freePort } from './child-server.js';
+import { freePort, killAllChildren, type Proc, spawnProc } from './processes.js';
+
+export { killAllChildren };
+
 import { uniqueName } from './env.js';
 import { profile, signIn } from './events.js';
+import { testEnv } from './pipeline-harness.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const BIN = join(ROOT, 'bin/login-alerts.js');
@@ -57,66 +60,6 @@ export async function waitUntil(
 
 // ---------------------------------------------------------------------------------------------------
 // Child processes
-
-const live = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const child of live) killGroup(child, 'SIGKILL');
-});
-
-function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  try {
-    process.kill(-child.pid, signal);
-  } catch {
-    child.kill(signal);
-  }
-}
-
-export interface Proc {
-  readonly name: string;
-  readonly pid: number;
-  readonly child: ChildProcess;
-  readonly exited: Promise<void>;
-  alive(): boolean;
-  output(): string;
-  /** SIGKILL the process group and wait for the exit. */
-  kill(): Promise<void>;
-  /** SIGTERM (SIGKILL after `graceMs`) and wait for the exit. */
-  stop(graceMs?: number): Promise<void>;
-}
-
-function spawnProc(name: string, command: string, args: string[], env: NodeJS.ProcessEnv): Proc {
-  const child = spawn(command, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env, cwd: ROOT });
-  live.add(child);
-  let log = '';
-  const keep = (chunk: Buffer) => {
-    log = (log + chunk.toString()).slice(-200_000);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  void exited.then(() => live.delete(child));
-  const alive = () => child.exitCode === null && child.signalCode === null;
-  return {
-    name,
-    pid: child.pid ?? -1,
-    child,
-    exited,
-    alive,
-    output: () => log,
-    async kill() {
-      killGroup(child, 'SIGKILL');
-      await exited;
-    },
-    async stop(graceMs = 10_000) {
-      if (!alive()) return;
-      killGroup(child, 'SIGTERM');
-      const timer = setTimeout(() => killGroup(child, 'SIGKILL'), graceMs);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
-}
 
 export interface PipelineProc extends Proc {
   readonly httpUrl: string;
@@ -248,20 +191,6 @@ export async function privateRedis(): Promise<RedisServer> {
   };
   await server.start();
   return server;
-}
-
-/** Kills every child this module started that is still running (afterAll, including after a failure). */
-export async function killAllChildren(): Promise<void> {
-  const children = [...live];
-  for (const child of children) killGroup(child, 'SIGKILL');
-  await Promise.all(
-    children.map(
-      (c) =>
-        new Promise<void>((r) =>
-          c.exitCode !== null || c.signalCode !== null ? r() : c.once('exit', () => r()),
-        ),
-    ),
-  );
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -510,4 +439,42 @@ export async function settle(
 /** Removes a test's outbox directory. */
 export function cleanOutbox(env: Record<string, string> | undefined): void {
   if (env?.OUTBOX_DIR) rmSync(env.OUTBOX_DIR, { recursive: true, force: true });
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Scenarios
+
+/**
+ * What a reliability scenario sets up and must tear down: its private topics and Kafka clients, and
+ * the pipeline processes it spawns. `cleanup()` in afterAll stops all of it, also after a failure.
+ */
+export function scenarioKit() {
+  const envs: Record<string, string>[] = [];
+  const clients: { admin: Admin; producer: Producer }[] = [];
+  const procs: PipelineProc[] = [];
+  return {
+    /** A private environment (topics created) with a connected admin and producer. */
+    async setUp(extra: Record<string, string> = {}) {
+      const env = testEnv('redis', extra);
+      envs.push(env);
+      const kafka = kafkaFor(env);
+      const c = { admin: kafka.admin(), producer: kafka.producer() };
+      clients.push(c);
+      await Promise.all([c.admin.connect(), c.producer.connect()]);
+      await createTopics(c.admin, env);
+      return { env, ...c };
+    },
+    /** `login-alerts run` on `env`, stopped by cleanup(). */
+    async start(name: string, env: Record<string, string>): Promise<PipelineProc> {
+      const p = await spawnPipeline(name, env);
+      procs.push(p);
+      return p;
+    },
+    async cleanup() {
+      await Promise.allSettled(procs.map((p) => p.stop()));
+      await killAllChildren();
+      await Promise.allSettled(clients.flatMap((c) => [c.admin.disconnect(), c.producer.disconnect()]));
+      for (const env of envs) cleanOutbox(env);
+    },
+  };
 }
