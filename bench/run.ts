@@ -18,7 +18,7 @@ import type { TopicName } from '../src/config/schema.js';
 import { createDeviceParser } from '../src/enrich/device.js';
 import { openGeo } from '../src/enrich/geo.js';
 import { kafkaHomeFromEnv, type LocalBroker, startLocalBroker } from '../src/kafka/local-broker.js';
-import { TOPIC_SPECS } from '../src/kafka/topics.js';
+import { createTopicsAndWait, TOPIC_SPECS } from '../src/kafka/topics.js';
 import { keys } from '../src/state/keys.js';
 import { createMemoryStore } from '../src/state/memory.js';
 import { createRedisStore } from '../src/state/redis.js';
@@ -30,6 +30,9 @@ const REDIS_URL = process.env.REDIS_URL?.trim() || 'redis://127.0.0.1:6379';
 /** BENCH_CPU_PROF=<dir>: write a V8 CPU profile of each full-path child there (open in Chrome DevTools). */
 const CPU_PROF = process.env.BENCH_CPU_PROF?.trim();
 const CHILD = new URL('./child.ts', import.meta.url).pathname;
+/** BENCH_ONLY=throughput,latency,micro,memory: run those sections and print their figures as JSON (no report). */
+const ONLY = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
+const wants = (section: 'throughput' | 'latency' | 'micro' | 'memory') => !ONLY || ONLY.includes(section);
 const round = (n: number, d = 1) => Number(n.toFixed(d));
 const stamp = `bench-${Date.now().toString(36)}`;
 const progress = (line: string) => process.stderr.write(`[bench] ${line}\n`);
@@ -77,16 +80,14 @@ function topicEnv(run: string, input: { events: string; profiles: string }): Rec
 }
 
 async function createTopic(topic: string, partitions: number, compacted = false): Promise<void> {
-  await admin.createTopics({
-    topics: [
-      {
-        topic,
-        numPartitions: partitions,
-        configEntries: compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : [],
-      },
-    ],
-    waitForLeaders: true,
-  });
+  // kafkajs's own waitForLeaders can fail on a topic that was just created (see src/kafka/topics.ts).
+  await createTopicsAndWait(admin, [
+    {
+      topic,
+      numPartitions: partitions,
+      configEntries: compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : [],
+    },
+  ]);
 }
 
 async function sendAll(topic: string, messages: Message[]): Promise<void> {
@@ -135,63 +136,70 @@ function runChild(
   });
 }
 
-// 1. The workload ---------------------------------------------------------------------------------
-const input = { events: `${stamp}.auth-events`, profiles: `${stamp}.account-security` };
-await createTopic(input.events, 12);
-await createTopic(input.profiles, TOPIC_SPECS.accountSecurity.partitions, true);
-const messages: Message[] = [];
-const workload = buildWorkload(EVENTS, stamp, (_i, key, value) => messages.push({ key, value }));
-cleanup.push(() => deleteRedisKeys(stamp));
-await sendAll(input.profiles, workload.profiles);
-const bytes = messages.reduce((s, m) => s + String(m.value).length, 0);
-const loadStarted = performance.now();
-await sendAll(input.events, messages);
-const produceRate = EVENTS / ((performance.now() - loadStarted) / 1000);
-progress(
-  `loaded ${EVENTS} events (${Math.round(bytes / EVENTS)} B avg; ${JSON.stringify(workload.counts)}) at ${Math.round(produceRate)}/s; ` +
-    `${workload.accounts.length} accounts, ${workload.enrolled.length} enrolled, ${workload.enrolledSessions.size} enrolled sessions`,
-);
-messages.length = 0;
-
-// 2. Throughput -------------------------------------------------------------------------------------
-progress('a) bare kafkajs consumer…');
-const bare = await runChild('bare', {
-  BENCH_TOPIC: input.events,
-  BENCH_GROUP: `${stamp}-bare`,
-  BENCH_EXPECT: String(EVENTS),
-});
-const fullRun = async (store: 'memory' | 'redis'): Promise<ChildResult> => {
-  progress(`b) login-events path + email outbox, ${store} store…`);
-  const outbox = mkdtempSync(join(tmpdir(), 'login-alerts-bench-outbox-'));
-  cleanup.push(() => rmSync(outbox, { recursive: true, force: true }));
-  const run = `${stamp}-${store}`;
-  return runChild(
-    'full',
-    {
-      ...topicEnv(run, input),
-      KAFKA_GROUP_ID: `${run}-group`,
-      OUTBOX_DIR: outbox,
-      ALERT_LINK_SECRET: 'bench-secret-bench-secret-bench-secret-0123',
-      BENCH_EXPECT: String(EVENTS),
-      ...(store === 'redis' ? { REDIS_URL } : { REDIS_URL: '' }),
-    },
-    undefined,
-    CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`] : [],
+// 1–2. The workload and throughput -------------------------------------------------------------------
+async function throughput() {
+  const input = { events: `${stamp}.auth-events`, profiles: `${stamp}.account-security` };
+  await createTopic(input.events, 12);
+  await createTopic(input.profiles, TOPIC_SPECS.accountSecurity.partitions, true);
+  const messages: Message[] = [];
+  const workload = buildWorkload(EVENTS, stamp, (_i, key, value) => messages.push({ key, value }));
+  cleanup.push(() => deleteRedisKeys(stamp));
+  await sendAll(input.profiles, workload.profiles);
+  const bytes = messages.reduce((s, m) => s + String(m.value).length, 0);
+  const loadStarted = performance.now();
+  await sendAll(input.events, messages);
+  const produceRate = EVENTS / ((performance.now() - loadStarted) / 1000);
+  progress(
+    `loaded ${EVENTS} events (${Math.round(bytes / EVENTS)} B avg; ${JSON.stringify(workload.counts)}) at ${Math.round(produceRate)}/s; ` +
+      `${workload.accounts.length} accounts, ${workload.enrolled.length} enrolled, ${workload.enrolledSessions.size} enrolled sessions`,
   );
-};
-const fullMemory = await fullRun('memory');
-const fullRedis = await fullRun('redis');
+  messages.length = 0;
+
+  // Throughput -------------------------------------------------------------------------------------
+  progress('a) bare kafkajs consumer…');
+  const bare = await runChild('bare', {
+    BENCH_TOPIC: input.events,
+    BENCH_GROUP: `${stamp}-bare`,
+    BENCH_EXPECT: String(EVENTS),
+  });
+  const fullRun = async (store: 'memory' | 'redis'): Promise<ChildResult> => {
+    progress(`b) login-events path + email outbox, ${store} store…`);
+    const outbox = mkdtempSync(join(tmpdir(), 'login-alerts-bench-outbox-'));
+    cleanup.push(() => rmSync(outbox, { recursive: true, force: true }));
+    const run = `${stamp}-${store}`;
+    return runChild(
+      'full',
+      {
+        ...topicEnv(run, input),
+        KAFKA_GROUP_ID: `${run}-group`,
+        OUTBOX_DIR: outbox,
+        ALERT_LINK_SECRET: 'bench-secret-bench-secret-bench-secret-0123',
+        BENCH_EXPECT: String(EVENTS),
+        ...(store === 'redis' ? { REDIS_URL } : { REDIS_URL: '' }),
+      },
+      undefined,
+      CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`] : [],
+    );
+  };
+  const fullMemory = await fullRun('memory');
+  const fullRedis = await fullRun('redis');
+  return { bare, fullMemory, fullRedis, produceRate };
+}
+const measured = wants('throughput') ? await throughput() : undefined;
 
 // 3. Latency at fixed rates ------------------------------------------------------------------------
 interface Latency {
   rate: number;
   bare: { p50: number; p95: number; p99: number; count: number };
   full: { p50: number; p95: number; p99: number; count: number };
+  /** Produce → the login-events consumer's outputs durable (all events), on the full path. */
+  decided?: { p50: number; p95: number; p99: number; count: number };
 }
 async function latencyAt(rate: number): Promise<Latency> {
   const total = rate * LATENCY_S;
   const warmupMs = 1_000;
-  const run = async (which: 'bare' | 'full') => {
+  type Measured = Latency['full'] & { decided?: Latency['decided'] };
+  const run = async (which: 'bare' | 'full'): Promise<Measured> => {
     const topic = `${stamp}.lat-${rate}-${which}`;
     await createTopic(topic, 12);
     const profiles = `${stamp}.lat-${rate}-${which}-profiles`;
@@ -225,7 +233,8 @@ async function latencyAt(rate: number): Promise<Latency> {
             REDIS_URL,
           };
     const sentAt = new Map<number, number>();
-    const child = runChild(which, env, readyResolve);
+    const profile = CPU_PROF && which === 'full' ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`] : [];
+    const child = runChild(which, env, readyResolve, profile);
     await Promise.race([ready, child]);
     const started = Date.now();
     const warmupUntil = started + warmupMs;
@@ -264,25 +273,47 @@ async function latencyAt(rate: number): Promise<Latency> {
       p50: h.getValueAtPercentile(50),
       p95: h.getValueAtPercentile(95),
       p99: h.getValueAtPercentile(99),
+      decided: result.decided_ms as Latency['decided'],
     };
   };
   progress(`latency at ${rate} events/s for ${LATENCY_S} s: bare…`);
   const b = await run('bare');
   progress(`latency at ${rate} events/s for ${LATENCY_S} s: full path (Redis)…`);
-  const f = await run('full');
-  return { rate, bare: b, full: f };
+  const { decided, ...f } = await run('full');
+  return { rate, bare: b, full: f, decided };
 }
-const latencies = [await latencyAt(1_000), await latencyAt(5_000)];
+/** BENCH_LATENCY_RATES (default 1000,5000): the fixed produce rates; the first is the target's. */
+const RATES = (process.env.BENCH_LATENCY_RATES ?? '1000,5000').split(',').map(Number);
+const latencies: Latency[] = [];
+if (wants('latency')) for (const rate of RATES) latencies.push(await latencyAt(rate));
 
 // 4. Micro figures ---------------------------------------------------------------------------------
 progress('micro figures…');
-const micro = await microFigures();
+const micro = wants('micro') ? await microFigures() : undefined;
 
 // 5. Memory store with one million session markers ------------------------------------------------
 progress('memory store with 1,000,000 session markers…');
-const mem = await runChild('memstore', { BENCH_SESSIONS: '1000000' }, undefined, ['--expose-gc']);
+const mem = wants('memory')
+  ? await runChild('memstore', { BENCH_SESSIONS: '1000000' }, undefined, ['--expose-gc'])
+  : undefined;
 
 // 6. Report ---------------------------------------------------------------------------------------
+if (ONLY || !measured || !micro || !mem) {
+  console.log(
+    JSON.stringify({
+      bench: 'pipeline-partial',
+      only: ONLY,
+      throughput: measured,
+      latency: latencies,
+      micro: micro?.json,
+      memstore: mem,
+    }),
+  );
+  for (const fn of cleanup.reverse()) await Promise.resolve(fn()).catch(() => {});
+  await Promise.allSettled([producer.disconnect(), admin.disconnect()]);
+  process.exit(0);
+}
+const { bare, fullMemory, fullRedis, produceRate } = measured;
 const ratio = fullRedis.events_per_s / bare.events_per_s;
 const at1k = latencies[0]!;
 const p99Added = at1k.full.p99 - at1k.bare.p99;
@@ -316,6 +347,8 @@ console.table(
     'send p50': l.full.p50,
     'send p95': l.full.p95,
     'send p99': l.full.p99,
+    'decided p50': l.decided?.p50 ?? '',
+    'decided p99': l.decided?.p99 ?? '',
     'added p50': l.full.p50 - l.bare.p50,
     'added p99': l.full.p99 - l.bare.p99,
     samples: `${l.bare.count} / ${l.full.count}`,
@@ -328,6 +361,7 @@ console.table([
   { measure: 'process baseline', MB: round(mem.baseline_rss_mb as number) },
   { measure: 'with the store', MB: round(mem.store_rss_mb as number) },
   { measure: 'store alone (difference)', MB: round(mem.store_only_mb as number) },
+  { measure: 'JS heap in use with the store', MB: round(mem.heap_used_mb as number) },
   { measure: 'with the store and the geo DB', MB: round(mem.with_geo_rss_mb as number) },
 ]);
 const targets = {
@@ -349,12 +383,13 @@ console.log(
     cpu_us_per_event: round(fullRedis.cpu_us_per_event, 2),
     cpu_us_per_event_bare: round(bare.cpu_us_per_event, 2),
     p99_added_ms: p99Added,
-    p99_added_ms_5k: latencies[1]!.full.p99 - latencies[1]!.bare.p99,
+    p99_added_ms_5k: latencies[1] ? latencies[1].full.p99 - latencies[1].bare.p99 : null,
     latency: latencies,
     rss_mb: round(fullRedis.peak_rss_mb),
     rss_mb_bare: round(bare.peak_rss_mb),
     memstore_1m_rss_mb: round(mem.store_rss_mb as number),
     memstore_1m_store_only_mb: round(mem.store_only_mb as number),
+    memstore_1m_heap_used_mb: round(mem.heap_used_mb as number),
     memstore_1m_with_geo_rss_mb: round(mem.with_geo_rss_mb as number),
     micro: micro.json,
     targets,

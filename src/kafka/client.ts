@@ -12,7 +12,9 @@ export function createKafka(config: Pick<Config, 'kafka'>, log: Logger, brokers?
     ssl: config.kafka.ssl,
     connectionTimeout: 3_000,
     requestTimeout: 30_000,
-    retry: { initialRetryTime: 200, retries: 8, maxRetryTime: 5_000 },
+    // ~60 s of retries before kafkajs gives up and restarts a consumer: a broker restart (tens of
+    // seconds for a JVM under load) is ridden through instead of crashing every consumer at once.
+    retry: { initialRetryTime: 200, retries: 15, maxRetryTime: 5_000 },
     logLevel: KafkaLogLevel.WARN,
     logCreator:
       () =>

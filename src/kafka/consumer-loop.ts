@@ -27,6 +27,8 @@ export interface ConsumerLoopOptions {
   chunkSize?: number;
   /** Called with false while the handler waits on an unavailable dependency, true when it recovers. */
   onHealth?: (healthy: boolean, err?: AppError) => void;
+  /** How many partitions' batches run at once (default 12). */
+  partitionsConsumedConcurrently?: number;
   /** Latency over throughput: a caught-up consumer asks again after this many ms (kafkajs default 5000). */
   maxWaitTimeInMs?: number;
 }
@@ -52,13 +54,43 @@ export async function runConsumerLoop(opts: ConsumerLoopOptions): Promise<Runnin
   await consumer.connect();
   for (const topic of topics) await consumer.subscribe({ topic, fromBeginning: opts.fromBeginning ?? true });
 
+  const commits = new Map<string, Promise<void>>();
+  const queueCommit = (topic: string, partition: number, offset: string) => {
+    const key = `${topic}:${partition}`;
+    const next = (commits.get(key) ?? Promise.resolve())
+      .then(() => consumer.commitOffsets([{ topic, partition, offset }]))
+      .catch((err: unknown) => {
+        log.warn(
+          { err: (err as Error).message, topic, partition },
+          'commit failed; a later batch commits past it',
+        );
+      });
+    commits.set(key, next);
+    void next.then(() => {
+      if (commits.get(key) === next) commits.delete(key);
+    });
+  };
+
   await consumer.run({
     autoCommit: false,
     eachBatchAutoResolve: false,
-    eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }) => {
+    // Partitions are independent (events are keyed by account), so their batches run side by side:
+    // one partition's store and broker round trips overlap another's work. kafkajs 2 fetches again
+    // only after every batch of a fetch is done, so one partition never runs twice at once.
+    partitionsConsumedConcurrently: opts.partitionsConsumedConcurrently ?? 12,
+    eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
       const messages = batch.messages;
+      let done: string | undefined;
+      // One commit per batch, not per chunk, and not awaited: the next fetch does not wait for it.
+      // Commits of one partition stay in order; one that fails (broker restarting) is only logged,
+      // since a later batch commits past it and an uncommitted offset means a replay, not a loss.
+      const commit = () => {
+        // A stale batch (the partition moved to another member) must not commit over the new owner.
+        if (done === undefined || isStale()) return;
+        queueCommit(batch.topic, batch.partition, (BigInt(done) + 1n).toString());
+      };
       for (let i = 0; i < messages.length; i += chunkSize) {
-        if (!isRunning() || isStale()) return;
+        if (!isRunning() || isStale()) break;
         const chunk = messages.slice(i, i + chunkSize).map((message) => ({
           topic: batch.topic,
           partition: batch.partition,
@@ -72,7 +104,10 @@ export async function runConsumerLoop(opts: ConsumerLoopOptions): Promise<Runnin
             break;
           } catch (err) {
             const appErr = toAppError(err);
-            if (!appErr.retryable || stopping || !isRunning() || isStale()) throw appErr;
+            if (!appErr.retryable || stopping || !isRunning() || isStale()) {
+              commit();
+              throw appErr;
+            }
             attempt++;
             opts.onHealth?.(false, appErr);
             const waitMs = Math.min(200 * 2 ** Math.min(attempt, 5), 5_000);
@@ -84,20 +119,11 @@ export async function runConsumerLoop(opts: ConsumerLoopOptions): Promise<Runnin
             await heartbeat().catch(() => {});
           }
         }
-        const last = chunk[chunk.length - 1]!;
-        resolveOffset(last.message.offset);
-        await commitOffsetsIfNecessary({
-          topics: [
-            {
-              topic: batch.topic,
-              partitions: [
-                { partition: batch.partition, offset: (BigInt(last.message.offset) + 1n).toString() },
-              ],
-            },
-          ],
-        });
-        await heartbeat();
+        done = chunk[chunk.length - 1]!.message.offset;
+        resolveOffset(done);
+        await heartbeat().catch((err: unknown) => tolerate(err, 'heartbeat', log));
       }
+      commit();
     },
   });
 
@@ -105,10 +131,24 @@ export async function runConsumerLoop(opts: ConsumerLoopOptions): Promise<Runnin
     consumer,
     async stop() {
       stopping = true;
-      // disconnect() lets the batch in flight finish its current chunk and commit before leaving.
+      // stop() lets the batch in flight finish its current chunk; its commit lands before we leave.
+      await consumer.stop();
+      await Promise.allSettled([...commits.values()]);
       await consumer.disconnect();
     },
   };
+}
+
+/** Group errors kafkajs must see (it rejoins on them); anything else is logged and left to the next try. */
+const REBALANCING = new Set([
+  'REBALANCE_IN_PROGRESS',
+  'NOT_COORDINATOR_FOR_GROUP',
+  'ILLEGAL_GENERATION',
+  'UNKNOWN_MEMBER_ID',
+]);
+function tolerate(err: unknown, what: string, log: Logger): void {
+  if (REBALANCING.has((err as { type?: string }).type ?? '')) throw err;
+  log.warn({ err: (err as Error).message }, `${what} failed; retried with the next batch`);
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -12,7 +12,7 @@ import { toDlqRecord } from '../kafka/dlq.js';
 import type { OutRecord, Publisher } from '../kafka/publisher.js';
 import type { Logger } from '../log/logger.js';
 import { keys } from '../state/keys.js';
-import type { Store } from '../state/store.js';
+import type { Store, WriteOp } from '../state/store.js';
 import { backoffDelayMs, retryTier } from './backoff.js';
 import { buildDelivery, recipientsFor } from './deliveries.js';
 import { reportUrl, signLink } from './links.js';
@@ -120,35 +120,27 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     ];
   };
 
-  async function run(job: DeliveryJob): Promise<void> {
-    const account = job.request.account_id;
-    const deliveryKey = keys.delivery(account, job.request.id, channel, job.recipient);
-    const [profileText, suppressed] = await store.read([
-      keys.profile(account),
-      channel === 'sms' ? keys.smsSuppressed(account, job.recipient) : '',
-    ]);
-    const profile = profileText ? (JSON.parse(profileText) as AccountSecurity) : undefined;
-    // Deleted or unenrolled since the alert was decided: nobody to tell any more.
-    if (!profile?.advanced_security.enrolled || !recipientsFor(channel, profile).includes(job.recipient))
-      return;
-    if (suppressed) {
-      await publisher.publish([receipt(job, 'suppressed', { error_code: 'RECIPIENT_UNSUBSCRIBED' })]);
-      return;
-    }
-    const [claimed] = await store.claim([{ key: deliveryKey, value: 'claimed', ttlMs: leaseMs }]);
-    if (!claimed) {
-      const [state] = await store.read([deliveryKey]);
-      if (state === 'claimed') {
-        // A sender (maybe one that crashed) holds the lease: look again after it lapses.
-        const wait = { ...job, due_at: new Date(now() + leaseMs).toISOString() };
-        const partition = retryTier(config.delivery.backoffMs, leaseMs, partitions);
-        await publisher.publish([{ topic: config.topics.retry, key: account, partition, value: wait }]);
-      }
-      return;
-    }
+  const deliveryKey = (job: DeliveryJob) =>
+    keys.delivery(job.request.account_id, job.request.id, channel, job.recipient);
+  const readProfiles = async (accounts: string[]): Promise<Map<string, AccountSecurity | undefined>> => {
+    const texts = await store.read(accounts.map((a) => keys.profile(a)));
+    return new Map(
+      accounts.map((a, i) => [a, texts[i] ? (JSON.parse(texts[i]) as AccountSecurity) : undefined]),
+    );
+  };
 
-    const out: OutRecord[] = [];
-    let outcome: 'sent' | 'done' | 'retry' = 'done';
+  /** Render → sign → send one claimed job; returns what to publish and what to write, never throws for a provider. */
+  async function attempt(job: DeliveryJob, profile: AccountSecurity, batch: BatchOutput): Promise<void> {
+    const account = job.request.account_id;
+    const settle = (value: 'sent' | 'done'): void => {
+      batch.writes.push({
+        op: 'set',
+        key: deliveryKey(job),
+        value,
+        ttlMs: Math.max(config.windows.sessionDedupeMs, config.links.ttlMs),
+        guard: keys.profile(account),
+      });
+    };
     try {
       const expiresAt = Math.floor((now() + config.links.ttlMs) / 1000);
       const locale = profile.preferences?.locale;
@@ -175,22 +167,20 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
         settingsUrl: `${config.links.publicBaseUrl}/settings`,
       });
       const delivery = buildDelivery(channel, job.recipient, job.request, profile, rendered, url);
-      if (!delivery) return;
+      if (!delivery) return settle('done');
       const result = await sender.send(delivery);
-      outcome = 'sent';
-      out.push(
+      batch.out.push(
         receipt(
           job,
           'sent',
           result.providerMessageId ? { provider_message_id: result.providerMessageId } : {},
         ),
       );
-      if (deps.metrics) {
-        deps.metrics.endToEnd.observe(
-          { stage: 'sent' },
-          (now() - Date.parse(job.request.requested_at)) / 1000,
-        );
-      }
+      settle('sent');
+      deps.metrics?.endToEnd.observe(
+        { stage: 'sent' },
+        (now() - Date.parse(job.request.requested_at)) / 1000,
+      );
     } catch (thrown) {
       const err = toAppError(thrown);
       log.warn(
@@ -198,69 +188,129 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
         'delivery failed',
       );
       if (err.code === 'SUBSCRIPTION_GONE') {
-        await dropSubscription(store, profile, job.recipient);
-        out.push(receipt(job, 'expired', { error_code: err.code }));
+        batch.goneSubscriptions.push({ account, endpoint: job.recipient });
+        batch.out.push(receipt(job, 'expired', { error_code: err.code }));
+        settle('done');
       } else if (err.code === 'RECIPIENT_UNSUBSCRIBED') {
-        await store.write([
-          {
-            op: 'set',
-            key: keys.smsSuppressed(account, job.recipient),
-            value: '1',
-            guard: keys.profile(account),
-          },
-        ]);
-        out.push(receipt(job, 'suppressed', { error_code: err.code }));
+        batch.writes.push({
+          op: 'set',
+          key: keys.smsSuppressed(account, job.recipient),
+          value: '1',
+          guard: keys.profile(account),
+        });
+        batch.out.push(receipt(job, 'suppressed', { error_code: err.code }));
+        settle('done');
       } else {
         const records = retryOrFail(job, err);
-        if (records[0]?.topic === config.topics.retry) outcome = 'retry';
-        out.push(...records);
+        batch.out.push(...records);
+        // Retrying: free the claim so the retried attempt can take it.
+        if (records[0]?.topic === config.topics.retry)
+          batch.writes.push({ op: 'del', key: deliveryKey(job) });
+        else settle('done');
       }
     }
-    await publisher.publish(out);
-    // Sent (or finally settled): remember it for the dedupe window. Retrying: free the claim.
-    if (outcome === 'retry') await store.write([{ op: 'del', key: deliveryKey }]);
-    else
-      await store.write([
-        {
-          op: 'set',
-          key: deliveryKey,
-          value: outcome,
-          ttlMs: Math.max(config.windows.sessionDedupeMs, config.links.ttlMs),
-          guard: keys.profile(account),
-        },
-      ]);
+  }
+
+  /**
+   * Delivers a batch of jobs with a fixed number of store and broker round trips, however many jobs:
+   * one read (profiles, SMS opt-outs), one claim, the sends (concurrently), one publish, one write.
+   */
+  async function deliverAll(jobs: DeliveryJob[], known?: Map<string, AccountSecurity | undefined>) {
+    if (jobs.length === 0) return;
+    const accounts = [...new Set(jobs.map((j) => j.request.account_id))];
+    const profiles = known ?? (await readProfiles(accounts));
+    const batch: BatchOutput = { out: [], writes: [], goneSubscriptions: [] };
+    const optedOut =
+      channel === 'sms'
+        ? await store.read(jobs.map((j) => keys.smsSuppressed(j.request.account_id, j.recipient)))
+        : [];
+    const candidates: { job: DeliveryJob; profile: AccountSecurity; key: string }[] = [];
+    const seen = new Set<string>();
+    for (const [i, job] of jobs.entries()) {
+      const profile = profiles.get(job.request.account_id);
+      // Deleted or unenrolled since the alert was decided: nobody to tell any more.
+      if (!profile?.advanced_security.enrolled || !recipientsFor(channel, profile).includes(job.recipient))
+        continue;
+      if (optedOut[i]) {
+        batch.out.push(receipt(job, 'suppressed', { error_code: 'RECIPIENT_UNSUBSCRIBED' }));
+        continue;
+      }
+      const key = deliveryKey(job);
+      if (seen.has(key)) continue; // the same request twice in one batch
+      seen.add(key);
+      candidates.push({ job, profile, key });
+    }
+    const claimed = await store.claim(
+      candidates.map((c) => ({ key: c.key, value: 'claimed', ttlMs: leaseMs })),
+    );
+    const taken = candidates.filter((_, i) => !claimed[i]);
+    if (taken.length > 0) {
+      const states = await store.read(taken.map((c) => c.key));
+      for (const [i, { job }] of taken.entries()) {
+        if (states[i] !== 'claimed') continue; // already sent or settled
+        // A sender (maybe one that crashed) holds the lease: look again after it lapses.
+        const partition = retryTier(config.delivery.backoffMs, leaseMs, partitions);
+        const wait = { ...job, due_at: new Date(now() + leaseMs).toISOString() };
+        batch.out.push({ topic: config.topics.retry, key: job.request.account_id, partition, value: wait });
+      }
+    }
+    const mine = candidates.filter((_, i) => claimed[i]);
+    await runAll(mine, deps.concurrency ?? 16, (c) => attempt(c.job, c.profile, batch));
+    for (const [account, endpoints] of groupBy(batch.goneSubscriptions)) {
+      const profile = profiles.get(account);
+      if (profile) batch.writes.unshift(withoutSubscriptions(profile, endpoints));
+    }
+    await publisher.publish(batch.out);
+    // Sent (or finally settled): remembered for the dedupe window, after the receipts are durable.
+    await store.write(batch.writes);
   }
 
   const requests: ChunkHandler = async (records) => {
     const jobs: DeliveryJob[] = [];
     const accounts = [...new Set(records.map((r) => r.message.key?.toString('utf8') ?? ''))];
-    const profiles = await store.read(accounts.map((a) => keys.profile(a)));
-    const byAccount = new Map(accounts.map((a, i) => [a, profiles[i]]));
+    const profiles = await readProfiles(accounts);
     for (const r of records) {
       const json = decodeJson(r.message.value, 256 * 1024);
-      const parsed = NotificationRequestSchema.safeParse(json.ok ? json.value : undefined);
-      if (!parsed.success || !parsed.data.channels.includes(channel)) continue;
-      const text = byAccount.get(parsed.data.account_id);
-      if (!text) continue;
-      for (const recipient of recipientsFor(channel, JSON.parse(text) as AccountSecurity)) {
+      // Every channel's group reads every request: look at the channel list before validating it all.
+      const value = json.ok && typeof json.value === 'object' ? json.value : null;
+      const channels = value === null ? undefined : (value as { channels?: unknown }).channels;
+      if (!Array.isArray(channels) || !channels.includes(channel)) continue;
+      const parsed = NotificationRequestSchema.safeParse(value);
+      if (!parsed.success) continue;
+      const profile = profiles.get(parsed.data.account_id);
+      if (!profile) continue;
+      for (const recipient of recipientsFor(channel, profile)) {
         jobs.push({ request: parsed.data, channel, recipient, attempt: 1, due_at: parsed.data.requested_at });
       }
     }
-    await runAll(jobs, deps.concurrency ?? 16, run);
+    await deliverAll(jobs, profiles);
   };
 
-  return { requests, run };
+  return { requests, run: (job) => deliverAll([job]) };
 }
 
-async function dropSubscription(store: Store, profile: AccountSecurity, endpoint: string): Promise<void> {
+interface BatchOutput {
+  out: OutRecord[];
+  writes: WriteOp[];
+  goneSubscriptions: { account: string; endpoint: string }[];
+}
+
+function groupBy(items: { account: string; endpoint: string }[]): Map<string, Set<string>> {
+  const map = new Map<string, Set<string>>();
+  for (const { account, endpoint } of items) map.set(account, (map.get(account) ?? new Set()).add(endpoint));
+  return map;
+}
+
+/** The profile without push subscriptions the push service said are gone. */
+function withoutSubscriptions(profile: AccountSecurity, gone: Set<string>): WriteOp {
   const subs = profile.contacts?.push_subscriptions ?? [];
   const next = {
     ...profile,
-    contacts: { ...profile.contacts, push_subscriptions: subs.filter((s) => s.endpoint !== endpoint) },
+    contacts: { ...profile.contacts, push_subscriptions: subs.filter((s) => !gone.has(s.endpoint)) },
   };
   // Guarded by itself: a profile deleted meanwhile is not brought back.
   const key = keys.profile(profile.account_id);
-  await store.write([{ op: 'set', key, value: JSON.stringify(next), guard: key }]);
+  return { op: 'set', key, value: JSON.stringify(next), guard: key };
 }
 
 /** Runs jobs with bounded concurrency; the first failure (e.g. store down) is rethrown after all settle. */

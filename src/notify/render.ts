@@ -79,7 +79,7 @@ export function createRenderer(opts: { templatesDir?: string } = {}): Renderer {
     return hit;
   };
 
-  return {
+  const renderer: Renderer = {
     render(input) {
       if (!(NOTICE_KINDS as readonly string[]).includes(input.kind)) {
         throw new AppError('INTERNAL', `unknown notice kind "${String(input.kind)}"`);
@@ -121,4 +121,40 @@ export function createRenderer(opts: { templatesDir?: string } = {}): Renderer {
       };
     },
   };
+  warmUp(renderer, locales);
+  return renderer;
+}
+
+/**
+ * Handlebars compiles a template on its first use: render every part of every notice once now, so the
+ * first real alerts after a start are not the slow ones, and a template that cannot render fails the
+ * start instead of a delivery.
+ */
+function warmUp(renderer: Renderer, locales: string[]): void {
+  for (const locale of locales) {
+    for (const kind of NOTICE_KINDS) {
+      try {
+        const r = renderer.render({
+          kind,
+          locale,
+          timeZone: 'UTC',
+          occurredAt: '2026-01-01T00:00:00Z',
+          severity: 'warning',
+          reasons: ['new_device'],
+          failureCount: 3,
+          reportUrl: 'https://example.invalid/r',
+          settingsUrl: 'https://example.invalid/settings',
+        });
+        void [r.email, r.sms, r.push];
+      } catch (err) {
+        throw new AppError(
+          'BAD_CONFIG',
+          `template ${locale}/${kind} does not render: ${(err as Error).message}`,
+          {
+            cause: err,
+          },
+        );
+      }
+    }
+  }
 }

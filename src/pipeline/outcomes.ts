@@ -26,18 +26,21 @@ export interface OutcomeEntry {
 
 /** The last N per-event decisions, kept in memory so people (and `demo`) can see why. */
 export class OutcomeLog {
-  private readonly entries: OutcomeEntry[] = [];
+  /** A ring: adding is O(1) however full it is (this runs once per event). */
+  private readonly entries: (OutcomeEntry | undefined)[];
+  private next = 0;
   private readonly byEvent = new Map<string, OutcomeEntry>();
 
-  constructor(private readonly capacity = 5_000) {}
+  constructor(private readonly capacity = 5_000) {
+    this.entries = new Array(capacity);
+  }
 
   add(entry: OutcomeEntry): void {
-    this.entries.push(entry);
+    const dropped = this.entries[this.next];
+    if (dropped && this.byEvent.get(dropped.event_id) === dropped) this.byEvent.delete(dropped.event_id);
+    this.entries[this.next] = entry;
+    this.next = (this.next + 1) % this.capacity;
     this.byEvent.set(entry.event_id, entry);
-    if (this.entries.length > this.capacity) {
-      const dropped = this.entries.shift()!;
-      if (this.byEvent.get(dropped.event_id) === dropped) this.byEvent.delete(dropped.event_id);
-    }
   }
 
   get(eventId: string): OutcomeEntry | undefined {
@@ -45,6 +48,12 @@ export class OutcomeLog {
   }
 
   recent(limit = 100): OutcomeEntry[] {
-    return this.entries.slice(-limit).reverse();
+    const out: OutcomeEntry[] = [];
+    for (let i = 1; i <= Math.min(limit, this.capacity); i++) {
+      const entry = this.entries[(this.next - i + this.capacity) % this.capacity];
+      if (!entry) break;
+      out.push(entry);
+    }
+    return out;
   }
 }

@@ -69,6 +69,30 @@ describe.each([
 });
 
 describe('memory store bounds', () => {
+  it('keeps markers compactly: bounded, oldest evicted first, expired after their TTL', async () => {
+    const store = createMemoryStore({ maxKeys: 1_000 });
+    const marker = (i: number, ttlMs = 60_000) => ({ op: 'setnx' as const, key: `m${i}`, value: '1', ttlMs });
+    await store.write(Array.from({ length: 3_000 }, (_, i) => marker(i)));
+    const values = await store.read(Array.from({ length: 3_000 }, (_, i) => `m${i}`));
+    expect(values.filter(Boolean)).toHaveLength(1_000);
+    expect(values[2_999]).toBe('1');
+    expect(values[1_999]).toBeUndefined();
+    // set-if-absent: a second marker write neither fails nor renews; a short TTL runs out
+    await store.write([marker(5_000, 1_000)]);
+    await store.write([marker(5_000, 60_000)]);
+    expect(await store.read(['m5000'])).toEqual(['1']);
+    await new Promise((r) => setTimeout(r, 1_250));
+    expect(await store.read(['m5000'])).toEqual([undefined]);
+    // a marker guards like any key, is deleted like any key, and a plain set replaces it
+    await store.write([marker(6_000), { op: 'set', key: 'g', value: 'x', guard: 'm6000' }]);
+    expect(await store.read(['g'])).toEqual(['x']);
+    await store.write([{ op: 'set', key: 'm6000', value: 'sent' }]);
+    expect(await store.read(['m6000'])).toEqual(['sent']);
+    await store.write([marker(7_000), { op: 'del', key: 'm7000' }]);
+    expect(await store.read(['m7000'])).toEqual([undefined]);
+    expect(await store.claim([{ key: 'm7000', value: 'claimed', ttlMs: 1_000 }])).toEqual([true]);
+  });
+
   it('evicts the least recently used keys beyond its bound', async () => {
     const store = createMemoryStore({ maxKeys: 1_000 });
     await store.write(
@@ -80,7 +104,8 @@ describe('memory store bounds', () => {
       })),
     );
     const values = await store.read(Array.from({ length: 5_000 }, (_, i) => `k${i}`));
-    expect(values.filter(Boolean)).toHaveLength(1_000);
+    // Other state than markers is bounded to a quarter of maxKeys.
+    expect(values.filter(Boolean)).toHaveLength(250);
     expect(values[4_999]).toBe('1');
     expect(values[0]).toBeUndefined();
   });

@@ -277,10 +277,11 @@ describe('templates are strict', () => {
     });
     afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-    test('a misspelt variable throws at render time instead of printing nothing', () => {
+    test('a misspelt variable stops start-up with BAD_CONFIG instead of printing nothing', () => {
+      // Every part is rendered once at start, so the typo fails the start, not a delivery later.
       writeFileSync(join(dir, 'en', 'new_login.subject.hbs'), 'New sign-in to {{prodcut}}');
-      const broken = createRenderer({ templatesDir: dir });
-      expect(() => broken.render(base).email).toThrow(/"prodcut" not defined/);
+      expect(codeOf(() => createRenderer({ templatesDir: dir }))).toBe('BAD_CONFIG');
+      expect(() => createRenderer({ templatesDir: dir })).toThrow(/en\/new_login.*"prodcut" not defined/);
     });
 
     test('a missing template stops start-up with BAD_CONFIG naming it', () => {

@@ -1,0 +1,109 @@
+/**
+ * The login-events handler reads state in one round trip for small chunks and in two (profiles first)
+ * for large ones. Both must decide exactly the same; this runs one stream both ways and compares.
+ */
+import type { KafkaMessage } from 'kafkajs';
+import { loadConfig } from '../../src/config/config.js';
+import type { AuthEvent } from '../../src/contracts/auth-event.js';
+import { createDeviceParser } from '../../src/enrich/device.js';
+import { type GeoLookup, openGeo } from '../../src/enrich/geo.js';
+import type { InRecord } from '../../src/kafka/consumer-loop.js';
+import type { OutRecord } from '../../src/kafka/publisher.js';
+import { createLoginEventsHandler } from '../../src/pipeline/login-events.js';
+import { keys } from '../../src/state/keys.js';
+import { createMemoryStore } from '../../src/state/memory.js';
+import type { Store } from '../../src/state/store.js';
+import { failedSignIn, IP_TOKYO, profile, signIn, UA_WIN_FIREFOX } from '../support/events.js';
+
+let geo: GeoLookup;
+beforeAll(async () => {
+  geo = await openGeo({});
+});
+afterAll(() => geo.close());
+
+/** 240 events over 12 accounts (a third enrolled): repeats, new devices, a distant place, failures. */
+function stream(): AuthEvent[] {
+  const now = Date.now();
+  const events: AuthEvent[] = [];
+  for (let i = 0; i < 240; i++) {
+    const account = `acct-${i % 12}`;
+    const at = new Date(now - (240 - i) * 1000);
+    if (i % 7 === 3) {
+      events.push({ ...failedSignIn(account, at), event_id: `e${i}` });
+      continue;
+    }
+    const base = signIn(account, {
+      event_id: `e${i}`,
+      session_id: `s${i % 40}`, // sessions repeat
+      occurred_at: at.toISOString(),
+    } as Partial<AuthEvent>);
+    if (i % 5 === 0) events.push({ ...base, client: { ip: IP_TOKYO, user_agent: UA_WIN_FIREFOX } });
+    else events.push(base);
+  }
+  return events;
+}
+
+function records(events: AuthEvent[]): InRecord[] {
+  return events.map((e, i) => ({
+    topic: 'auth.events',
+    partition: 0,
+    message: {
+      key: Buffer.from(e.account_id),
+      value: Buffer.from(JSON.stringify(e)),
+      offset: String(i),
+      timestamp: String(Date.now()),
+      attributes: 0,
+      headers: {},
+    } as KafkaMessage,
+  }));
+}
+
+/** Runs the stream in chunks of `size`; returns what was published and how many reads were made. */
+async function run(size: number, events: AuthEvent[]) {
+  const store = createMemoryStore();
+  let reads = 0;
+  const counting: Store = {
+    ...store,
+    read: (k) => {
+      reads++;
+      return store.read(k);
+    },
+  };
+  await store.write(
+    [0, 3, 6, 9].map((n) => ({
+      op: 'set' as const,
+      key: keys.profile(`acct-${n}`),
+      value: JSON.stringify(profile(`acct-${n}`)),
+    })),
+  );
+  const published: OutRecord[] = [];
+  const handler = createLoginEventsHandler({
+    store: counting,
+    devices: createDeviceParser(),
+    geo,
+    publisher: { publish: async (r) => void published.push(...r), close: async () => {} },
+    config: loadConfig({}),
+    now: () => Date.now(),
+  });
+  const all = records(events);
+  for (let i = 0; i < all.length; i += size) await handler(all.slice(i, i + size));
+  const alerts = published
+    .filter((r) => r.topic === 'security.login-alerts')
+    .map((r) => {
+      const a = r.value as { alert_id: string; kind: string; severity: string; reasons: string[] };
+      return `${a.alert_id} ${a.kind} ${a.severity} ${a.reasons.join(',')}`;
+    });
+  return { alerts, reads, chunks: Math.ceil(all.length / size) };
+}
+
+describe('login-events state reads', () => {
+  it('decides the same whether a chunk reads its state in one round trip or in two', async () => {
+    const events = stream();
+    const small = await run(10, events); // 24 chunks of 10: one read each
+    const large = await run(240, events); // one chunk: profiles, then the enrolled accounts' keys
+    expect(small.alerts.length).toBeGreaterThan(10);
+    expect(small.alerts).toEqual(large.alerts);
+    expect(small.reads).toBe(small.chunks);
+    expect(large.reads).toBe(2);
+  });
+});
