@@ -44,7 +44,8 @@ export interface Config {
   };
   failureThreshold: number;
   securityTopicAudience: 'enrolled' | 'all';
-  delivery: { maxAttempts: number; backoffMs: number[] };
+  /** handoffMs: the channel groups' grace before a request (0: no in-process hand-off). */
+  delivery: { maxAttempts: number; backoffMs: number[]; handoffMs: number };
   memoryStoreMaxKeys: number;
 }
 
@@ -123,7 +124,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     },
     failureThreshold: e.FAILURE_THRESHOLD,
     securityTopicAudience: e.SECURITY_TOPIC_AUDIENCE,
-    delivery: { maxAttempts: e.DELIVERY_MAX_ATTEMPTS, backoffMs: e.DELIVERY_BACKOFF },
+    delivery: {
+      maxAttempts: e.DELIVERY_MAX_ATTEMPTS,
+      backoffMs: e.DELIVERY_BACKOFF,
+      handoffMs: e.DELIVERY_HANDOFF,
+    },
     memoryStoreMaxKeys: e.MEMORY_STORE_MAX_KEYS,
   };
   return deepFreeze(config);

@@ -1,6 +1,6 @@
 import { startAccountSecurity } from '../../consumers/account-security.js';
 import { startAlertFeed } from '../../consumers/alert-feed.js';
-import { startDeliveries } from '../../consumers/deliveries.js';
+import { createDispatchers, startDeliveries } from '../../consumers/deliveries.js';
 import { startLoginEvents } from '../../consumers/login-events.js';
 import type { Channel, ChannelName } from '../channels/channel.js';
 import type { Config } from '../config/config.js';
@@ -10,6 +10,7 @@ import { startHttpServer } from '../http/server.js';
 import type { RunningConsumer } from '../kafka/consumer-loop.js';
 import { ensureTopics } from '../kafka/topics.js';
 import type { Logger } from '../log/logger.js';
+import { createHandOff, type HandOff } from './handoff.js';
 import { buildParts, type Parts } from './parts.js';
 
 export const CONSUMER_NAMES = ['account-security', 'login-events', 'deliveries', 'dashboard'] as const;
@@ -36,6 +37,7 @@ export async function startPipeline(
   const progress = opts.onProgress ?? ((line: string) => log.info(line));
   const parts = await buildParts(config, log, { channels: opts.channels });
   const running: RunningConsumer[] = [];
+  let handOff: HandOff | undefined;
   try {
     const admin = parts.kafka.admin();
     await admin.connect();
@@ -52,8 +54,12 @@ export async function startPipeline(
       await profiles.caughtUp;
       progress('account profiles caught up');
     }
-    if (wants('login-events')) running.push(await startLoginEvents(parts));
-    if (wants('deliveries')) running.push(...(await startDeliveries(parts)));
+    // Deciding and delivering in one process: the decided alert goes straight to its dispatcher.
+    const dispatchers = wants('deliveries') ? createDispatchers(parts) : undefined;
+    if (dispatchers && wants('login-events') && config.delivery.handoffMs > 0)
+      handOff = createHandOff(dispatchers, log.child({ consumer: 'hand-off' }));
+    if (wants('login-events')) running.push(await startLoginEvents(parts, handOff));
+    if (dispatchers) running.push(...(await startDeliveries(parts, dispatchers)));
     if (wants('dashboard')) running.push(await startAlertFeed(parts));
   } catch (err) {
     await Promise.allSettled(running.map((r) => r.stop()));
@@ -86,6 +92,7 @@ export async function startPipeline(
     async stop() {
       // Consumers first: each finishes and commits the chunk in flight before leaving its group.
       await Promise.allSettled(running.map((r) => r.stop()));
+      await handOff?.drain();
       await http.close();
       await parts.close();
     },

@@ -149,7 +149,7 @@ describe('dispatcher retry routing', () => {
           ttlMs: 60_000,
           publicBaseUrl: 'https://a.test',
         },
-        delivery: { maxAttempts: 5, backoffMs: STEPS },
+        delivery: { maxAttempts: 5, backoffMs: STEPS, handoffMs: 0 },
         windows: {
           sessionDedupeMs: 60_000,
           eventDedupeMs: 0,
