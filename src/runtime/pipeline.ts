@@ -54,12 +54,13 @@ export async function startPipeline(
       await profiles.caughtUp;
       progress('account profiles caught up');
     }
-    // Deciding and delivering in one process: the decided alert goes straight to its dispatcher.
-    const dispatchers = wants('deliveries') ? createDispatchers(parts) : undefined;
-    if (dispatchers && wants('login-events') && config.delivery.handoffMs > 0)
-      handOff = createHandOff(dispatchers, log.child({ consumer: 'hand-off' }));
+    // A process that decides also makes the first delivery attempt, in process (even when the
+    // channel groups run elsewhere, `--only`): the decided alert goes straight to a dispatcher.
+    const handingOff = wants('login-events') && config.delivery.handoffMs > 0;
+    const dispatchers = wants('deliveries') || handingOff ? createDispatchers(parts) : undefined;
+    if (dispatchers && handingOff) handOff = createHandOff(dispatchers, log.child({ consumer: 'hand-off' }));
     if (wants('login-events')) running.push(await startLoginEvents(parts, handOff));
-    if (dispatchers) running.push(...(await startDeliveries(parts, dispatchers)));
+    if (dispatchers && wants('deliveries')) running.push(...(await startDeliveries(parts, dispatchers)));
     if (wants('dashboard')) running.push(await startAlertFeed(parts));
   } catch (err) {
     await Promise.allSettled(running.map((r) => r.stop()));
