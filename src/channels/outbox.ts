@@ -64,9 +64,10 @@ export function createOutboxChannel(name: ChannelName, dir: string): Channel {
       const { bytesRead } = await fh.read(buf, 0, buf.length, scanned);
       const lines = buf.subarray(0, bytesRead).toString('utf8').split('\n');
       torn = lines.at(-1) !== '';
-      for (const line of lines) {
+      // The last piece is a torn line (or empty): not delivered, even when its key made it to disk,
+      // so its key stays unwritten and the re-run delivery writes the whole line.
+      for (const line of lines.slice(0, -1)) {
         const key = KEY_PREFIX.exec(line)?.[1];
-        // a torn line was not delivered: its key stays unwritten
         if (key !== undefined) written.add(JSON.parse(key) as string);
       }
       scanned = scanned + bytesRead;

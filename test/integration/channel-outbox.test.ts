@@ -90,6 +90,20 @@ describe('outbox channel', () => {
     expect(parsed.map((l) => l.alert_id)).toEqual([d.alertId, after.alertId]);
   });
 
+  test('a line torn after its key (a sender killed mid-write) does not count as delivered', async () => {
+    const d = emailDelivery();
+    await writeFile(
+      path.join(root, 'email.jsonl'),
+      `{"idempotency_key":${JSON.stringify(d.idempotencyKey)},"alert_id":"${d.alertId}","acc`,
+    );
+    const restarted = createOutboxChannel('email', root);
+    await restarted.send(d); // the re-run after the claim's lease lapsed
+    await restarted.close?.();
+    const lines = (await readFile(path.join(root, 'email.jsonl'), 'utf8')).split('\n');
+    const whole = lines.filter((l) => l.startsWith('{') && l.endsWith('}')).map((l) => JSON.parse(l));
+    expect(whole.map((l: { alert_id: string }) => l.alert_id)).toEqual([d.alertId]);
+  });
+
   test('rejects a delivery for another channel', async () => {
     const outbox = createOutboxChannel('sms', root);
     await expect(outbox.send(emailDelivery())).rejects.toMatchObject({ code: 'INTERNAL', retryable: false });

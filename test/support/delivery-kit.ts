@@ -69,3 +69,34 @@ export async function storedProfile(t: TestPipeline, account: string): Promise<A
   const [text] = await t.pipeline.parts.store.read([keys.profile(account)]);
   return text === undefined ? undefined : (JSON.parse(text) as AccountSecurity);
 }
+
+/** A dispatcher's configuration for unit tests: short windows, the given delivery settings. */
+export function dispatcherConfig(delivery: { maxAttempts: number; backoffMs: number[]; handoffMs: number }) {
+  return {
+    topics: { deliveries: 'd', retry: 'r', dlq: 'q' } as never,
+    links: {
+      secret: 'x'.repeat(32),
+      secretIsEphemeral: false,
+      ttlMs: 60_000,
+      publicBaseUrl: 'https://a.test',
+    },
+    delivery,
+    windows: {
+      sessionDedupeMs: 60_000,
+      eventDedupeMs: 0,
+      historyMs: 0,
+      failureWindowMs: 0,
+      maxAlertAgeMs: 0,
+    },
+  };
+}
+
+/** A renderer that renders the same few words: for tests of what happens around rendering. */
+export const stubRenderer = {
+  render: () => ({
+    locale: 'en',
+    email: { subject: 's', html: 'h', text: 't' },
+    sms: 's',
+    push: { title: 't', body: 'b' },
+  }),
+};

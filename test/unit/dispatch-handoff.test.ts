@@ -10,20 +10,11 @@ import type { InRecord } from '../../src/kafka/consumer-loop.js';
 import type { OutRecord } from '../../src/kafka/publisher.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { createDispatcher, type DeliveryJob } from '../../src/notify/dispatch.js';
-import type { Renderer } from '../../src/notify/render.js';
 import { createHandOff } from '../../src/runtime/handoff.js';
 import { keys } from '../../src/state/keys.js';
 import { createMemoryStore } from '../../src/state/memory.js';
+import { dispatcherConfig, stubRenderer } from '../support/delivery-kit.js';
 import { profile } from '../support/events.js';
-
-const renderer: Renderer = {
-  render: () => ({
-    locale: 'en',
-    email: { subject: 's', html: 'h', text: 't' },
-    sms: 's',
-    push: { title: 't', body: 'b' },
-  }),
-};
 
 async function setUp(handoffMs: number, fail: (attempt: number) => boolean = () => false) {
   const store = createMemoryStore();
@@ -46,24 +37,8 @@ async function setUp(handoffMs: number, fail: (attempt: number) => boolean = () 
     sender,
     store,
     publisher: { publish: async (r) => void published.push(...r), close: async () => {} },
-    renderer,
-    config: {
-      topics: { deliveries: 'd', retry: 'r', dlq: 'q' } as never,
-      links: {
-        secret: 'x'.repeat(32),
-        secretIsEphemeral: false,
-        ttlMs: 60_000,
-        publicBaseUrl: 'https://a.test',
-      },
-      delivery: { maxAttempts: 5, backoffMs: [1_000, 5_000], handoffMs },
-      windows: {
-        sessionDedupeMs: 60_000,
-        eventDedupeMs: 0,
-        historyMs: 0,
-        failureWindowMs: 0,
-        maxAlertAgeMs: 0,
-      },
-    },
+    renderer: stubRenderer,
+    config: dispatcherConfig({ maxAttempts: 5, backoffMs: [1_000, 5_000], handoffMs }),
     log: silentLogger(),
     retryPartitions: 6,
   });

@@ -7,9 +7,9 @@ import { silentLogger } from '../../src/log/logger.js';
 import { backoffDelayMs, retryTier } from '../../src/notify/backoff.js';
 import { createDispatcher, type DeliveryJob } from '../../src/notify/dispatch.js';
 import { channelsFor } from '../../src/notify/plan.js';
-import type { Renderer } from '../../src/notify/render.js';
 import { keys } from '../../src/state/keys.js';
 import { createMemoryStore } from '../../src/state/memory.js';
+import { dispatcherConfig, stubRenderer } from '../support/delivery-kit.js';
 
 const STEPS = [1_000, 5_000, 30_000, 120_000, 600_000];
 
@@ -126,38 +126,13 @@ describe('dispatcher retry routing', () => {
         throw new AppError('PROVIDER_UNAVAILABLE', 'down', { retryable: true });
       },
     };
-    const renderer: Renderer = {
-      render: () => ({
-        locale: 'en',
-        email: { subject: 's', html: 'h', text: 't' },
-        sms: 's',
-        push: { title: 't', body: 'b' },
-      }),
-    };
-    const topics = { deliveries: 'd', retry: 'r', dlq: 'q' } as never;
     const dispatcher = createDispatcher({
       channel: 'email',
       sender,
       store,
       publisher,
-      renderer,
-      config: {
-        topics,
-        links: {
-          secret: 'x'.repeat(32),
-          secretIsEphemeral: false,
-          ttlMs: 60_000,
-          publicBaseUrl: 'https://a.test',
-        },
-        delivery: { maxAttempts: 5, backoffMs: STEPS, handoffMs: 0 },
-        windows: {
-          sessionDedupeMs: 60_000,
-          eventDedupeMs: 0,
-          historyMs: 0,
-          failureWindowMs: 0,
-          maxAlertAgeMs: 0,
-        },
-      },
+      renderer: stubRenderer,
+      config: dispatcherConfig({ maxAttempts: 5, backoffMs: STEPS, handoffMs: 0 }),
       log: silentLogger(),
       retryPartitions: 6,
     });
