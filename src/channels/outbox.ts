@@ -10,8 +10,16 @@ interface Pending {
   reject: (err: unknown) => void;
 }
 
-/** The idempotency key leads every line, so it can be read back without parsing the whole line. */
-const KEY_PREFIX = /^\{"idempotency_key":("(?:[^"\\]|\\.)*")/;
+/** The key of a whole outbox line; undefined for a torn (unparseable) one. */
+function wholeLineKey(line: string): string | undefined {
+  if (!line.startsWith('{"idempotency_key":')) return undefined;
+  try {
+    const key = (JSON.parse(line) as { idempotency_key?: unknown }).idempotency_key;
+    return typeof key === 'string' ? key : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** One JSON line per delivery: who, what was rendered, when. */
 function toLine(d: Delivery): string {
@@ -64,11 +72,12 @@ export function createOutboxChannel(name: ChannelName, dir: string): Channel {
       const { bytesRead } = await fh.read(buf, 0, buf.length, scanned);
       const lines = buf.subarray(0, bytesRead).toString('utf8').split('\n');
       torn = lines.at(-1) !== '';
-      // The last piece is a torn line (or empty): not delivered, even when its key made it to disk,
-      // so its key stays unwritten and the re-run delivery writes the whole line.
+      // Only whole lines were delivered. A torn line (a writer killed mid-write) is the last piece,
+      // or — once another writer appended after it — a line that does not parse; its key may have
+      // made it to disk, but it stays unwritten so the re-run delivery writes the whole line.
       for (const line of lines.slice(0, -1)) {
-        const key = KEY_PREFIX.exec(line)?.[1];
-        if (key !== undefined) written.add(JSON.parse(key) as string);
+        const key = wholeLineKey(line);
+        if (key !== undefined) written.add(key);
       }
       scanned = scanned + bytesRead;
     }

@@ -96,12 +96,16 @@ describe('outbox channel', () => {
       path.join(root, 'email.jsonl'),
       `{"idempotency_key":${JSON.stringify(d.idempotencyKey)},"alert_id":"${d.alertId}","acc`,
     );
+    // Another replica appends after the torn line before the re-run happens.
+    const other = createOutboxChannel('email', root);
+    const meanwhile = emailDelivery();
+    await other.send(meanwhile);
     const restarted = createOutboxChannel('email', root);
     await restarted.send(d); // the re-run after the claim's lease lapsed
-    await restarted.close?.();
+    await Promise.all([other.close?.(), restarted.close?.()]);
     const lines = (await readFile(path.join(root, 'email.jsonl'), 'utf8')).split('\n');
     const whole = lines.filter((l) => l.startsWith('{') && l.endsWith('}')).map((l) => JSON.parse(l));
-    expect(whole.map((l: { alert_id: string }) => l.alert_id)).toEqual([d.alertId]);
+    expect(whole.map((l: { alert_id: string }) => l.alert_id)).toEqual([meanwhile.alertId, d.alertId]);
   });
 
   test('rejects a delivery for another channel', async () => {
