@@ -88,8 +88,7 @@ async function bare(): Promise<void> {
 
 async function full(): Promise<void> {
   const { startAccountSecurity } = await import('../consumers/account-security.js');
-  const { createDispatchers, startDeliveries } = await import('../consumers/deliveries.js');
-  const { createHandOff } = await import('../src/runtime/handoff.js');
+  const { startDeliveries } = await import('../consumers/deliveries.js');
   const { loadConfig } = await import('../src/config/config.js');
   const { runConsumerLoop } = await import('../src/kafka/consumer-loop.js');
   const { ensureTopics } = await import('../src/kafka/topics.js');
@@ -104,11 +103,7 @@ async function full(): Promise<void> {
   await ensureTopics(admin, config.topics);
   const profiles = await startAccountSecurity(parts);
   await profiles.caughtUp;
-  // As `login-alerts run` wires it: decided alerts handed straight to this process's dispatchers.
-  const dispatchers = createDispatchers(parts);
-  const handOff = config.delivery.handoffMs > 0 ? createHandOff(dispatchers, log) : undefined;
   const handler = createLoginEventsHandler({
-    handOff,
     ...parts,
     config,
     metrics: parts.metrics,
@@ -142,7 +137,7 @@ async function full(): Promise<void> {
       }
     },
   });
-  const deliveries = await startDeliveries(parts, dispatchers);
+  const deliveries = await startDeliveries(parts);
   const emailGroup = `${config.kafka.groupId}.deliver.email`;
   if (latency) {
     // Production starts once both groups are stable, so no event waits for a join.

@@ -7,9 +7,14 @@ import type { Parts } from '../src/runtime/parts.js';
 
 const CHANNEL_NAMES: ChannelName[] = ['email', 'sms', 'push'];
 
-/** One dispatcher per channel, shared by the channel groups, the retry consumer and the hand-off. */
-export function createDispatchers(parts: Parts): Record<ChannelName, Dispatcher> {
+/**
+ * One consumer group per channel on login-alerts.notifications (a slow provider holds back only its
+ * own channel) and one on login-alerts.retry for deliveries waiting out a backoff.
+ */
+export async function startDeliveries(parts: Parts): Promise<RunningConsumer[]> {
+  const { config, kafka, log } = parts;
   const dispatchers = {} as Record<ChannelName, Dispatcher>;
+  const running: RunningConsumer[] = [];
   for (const channel of CHANNEL_NAMES) {
     dispatchers[channel] = createDispatcher({
       channel,
@@ -17,26 +22,11 @@ export function createDispatchers(parts: Parts): Record<ChannelName, Dispatcher>
       store: parts.store,
       publisher: parts.publisher,
       renderer: parts.renderer,
-      config: parts.config,
-      log: parts.log.child({ consumer: `deliver-${channel}` }),
+      config,
+      log: log.child({ consumer: `deliver-${channel}` }),
       metrics: parts.metrics,
       retryPartitions: TOPIC_SPECS.retry.partitions,
     });
-  }
-  return dispatchers;
-}
-
-/**
- * One consumer group per channel on login-alerts.notifications (a slow provider holds back only its
- * own channel) and one on login-alerts.retry for deliveries waiting out a backoff.
- */
-export async function startDeliveries(
-  parts: Parts,
-  dispatchers: Record<ChannelName, Dispatcher> = createDispatchers(parts),
-): Promise<RunningConsumer[]> {
-  const { config, kafka, log } = parts;
-  const running: RunningConsumer[] = [];
-  for (const channel of CHANNEL_NAMES) {
     running.push(
       await runConsumerLoop({
         kafka,

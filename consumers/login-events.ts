@@ -1,13 +1,9 @@
-import type { NotificationRequest } from '../src/contracts/notification.js';
 import { type RunningConsumer, runConsumerLoop } from '../src/kafka/consumer-loop.js';
 import { createLoginEventsHandler } from '../src/pipeline/login-events.js';
 import type { Parts } from '../src/runtime/parts.js';
 
-/** auth.events → alerts for security teams and notification requests (handed off when given a hand-off). */
-export function startLoginEvents(
-  parts: Parts,
-  handOff?: (requests: NotificationRequest[]) => void,
-): Promise<RunningConsumer> {
+/** auth.events → alerts for security teams and notification requests. */
+export function startLoginEvents(parts: Parts): Promise<RunningConsumer> {
   const handler = createLoginEventsHandler({
     store: parts.store,
     devices: parts.devices,
@@ -16,7 +12,6 @@ export function startLoginEvents(
     config: parts.config,
     metrics: parts.metrics,
     outcomes: parts.outcomes,
-    handOff,
   });
   return runConsumerLoop({
     kafka: parts.kafka,

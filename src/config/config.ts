@@ -44,8 +44,7 @@ export interface Config {
   };
   failureThreshold: number;
   securityTopicAudience: 'enrolled' | 'all';
-  /** handoffMs: the channel groups' grace before a request (0: no in-process hand-off). */
-  delivery: { maxAttempts: number; backoffMs: number[]; handoffMs: number };
+  delivery: { maxAttempts: number; backoffMs: number[] };
   memoryStoreMaxKeys: number;
 }
 
@@ -124,11 +123,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     },
     failureThreshold: e.FAILURE_THRESHOLD,
     securityTopicAudience: e.SECURITY_TOPIC_AUDIENCE,
-    delivery: {
-      maxAttempts: e.DELIVERY_MAX_ATTEMPTS,
-      backoffMs: e.DELIVERY_BACKOFF,
-      handoffMs: e.DELIVERY_HANDOFF,
-    },
+    delivery: { maxAttempts: e.DELIVERY_MAX_ATTEMPTS, backoffMs: e.DELIVERY_BACKOFF },
     memoryStoreMaxKeys: e.MEMORY_STORE_MAX_KEYS,
   };
   return deepFreeze(config);

@@ -171,20 +171,6 @@ export const EnvSchema = z
         }
         return steps as number[];
       }),
-    // The decided process hands a notification to its own dispatchers at once; the channel groups
-    // look at it only after this grace, as a safety net. `off` (or 0): the groups deliver at once.
-    DELIVERY_HANDOFF: z
-      .string()
-      .default('2s')
-      .transform((text, ctx) => {
-        if (['off', '0'].includes(text.trim())) return 0;
-        const ms = parseDuration(text);
-        if (ms === undefined || ms <= 0) {
-          ctx.addIssue({ code: 'custom', message: `expected a duration like 2s, or off, got "${text}"` });
-          return z.NEVER;
-        }
-        return ms;
-      }),
     MEMORY_STORE_MAX_KEYS: positiveInt(2_000_000),
   })
   .superRefine((env, ctx) => {

@@ -49,13 +49,6 @@ export interface Dispatcher {
   requests: ChunkHandler;
   /** Runs one job (first attempt or retry) and makes its outcome durable. */
   run(job: DeliveryJob): Promise<void>;
-  /**
-   * The in-process first attempt of requests this process just decided (their records are already
-   * durable on the topic): the same attempt the channel group would make — receipts, retries, dead
-   * letters — only sooner. What it cannot take (a claim held elsewhere, an opted-out number) it
-   * leaves to the channel group, which looks at every request after the hand-off grace.
-   */
-  handOff(requests: NotificationRequest[]): Promise<void>;
 }
 
 /**
@@ -210,18 +203,10 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       } else {
         const records = retryOrFail(job, err);
         batch.out.push(...records);
-        const retry = records[0];
-        // Retrying: the claim becomes a "retry" marker that only the retried attempt may take over,
-        // so a channel group looking after the hand-off grace leaves it to the retry topic.
-        if (retry?.topic === config.topics.retry) {
-          const dueIn = Date.parse((retry.value as DeliveryJob).due_at) - now();
-          batch.writes.push({
-            op: 'set',
-            key: deliveryKey(job),
-            value: 'retry',
-            ttlMs: Math.max(0, dueIn) + leaseMs,
-          });
-        } else settle('done');
+        // Retrying: free the claim so the retried attempt can take it.
+        if (records[0]?.topic === config.topics.retry)
+          batch.writes.push({ op: 'del', key: deliveryKey(job) });
+        else settle('done');
       }
     }
   }
@@ -230,21 +215,14 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
    * Delivers a batch of jobs with a fixed number of store and broker round trips, however many jobs:
    * one read (profiles, SMS opt-outs), one claim, the sends (concurrently), one publish, one write.
    */
-  async function deliverAll(
-    jobs: DeliveryJob[],
-    known?: Map<string, AccountSecurity | undefined>,
-    handOff = false,
-  ) {
+  async function deliverAll(jobs: DeliveryJob[], known?: Map<string, AccountSecurity | undefined>) {
     if (jobs.length === 0) return;
     const accounts = [...new Set(jobs.map((j) => j.request.account_id))];
     const profiles = known ?? (await readProfiles(accounts));
-    const batch: BatchOutput = { out: [], writes: [], goneSubscriptions: [], handOff };
-    // SMS: the opt-outs, and whether someone already settled the delivery (its receipt is out).
+    const batch: BatchOutput = { out: [], writes: [], goneSubscriptions: [] };
     const optedOut =
       channel === 'sms'
-        ? await store.read(
-            jobs.flatMap((j) => [keys.smsSuppressed(j.request.account_id, j.recipient), deliveryKey(j)]),
-          )
+        ? await store.read(jobs.map((j) => keys.smsSuppressed(j.request.account_id, j.recipient)))
         : [];
     const candidates: { job: DeliveryJob; profile: AccountSecurity; key: string }[] = [];
     const seen = new Set<string>();
@@ -253,10 +231,8 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       // Deleted or unenrolled since the alert was decided: nobody to tell any more.
       if (!profile?.advanced_security.enrolled || !recipientsFor(channel, profile).includes(job.recipient))
         continue;
-      if (optedOut[2 * i]) {
-        // Reported once: by the channel group, unless the delivery was already settled.
-        if (!handOff && optedOut[2 * i + 1] === undefined)
-          batch.out.push(receipt(job, 'suppressed', { error_code: 'RECIPIENT_UNSUBSCRIBED' }));
+      if (optedOut[i]) {
+        batch.out.push(receipt(job, 'suppressed', { error_code: 'RECIPIENT_UNSUBSCRIBED' }));
         continue;
       }
       const key = deliveryKey(job);
@@ -265,18 +241,13 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       candidates.push({ job, profile, key });
     }
     const claimed = await store.claim(
-      candidates.map((c) => ({
-        key: c.key,
-        value: 'claimed',
-        ttlMs: leaseMs,
-        ...(c.job.attempt > 1 ? { over: 'retry' } : {}),
-      })),
+      candidates.map((c) => ({ key: c.key, value: 'claimed', ttlMs: leaseMs })),
     );
     const taken = candidates.filter((_, i) => !claimed[i]);
-    if (taken.length > 0 && !handOff) {
+    if (taken.length > 0) {
       const states = await store.read(taken.map((c) => c.key));
       for (const [i, { job }] of taken.entries()) {
-        if (states[i] !== 'claimed') continue; // sent, settled, or waiting on the retry topic
+        if (states[i] !== 'claimed') continue; // already sent or settled
         // A sender (maybe one that crashed) holds the lease: look again after it lapses.
         const partition = retryTier(config.delivery.backoffMs, leaseMs, partitions);
         const wait = { ...job, due_at: new Date(now() + leaseMs).toISOString() };
@@ -294,24 +265,10 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     await store.write(batch.writes);
   }
 
-  /** One job per recipient the request's channel reaches on the account's current profile. */
-  const jobsFor = (requests: NotificationRequest[], profiles: Map<string, AccountSecurity | undefined>) =>
-    requests.flatMap((request) => {
-      const profile = profiles.get(request.account_id);
-      if (!profile || !request.channels.includes(channel)) return [];
-      return recipientsFor(channel, profile).map(
-        (recipient): DeliveryJob => ({
-          request,
-          channel,
-          recipient,
-          attempt: 1,
-          due_at: request.requested_at,
-        }),
-      );
-    });
-
   const requests: ChunkHandler = async (records) => {
-    const decoded: NotificationRequest[] = [];
+    const jobs: DeliveryJob[] = [];
+    const accounts = [...new Set(records.map((r) => r.message.key?.toString('utf8') ?? ''))];
+    const profiles = await readProfiles(accounts);
     for (const r of records) {
       const json = decodeJson(r.message.value, 256 * 1024);
       // Every channel's group reads every request: look at the channel list before validating it all.
@@ -319,37 +276,20 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       const channels = value === null ? undefined : (value as { channels?: unknown }).channels;
       if (!Array.isArray(channels) || !channels.includes(channel)) continue;
       const parsed = NotificationRequestSchema.safeParse(value);
-      if (parsed.success) decoded.push(parsed.data);
+      if (!parsed.success) continue;
+      const profile = profiles.get(parsed.data.account_id);
+      if (!profile) continue;
+      for (const recipient of recipientsFor(channel, profile)) {
+        jobs.push({ request: parsed.data, channel, recipient, attempt: 1, due_at: parsed.data.requested_at });
+      }
     }
-    if (decoded.length === 0) return;
-    // The deciding process tried these first (hand-off); look only once the grace has passed, so a
-    // request it delivered is seen as sent instead of raced.
-    const grace = config.delivery.handoffMs;
-    if (grace > 0) {
-      const youngest = Math.max(...decoded.map((d) => Date.parse(d.requested_at) || 0));
-      const wait = Math.min(grace, youngest + grace - now());
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    }
-    const accounts = [...new Set(decoded.map((d) => d.account_id))];
-    const profiles = await readProfiles(accounts);
-    await deliverAll(jobsFor(decoded, profiles), profiles);
+    await deliverAll(jobs, profiles);
   };
 
-  return {
-    requests,
-    run: (job) => deliverAll([job]),
-    async handOff(list) {
-      const mine = list.filter((r) => r.channels.includes(channel));
-      if (mine.length === 0) return;
-      const profiles = await readProfiles([...new Set(mine.map((r) => r.account_id))]);
-      await deliverAll(jobsFor(mine, profiles), profiles, true);
-    },
-  };
+  return { requests, run: (job) => deliverAll([job]) };
 }
 
 interface BatchOutput {
-  /** An in-process first attempt: what it cannot take is left to the channel group, unreported. */
-  handOff: boolean;
   out: OutRecord[];
   writes: WriteOp[];
   goneSubscriptions: { account: string; endpoint: string }[];

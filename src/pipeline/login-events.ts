@@ -31,8 +31,6 @@ export interface LoginEventsDeps {
   metrics?: Metrics;
   outcomes?: OutcomeLog;
   now?: () => number;
-  /** Receives the chunk's notification requests once they are durable (the in-process hand-off). */
-  handOff?: (requests: NotificationRequest[]) => void;
 }
 
 /** Chunks up to this size read all their state in one round trip (see the handler). */
@@ -60,7 +58,6 @@ export function createLoginEventsHandler(deps: LoginEventsDeps): ChunkHandler {
   return async (records: InRecord[]) => {
     const startedAt = now();
     const out: OutRecord[] = [];
-    const requests: NotificationRequest[] = [];
     const events: { event: AuthEvent; record: InRecord }[] = [];
     const detectedAt = new Date(startedAt).toISOString();
     // Counted per chunk, then added to the metrics once per label pair: a labelled inc per event costs.
@@ -201,15 +198,12 @@ export function createLoginEventsHandler(deps: LoginEventsDeps): ChunkHandler {
           alert,
         };
         out.push({ topic: topics.notifications, key: a, value: request });
-        requests.push(request);
       }
       deps.metrics?.alerts.inc({ kind: alert.kind, severity: alert.severity });
       record({ outcome: stale ? 'stale' : enrolled ? 'alerted' : 'published', event, alert });
     }
 
     await publisher.publish(out);
-    // Durable on the topic: the channel groups will see these whatever happens to this hand-off.
-    if (requests.length > 0) deps.handOff?.(requests);
     await store.write(state.writes());
     if (deps.metrics) {
       for (const [label, n] of counts) {

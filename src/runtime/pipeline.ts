@@ -1,6 +1,6 @@
 import { startAccountSecurity } from '../../consumers/account-security.js';
 import { startAlertFeed } from '../../consumers/alert-feed.js';
-import { createDispatchers, startDeliveries } from '../../consumers/deliveries.js';
+import { startDeliveries } from '../../consumers/deliveries.js';
 import { startLoginEvents } from '../../consumers/login-events.js';
 import type { Channel, ChannelName } from '../channels/channel.js';
 import type { Config } from '../config/config.js';
@@ -10,7 +10,6 @@ import { startHttpServer } from '../http/server.js';
 import type { RunningConsumer } from '../kafka/consumer-loop.js';
 import { ensureTopics } from '../kafka/topics.js';
 import type { Logger } from '../log/logger.js';
-import { createHandOff, type HandOff } from './handoff.js';
 import { buildParts, type Parts } from './parts.js';
 
 export const CONSUMER_NAMES = ['account-security', 'login-events', 'deliveries', 'dashboard'] as const;
@@ -37,7 +36,6 @@ export async function startPipeline(
   const progress = opts.onProgress ?? ((line: string) => log.info(line));
   const parts = await buildParts(config, log, { channels: opts.channels });
   const running: RunningConsumer[] = [];
-  let handOff: HandOff | undefined;
   try {
     const admin = parts.kafka.admin();
     await admin.connect();
@@ -54,13 +52,8 @@ export async function startPipeline(
       await profiles.caughtUp;
       progress('account profiles caught up');
     }
-    // A process that decides also makes the first delivery attempt, in process (even when the
-    // channel groups run elsewhere, `--only`): the decided alert goes straight to a dispatcher.
-    const handingOff = wants('login-events') && config.delivery.handoffMs > 0;
-    const dispatchers = wants('deliveries') || handingOff ? createDispatchers(parts) : undefined;
-    if (dispatchers && handingOff) handOff = createHandOff(dispatchers, log.child({ consumer: 'hand-off' }));
-    if (wants('login-events')) running.push(await startLoginEvents(parts, handOff));
-    if (dispatchers && wants('deliveries')) running.push(...(await startDeliveries(parts, dispatchers)));
+    if (wants('login-events')) running.push(await startLoginEvents(parts));
+    if (wants('deliveries')) running.push(...(await startDeliveries(parts)));
     if (wants('dashboard')) running.push(await startAlertFeed(parts));
   } catch (err) {
     await Promise.allSettled(running.map((r) => r.stop()));
@@ -93,7 +86,6 @@ export async function startPipeline(
     async stop() {
       // Consumers first: each finishes and commits the chunk in flight before leaving its group.
       await Promise.allSettled(running.map((r) => r.stop()));
-      await handOff?.drain();
       await http.close();
       await parts.close();
     },

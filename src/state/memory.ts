@@ -42,7 +42,6 @@ export function createMemoryStore(opts: { maxKeys?: number } = {}): Store {
     return false;
   };
   const has = (key: string) => cache.has(key) || markerHit(key);
-  const read1 = (key: string) => cache.get(key) ?? (markerHit(key) ? '1' : undefined);
   const mark = (key: string, ttlMs: number) => {
     markers.set(compact(key), expiryTick(ttlMs));
     if (markers.size > maxKeys) markers.delete(markers.keys().next().value as string);
@@ -66,15 +65,14 @@ export function createMemoryStore(opts: { maxKeys?: number } = {}): Store {
   return {
     kind: 'memory',
     async read(keys) {
-      return keys.map(read1);
+      return keys.map((k) => cache.get(k) ?? (markerHit(k) ? '1' : undefined));
     },
     async write(ops) {
       for (const op of ops) apply(op);
     },
     async claim(entries) {
       return entries.map((e) => {
-        if (has(e.key) && (e.over === undefined || read1(e.key) !== e.over)) return false;
-        markers.delete(e.key);
+        if (has(e.key)) return false;
         cache.set(compact(e.key), e.value, { ttl: e.ttlMs });
         return true;
       });

@@ -25,14 +25,6 @@ export function createRedisStore(url: string, opts: { commandTimeoutMs?: number 
       if ARGV[2] == '0' then return redis.call('SET', KEYS[1], ARGV[1]) end
       return redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])`,
   });
-  // SET when absent or holding exactly ARGV[3], atomically (a retry taking over its marker).
-  redis.defineCommand('claimOver', {
-    numberOfKeys: 1,
-    lua: `local v = redis.call('GET', KEYS[1])
-      if v and v ~= ARGV[3] then return 0 end
-      redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-      return 1`,
-  });
   let connecting: Promise<void> | undefined;
 
   const ready = async (): Promise<void> => {
@@ -85,12 +77,9 @@ export function createRedisStore(url: string, opts: { commandTimeoutMs?: number 
     claim: (entries) =>
       guard('claim', async () => {
         if (entries.length === 0) return [];
-        const p = redis.pipeline() as Pipeline;
-        for (const e of entries) {
-          if (e.over === undefined) p.set(e.key, e.value, 'PX', e.ttlMs, 'NX');
-          else p.claimOver(e.key, e.value, String(e.ttlMs), e.over);
-        }
-        return (await exec(p)).map((r) => r === 'OK' || r === 1);
+        const p = redis.pipeline();
+        for (const e of entries) p.set(e.key, e.value, 'PX', e.ttlMs, 'NX');
+        return (await exec(p)).map((r) => r === 'OK');
       }),
     deleteAccount: (accountId) =>
       guard('deleteAccount', async () => {
@@ -118,7 +107,6 @@ export function createRedisStore(url: string, opts: { commandTimeoutMs?: number 
 
 type Pipeline = ReturnType<Redis['pipeline']> & {
   setGuarded(key: string, guard: string, value: string, ttlMs: string, mode: string): void;
-  claimOver(key: string, value: string, ttlMs: string, over: string): void;
 };
 
 function addWrite(p: Pipeline, op: WriteOp): void {

@@ -14,24 +14,14 @@ export type WriteOp =
  * in flight never leaves a key behind.
  */
 
-export interface ClaimEntry {
-  key: string;
-  value: string;
-  ttlMs: number;
-  over?: string;
-}
-
 export interface Store {
   readonly kind: 'memory' | 'redis';
   /** Values for `keys` in order; undefined where absent or expired. */
   read(keys: readonly string[]): Promise<(string | undefined)[]>;
   /** Applies all writes, in order, as one pipeline. */
   write(ops: readonly WriteOp[]): Promise<void>;
-  /**
-   * For each entry, sets it if absent — or if it holds exactly `over` — and returns true; false when
-   * the key held anything else. (`over`: a retried delivery takes over its own "retry" marker.)
-   */
-  claim(entries: readonly ClaimEntry[]): Promise<boolean[]>;
+  /** For each entry, sets it if absent and returns true; false when the key already existed. */
+  claim(entries: readonly { key: string; value: string; ttlMs: number }[]): Promise<boolean[]>;
   /** Deletes every key held for one account; returns how many were removed. */
   deleteAccount(accountId: string): Promise<number>;
   /** Throws STORE_UNAVAILABLE when the store cannot be reached. */

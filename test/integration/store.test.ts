@@ -39,27 +39,6 @@ describe.each([
     expect(await store.read([`${p}:a`])).toEqual([undefined]);
   });
 
-  it('claims over exactly the value it is told it may replace, atomically in the batch', async () => {
-    const p = uniqueName('over');
-    await store.write([
-      { op: 'set', key: `${p}:retry`, value: 'retry', ttlMs: 10_000 },
-      { op: 'set', key: `${p}:sent`, value: 'sent', ttlMs: 10_000 },
-    ]);
-    expect(
-      await store.claim([
-        { key: `${p}:retry`, value: 'claimed', ttlMs: 10_000, over: 'retry' },
-        { key: `${p}:sent`, value: 'claimed', ttlMs: 10_000, over: 'retry' },
-        { key: `${p}:absent`, value: 'claimed', ttlMs: 10_000, over: 'retry' },
-        { key: `${p}:retry`, value: 'again', ttlMs: 10_000, over: 'retry' }, // now 'claimed': refused
-      ]),
-    ).toEqual([true, false, true, false]);
-    expect(await store.read([`${p}:retry`, `${p}:sent`, `${p}:absent`])).toEqual([
-      'claimed',
-      'sent',
-      'claimed',
-    ]);
-  });
-
   it('deletes every key of one account, and only that account', async () => {
     const account = uniqueName('acct');
     const other = `${account}x`;

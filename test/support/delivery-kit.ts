@@ -71,7 +71,7 @@ export async function storedProfile(t: TestPipeline, account: string): Promise<A
 }
 
 /** A dispatcher's configuration for unit tests: short windows, the given delivery settings. */
-export function dispatcherConfig(delivery: { maxAttempts: number; backoffMs: number[]; handoffMs: number }) {
+export function dispatcherConfig(delivery: { maxAttempts: number; backoffMs: number[] }) {
   return {
     topics: { deliveries: 'd', retry: 'r', dlq: 'q' } as never,
     links: {

@@ -31,15 +31,6 @@ describe('configuration', () => {
     expect(Object.isFrozen(c.kafka)).toBe(true);
   });
 
-  it('hands deliveries off in process after a 2 s grace by default; off turns it off', () => {
-    expect(loadConfig({}).delivery.handoffMs).toBe(2_000);
-    expect(loadConfig({ DELIVERY_HANDOFF: '500ms' }).delivery.handoffMs).toBe(500);
-    expect(loadConfig({ DELIVERY_HANDOFF: 'off' }).delivery.handoffMs).toBe(0);
-    expect(configError({ DELIVERY_HANDOFF: 'soon' })).toMatch(
-      /DELIVERY_HANDOFF: expected a duration like 2s, or off/,
-    );
-  });
-
   it('names every bad variable and why', () => {
     const message = configError({
       KAFKA_BROKERS: 'nonsense',

@@ -132,7 +132,7 @@ describe('dispatcher retry routing', () => {
       store,
       publisher,
       renderer: stubRenderer,
-      config: dispatcherConfig({ maxAttempts: 5, backoffMs: STEPS, handoffMs: 0 }),
+      config: dispatcherConfig({ maxAttempts: 5, backoffMs: STEPS }),
       log: silentLogger(),
       retryPartitions: 6,
     });
