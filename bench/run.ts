@@ -309,8 +309,7 @@ if (ONLY || !measured || !micro || !mem) {
       memstore: mem,
     }),
   );
-  for (const fn of cleanup.reverse()) await Promise.resolve(fn()).catch(() => {});
-  await Promise.allSettled([producer.disconnect(), admin.disconnect()]);
+  await tearDown();
   process.exit(0);
 }
 const { bare, fullMemory, fullRedis, produceRate } = measured;
@@ -396,11 +395,16 @@ console.log(
   }),
 );
 
-for (const fn of cleanup.reverse()) await Promise.resolve(fn()).catch(() => {});
-await Promise.allSettled([producer.disconnect(), admin.disconnect()]);
+await tearDown();
 process.exit(0);
 
 // ---------------------------------------------------------------------------------------------------
+
+/** Runs the clean-ups (last registered first) and disconnects. */
+async function tearDown(): Promise<void> {
+  for (const fn of cleanup.reverse()) await Promise.resolve(fn()).catch(() => {});
+  await Promise.allSettled([producer.disconnect(), admin.disconnect()]);
+}
 
 async function deleteRedisKeys(prefix: string): Promise<void> {
   const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });

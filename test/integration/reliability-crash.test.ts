@@ -4,18 +4,15 @@
  * group's committed offsets. The two scenarios run concurrently: each spends most of its time waiting
  * out a session timeout (30 s) and a crashed sender's delivery lease (60 s).
  */
-import type { Producer } from 'kafkajs';
 import {
   enroll,
   lagOf,
-  outboxCounts,
+  midStream,
   type PipelineProc,
   plan,
-  produceAtRate,
   scaled,
   scenarioKit,
   settle,
-  signInRecord,
   trace,
   waitUntil,
 } from '../support/reliability.js';
@@ -27,38 +24,6 @@ const kit = scenarioKit();
 afterAll(() => kit.cleanup());
 const { setUp, start } = kit;
 
-/**
- * Produces the sign-ins over ~4 s and runs `kill` once a fifth of the sessions have their email, while
- * sign-ins are still arriving; returns how many were alerted at that moment.
- */
-async function killMidStream(
-  env: Record<string, string>,
-  producer: Producer,
-  sessions: ReturnType<typeof plan>['sessions'],
-  kill: () => Promise<void>,
-): Promise<number> {
-  let alertedAtKill = -1;
-  const maybeKill = async () => {
-    if (alertedAtKill >= 0) return;
-    const alerted = outboxCounts(env.OUTBOX_DIR!).size;
-    if (alerted < N / 5) return;
-    alertedAtKill = alerted;
-    await kill();
-  };
-  await produceAtRate(producer, env.TOPIC_AUTH_EVENTS!, sessions.map(signInRecord), N / 4, maybeKill);
-  await waitUntil(
-    'a fifth of the sessions alerted before the kill',
-    async () => {
-      await maybeKill();
-      return alertedAtKill >= 0;
-    },
-    90_000,
-    () => `${outboxCounts(env.OUTBOX_DIR!).size} alerted`,
-    20,
-  );
-  return alertedAtKill;
-}
-
 describe('losing a consumer process', () => {
   it.concurrent(`SIGKILL mid-stream, then a restart: each of ${N} sessions alerted exactly once, offsets committed to the end`, async () => {
     const { env, admin, producer } = await setUp();
@@ -67,7 +32,7 @@ describe('losing a consumer process', () => {
     await enroll(producer, env, accounts, env.REDIS_URL!);
     trace('crash: profiles applied');
 
-    const alertedAtKill = await killMidStream(env, producer, sessions, () => first.kill());
+    const alertedAtKill = await midStream(env, producer, sessions, () => first.kill());
     expect(first.alive()).toBe(false);
     trace(`crash: killed with ${alertedAtKill} alerted`);
     expect(alertedAtKill).toBeLessThan(N);
@@ -96,7 +61,7 @@ describe('losing a consumer process', () => {
     trace('rebalance: three members, profiles applied');
 
     const [victim, ...survivors] = members as [PipelineProc, ...PipelineProc[]];
-    const alertedAtKill = await killMidStream(env, producer, sessions, () => victim.kill());
+    const alertedAtKill = await midStream(env, producer, sessions, () => victim.kill());
     trace(`rebalance: member-1 killed with ${alertedAtKill} alerted`);
     expect(alertedAtKill).toBeLessThan(N);
 

@@ -7,21 +7,19 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Producer } from 'kafkajs';
 import { kafkaHomeFromEnv, type LocalBroker, startLocalBroker } from '../../src/kafka/local-broker.js';
 import {
   enroll,
   lagOf,
+  midStream,
   outboxCounts,
   pipelineLag,
   plan,
   privateRedis,
-  produceAtRate,
   type RedisServer,
   scaled,
   scenarioKit,
   settle,
-  signInRecord,
   sleep,
   trace,
   waitUntil,
@@ -41,42 +39,6 @@ afterAll(async () => {
   await Promise.allSettled([broker?.stop(), redis?.destroy()]);
   if (brokerDir) rmSync(brokerDir, { recursive: true, force: true });
 });
-
-/** Produces at N/4 per second; `during` runs once a fifth of the sessions are alerted, while sign-ins still arrive. */
-async function midStream(
-  env: Record<string, string>,
-  producer: Producer,
-  sessions: ReturnType<typeof plan>['sessions'],
-  during: () => Promise<void>,
-): Promise<void> {
-  let fired: Promise<void> | undefined;
-  const maybe = () => {
-    if (!fired && outboxCounts(env.OUTBOX_DIR!).size >= N / 5) fired = during();
-  };
-  const half = Math.floor(sessions.length / 2);
-  // The first half before the outage, the second half produced while it lasts (kafkajs retries for us).
-  await produceAtRate(
-    producer,
-    env.TOPIC_AUTH_EVENTS!,
-    sessions.slice(0, half).map(signInRecord),
-    N / 4,
-    maybe,
-  );
-  await waitUntil(
-    'a fifth of the sessions alerted',
-    () => {
-      maybe();
-      return fired !== undefined;
-    },
-    90_000,
-    () => `${outboxCounts(env.OUTBOX_DIR!).size} alerted`,
-    20,
-  );
-  await Promise.all([
-    fired,
-    produceAtRate(producer, env.TOPIC_AUTH_EVENTS!, sessions.slice(half).map(signInRecord), N / 4),
-  ]);
-}
 
 describe('a dependency outage mid-stream', () => {
   it.concurrent(`the broker stops and starts again: the consumer recovers without a restart, each of ${N} sessions alerted once`, async () => {

@@ -319,6 +319,52 @@ export async function produceAtRate(
   }
 }
 
+/**
+ * Produces the sessions' sign-ins at a quarter of their number per second and runs `action` once, as
+ * soon as a fifth of them have their email; the second half is produced while `action` runs, so it
+ * happens mid-stream. Returns how many sessions were alerted when `action` started.
+ */
+export async function midStream(
+  env: Record<string, string>,
+  producer: Producer,
+  sessions: Session[],
+  action: () => Promise<void>,
+): Promise<number> {
+  const rate = sessions.length / 4;
+  let fired: Promise<void> | undefined;
+  let alertedAtStart = -1;
+  const maybe = () => {
+    if (fired) return;
+    const alerted = outboxCounts(env.OUTBOX_DIR!).size;
+    if (alerted < sessions.length / 5) return;
+    alertedAtStart = alerted;
+    fired = action();
+  };
+  const half = Math.floor(sessions.length / 2);
+  await produceAtRate(
+    producer,
+    env.TOPIC_AUTH_EVENTS!,
+    sessions.slice(0, half).map(signInRecord),
+    rate,
+    maybe,
+  );
+  await waitUntil(
+    'a fifth of the sessions alerted',
+    () => {
+      maybe();
+      return fired !== undefined;
+    },
+    90_000,
+    () => `${outboxCounts(env.OUTBOX_DIR!).size} alerted`,
+    20,
+  );
+  await Promise.all([
+    fired,
+    produceAtRate(producer, env.TOPIC_AUTH_EVENTS!, sessions.slice(half).map(signInRecord), rate),
+  ]);
+  return alertedAtStart;
+}
+
 /** Committed offsets of `groupId` on `topic` and the topic's end, per partition. */
 export async function lagOf(
   admin: Admin,
