@@ -1,4 +1,4 @@
-import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { type AppError, toAppError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 
@@ -29,6 +29,11 @@ export interface ConsumerLoopOptions {
   onHealth?: (healthy: boolean, err?: AppError) => void;
   /** How many partitions' batches run at once (default 12). */
   partitionsConsumedConcurrently?: number;
+  /**
+   * How often processed offsets are committed (default 250 ms), all partitions in one request.
+   * Longer means fewer requests on the connection the fetches use, and more replay after a crash.
+   */
+  commitIntervalMs?: number;
   /** Latency over throughput: a caught-up consumer asks again after this many ms (kafkajs default 5000). */
   maxWaitTimeInMs?: number;
 }
@@ -54,22 +59,8 @@ export async function runConsumerLoop(opts: ConsumerLoopOptions): Promise<Runnin
   await consumer.connect();
   for (const topic of topics) await consumer.subscribe({ topic, fromBeginning: opts.fromBeginning ?? true });
 
-  const commits = new Map<string, Promise<void>>();
-  const queueCommit = (topic: string, partition: number, offset: string) => {
-    const key = `${topic}:${partition}`;
-    const next = (commits.get(key) ?? Promise.resolve())
-      .then(() => consumer.commitOffsets([{ topic, partition, offset }]))
-      .catch((err: unknown) => {
-        log.warn(
-          { err: (err as Error).message, topic, partition },
-          'commit failed; a later batch commits past it',
-        );
-      });
-    commits.set(key, next);
-    void next.then(() => {
-      if (commits.get(key) === next) commits.delete(key);
-    });
-  };
+  const committer = createCommitter(consumer, log, opts.commitIntervalMs ?? 250);
+  const active = new Set<Promise<void>>();
 
   await consumer.run({
     autoCommit: false,
@@ -78,63 +69,125 @@ export async function runConsumerLoop(opts: ConsumerLoopOptions): Promise<Runnin
     // one partition's store and broker round trips overlap another's work. kafkajs 2 fetches again
     // only after every batch of a fetch is done, so one partition never runs twice at once.
     partitionsConsumedConcurrently: opts.partitionsConsumedConcurrently ?? 12,
-    eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
-      const messages = batch.messages;
-      let done: string | undefined;
-      // One commit per batch, not per chunk, and not awaited: the next fetch does not wait for it.
-      // Commits of one partition stay in order; one that fails (broker restarting) is only logged,
-      // since a later batch commits past it and an uncommitted offset means a replay, not a loss.
-      const commit = () => {
-        // A stale batch (the partition moved to another member) must not commit over the new owner.
-        if (done === undefined || isStale()) return;
-        queueCommit(batch.topic, batch.partition, (BigInt(done) + 1n).toString());
-      };
-      for (let i = 0; i < messages.length; i += chunkSize) {
-        if (!isRunning() || isStale()) break;
-        const chunk = messages.slice(i, i + chunkSize).map((message) => ({
-          topic: batch.topic,
-          partition: batch.partition,
-          message,
-        }));
-        let attempt = 0;
-        for (;;) {
-          try {
-            await handler(chunk);
-            if (attempt > 0) opts.onHealth?.(true);
-            break;
-          } catch (err) {
-            const appErr = toAppError(err);
-            if (!appErr.retryable || stopping || !isRunning() || isStale()) {
-              commit();
-              throw appErr;
-            }
-            attempt++;
-            opts.onHealth?.(false, appErr);
-            const waitMs = Math.min(200 * 2 ** Math.min(attempt, 5), 5_000);
-            log.warn(
-              { code: appErr.code, attempt, waitMs, topic: batch.topic, partition: batch.partition },
-              appErr.message,
-            );
-            await sleep(waitMs);
-            await heartbeat().catch(() => {});
-          }
-        }
-        done = chunk[chunk.length - 1]!.message.offset;
-        resolveOffset(done);
-        await heartbeat().catch((err: unknown) => tolerate(err, 'heartbeat', log));
+    eachBatch: async (payload) => {
+      if (stopping) return;
+      const running = processBatch(payload);
+      active.add(running);
+      try {
+        await running;
+      } finally {
+        active.delete(running);
       }
-      commit();
     },
   });
+
+  async function processBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload) {
+    const messages = batch.messages;
+    let done: string | undefined;
+    // The batch's progress is handed to the committer, which commits it in the background with
+    // every other partition's (see createCommitter): the next fetch never waits for a commit.
+    const commit = () => {
+      // A stale batch (the partition moved to another member) must not commit over the new owner.
+      if (done === undefined || isStale()) return;
+      committer.offer(batch.topic, batch.partition, (BigInt(done) + 1n).toString());
+    };
+    for (let i = 0; i < messages.length; i += chunkSize) {
+      if (stopping || !isRunning() || isStale()) break;
+      const chunk = messages.slice(i, i + chunkSize).map((message) => ({
+        topic: batch.topic,
+        partition: batch.partition,
+        message,
+      }));
+      let attempt = 0;
+      for (;;) {
+        try {
+          await handler(chunk);
+          if (attempt > 0) opts.onHealth?.(true);
+          break;
+        } catch (err) {
+          const appErr = toAppError(err);
+          if (!appErr.retryable || stopping || !isRunning() || isStale()) {
+            commit();
+            throw appErr;
+          }
+          attempt++;
+          opts.onHealth?.(false, appErr);
+          const waitMs = Math.min(200 * 2 ** Math.min(attempt, 5), 5_000);
+          log.warn(
+            { code: appErr.code, attempt, waitMs, topic: batch.topic, partition: batch.partition },
+            appErr.message,
+          );
+          await sleep(waitMs);
+          await heartbeat().catch(() => {});
+        }
+      }
+      done = chunk[chunk.length - 1]!.message.offset;
+      resolveOffset(done);
+      await heartbeat().catch((err: unknown) => tolerate(err, 'heartbeat', log));
+    }
+    commit();
+  }
 
   return {
     consumer,
     async stop() {
       stopping = true;
-      // stop() lets the batch in flight finish its current chunk; its commit lands before we leave.
+      // Batches in flight finish their current chunk; what they and earlier batches processed is
+      // committed while this member still owns the partitions (kafkajs's stop() leaves the group).
+      await Promise.allSettled([...active]);
+      await committer.close();
       await consumer.stop();
-      await Promise.allSettled([...commits.values()]);
       await consumer.disconnect();
+    },
+  };
+}
+
+/**
+ * Commits processed offsets every `intervalMs`, every partition's latest in one OffsetCommit request.
+ * A commit per batch (kafkajs's default, and ours before) meant hundreds of requests a second at a
+ * modest rate, each queued on the same broker connection as the next fetch and each an append to
+ * __consumer_offsets: the broker's CPU and the fetch's wait both grew with it. A failed commit (broker
+ * restarting, rebalance) is logged and its offsets stay pending unless a newer one replaced them; an
+ * uncommitted offset means a replay of idempotent work, never a loss.
+ */
+function createCommitter(consumer: Consumer, log: Logger, intervalMs: number) {
+  const pending = new Map<string, { topic: string; partition: number; offset: string }>();
+  let flushing: Promise<void> = Promise.resolve();
+  let timer: NodeJS.Timeout | undefined;
+  const flush = (): Promise<void> => {
+    timer = undefined;
+    flushing = flushing.then(async () => {
+      if (pending.size === 0) return;
+      const offsets = [...pending.values()];
+      pending.clear();
+      try {
+        await consumer.commitOffsets(offsets);
+      } catch (err) {
+        for (const o of offsets) {
+          const key = `${o.topic}:${o.partition}`;
+          if (!pending.has(key)) pending.set(key, o);
+        }
+        log.warn({ err: (err as Error).message }, 'commit failed; retried with the next commit');
+      }
+    });
+    return flushing;
+  };
+  // After a rebalance, offsets of partitions this member no longer owns are not ours to commit.
+  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+    const owned = new Set(
+      Object.entries(payload.memberAssignment).flatMap(([t, ps]) => ps.map((p) => `${t}:${p}`)),
+    );
+    for (const key of [...pending.keys()]) if (!owned.has(key)) pending.delete(key);
+  });
+  return {
+    offer(topic: string, partition: number, offset: string): void {
+      pending.set(`${topic}:${partition}`, { topic, partition, offset });
+      timer ??= setTimeout(flush, intervalMs);
+    },
+    /** Commits what is pending now (stop: after the last batch, before leaving the group). */
+    async close(): Promise<void> {
+      if (timer) clearTimeout(timer);
+      await flush();
     },
   };
 }

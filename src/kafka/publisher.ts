@@ -45,6 +45,7 @@ export async function createPublisher(
   await producer.connect();
   const queue: Waiting[] = [];
   let inFlight = 0;
+  let pumpScheduled = false;
 
   const send = async (byTopic: Map<string, Message[]>) => {
     const topicMessages: TopicMessages[] = [...byTopic].map(([topic, messages]) => ({ topic, messages }));
@@ -136,7 +137,15 @@ export async function createPublisher(
       });
       return new Promise<void>((resolve, reject) => {
         queue.push({ messages, resolve, reject });
-        pump();
+        // Partitions' chunks tend to finish in the same turn of the event loop (their store replies
+        // arrive in one read): wait for the end of the turn so they share one request.
+        if (!pumpScheduled) {
+          pumpScheduled = true;
+          setImmediate(() => {
+            pumpScheduled = false;
+            pump();
+          });
+        }
       });
     },
     close: () => producer.disconnect(),

@@ -266,21 +266,25 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   }
 
   const requests: ChunkHandler = async (records) => {
-    const jobs: DeliveryJob[] = [];
-    const accounts = [...new Set(records.map((r) => r.message.key?.toString('utf8') ?? ''))];
-    const profiles = await readProfiles(accounts);
+    // Every channel's group reads every request: look at the channel list before validating it all,
+    // and read profiles only for the requests that are this channel's.
+    const mine: NotificationRequest[] = [];
     for (const r of records) {
       const json = decodeJson(r.message.value, 256 * 1024);
-      // Every channel's group reads every request: look at the channel list before validating it all.
       const value = json.ok && typeof json.value === 'object' ? json.value : null;
       const channels = value === null ? undefined : (value as { channels?: unknown }).channels;
       if (!Array.isArray(channels) || !channels.includes(channel)) continue;
       const parsed = NotificationRequestSchema.safeParse(value);
-      if (!parsed.success) continue;
-      const profile = profiles.get(parsed.data.account_id);
+      if (parsed.success) mine.push(parsed.data);
+    }
+    if (mine.length === 0) return;
+    const profiles = await readProfiles([...new Set(mine.map((m) => m.account_id))]);
+    const jobs: DeliveryJob[] = [];
+    for (const request of mine) {
+      const profile = profiles.get(request.account_id);
       if (!profile) continue;
       for (const recipient of recipientsFor(channel, profile)) {
-        jobs.push({ request: parsed.data, channel, recipient, attempt: 1, due_at: parsed.data.requested_at });
+        jobs.push({ request, channel, recipient, attempt: 1, due_at: request.requested_at });
       }
     }
     await deliverAll(jobs, profiles);

@@ -11,6 +11,7 @@ import type { RunningConsumer } from '../kafka/consumer-loop.js';
 import { ensureTopics } from '../kafka/topics.js';
 import type { Logger } from '../log/logger.js';
 import { buildParts, type Parts } from './parts.js';
+import { warmUp } from './warm-up.js';
 
 export const CONSUMER_NAMES = ['account-security', 'login-events', 'deliveries', 'dashboard'] as const;
 export type ConsumerName = (typeof CONSUMER_NAMES)[number];
@@ -51,6 +52,10 @@ export async function startPipeline(
       progress('catching up on account.security…');
       await profiles.caughtUp;
       progress('account profiles caught up');
+    }
+    if (wants('login-events') || wants('deliveries')) {
+      const warm = await warmUp(parts);
+      progress(`warmed up on ${warm.events} synthetic events in ${Math.round(warm.ms)} ms`);
     }
     if (wants('login-events')) running.push(await startLoginEvents(parts));
     if (wants('deliveries')) running.push(...(await startDeliveries(parts)));

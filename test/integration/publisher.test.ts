@@ -46,16 +46,37 @@ async function readAll(
 }
 
 describe('publisher', () => {
-  it('merges calls made while a request is in flight, and keeps each call complete and in order', async () => {
+  it('sends calls made in the same turn of the event loop as one request', async () => {
+    const topic = uniqueName('pub-turn');
+    await createTopicsAndWait(admin, [{ topic, numPartitions: 3 }]);
+    requests.length = 0;
+    await Promise.all(
+      Array.from({ length: 12 }, (_, c) => publisher.publish([{ topic, key: `call-${c}`, value: { c } }])),
+    );
+    expect(requests).toEqual([12]);
+    // Every call arrived (a produce request kafkajs retried may land twice: at least once, not exactly).
+    const keys = new Set((await readAll(topic, 12)).map((r) => r.key));
+    expect([...keys].sort()).toEqual(Array.from({ length: 12 }, (_, c) => `call-${c}`).sort());
+  });
+
+  it('keeps each call complete and in order when calls arrive turn by turn', async () => {
     const topic = uniqueName('pub-merge');
     await createTopicsAndWait(admin, [{ topic, numPartitions: 3 }]);
     requests.length = 0;
-    const calls = Array.from({ length: 30 }, (_, c) =>
-      publisher.publish(Array.from({ length: 4 }, (_, i) => ({ topic, key: `call-${c}`, value: { c, i } }))),
-    );
+    // One call per turn of the event loop: some go alone, those made while two requests are in
+    // flight are merged into the next one.
+    const calls: Promise<void>[] = [];
+    for (let c = 0; c < 30; c++) {
+      calls.push(
+        publisher.publish(
+          Array.from({ length: 4 }, (_, i) => ({ topic, key: `call-${c}`, value: { c, i } })),
+        ),
+      );
+      await new Promise((r) => setImmediate(r));
+    }
     await Promise.all(calls);
-    // Two requests start at once; the 28 calls queued behind them go out together.
-    expect(requests.length).toBeLessThanOrEqual(3);
+    // How many merge depends on the broker's speed (test/unit/publisher-queue.test.ts pins it down).
+    expect(requests.length).toBeLessThanOrEqual(30);
     expect(requests.reduce((a, b) => a + b, 0)).toBe(120);
     const records = await readAll(topic, 120);
     expect(records).toHaveLength(120);

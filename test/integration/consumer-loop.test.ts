@@ -1,0 +1,120 @@
+/** The consumer loop's commits on the real broker: coalesced on a timer, and flushed by stop(). */
+import { Kafka, logLevel } from 'kafkajs';
+import { runConsumerLoop } from '../../src/kafka/consumer-loop.js';
+import { silentLogger } from '../../src/log/logger.js';
+import { createTopicsAndWait, kafkaBrokers, uniqueName } from '../support/env.js';
+
+const kafka = new Kafka({ clientId: 'loop-test', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING });
+const admin = kafka.admin();
+const producer = kafka.producer();
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+beforeAll(async () => {
+  await Promise.all([admin.connect(), producer.connect()]);
+});
+afterAll(async () => {
+  await Promise.allSettled([admin.disconnect(), producer.disconnect()]);
+});
+
+/** Committed offset per partition (-1: none), and the topic's end offsets. */
+async function offsets(groupId: string, topic: string) {
+  const [[committed], ends] = await Promise.all([
+    admin.fetchOffsets({ groupId, topics: [topic] }),
+    admin.fetchTopicOffsets(topic),
+  ]);
+  const byPartition = (
+    list: { partition: number; offset?: string; high?: string }[],
+    field: 'offset' | 'high',
+  ) => list.map((p) => [p.partition, Number(p[field])] as const).sort((a, b) => a[0] - b[0]);
+  return {
+    committed: byPartition(committed!.partitions, 'offset'),
+    ends: byPartition(ends, 'high'),
+  };
+}
+
+async function produce(topic: string, partitions: number, rounds: number, gapMs: number) {
+  for (let r = 0; r < rounds; r++) {
+    await producer.send({
+      topic,
+      messages: Array.from({ length: partitions }, (_, partition) => ({ partition, value: `r${r}` })),
+    });
+    if (gapMs > 0) await sleep(gapMs);
+  }
+}
+
+describe('consumer loop commits', () => {
+  it('commits every partition in one request per interval, not one per batch, and catches up', async () => {
+    const topic = uniqueName('loop-commits');
+    const groupId = uniqueName('loop-commits-group');
+    await createTopicsAndWait(admin, [{ topic, numPartitions: 6 }]);
+    let batches = 0;
+    let handled = 0;
+    const loop = await runConsumerLoop({
+      kafka,
+      groupId,
+      topics: [topic],
+      log: silentLogger(),
+      commitIntervalMs: 250,
+      handler: async (records) => {
+        batches++;
+        handled += records.length;
+      },
+    });
+    const commits: number[] = [];
+    loop.consumer.on(loop.consumer.events.REQUEST, ({ payload }) => {
+      if (payload.apiName === 'OffsetCommit') commits.push(Date.now());
+    });
+    try {
+      // Produced a little at a time while consumed: many small batches.
+      await produce(topic, 6, 40, 20);
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        const { committed, ends } = await offsets(groupId, topic);
+        if (handled === 240 && JSON.stringify(committed) === JSON.stringify(ends)) break;
+        if (Date.now() > deadline)
+          throw new Error(`not caught up: ${JSON.stringify({ handled, committed, ends })}`);
+        await sleep(100);
+      }
+      expect(handled).toBe(240);
+      // A commit per batch would be one request per handled batch; coalesced there are a handful.
+      expect(batches).toBeGreaterThan(40);
+      expect(commits.length).toBeGreaterThan(0);
+      expect(commits.length).toBeLessThan(batches / 4);
+    } finally {
+      await loop.stop();
+    }
+  });
+
+  it('commits what is pending when stopped, before leaving the group', async () => {
+    const topic = uniqueName('loop-stop');
+    const groupId = uniqueName('loop-stop-group');
+    await createTopicsAndWait(admin, [{ topic, numPartitions: 3 }]);
+    let handled = 0;
+    const loop = await runConsumerLoop({
+      kafka,
+      groupId,
+      topics: [topic],
+      log: silentLogger(),
+      commitIntervalMs: 600_000, // never on the timer within this test
+      handler: async (records) => {
+        handled += records.length;
+      },
+    });
+    let stopped = false;
+    try {
+      await produce(topic, 3, 10, 0);
+      const deadline = Date.now() + 30_000;
+      while (handled < 30 && Date.now() < deadline) await sleep(50);
+      expect(handled).toBe(30);
+      // Processed but not yet committed: the timer has not fired.
+      expect((await offsets(groupId, topic)).committed.map(([, o]) => o)).toEqual([-1, -1, -1]);
+      await loop.stop();
+      stopped = true;
+      const { committed, ends } = await offsets(groupId, topic);
+      expect(ends.map(([, o]) => o)).toEqual([10, 10, 10]);
+      expect(committed).toEqual(ends);
+    } finally {
+      if (!stopped) await loop.stop();
+    }
+  });
+});
