@@ -11,12 +11,22 @@ export interface InRecord {
 }
 
 /**
- * Processes one chunk of records from one partition. It must make every effect durable before
- * resolving; the loop then resolves the offsets and commits. Throwing a retryable error makes the
- * loop wait and retry the same chunk (nothing committed meanwhile); a non-retryable one crashes the
- * consumer, which kafkajs restarts from the last commit.
+ * Work a handler started and left running: the chunk counts as processed (its offset may be
+ * committed) only once `finish` has succeeded, and every earlier chunk of the partition too.
+ * `finish` may be called again after a retryable failure, so it must be safe to repeat.
  */
-export type ChunkHandler = (records: InRecord[]) => Promise<void>;
+export interface ChunkTail {
+  finish: () => Promise<void>;
+}
+
+/**
+ * Processes one chunk of records from one partition. It must make every effect durable before
+ * resolving, or return a ChunkTail that does; the loop then commits. Throwing a retryable error makes
+ * the loop wait and retry the same chunk (nothing committed meanwhile); a non-retryable one crashes
+ * the consumer, which kafkajs restarts from the last commit.
+ */
+// biome-ignore lint/suspicious/noConfusingVoidType: most handlers return nothing, a few a tail
+export type ChunkHandler = (records: InRecord[]) => Promise<void | ChunkTail>;
 
 export interface ConsumerLoopOptions {
   kafka: Kafka;
@@ -44,7 +54,12 @@ export interface RunningConsumer {
   stop(): Promise<void>;
 }
 
-/** Runs an eachBatch consumer that commits a chunk only after its handler succeeded. */
+/** Unfinished tails a partition may have before its next chunk waits for the oldest. */
+const MAX_TAILS_PER_PARTITION = 8;
+/** How long stop() waits for tails still running (a dependency down) before leaving them uncommitted. */
+const STOP_WAIT_MS = 10_000;
+
+/** Runs an eachBatch consumer that commits a chunk only after its handler (and its tail) succeeded. */
 export async function runConsumerLoop(opts: ConsumerLoopOptions): Promise<RunningConsumer> {
   const { kafka, groupId, topics, handler, log } = opts;
   const chunkSize = opts.chunkSize ?? 500;
@@ -62,6 +77,28 @@ export async function runConsumerLoop(opts: ConsumerLoopOptions): Promise<Runnin
 
   const committer = createCommitter(consumer, log, opts.commitIntervalMs ?? 250);
   const active = new Set<Promise<void>>();
+  /** Per partition: the chain of tails not yet finished, in chunk order, and how many it holds. */
+  const chains = new Map<string, { done: Promise<void>; open: number }>();
+  /** A tail that failed for good: the next batch throws it, so kafkajs restarts from the last commit. */
+  let broken: AppError | undefined;
+
+  /** Runs a tail's `finish` until it succeeds, waiting between tries on retryable errors. */
+  const finishTail = async (tail: ChunkTail, where: { topic: string; partition: number }) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await tail.finish();
+        if (attempt > 1) opts.onHealth?.(true);
+        return;
+      } catch (err) {
+        const appErr = toAppError(err);
+        if (!appErr.retryable || stopping) throw appErr;
+        opts.onHealth?.(false, appErr);
+        const waitMs = backoffMs(attempt);
+        log.warn({ code: appErr.code, attempt, waitMs, ...where }, `${appErr.message} (finishing a chunk)`);
+        await sleep(waitMs);
+      }
+    }
+  };
 
   await consumer.run({
     autoCommit: false,
@@ -72,6 +109,12 @@ export async function runConsumerLoop(opts: ConsumerLoopOptions): Promise<Runnin
     partitionsConsumedConcurrently: opts.partitionsConsumedConcurrently ?? 12,
     eachBatch: async (payload) => {
       if (stopping) return;
+      if (broken) {
+        // kafkajs restarts the consumer from the last commit: the unfinished chunk is read again.
+        const err = broken;
+        broken = undefined;
+        throw err;
+      }
       const running = processBatch(payload);
       active.add(running);
       try {
@@ -83,59 +126,72 @@ export async function runConsumerLoop(opts: ConsumerLoopOptions): Promise<Runnin
   });
 
   async function processBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload) {
+    const where = { topic: batch.topic, partition: batch.partition };
+    const key = `${batch.topic}:${batch.partition}`;
     const messages = batch.messages;
-    let done: string | undefined;
-    // The batch's progress is handed to the committer, which commits it in the background with
-    // every other partition's (see createCommitter): the next fetch never waits for a commit.
-    const commit = () => {
-      // A stale batch (the partition moved to another member) must not commit over the new owner.
-      if (done === undefined || isStale()) return;
-      committer.offer(batch.topic, batch.partition, (BigInt(done) + 1n).toString());
+    // A chunk's offset is offered to the committer (which commits in the background, all partitions
+    // together) once it and every earlier chunk of the partition are finished — never for a stale
+    // batch, whose partition may belong to another member by then.
+    const settle = (offset: string, tail: ChunkTail | undefined) => {
+      const chain = chains.get(key) ?? { done: Promise.resolve(), open: 0 };
+      chain.open++;
+      chain.done = chain.done
+        .then(async () => {
+          if (broken) return;
+          if (tail) await finishTail(tail, where);
+          if (!isStale()) committer.offer(batch.topic, batch.partition, (BigInt(offset) + 1n).toString());
+        })
+        .catch((err: unknown) => {
+          broken ??= toAppError(err);
+          if (!stopping)
+            log.error({ code: broken.code, ...where }, `chunk left unfinished: ${broken.message}`);
+        })
+        .finally(() => {
+          chain.open--;
+        });
+      chains.set(key, chain);
     };
     for (let i = 0; i < messages.length; i += chunkSize) {
       if (stopping || !isRunning() || isStale()) break;
+      const waiting = chains.get(key);
+      if (waiting && waiting.open >= MAX_TAILS_PER_PARTITION) await waiting.done;
       const chunk = messages.slice(i, i + chunkSize).map((message) => ({
         topic: batch.topic,
         partition: batch.partition,
         message,
       }));
-      let attempt = 0;
-      for (;;) {
+      let tail: ChunkTail | undefined;
+      for (let attempt = 1; ; attempt++) {
         try {
-          await handler(chunk);
-          if (attempt > 0) opts.onHealth?.(true);
+          tail = (await handler(chunk)) ?? undefined;
+          if (attempt > 1) opts.onHealth?.(true);
           break;
         } catch (err) {
           const appErr = toAppError(err);
-          if (!appErr.retryable || stopping || !isRunning() || isStale()) {
-            commit();
-            throw appErr;
-          }
-          attempt++;
+          if (!appErr.retryable || stopping || !isRunning() || isStale()) throw appErr;
           opts.onHealth?.(false, appErr);
-          const waitMs = Math.min(200 * 2 ** Math.min(attempt, 5), 5_000);
-          log.warn(
-            { code: appErr.code, attempt, waitMs, topic: batch.topic, partition: batch.partition },
-            appErr.message,
-          );
+          const waitMs = backoffMs(attempt);
+          log.warn({ code: appErr.code, attempt, waitMs, ...where }, appErr.message);
           await sleep(waitMs);
           await heartbeat().catch(() => {});
         }
       }
-      done = chunk[chunk.length - 1]!.message.offset;
+      const done = chunk[chunk.length - 1]!.message.offset;
       resolveOffset(done);
+      settle(done, tail);
       await heartbeat().catch((err: unknown) => tolerate(err, 'heartbeat', log));
     }
-    commit();
   }
 
   return {
     consumer,
     async stop() {
       stopping = true;
-      // Batches in flight finish their current chunk; what they and earlier batches processed is
-      // committed while this member still owns the partitions (kafkajs's stop() leaves the group).
+      // Batches in flight finish their current chunk and tails their work (for a while); what is
+      // finished is committed while this member still owns the partitions (kafkajs's stop() leaves
+      // the group). A tail still waiting on a dependency stays uncommitted: replayed, not lost.
       await Promise.allSettled([...active]);
+      await Promise.race([Promise.allSettled([...chains.values()].map((c) => c.done)), sleep(STOP_WAIT_MS)]);
       await committer.close();
       await consumer.stop();
       await consumer.disconnect();
@@ -155,4 +211,5 @@ function tolerate(err: unknown, what: string, log: Logger): void {
   log.warn({ err: (err as Error).message }, `${what} failed; retried with the next batch`);
 }
 
+const backoffMs = (attempt: number) => Math.min(200 * 2 ** Math.min(attempt, 5), 5_000);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

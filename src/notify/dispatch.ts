@@ -7,7 +7,7 @@ import { NotificationRequestSchema } from '../contracts/notification.js';
 import type { DeliveryReceipt, ReceiptStatus } from '../contracts/records.js';
 import { type AppError, toAppError } from '../errors.js';
 import type { Metrics } from '../http/metrics.js';
-import type { ChunkHandler } from '../kafka/consumer-loop.js';
+import type { ChunkHandler, ChunkTail } from '../kafka/consumer-loop.js';
 import { toDlqRecord } from '../kafka/dlq.js';
 import type { OutRecord, Publisher } from '../kafka/publisher.js';
 import type { Logger } from '../log/logger.js';
@@ -214,9 +214,14 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   /**
    * Delivers a batch of jobs with a fixed number of store and broker round trips, however many jobs:
    * one read (profiles, SMS opt-outs), one claim, the sends (concurrently), one publish, one write.
+   * Resolves once the jobs are claimed and their sends started; `finish` then waits for the sends and
+   * makes the receipts and the `sent` marks durable (safe to call again: the sends are not repeated).
    */
-  async function deliverAll(jobs: DeliveryJob[], known?: Map<string, AccountSecurity | undefined>) {
-    if (jobs.length === 0) return;
+  async function deliverAll(
+    jobs: DeliveryJob[],
+    known?: Map<string, AccountSecurity | undefined>,
+  ): Promise<ChunkTail | undefined> {
+    if (jobs.length === 0) return undefined;
     const accounts = [...new Set(jobs.map((j) => j.request.account_id))];
     const profiles = known ?? (await readProfiles(accounts));
     const batch: BatchOutput = { out: [], writes: [], goneSubscriptions: [] };
@@ -255,14 +260,23 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
       }
     }
     const mine = candidates.filter((_, i) => claimed[i]);
-    await runAll(mine, deps.concurrency ?? 16, (c) => attempt(c.job, c.profile, batch));
-    for (const [account, endpoints] of groupBy(batch.goneSubscriptions)) {
-      const profile = profiles.get(account);
-      if (profile) batch.writes.unshift(withoutSubscriptions(profile, endpoints));
-    }
-    await publisher.publish(batch.out);
-    // Sent (or finally settled): remembered for the dedupe window, after the receipts are durable.
-    await store.write(batch.writes);
+    // Started now, awaited by `finish`: the consumer fetches the next requests while these go out, so
+    // a slow provider call holds back no other delivery (the offset waits for `finish`).
+    const sent = runAll(mine, deps.concurrency ?? 16, (c) => attempt(c.job, c.profile, batch)).then(() => {
+      for (const [account, endpoints] of groupBy(batch.goneSubscriptions)) {
+        const profile = profiles.get(account);
+        if (profile) batch.writes.unshift(withoutSubscriptions(profile, endpoints));
+      }
+    });
+    sent.catch(() => {}); // reported by finish
+    return {
+      finish: async () => {
+        await sent;
+        await publisher.publish(batch.out);
+        // Sent (or finally settled): remembered for the dedupe window, after the receipts are durable.
+        await store.write(batch.writes);
+      },
+    };
   }
 
   const requests: ChunkHandler = async (records) => {
@@ -287,10 +301,10 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
         jobs.push({ request, channel, recipient, attempt: 1, due_at: request.requested_at });
       }
     }
-    await deliverAll(jobs, profiles);
+    return deliverAll(jobs, profiles);
   };
 
-  return { requests, run: (job) => deliverAll([job]) };
+  return { requests, run: async (job) => (await deliverAll([job]))?.finish() };
 }
 
 interface BatchOutput {

@@ -68,7 +68,7 @@ export async function warmUp(
         .map((r) => inRecord(r.topic, r.key, r.value));
       notices += requests.length;
       deadLetters += sink.records.filter((r) => r.topic === config.topics.dlq).length;
-      for (const d of dispatchers) await d.requests(requests);
+      for (const d of dispatchers) await (await d.requests(requests))?.finish();
       events += chunk.length;
     }
   } finally {

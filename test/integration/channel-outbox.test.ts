@@ -19,6 +19,37 @@ const readLines = async (file: string) =>
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 
 describe('outbox channel', () => {
+  test('two writers appending large batches at once never interleave inside a line', async () => {
+    // Two replicas sharing the outbox directory, each flushing megabytes per write: every line must
+    // stay whole (a large append used to be split at arbitrary bytes, and the halves interleaved).
+    const a = createOutboxChannel('email', root);
+    const b = createOutboxChannel('email', root);
+    const batch = (who: string) =>
+      Array.from({ length: 150 }, (_, i) =>
+        emailDelivery({
+          alertId: `al_${who}_${i}`,
+          idempotencyKey: `al_${who}_${i}:email`,
+          html: `<p>${who.repeat(12_000)}</p>`,
+        }),
+      );
+    for (let round = 0; round < 3; round++) {
+      const mine = [...batch(`a${round}`), ...batch(`b${round}`)];
+      await Promise.all(mine.map((d, i) => (i < 150 ? a : b).send(d)));
+    }
+    await Promise.all([a.close?.(), b.close?.()]);
+    const raw = (await readFile(path.join(root, 'email.jsonl'), 'utf8')).split('\n').filter((l) => l !== '');
+    const unparseable = raw.filter((l) => {
+      try {
+        JSON.parse(l);
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    expect(unparseable).toHaveLength(0);
+    expect(raw).toHaveLength(900);
+  });
+
   test('concurrent sends produce one well-formed, non-interleaved line each', async () => {
     const dir = path.join(root, 'nested', 'outbox'); // created on first send
     const outbox = createOutboxChannel('email', dir);

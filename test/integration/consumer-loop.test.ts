@@ -1,6 +1,7 @@
 /** The consumer loop's commits on the real broker: coalesced on a timer, and flushed by stop(). */
 import { Kafka, logLevel } from 'kafkajs';
-import { runConsumerLoop } from '../../src/kafka/consumer-loop.js';
+import { AppError } from '../../src/errors.js';
+import { type InRecord, runConsumerLoop } from '../../src/kafka/consumer-loop.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { createTopicsAndWait, kafkaBrokers, uniqueName } from '../support/env.js';
 
@@ -115,6 +116,94 @@ describe('consumer loop commits', () => {
       expect(committed).toEqual(ends);
     } finally {
       if (!stopped) await loop.stop();
+    }
+  });
+
+  it("goes on with the next chunks while a chunk's tail runs, and commits past it only once it finished", async () => {
+    const topic = uniqueName('loop-tail');
+    const groupId = uniqueName('loop-tail-group');
+    await createTopicsAndWait(admin, [{ topic, numPartitions: 1 }]);
+    let release!: () => void;
+    const released = new Promise<void>((r) => {
+      release = r;
+    });
+    const handled: string[] = [];
+    let finishes = 0;
+    const loop = await runConsumerLoop({
+      kafka,
+      groupId,
+      topics: [topic],
+      log: silentLogger(),
+      chunkSize: 1,
+      commitIntervalMs: 50,
+      handler: async (records: InRecord[]) => {
+        const value = records[0]!.message.value!.toString();
+        handled.push(value);
+        // The first record's work is still running when the handler returns.
+        if (value === 'r0')
+          return {
+            finish: async () => {
+              finishes++;
+              await released;
+            },
+          };
+      },
+    });
+    try {
+      await produce(topic, 1, 5, 0);
+      const deadline = Date.now() + 30_000;
+      while (handled.length < 5 && Date.now() < deadline) await sleep(50);
+      expect(handled).toEqual(['r0', 'r1', 'r2', 'r3', 'r4']);
+      await sleep(300); // several commit ticks
+      expect((await offsets(groupId, topic)).committed).toEqual([[0, -1]]);
+      release();
+      for (;;) {
+        const { committed } = await offsets(groupId, topic);
+        if (committed[0]![1] === 5) break;
+        if (Date.now() > deadline) throw new Error(`not committed: ${JSON.stringify(committed)}`);
+        await sleep(50);
+      }
+      expect(finishes).toBe(1);
+    } finally {
+      release();
+      await loop.stop();
+    }
+  });
+
+  it('finishes a tail again after a retryable failure, reports unhealthy meanwhile, then commits', async () => {
+    const topic = uniqueName('loop-tail-retry');
+    const groupId = uniqueName('loop-tail-retry-group');
+    await createTopicsAndWait(admin, [{ topic, numPartitions: 1 }]);
+    let finishes = 0;
+    const health: boolean[] = [];
+    const loop = await runConsumerLoop({
+      kafka,
+      groupId,
+      topics: [topic],
+      log: silentLogger(),
+      commitIntervalMs: 50,
+      onHealth: (ok) => health.push(ok),
+      handler: async () => ({
+        finish: async () => {
+          finishes++;
+          if (finishes <= 2) throw new AppError('STORE_UNAVAILABLE', 'store down', { retryable: true });
+        },
+      }),
+    });
+    try {
+      // One send: one batch, one chunk, one tail.
+      await producer.send({ topic, messages: ['a', 'b', 'c'].map((value) => ({ partition: 0, value })) });
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        const { committed } = await offsets(groupId, topic);
+        if (committed[0]![1] === 3) break;
+        if (Date.now() > deadline) throw new Error(`not committed: ${JSON.stringify(committed)}`);
+        await sleep(50);
+      }
+      expect(finishes).toBe(3);
+      expect(health).toEqual([false, false, true]);
+    } finally {
+      await loop.stop();
     }
   });
 });
