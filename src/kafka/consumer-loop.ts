@@ -77,10 +77,11 @@ export async function runConsumerLoop(opts: ConsumerLoopOptions): Promise<Runnin
 
   const committer = createCommitter(consumer, log, opts.commitIntervalMs ?? 250);
   const active = new Set<Promise<void>>();
-  /** Per partition: the chain of tails not yet finished, in chunk order, and how many it holds. */
-  const chains = new Map<string, { done: Promise<void>; open: number }>();
-  /** A tail that failed for good: the next batch throws it, so kafkajs restarts from the last commit. */
-  let broken: AppError | undefined;
+  /**
+   * Per partition: the chain of tails not yet finished, in chunk order, how many it holds, and the
+   * error it stopped at (no later link of a failed chain offers an offset).
+   */
+  const chains = new Map<string, { done: Promise<void>; open: number; failed?: AppError }>();
 
   /** Runs a tail's `finish` until it succeeds, waiting between tries on retryable errors. */
   const finishTail = async (tail: ChunkTail, where: { topic: string; partition: number }) => {
@@ -109,12 +110,6 @@ export async function runConsumerLoop(opts: ConsumerLoopOptions): Promise<Runnin
     partitionsConsumedConcurrently: opts.partitionsConsumedConcurrently ?? 12,
     eachBatch: async (payload) => {
       if (stopping) return;
-      if (broken) {
-        // kafkajs restarts the consumer from the last commit: the unfinished chunk is read again.
-        const err = broken;
-        broken = undefined;
-        throw err;
-      }
       const running = processBatch(payload);
       active.add(running);
       try {
@@ -130,21 +125,34 @@ export async function runConsumerLoop(opts: ConsumerLoopOptions): Promise<Runnin
     const key = `${batch.topic}:${batch.partition}`;
     const messages = batch.messages;
     // A chunk's offset is offered to the committer (which commits in the background, all partitions
-    // together) once it and every earlier chunk of the partition are finished — never for a stale
-    // batch, whose partition may belong to another member by then.
-    const settle = (offset: string, tail: ChunkTail | undefined) => {
+    // together) once it and every earlier chunk of the partition are finished; not while kafkajs has a
+    // seek pending for the partition (isStale). An offset offered after the partition moved to another
+    // member is still a processed position: committing it replays nothing that was not done.
+    const settle = (first: string, offset: string, tail: ChunkTail | undefined) => {
       const chain = chains.get(key) ?? { done: Promise.resolve(), open: 0 };
       chain.open++;
       chain.done = chain.done
         .then(async () => {
-          if (broken) return;
+          if (chain.failed) return;
           if (tail) await finishTail(tail, where);
           if (!isStale()) committer.offer(batch.topic, batch.partition, (BigInt(offset) + 1n).toString());
         })
         .catch((err: unknown) => {
-          broken ??= toAppError(err);
-          if (!stopping)
-            log.error({ code: broken.code, ...where }, `chunk left unfinished: ${broken.message}`);
+          // Failed for good: nothing after it is committed, and the partition is read again from this
+          // chunk, on a fresh chain (links still pending on the failed one offer nothing).
+          const appErr = toAppError(err);
+          chain.failed = appErr;
+          if (chains.get(key) === chain) chains.delete(key);
+          if (stopping) return;
+          log.error(
+            { code: appErr.code, ...where },
+            `chunk left unfinished, reading it again: ${appErr.message}`,
+          );
+          try {
+            consumer.seek({ topic: batch.topic, partition: batch.partition, offset: first });
+          } catch (seekErr) {
+            log.warn({ err: (seekErr as Error).message, ...where }, 'seek failed; replayed after a restart');
+          }
         })
         .finally(() => {
           chain.open--;
@@ -178,7 +186,7 @@ export async function runConsumerLoop(opts: ConsumerLoopOptions): Promise<Runnin
       }
       const done = chunk[chunk.length - 1]!.message.offset;
       resolveOffset(done);
-      settle(done, tail);
+      settle(chunk[0]!.message.offset, done, tail);
       await heartbeat().catch((err: unknown) => tolerate(err, 'heartbeat', log));
     }
   }
