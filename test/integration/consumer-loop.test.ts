@@ -1,7 +1,7 @@
 /** The consumer loop's commits on the real broker: coalesced on a timer, and flushed by stop(). */
 import { Kafka, logLevel } from 'kafkajs';
 import { AppError } from '../../src/errors.js';
-import { type InRecord, runConsumerLoop } from '../../src/kafka/consumer-loop.js';
+import { type ConsumerLoopOptions, type InRecord, runConsumerLoop } from '../../src/kafka/consumer-loop.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { createTopicsAndWait, kafkaBrokers, uniqueName } from '../support/env.js';
 
@@ -33,6 +33,19 @@ async function offsets(groupId: string, topic: string) {
   };
 }
 
+/** A private topic of `partitions` partitions, and a consumer loop on it in a group of its own. */
+async function startLoop(
+  name: string,
+  partitions: number,
+  opts: Omit<ConsumerLoopOptions, 'kafka' | 'groupId' | 'topics' | 'log'>,
+) {
+  const topic = uniqueName(name);
+  const groupId = uniqueName(`${name}-group`);
+  await createTopicsAndWait(admin, [{ topic, numPartitions: partitions }]);
+  const loop = await runConsumerLoop({ kafka, groupId, topics: [topic], log: silentLogger(), ...opts });
+  return { topic, groupId, loop };
+}
+
 /** Waits until partition 0 of `topic` is committed at `offset`. */
 async function committedAt(groupId: string, topic: string, offset: number): Promise<void> {
   const deadline = Date.now() + 30_000;
@@ -56,16 +69,9 @@ async function produce(topic: string, partitions: number, rounds: number, gapMs:
 
 describe('consumer loop commits', () => {
   it('commits every partition in one request per interval, not one per batch, and catches up', async () => {
-    const topic = uniqueName('loop-commits');
-    const groupId = uniqueName('loop-commits-group');
-    await createTopicsAndWait(admin, [{ topic, numPartitions: 6 }]);
     let batches = 0;
     let handled = 0;
-    const loop = await runConsumerLoop({
-      kafka,
-      groupId,
-      topics: [topic],
-      log: silentLogger(),
+    const { topic, groupId, loop } = await startLoop('loop-commits', 6, {
       commitIntervalMs: 250,
       handler: async (records) => {
         batches++;
@@ -98,15 +104,8 @@ describe('consumer loop commits', () => {
   });
 
   it('commits what is pending when stopped, before leaving the group', async () => {
-    const topic = uniqueName('loop-stop');
-    const groupId = uniqueName('loop-stop-group');
-    await createTopicsAndWait(admin, [{ topic, numPartitions: 3 }]);
     let handled = 0;
-    const loop = await runConsumerLoop({
-      kafka,
-      groupId,
-      topics: [topic],
-      log: silentLogger(),
+    const { topic, groupId, loop } = await startLoop('loop-stop', 3, {
       commitIntervalMs: 600_000, // never on the timer within this test
       handler: async (records) => {
         handled += records.length;
@@ -131,20 +130,13 @@ describe('consumer loop commits', () => {
   });
 
   it("goes on with the next chunks while a chunk's tail runs, and commits past it only once it finished", async () => {
-    const topic = uniqueName('loop-tail');
-    const groupId = uniqueName('loop-tail-group');
-    await createTopicsAndWait(admin, [{ topic, numPartitions: 1 }]);
     let release!: () => void;
     const released = new Promise<void>((r) => {
       release = r;
     });
     const handled: string[] = [];
     let finishes = 0;
-    const loop = await runConsumerLoop({
-      kafka,
-      groupId,
-      topics: [topic],
-      log: silentLogger(),
+    const { topic, groupId, loop } = await startLoop('loop-tail', 1, {
       chunkSize: 1,
       commitIntervalMs: 50,
       handler: async (records: InRecord[]) => {
@@ -177,16 +169,9 @@ describe('consumer loop commits', () => {
   });
 
   it('finishes a tail again after a retryable failure, reports unhealthy meanwhile, then commits', async () => {
-    const topic = uniqueName('loop-tail-retry');
-    const groupId = uniqueName('loop-tail-retry-group');
-    await createTopicsAndWait(admin, [{ topic, numPartitions: 1 }]);
     let finishes = 0;
     const health: boolean[] = [];
-    const loop = await runConsumerLoop({
-      kafka,
-      groupId,
-      topics: [topic],
-      log: silentLogger(),
+    const { topic, groupId, loop } = await startLoop('loop-tail-retry', 1, {
       commitIntervalMs: 50,
       onHealth: (ok) => health.push(ok),
       handler: async () => ({
@@ -208,16 +193,9 @@ describe('consumer loop commits', () => {
   });
 
   it('reads a chunk again when its tail fails for good, and commits nothing past it until it finished', async () => {
-    const topic = uniqueName('loop-tail-fail');
-    const groupId = uniqueName('loop-tail-fail-group');
-    await createTopicsAndWait(admin, [{ topic, numPartitions: 1 }]);
     const handled: string[] = [];
     let failures = 0;
-    const loop = await runConsumerLoop({
-      kafka,
-      groupId,
-      topics: [topic],
-      log: silentLogger(),
+    const { topic, groupId, loop } = await startLoop('loop-tail-fail', 1, {
       chunkSize: 1,
       commitIntervalMs: 50,
       handler: async (records) => {
