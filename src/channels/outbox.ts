@@ -92,31 +92,37 @@ export function createOutboxChannel(name: ChannelName, dir: string): Channel {
   let queue: Pending[] = [];
   let flushing: Promise<void> | undefined;
   /**
-   * Idempotency keys of the lines in the file up to byte `scanned`. Other processes may append to the
-   * same file (replicas sharing an outbox), so each write first reads whatever was appended since.
+   * Idempotency keys of the whole lines in the file up to byte `scanned`, which always sits just past a
+   * newline. Other processes may append to the same file (replicas sharing an outbox), so each write
+   * first reads whatever was appended since.
    */
   const written = new Set<string>();
   let scanned = 0;
-  /** The file ends in a torn line (a writer killed mid-write): start the next write on a fresh line. */
-  let torn = false;
 
-  const catchUp = async (fh: FileHandle): Promise<number> => {
+  /**
+   * Reads the lines appended since the last look; returns the file's size and whether it ends inside a
+   * line. Bytes after the last newline are either another writer's write still in progress (its size
+   * grows page by page, so a reader can see half of it) or a line torn by a writer killed mid-write.
+   * They are read again next time, never taken as a line: a half-seen line read only from its middle
+   * later would never yield its key, and its delivery would be written a second time.
+   */
+  const catchUp = async (fh: FileHandle): Promise<{ size: number; midLine: boolean }> => {
     const { size } = await fh.stat();
     if (size > scanned) {
       const buf = Buffer.alloc(size - scanned);
       const { bytesRead } = await fh.read(buf, 0, buf.length, scanned);
-      const lines = buf.subarray(0, bytesRead).toString('utf8').split('\n');
-      torn = lines.at(-1) !== '';
-      // Only whole lines were delivered. A torn line (a writer killed mid-write) is the last piece,
-      // or — once another writer appended after it — a line that does not parse; its key may have
-      // made it to disk, but it stays unwritten so the re-run delivery writes the whole line.
-      for (const line of lines.slice(0, -1)) {
-        const key = wholeLineKey(line);
-        if (key !== undefined) written.add(key);
+      const end = buf.subarray(0, bytesRead).lastIndexOf(0x0a);
+      if (end >= 0) {
+        // A torn line followed by another writer's newline does not parse and stays undelivered: the
+        // re-run delivery writes it whole. One torn just before its newline is whole, and delivered.
+        for (const line of buf.subarray(0, end).toString('utf8').split('\n')) {
+          const key = wholeLineKey(line);
+          if (key !== undefined) written.add(key);
+        }
+        scanned += end + 1;
       }
-      scanned = scanned + bytesRead;
     }
-    return scanned;
+    return { size, midLine: size > scanned };
   };
 
   const getHandle = () => {
@@ -136,7 +142,7 @@ export function createOutboxChannel(name: ChannelName, dir: string): Channel {
       queue = [];
       try {
         const fh = await getHandle();
-        const before = await catchUp(fh);
+        const { size, midLine } = await catchUp(fh);
         const keys = new Set<string>();
         const fresh = batch.filter((p) => {
           if (p.key === undefined) return true;
@@ -146,14 +152,15 @@ export function createOutboxChannel(name: ChannelName, dir: string): Channel {
         });
         if (fresh.length > 0) {
           const lines = fresh.map((p) => p.line);
-          if (torn) lines[0] = `\n${lines[0]}`;
+          // Our first line starts on a line of its own (an in-progress write ends before ours starts:
+          // appends hold the file's lock, so the extra newline is at worst an empty line).
+          if (midLine) lines[0] = `\n${lines[0]}`;
           const pieces = lineAlignedPieces(lines, PIECE_BYTES);
           for (const piece of pieces) await writeWhole(fh, piece);
           const total = pieces.reduce((n, b) => n + b.length, 0);
-          torn = false;
           for (const key of keys) written.add(key);
-          // Nobody else wrote meanwhile: no need to read our own lines back.
-          if ((await fh.stat()).size === before + total) scanned = before + total;
+          // Nobody else wrote meanwhile and nothing was pending: no need to read our own lines back.
+          if (!midLine && (await fh.stat()).size === size + total) scanned = size + total;
         }
         for (const p of batch) p.resolve();
       } catch (err) {

@@ -139,6 +139,47 @@ describe('outbox channel', () => {
     expect(whole.map((l: { alert_id: string }) => l.alert_id)).toEqual([meanwhile.alertId, d.alertId]);
   });
 
+  test("a line seen half-written (another replica's write in progress) is read again whole, not written twice", async () => {
+    const file = path.join(root, 'email.jsonl');
+    const first = emailDelivery();
+    const slow = emailDelivery();
+    const writer = createOutboxChannel('email', root);
+    await writer.send(first);
+    await writer.close?.();
+    // The other replica's line for `slow` is half on disk when this replica looks at the file.
+    const line = (await readFile(file, 'utf8')).replace(first.alertId, slow.alertId).replace(
+      first.idempotencyKey,
+      slow.idempotencyKey,
+    );
+    const half = Math.floor(line.length / 2);
+    await writeFile(file, line.slice(0, half), { flag: 'a' });
+    const reader = createOutboxChannel('email', root);
+    await reader.send(first); // already written: looks at the file, writes nothing
+    await writeFile(file, line.slice(half), { flag: 'a' }); // the other write completes
+    // Its `sent` mark was lost (the other replica died): the re-run lands on this replica.
+    await reader.send(slow);
+    await reader.close?.();
+    const ids = (await readLines(file)).map((l) => l.alert_id);
+    expect(ids).toEqual([first.alertId, slow.alertId]);
+  });
+
+  test('a line torn just before its newline is whole: delivered once, also by the replica that saw it torn', async () => {
+    const file = path.join(root, 'email.jsonl');
+    const d = emailDelivery();
+    const writer = createOutboxChannel('email', root);
+    await writer.send(d);
+    await writer.close?.();
+    const text = await readFile(file, 'utf8');
+    await writeFile(file, text.slice(0, -1)); // killed before the newline went out
+    const replica = createOutboxChannel('email', root);
+    const meanwhile = emailDelivery();
+    await replica.send(meanwhile); // sees the torn line, starts its own on a fresh line
+    await replica.send(d); // the re-run of the killed sender's delivery
+    await replica.close?.();
+    const ids = (await readLines(file)).map((l) => l.alert_id);
+    expect(ids).toEqual([d.alertId, meanwhile.alertId]);
+  });
+
   test('rejects a delivery for another channel', async () => {
     const outbox = createOutboxChannel('sms', root);
     await expect(outbox.send(emailDelivery())).rejects.toMatchObject({ code: 'INTERNAL', retryable: false });

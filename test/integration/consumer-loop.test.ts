@@ -3,11 +3,11 @@ import { Kafka, logLevel } from 'kafkajs';
 import { AppError } from '../../src/errors.js';
 import { type ConsumerLoopOptions, type InRecord, runConsumerLoop } from '../../src/kafka/consumer-loop.js';
 import { silentLogger } from '../../src/log/logger.js';
-import { createTopicsAndWait, kafkaBrokers, uniqueName } from '../support/env.js';
+import { countingProducer, createTopicsAndWait, kafkaBrokers, uniqueName } from '../support/env.js';
 
 const kafka = new Kafka({ clientId: 'loop-test', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING });
 const admin = kafka.admin();
-const producer = kafka.producer();
+const producer = countingProducer(kafka);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 beforeAll(async () => {

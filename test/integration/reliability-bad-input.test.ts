@@ -5,7 +5,7 @@
  */
 import type { Admin, Consumer, Producer } from 'kafkajs';
 import type { DlqRecord } from '../../src/contracts/records.js';
-import { uniqueName } from '../support/env.js';
+import { countingProducer, uniqueName } from '../support/env.js';
 import { signIn } from '../support/events.js';
 import { testEnv } from '../support/pipeline-harness.js';
 import {
@@ -97,7 +97,7 @@ it(`dead-letters ${BAD} malformed records with their reasons and alerts each of 
   env = testEnv('redis');
   const kafka = kafkaFor(env);
   admin = kafka.admin();
-  producer = kafka.producer();
+  producer = countingProducer(kafka);
   await Promise.all([admin.connect(), producer.connect()]);
   await createTopics(admin, env);
   proc = await spawnPipeline('bad-input', env);

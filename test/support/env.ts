@@ -1,5 +1,6 @@
 /** Test helpers for reaching the harness's services; the only place tests read their environment. */
 import { randomBytes } from 'node:crypto';
+import type { Kafka, Producer } from 'kafkajs';
 
 /** The brokers the harness started or was given (KAFKA_BROKERS, comma-separated). */
 export function kafkaBrokers(): string[] {
@@ -28,3 +29,12 @@ export function uniqueName(prefix: string): string {
 
 /** Creates topics and waits for their leaders (the same code the pipeline uses at start). */
 export { createTopicsAndWait } from '../../src/kafka/topics.js';
+
+/**
+ * A producer for tests that count records: kafkajs retries a send whole when some of its partitions
+ * fail (e.g. leaders not yet ready just after the topic was created), so without idempotence the
+ * partitions that had succeeded get their records twice (seen in CI: 244 records for 240 sent).
+ */
+export function countingProducer(kafka: Kafka): Producer {
+  return kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+}
