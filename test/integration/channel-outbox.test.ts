@@ -147,10 +147,9 @@ describe('outbox channel', () => {
     await writer.send(first);
     await writer.close?.();
     // The other replica's line for `slow` is half on disk when this replica looks at the file.
-    const line = (await readFile(file, 'utf8')).replace(first.alertId, slow.alertId).replace(
-      first.idempotencyKey,
-      slow.idempotencyKey,
-    );
+    const line = (await readFile(file, 'utf8'))
+      .replace(first.alertId, slow.alertId)
+      .replace(first.idempotencyKey, slow.idempotencyKey);
     const half = Math.floor(line.length / 2);
     await writeFile(file, line.slice(0, half), { flag: 'a' });
     const reader = createOutboxChannel('email', root);
