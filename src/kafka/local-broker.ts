@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { AppError } from '../errors.js';
+import { createOwnedDataDir, removeOrphanedDataDirs } from './broker-data-dirs.js';
 
 /** kafka/ at the repository root: pom.xml pins the broker version, log4j2.properties configures its logs. */
 const KAFKA_DIR = fileURLToPath(new URL('../../kafka/', import.meta.url));
@@ -235,7 +236,11 @@ export async function startLocalBroker(opts: LocalBrokerOptions = {}): Promise<L
   const jars = await ensureKafkaJars({ ...opts, onProgress: progress });
 
   const ownsDataDir = opts.dataDir === undefined;
-  const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'login-alerts-kafka-')));
+  if (ownsDataDir) {
+    const orphans = await removeOrphanedDataDirs(tmpdir());
+    if (orphans.length > 0) progress(`removed ${orphans.length} data folder(s) left by killed runs`);
+  }
+  const dataDir = opts.dataDir ?? (await createOwnedDataDir(tmpdir()));
   await mkdir(dataDir, { recursive: true });
   const setup: Launch = {
     version: jars.version,
