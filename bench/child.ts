@@ -3,7 +3,8 @@
  * own: `node --import tsx bench/child.ts <mode>` with the settings in BENCH_* variables. Prints one JSON
  * line on stdout, prefixed `RESULT `; `READY` once it has joined its groups (latency runs wait for it).
  *
- * modes: bare (kafkajs eachBatch doing nothing), full (the login-events path and the email
+ * modes: bare (kafkajs eachBatch doing nothing), validate (the same, decoding and validating each
+ * record as the pipeline does: JSON + zod, nothing else — the ceiling of any consumer that must validate), full (the login-events path and the email
  * dispatcher writing to the outbox: memory store, or Redis when REDIS_URL is set), memstore (a
  * memory store holding BENCH_SESSIONS session markers, then the geo database too).
  */
@@ -32,8 +33,10 @@ const histogram = () =>
     numberOfSignificantValueDigits: 3,
   });
 
-async function bare(): Promise<void> {
+async function bare(validate: boolean): Promise<void> {
   const { Kafka, logLevel } = await import('kafkajs');
+  const decode = validate ? (await import('../src/contracts/decode.js')).decodeAuthEvent : undefined;
+  let valid = 0;
   const kafka = new Kafka({
     clientId: 'bench-bare',
     brokers: process.env.KAFKA_BROKERS!.split(','),
@@ -72,6 +75,10 @@ async function bare(): Promise<void> {
           (ts >= warmupUntil ? lat : startupLat).recordValue(Math.max(1, now - ts));
         }
       }
+      if (decode) {
+        const now = Date.now();
+        for (const m of batch.messages) if (decode(m.value, now).ok) valid++;
+      }
       count += batch.messages.length;
       if (count >= expected) done();
     },
@@ -81,8 +88,9 @@ async function bare(): Promise<void> {
   const cpu = cpuUs() - cpu0;
   await consumer.disconnect();
   result({
-    mode: 'bare',
+    mode: validate ? 'validate' : 'bare',
     events: count,
+    valid: decode ? valid : undefined,
     seconds,
     events_per_s: count / seconds,
     cpu_us_per_event: cpu / count,
@@ -251,7 +259,7 @@ function percentiles(h: ReturnType<typeof histogram>) {
   };
 }
 
-if (mode === 'bare') await bare();
+if (mode === 'bare' || mode === 'validate') await bare(mode === 'validate');
 else if (mode === 'full') await full();
 else if (mode === 'memstore') await memstore();
 else throw new Error(`unknown mode ${mode}`);

@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: throughput, CPU, memory and latency of the login-events path against a bare kafkajs
- * consumer on the same topic, on a real broker, plus micro figures. Prints a table, then one JSON line.
+ * consumer on the same topic (and one that only decodes and validates: the ceiling for any validating
+ * consumer), on a real broker, plus micro figures. Prints a table, then one JSON line.
  *
  * BENCH_EVENTS (default 200,000) events; KAFKA_BROKERS to use a running broker (otherwise one is
  * started); REDIS_URL (default redis://127.0.0.1:6379) for the Redis runs; BENCH_LATENCY_S (default 30)
@@ -169,6 +170,12 @@ async function throughput() {
     BENCH_GROUP: `${stamp}-bare`,
     BENCH_EXPECT: String(EVENTS),
   });
+  progress("a') kafkajs consumer that only decodes and validates (JSON + zod)…");
+  const validateOnly = await runChild('validate', {
+    BENCH_TOPIC: input.events,
+    BENCH_GROUP: `${stamp}-validate`,
+    BENCH_EXPECT: String(EVENTS),
+  });
   const fullRun = async (store: 'memory' | 'redis'): Promise<ChildResult> => {
     progress(`b) login-events path + email outbox, ${store} store…`);
     const outbox = mkdtempSync(join(tmpdir(), 'login-alerts-bench-outbox-'));
@@ -190,7 +197,7 @@ async function throughput() {
   };
   const fullMemory = await fullRun('memory');
   const fullRedis = await fullRun('redis');
-  return { bare, fullMemory, fullRedis, produceRate };
+  return { bare, validateOnly, fullMemory, fullRedis, produceRate };
 }
 const measured = wants('throughput') ? await throughput() : undefined;
 
@@ -343,7 +350,7 @@ if (ONLY || !measured || !micro || !mem) {
   await tearDown();
   process.exit(0);
 }
-const { bare, fullMemory, fullRedis, produceRate } = measured;
+const { bare, validateOnly, fullMemory, fullRedis, produceRate } = measured;
 const ratio = fullRedis.events_per_s / bare.events_per_s;
 const at1k = latencies[0]!;
 const p99Added = at1k.full.p99 - at1k.bare.p99;
@@ -356,11 +363,14 @@ const consumerRow = (name: string, r: ChildResult) =>
     'peak RSS MB': round(r.peak_rss_mb),
     'ratio to bare': round(r.events_per_s / bare.events_per_s, 2),
     note:
-      r.delivered_seconds === undefined
-        ? ''
-        : `${r.emails} emails; all delivered at ${round(r.delivered_seconds as number)} s (${round(r.cpu_us_per_event_with_delivery as number, 2)} µs CPU/event incl. delivery)`,
+      r.valid !== undefined
+        ? `${r.valid} valid, ${(r.events as number) - (r.valid as number)} invalid; no other work`
+        : r.delivered_seconds === undefined
+          ? ''
+          : `${r.emails} emails; all delivered at ${round(r.delivered_seconds as number)} s (${round(r.cpu_us_per_event_with_delivery as number, 2)} µs CPU/event incl. delivery)`,
   });
 consumerRow('a) bare kafkajs eachBatch', bare);
+consumerRow("a') kafkajs + JSON + zod only", validateOnly);
 consumerRow('b) login-events + outbox, memory store', fullMemory);
 consumerRow('b) login-events + outbox, Redis', fullRedis);
 console.log(
@@ -425,6 +435,8 @@ console.log(
     events_per_s: Math.round(fullRedis.events_per_s),
     events_per_s_memory: Math.round(fullMemory.events_per_s),
     events_per_s_bare: Math.round(bare.events_per_s),
+    events_per_s_validate_only: Math.round(validateOnly.events_per_s),
+    ratio_validate_only: round(validateOnly.events_per_s / bare.events_per_s, 3),
     cpu_us_per_event: round(fullRedis.cpu_us_per_event, 2),
     cpu_us_per_event_bare: round(bare.cpu_us_per_event, 2),
     p99_added_ms: p99Added,
