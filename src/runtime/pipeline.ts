@@ -35,7 +35,9 @@ export async function startPipeline(
 ): Promise<RunningPipeline> {
   const wants = (name: ConsumerName) => !opts.only || opts.only.includes(name);
   const progress = opts.onProgress ?? ((line: string) => log.info(line));
-  const parts = await buildParts(config, log, { channels: opts.channels });
+  const parts = await buildParts(config, log, { channels: opts.channels }).catch((err: unknown) => {
+    throw startError(err, config);
+  });
   const running: RunningConsumer[] = [];
   try {
     const admin = parts.kafka.admin();
@@ -63,11 +65,7 @@ export async function startPipeline(
   } catch (err) {
     await Promise.allSettled(running.map((r) => r.stop()));
     await parts.close();
-    throw err instanceof AppError
-      ? err
-      : new AppError('KAFKA_UNAVAILABLE', `could not start the consumers: ${(err as Error).message}`, {
-          cause: err,
-        });
+    throw startError(err, config);
   }
   const http = await startHttpServer({
     port: config.httpPort,
@@ -95,4 +93,18 @@ export async function startPipeline(
       await parts.close();
     },
   };
+}
+
+/** What failed at start, with a stable code: kafkajs's own errors name the brokers it could not use. */
+export function startError(err: unknown, config: Pick<Config, 'kafka'>): AppError {
+  if (err instanceof AppError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  if (err instanceof Error && err.name.startsWith('KafkaJS')) {
+    const brokers = (config.kafka.brokers ?? []).join(',');
+    return new AppError('KAFKA_UNAVAILABLE', `Kafka at ${brokers} (KAFKA_BROKERS): ${message}`, {
+      retryable: true,
+      cause: err,
+    });
+  }
+  return new AppError('INTERNAL', `could not start: ${message}`, { cause: err });
 }
