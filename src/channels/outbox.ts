@@ -29,22 +29,57 @@ function wholeLineKey(line: string): string | undefined {
  */
 const PIECE_BYTES = 64 * 1024;
 
-function lineAlignedPieces(lines: string[], maxBytes: number): Buffer[] {
-  const pieces: Buffer[] = [];
+export interface Piece {
+  bytes: Buffer;
+  /** index of the piece's first line in the lines it was cut from */
+  first: number;
+}
+
+export function lineAlignedPieces(lines: string[], maxBytes: number): Piece[] {
+  const pieces: Piece[] = [];
   let current: string[] = [];
+  let first = 0;
   let bytes = 0;
-  for (const line of lines) {
+  for (const [i, line] of lines.entries()) {
     const size = Buffer.byteLength(line);
     if (current.length > 0 && bytes + size > maxBytes) {
-      pieces.push(Buffer.from(current.join('')));
+      pieces.push({ bytes: Buffer.from(current.join('')), first });
       current = [];
+      first = i;
       bytes = 0;
     }
     current.push(line);
     bytes += size;
   }
-  if (current.length > 0) pieces.push(Buffer.from(current.join('')));
+  if (current.length > 0) pieces.push({ bytes: Buffer.from(current.join('')), first });
   return pieces;
+}
+
+/**
+ * The pieces that landed right after a line without its end: a writer killed in the middle of its
+ * write (after this process had looked at the file) leaves its last line cut short, and the next
+ * append is glued to it, so that piece's first line no longer parses. Reads what was appended since
+ * `from` (where this process last saw the file end on a line end) and finds each piece in it.
+ */
+export async function gluedPieces(
+  fh: FileHandle,
+  from: number,
+  to: number,
+  pieces: Piece[],
+): Promise<Piece[]> {
+  const region = Buffer.alloc(to - from);
+  const { bytesRead } = await fh.read(region, 0, region.length, from);
+  const appended = region.subarray(0, bytesRead);
+  const glued: Piece[] = [];
+  let at = 0;
+  for (const piece of pieces) {
+    const head = piece.bytes.subarray(0, 256); // holds the line's idempotency key: unique in the file
+    const found = appended.indexOf(head, at);
+    if (found < 0) continue; // not where it was written (the file was replaced): nothing to judge
+    at = found + piece.bytes.length;
+    if (head[0] !== 0x0a && found > 0 && appended[found - 1] !== 0x0a) glued.push(piece);
+  }
+  return glued;
 }
 
 /** One write() for the piece; a short write (disk full, a signal) finishes with more writes. */
@@ -150,19 +185,29 @@ export function createOutboxChannel(name: ChannelName, dir: string): Channel {
           keys.add(p.key);
           return true;
         });
-        if (fresh.length > 0) {
-          const lines = fresh.map((p) => p.line);
-          // Our first line starts on a line of its own (an in-progress write ends before ours starts:
-          // appends hold the file's lock, so the extra newline is at worst an empty line).
-          if (midLine) lines[0] = `\n${lines[0]}`;
-          const pieces = lineAlignedPieces(lines, PIECE_BYTES);
-          for (const piece of pieces) await writeWhole(fh, piece);
-          const total = pieces.reduce((n, b) => n + b.length, 0);
-          for (const key of keys) written.add(key);
-          // Nobody else wrote meanwhile and nothing was pending: no need to read our own lines back.
-          if (!midLine && (await fh.stat()).size === size + total) scanned = size + total;
+        if (fresh.length === 0) {
+          for (const p of batch) p.resolve();
+          continue;
         }
-        for (const p of batch) p.resolve();
+        const lines = fresh.map((p) => p.line);
+        // Our first line starts on a line of its own (an in-progress write ends before ours starts:
+        // appends hold the file's lock, so the extra newline is at worst an empty line).
+        if (midLine) lines[0] = `\n${lines[0]}`;
+        const pieces = lineAlignedPieces(lines, PIECE_BYTES);
+        for (const piece of pieces) await writeWhole(fh, piece.bytes);
+        const total = pieces.reduce((n, piece) => n + piece.bytes.length, 0);
+        const after = (await fh.stat()).size;
+        // Only another writer's append between our look and our write can have cut a line short.
+        const glued = after <= size + total ? [] : await gluedPieces(fh, size, after, pieces);
+        // A glued first line is not delivered: it goes round again and is written whole.
+        const again = new Set(glued.map((piece) => fresh[piece.first]!.key));
+        for (const p of fresh) if (p.key !== undefined && !again.has(p.key)) written.add(p.key);
+        // Nobody else wrote meanwhile and nothing was pending: no need to read our own lines back.
+        if (!midLine && after === size + total) scanned = after;
+        for (const p of batch) {
+          if (p.key !== undefined && again.has(p.key)) queue.unshift(p);
+          else p.resolve();
+        }
       } catch (err) {
         for (const p of batch) p.reject(err);
       }

@@ -1,7 +1,7 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createOutboxChannel } from '../../src/channels/outbox.js';
+import { createOutboxChannel, gluedPieces, lineAlignedPieces } from '../../src/channels/outbox.js';
 import { emailDelivery, pushDelivery, smsDelivery } from '../support/deliveries.js';
 
 let root: string;
@@ -177,6 +177,33 @@ describe('outbox channel', () => {
     await replica.close?.();
     const ids = (await readLines(file)).map((l) => l.alert_id);
     expect(ids).toEqual([d.alertId, meanwhile.alertId]);
+  });
+
+  test("finds the piece glued to a line cut short by a writer killed after this one's look at the file", async () => {
+    const file = path.join(root, 'email.jsonl');
+    const line = (id: string) =>
+      `${JSON.stringify({ idempotency_key: id, alert_id: id, pad: 'x'.repeat(300) })}\n`;
+    await writeFile(file, line('seen-before'));
+    const from = (await readFile(file)).length; // where this writer last saw the file end
+    const pieces = lineAlignedPieces([line('ours-1'), line('ours-2'), line('ours-3')], 800);
+    expect(pieces.map((p) => p.first)).toEqual([0, 2]);
+    // Another writer's whole line, then our first piece; a killed writer's cut line, then our second.
+    await writeFile(file, line('theirs'), { flag: 'a' });
+    await writeFile(file, pieces[0]!.bytes, { flag: 'a' });
+    await writeFile(file, '{"idempotency_key":"cut-sh', { flag: 'a' });
+    await writeFile(file, pieces[1]!.bytes, { flag: 'a' });
+    const fh = await open(file, 'r');
+    try {
+      const size = (await fh.stat()).size;
+      expect(await gluedPieces(fh, from, size, pieces)).toEqual([pieces[1]]);
+      // A piece that starts on its own newline is never glued.
+      const own = lineAlignedPieces([`\n${line('ours-4')}`], 700);
+      await writeFile(file, '{"idempotency_key":"cut-ag', { flag: 'a' });
+      await writeFile(file, own[0]!.bytes, { flag: 'a' });
+      expect(await gluedPieces(fh, size, (await fh.stat()).size, own)).toEqual([]);
+    } finally {
+      await fh.close();
+    }
   });
 
   test('rejects a delivery for another channel', async () => {

@@ -67,3 +67,13 @@ export function pushDelivery(subscription: PushSubscription, over: Partial<PushD
     ...over,
   };
 }
+
+/** A delivery of a few kilobytes whose key depends only on (prefix, i): any process re-sending it sends the same. */
+export function largeEmail(prefix: string, i: number): EmailDelivery {
+  const id = `${prefix}-${i}`;
+  return emailDelivery({
+    alertId: id,
+    idempotencyKey: `${id}|email`,
+    html: `<p>${id} ${'x'.repeat(5_000)}</p>`,
+  });
+}
