@@ -27,17 +27,27 @@ export async function startAccountSecurity(
     log: log.child({ consumer: 'account-security' }),
     sideEffects: durable ? undefined : (r) => !tracker.isHistory(r.partition, r.message.offset),
   });
-  const running = await runConsumerLoop({
-    kafka,
-    groupId,
-    topics: [topic],
-    log,
-    handler: async (records) => {
-      await handler(records);
-      const last = records[records.length - 1]!;
-      tracker.processed(last.partition, last.message.offset);
-    },
-    onHealth: (ok, err) => parts.health.set('store', ok, err?.message),
-  });
-  return { running, caughtUp: tracker.caughtUp };
+  let running: RunningConsumer;
+  try {
+    running = await runConsumerLoop({
+      kafka,
+      groupId,
+      topics: [topic],
+      log,
+      handler: async (records) => {
+        await handler(records);
+        const last = records[records.length - 1]!;
+        tracker.processed(last.partition, last.message.offset);
+      },
+      onHealth: (ok, err) => parts.health.set('store', ok, err?.message),
+    });
+  } catch (err) {
+    await tracker.close();
+    throw err;
+  }
+  const stop = async () => {
+    await tracker.close();
+    await running.stop();
+  };
+  return { running: { consumer: running.consumer, stop }, caughtUp: tracker.caughtUp };
 }

@@ -1,46 +1,81 @@
-import type { Kafka } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 import { retryingKafka } from './retrying.js';
 
+/** How often a durable group's committed offsets are looked at again while catching up. */
+const POLL_MS = 500;
+
 /**
- * Knows where a topic ended when we started, and tells when a consumer has read up to there.
- * With a durable group, committed offsets count as read (a restart need not re-read them).
+ * Knows where a topic ended when we started, and tells when it has been read up to there.
+ * With a durable group, committed offsets count as read, also while catching up: replicas share the
+ * group's partitions, so each reads only some of them and learns of the others from the commits of
+ * the members that own them (otherwise a replica started beside another waited for ever).
  */
 export async function catchUpTracker(kafka: Kafka, topic: string, groupId?: string) {
   const admin = kafka.admin();
   await admin.connect();
   const ends = new Map<number, bigint>();
   const done = new Map<number, bigint>();
+  let resolve!: () => void;
+  const caughtUp = new Promise<void>((r) => {
+    resolve = r;
+  });
+  let finished = false;
+  const check = () => {
+    if (finished) return;
+    for (const [p, end] of ends) if ((done.get(p) ?? 0n) < end) return;
+    finished = true;
+    resolve();
+  };
+  const advance = (partition: number, next: bigint) => {
+    if (next > (done.get(partition) ?? 0n)) done.set(partition, next);
+  };
+  const readCommitted = async (client: Admin) => {
+    const [committed] = await retryingKafka(() =>
+      client.fetchOffsets({ groupId: groupId!, topics: [topic] }),
+    );
+    for (const p of committed?.partitions ?? []) advance(p.partition, BigInt(p.offset));
+  };
+
   try {
     for (const p of await retryingKafka(() => admin.fetchTopicOffsets(topic))) {
       ends.set(p.partition, BigInt(p.high));
       done.set(p.partition, BigInt(p.low));
     }
-    if (groupId) {
-      const [committed] = await retryingKafka(() => admin.fetchOffsets({ groupId, topics: [topic] }));
-      for (const p of committed?.partitions ?? []) {
-        if (BigInt(p.offset) > (done.get(p.partition) ?? 0n)) done.set(p.partition, BigInt(p.offset));
-      }
-    }
-  } finally {
+    if (groupId) await readCommitted(admin);
+  } catch (err) {
     await admin.disconnect();
+    throw err;
   }
-  let resolve!: () => void;
-  const caughtUp = new Promise<void>((r) => {
-    resolve = r;
-  });
-  const check = () => {
-    for (const [p, end] of ends) if ((done.get(p) ?? 0n) < end) return;
-    resolve();
-  };
   check();
+
+  // Until caught up, the group's commits are polled; a failed look is tried again next time.
+  let timer: NodeJS.Timeout | undefined;
+  const stopPolling = async () => {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    await admin.disconnect();
+  };
+  const poll = () => {
+    timer = setTimeout(async () => {
+      await readCommitted(admin).catch(() => {});
+      check();
+      if (finished) await stopPolling();
+      else if (timer) poll();
+    }, POLL_MS);
+    timer.unref();
+  };
+  if (groupId && !finished) poll();
+  else await admin.disconnect();
+
   return {
     caughtUp,
     /** True for records that were already in the topic when we started. */
     isHistory: (partition: number, offset: string) => BigInt(offset) < (ends.get(partition) ?? 0n),
     processed(partition: number, offset: string) {
-      const next = BigInt(offset) + 1n;
-      if (next > (done.get(partition) ?? 0n)) done.set(partition, next);
+      advance(partition, BigInt(offset) + 1n);
       check();
     },
+    /** Stops looking at the group's commits (the consumer stopped before catching up). */
+    close: stopPolling,
   };
 }
