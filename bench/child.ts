@@ -16,6 +16,8 @@ import { build as buildHistogram } from 'hdr-histogram-js';
 const mode = process.argv[2];
 const expected = Number(process.env.BENCH_EXPECT ?? 0);
 const latency = process.env.BENCH_LATENCY === '1';
+/** BENCH_SHARED=1: one of several full-path processes in one group (the scale-out run). */
+const shared = process.env.BENCH_SHARED === '1';
 /** Latency runs: the first BENCH_WARMUP_MS after the first event are the start-up, kept apart. */
 const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 3_000);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -166,7 +168,20 @@ async function full(): Promise<void> {
     }
     process.stdout.write('READY\n');
   }
-  while (count < expected) await sleep(5);
+  if (shared) {
+    // One of several members of the group: done when the group has committed the whole topic.
+    for (;;) {
+      const [ends, [committed]] = await Promise.all([
+        admin.fetchTopicOffsets(config.topics.authEvents),
+        admin.fetchOffsets({ groupId: config.kafka.groupId, topics: [config.topics.authEvents] }),
+      ]);
+      const total = ends.reduce((n, p) => n + Number(p.high), 0);
+      const done = committed?.partitions.reduce((n, p) => n + Math.max(0, Number(p.offset)), 0) ?? 0;
+      if (total >= expected && done >= total) break;
+      await sleep(20);
+    }
+  } else while (count < expected) await sleep(5);
+  const doneAt = performance.timeOrigin + performance.now();
   const decidedS = (performance.now() - first) / 1000;
   const cpuDecided = cpuUs() - cpu0;
   // Then every notification this run produced has gone through the email dispatcher.
@@ -193,6 +208,9 @@ async function full(): Promise<void> {
   result({
     mode: `full-${parts.store.kind}`,
     events: count,
+    first_at_ms: performance.timeOrigin + first,
+    done_at_ms: doneAt,
+    cpu_us: cpuDecided,
     seconds: decidedS,
     events_per_s: count / decidedS,
     cpu_us_per_event: cpuDecided / count,

@@ -144,6 +144,44 @@ function runChild(
   });
 }
 
+/**
+ * The full path scaled out: two processes in one group, as replicas run, on the same topic. They
+ * keep their state in another Redis database (the single-process run's markers would make every
+ * event a duplicate here). Rated from the first event either took to the whole topic committed.
+ */
+async function pairRun(input: { events: string; profiles: string }): Promise<ChildResult> {
+  progress('b×2) two login-events processes in one group, redis store…');
+  const outbox = mkdtempSync(join(tmpdir(), 'login-alerts-bench-outbox-'));
+  cleanup.push(() => rmSync(outbox, { recursive: true, force: true }));
+  const url = new URL(REDIS_URL);
+  url.pathname = '/1';
+  cleanup.push(() => deleteRedisKeys(stamp, url.toString()));
+  const run = `${stamp}-redis-x2`;
+  const env = {
+    ...topicEnv(run, input),
+    KAFKA_GROUP_ID: `${run}-group`,
+    OUTBOX_DIR: outbox,
+    ALERT_LINK_SECRET: 'bench-secret-bench-secret-bench-secret-0123',
+    BENCH_EXPECT: String(EVENTS),
+    BENCH_SHARED: '1',
+    REDIS_URL: url.toString(),
+  };
+  const members = await Promise.all([runChild('full', env), runChild('full', env)]);
+  const working = members.filter((m) => (m.events as number) > 0);
+  const first = Math.min(...working.map((m) => m.first_at_ms as number));
+  const done = Math.max(...members.map((m) => m.done_at_ms as number));
+  const seconds = (done - first) / 1000;
+  return {
+    mode: 'full-redis-x2',
+    events: EVENTS,
+    per_member: members.map((m) => m.events),
+    seconds,
+    events_per_s: EVENTS / seconds,
+    cpu_us_per_event: members.reduce((n, m) => n + (m.cpu_us as number), 0) / EVENTS,
+    peak_rss_mb: Math.max(...members.map((m) => m.peak_rss_mb)),
+  };
+}
+
 // 1–2. The workload and throughput -------------------------------------------------------------------
 async function throughput() {
   const input = { events: `${stamp}.auth-events`, profiles: `${stamp}.account-security` };
@@ -197,7 +235,8 @@ async function throughput() {
   };
   const fullMemory = await fullRun('memory');
   const fullRedis = await fullRun('redis');
-  return { bare, validateOnly, fullMemory, fullRedis, produceRate };
+  const fullRedisPair = await pairRun(input);
+  return { bare, validateOnly, fullMemory, fullRedis, fullRedisPair, produceRate };
 }
 const measured = wants('throughput') ? await throughput() : undefined;
 
@@ -350,7 +389,7 @@ if (ONLY || !measured || !micro || !mem) {
   await tearDown();
   process.exit(0);
 }
-const { bare, validateOnly, fullMemory, fullRedis, produceRate } = measured;
+const { bare, validateOnly, fullMemory, fullRedis, fullRedisPair, produceRate } = measured;
 const ratio = fullRedis.events_per_s / bare.events_per_s;
 const at1k = latencies[0]!;
 const p99Added = at1k.full.p99 - at1k.bare.p99;
@@ -365,14 +404,17 @@ const consumerRow = (name: string, r: ChildResult) =>
     note:
       r.valid !== undefined
         ? `${r.valid} valid, ${(r.events as number) - (r.valid as number)} invalid; no other work`
-        : r.delivered_seconds === undefined
-          ? ''
-          : `${r.emails} emails; all delivered at ${round(r.delivered_seconds as number)} s (${round(r.cpu_us_per_event_with_delivery as number, 2)} µs CPU/event incl. delivery)`,
+        : r.per_member !== undefined
+          ? `events per process: ${(r.per_member as number[]).join(' + ')}; ×${round(r.events_per_s / fullRedis.events_per_s, 2)} of one process`
+          : r.delivered_seconds === undefined
+            ? ''
+            : `${r.emails} emails; all delivered at ${round(r.delivered_seconds as number)} s (${round(r.cpu_us_per_event_with_delivery as number, 2)} µs CPU/event incl. delivery)`,
   });
 consumerRow('a) bare kafkajs eachBatch', bare);
 consumerRow("a') kafkajs + JSON + zod only", validateOnly);
 consumerRow('b) login-events + outbox, memory store', fullMemory);
 consumerRow('b) login-events + outbox, Redis', fullRedis);
+consumerRow('b×2) the same, two processes in one group', fullRedisPair);
 console.log(
   `\nThroughput on ${EVENTS} events (12 partitions; produced at ${Math.round(produceRate)}/s in batches of 500)`,
 );
@@ -436,6 +478,8 @@ console.log(
     events_per_s_memory: Math.round(fullMemory.events_per_s),
     events_per_s_bare: Math.round(bare.events_per_s),
     events_per_s_validate_only: Math.round(validateOnly.events_per_s),
+    events_per_s_two_processes: Math.round(fullRedisPair.events_per_s),
+    ratio_two_processes: round(fullRedisPair.events_per_s / bare.events_per_s, 3),
     ratio_validate_only: round(validateOnly.events_per_s / bare.events_per_s, 3),
     cpu_us_per_event: round(fullRedis.cpu_us_per_event, 2),
     cpu_us_per_event_bare: round(bare.cpu_us_per_event, 2),
@@ -467,8 +511,8 @@ async function tearDown(): Promise<void> {
   await Promise.allSettled([producer.disconnect(), admin.disconnect()]);
 }
 
-async function deleteRedisKeys(prefix: string): Promise<void> {
-  const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+async function deleteRedisKeys(prefix: string, url = REDIS_URL): Promise<void> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
   redis.on('error', () => {});
   try {
     await redis.connect();
