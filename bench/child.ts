@@ -4,9 +4,10 @@
  * line on stdout, prefixed `RESULT `; `READY` once it has joined its groups (latency runs wait for it).
  *
  * modes: bare (kafkajs eachBatch doing nothing), validate (the same, decoding and validating each
- * record as the pipeline does: JSON + zod, nothing else — the ceiling of any consumer that must validate), full (the login-events path and the email
- * dispatcher writing to the outbox: memory store, or Redis when REDIS_URL is set), memstore (a
- * memory store holding BENCH_SESSIONS session markers, then the geo database too).
+ * record as the pipeline does: JSON + zod, nothing else — the ceiling of any consumer that must
+ * validate), full (the login-events path and the email dispatcher writing to the outbox: memory
+ * store, or Redis when REDIS_URL is set), memstore (a memory store holding BENCH_SESSIONS session
+ * markers, then the geo database too).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -168,27 +169,11 @@ async function full(): Promise<void> {
     }
     process.stdout.write('READY\n');
   }
-  if (shared) {
-    // One of several members of the group: done when the group has committed the whole topic.
-    for (;;) {
-      const [ends, [committed]] = await Promise.all([
-        admin.fetchTopicOffsets(config.topics.authEvents),
-        admin.fetchOffsets({ groupId: config.kafka.groupId, topics: [config.topics.authEvents] }),
-      ]);
-      const total = ends.reduce((n, p) => n + Number(p.high), 0);
-      const done = committed?.partitions.reduce((n, p) => n + Math.max(0, Number(p.offset)), 0) ?? 0;
-      if (total >= expected && done >= total) break;
-      await sleep(20);
-    }
-  } else while (count < expected) await sleep(5);
-  const doneAt = performance.timeOrigin + performance.now();
-  const decidedS = (performance.now() - first) / 1000;
-  const cpuDecided = cpuUs() - cpu0;
-  // Then every notification this run produced has gone through the email dispatcher.
-  const lag = async () => {
+  /** Records of `topic` not yet committed by `groupId`. */
+  const lag = async (groupId: string, topic: string) => {
     const [ends, [committed]] = await Promise.all([
-      admin.fetchTopicOffsets(config.topics.notifications),
-      admin.fetchOffsets({ groupId: emailGroup, topics: [config.topics.notifications] }),
+      admin.fetchTopicOffsets(topic),
+      admin.fetchOffsets({ groupId, topics: [topic] }),
     ]);
     let total = 0;
     for (const p of ends) {
@@ -197,7 +182,15 @@ async function full(): Promise<void> {
     }
     return total;
   };
-  while ((await lag()) > 0) await sleep(20);
+  // One of several members of the group (the topic is loaded before they start): done when the
+  // group has committed all of it.
+  if (shared) while ((await lag(config.kafka.groupId, config.topics.authEvents)) > 0) await sleep(20);
+  else while (count < expected) await sleep(5);
+  const doneAt = performance.timeOrigin + performance.now();
+  const decidedS = (performance.now() - first) / 1000;
+  const cpuDecided = cpuUs() - cpu0;
+  // Then every notification this run produced has gone through the email dispatcher.
+  while ((await lag(emailGroup, config.topics.notifications)) > 0) await sleep(20);
   const deliveredS = (performance.now() - first) / 1000;
   const cpuDelivered = cpuUs() - cpu0;
   const outbox = join(config.outboxDir, 'email.jsonl');

@@ -144,6 +144,24 @@ function runChild(
   });
 }
 
+/** A full-path child's settings for run `run` on the loaded topics: its own outputs, group and outbox. */
+function fullPathEnv(
+  run: string,
+  input: { events: string; profiles: string },
+  redisUrl: string,
+): Record<string, string> {
+  const outbox = mkdtempSync(join(tmpdir(), 'login-alerts-bench-outbox-'));
+  cleanup.push(() => rmSync(outbox, { recursive: true, force: true }));
+  return {
+    ...topicEnv(run, input),
+    KAFKA_GROUP_ID: `${run}-group`,
+    OUTBOX_DIR: outbox,
+    ALERT_LINK_SECRET: 'bench-secret-bench-secret-bench-secret-0123',
+    BENCH_EXPECT: String(EVENTS),
+    REDIS_URL: redisUrl,
+  };
+}
+
 /**
  * The full path scaled out: two processes in one group, as replicas run, on the same topic. They
  * keep their state in another Redis database (the single-process run's markers would make every
@@ -151,21 +169,10 @@ function runChild(
  */
 async function pairRun(input: { events: string; profiles: string }): Promise<ChildResult> {
   progress('b×2) two login-events processes in one group, redis store…');
-  const outbox = mkdtempSync(join(tmpdir(), 'login-alerts-bench-outbox-'));
-  cleanup.push(() => rmSync(outbox, { recursive: true, force: true }));
   const url = new URL(REDIS_URL);
   url.pathname = '/1';
   cleanup.push(() => deleteRedisKeys(stamp, url.toString()));
-  const run = `${stamp}-redis-x2`;
-  const env = {
-    ...topicEnv(run, input),
-    KAFKA_GROUP_ID: `${run}-group`,
-    OUTBOX_DIR: outbox,
-    ALERT_LINK_SECRET: 'bench-secret-bench-secret-bench-secret-0123',
-    BENCH_EXPECT: String(EVENTS),
-    BENCH_SHARED: '1',
-    REDIS_URL: url.toString(),
-  };
+  const env = { ...fullPathEnv(`${stamp}-redis-x2`, input, url.toString()), BENCH_SHARED: '1' };
   const members = await Promise.all([runChild('full', env), runChild('full', env)]);
   const working = members.filter((m) => (m.events as number) > 0);
   const first = Math.min(...working.map((m) => m.first_at_ms as number));
@@ -216,19 +223,9 @@ async function throughput() {
   });
   const fullRun = async (store: 'memory' | 'redis'): Promise<ChildResult> => {
     progress(`b) login-events path + email outbox, ${store} store…`);
-    const outbox = mkdtempSync(join(tmpdir(), 'login-alerts-bench-outbox-'));
-    cleanup.push(() => rmSync(outbox, { recursive: true, force: true }));
-    const run = `${stamp}-${store}`;
     return runChild(
       'full',
-      {
-        ...topicEnv(run, input),
-        KAFKA_GROUP_ID: `${run}-group`,
-        OUTBOX_DIR: outbox,
-        ALERT_LINK_SECRET: 'bench-secret-bench-secret-bench-secret-0123',
-        BENCH_EXPECT: String(EVENTS),
-        ...(store === 'redis' ? { REDIS_URL } : { REDIS_URL: '' }),
-      },
+      fullPathEnv(`${stamp}-${store}`, input, store === 'redis' ? REDIS_URL : ''),
       undefined,
       CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`] : [],
     );

@@ -5,7 +5,7 @@ import type { Channel, ChannelName, Delivery, SendResult } from './channel.js';
 
 interface Pending {
   line: string;
-  key?: string;
+  key: string;
   resolve: () => void;
   reject: (err: unknown) => void;
 }
@@ -180,7 +180,6 @@ export function createOutboxChannel(name: ChannelName, dir: string): Channel {
         const { size, midLine } = await catchUp(fh);
         const keys = new Set<string>();
         const fresh = batch.filter((p) => {
-          if (p.key === undefined) return true;
           if (written.has(p.key) || keys.has(p.key)) return false;
           keys.add(p.key);
           return true;
@@ -201,11 +200,11 @@ export function createOutboxChannel(name: ChannelName, dir: string): Channel {
         const glued = after <= size + total ? [] : await gluedPieces(fh, size, after, pieces);
         // A glued first line is not delivered: it goes round again and is written whole.
         const again = new Set(glued.map((piece) => fresh[piece.first]!.key));
-        for (const p of fresh) if (p.key !== undefined && !again.has(p.key)) written.add(p.key);
+        for (const p of fresh) if (!again.has(p.key)) written.add(p.key);
         // Nobody else wrote meanwhile and nothing was pending: no need to read our own lines back.
         if (!midLine && after === size + total) scanned = after;
         for (const p of batch) {
-          if (p.key !== undefined && again.has(p.key)) queue.unshift(p);
+          if (again.has(p.key)) queue.unshift(p);
           else p.resolve();
         }
       } catch (err) {
