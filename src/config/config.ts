@@ -14,6 +14,10 @@ export interface Config {
     sasl:
       | { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string }
       | undefined;
+    /** Codec of every record login-alerts produces; records of every codec are read. */
+    compression: Env['KAFKA_COMPRESSION'];
+    /** A partition with lag whose committed offset has not moved for this long is stalled. */
+    stallAfterMs: number;
   };
   topics: Record<TopicName, string>;
   redisUrl: string | undefined;
@@ -33,7 +37,15 @@ export interface Config {
   vapid: { publicKey: string; privateKey: string; subject: string } | undefined;
   links: { secret: string; secretIsEphemeral: boolean; ttlMs: number; publicBaseUrl: string };
   outboxDir: string;
+  /** Public listener: link pages, health, ingest. */
+  httpHost: string;
   httpPort: number;
+  /** Admin listener: dashboard, /api, /metrics, detailed readiness; token required off loopback. */
+  admin: { host: string; port: number; token: string | undefined };
+  /** Reverse proxies in front of the public listener whose X-Forwarded-For entry is trusted. */
+  trustProxyHops: number;
+  /** Hosts (or `*.suffix` patterns) that push endpoints may use. */
+  webPushAllowedHosts: string[];
   logLevel: Env['LOG_LEVEL'];
   windows: {
     sessionDedupeMs: number;
@@ -77,6 +89,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
             password: e.KAFKA_SASL_PASSWORD!,
           }
         : undefined,
+      compression: e.KAFKA_COMPRESSION,
+      stallAfterMs: e.STALL_AFTER,
     },
     topics,
     redisUrl: e.REDIS_URL,
@@ -112,7 +126,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://127.0.0.1:${e.HTTP_PORT}`).replace(/\/+$/, ''),
     },
     outboxDir: e.OUTBOX_DIR,
+    httpHost: e.HTTP_HOST,
     httpPort: e.HTTP_PORT,
+    admin: { host: e.ADMIN_HOST, port: e.ADMIN_PORT, token: e.ADMIN_TOKEN },
+    trustProxyHops: e.TRUST_PROXY_HOPS,
+    webPushAllowedHosts: e.WEB_PUSH_ALLOWED_HOSTS,
     logLevel: e.LOG_LEVEL,
     windows: {
       sessionDedupeMs: e.SESSION_DEDUPE_WINDOW,

@@ -84,6 +84,51 @@ const brokers = z
     return list;
   });
 
+const port = (fallback: number) =>
+  z.coerce
+    .number({ error: 'expected a port number' })
+    .int('expected a port number')
+    .min(0)
+    .max(65535)
+    .default(fallback);
+
+/** Host names, or `*.suffix` patterns, that push endpoints may use (contract v1.1). */
+export const DEFAULT_WEB_PUSH_ALLOWED_HOSTS = [
+  'fcm.googleapis.com',
+  'updates.push.services.mozilla.com',
+  '*.push.services.mozilla.com',
+  'web.push.apple.com',
+  '*.push.apple.com',
+  '*.notify.windows.com',
+] as const;
+
+const hostList = z
+  .string()
+  .optional()
+  .transform((text, ctx) => {
+    if (text === undefined || text.trim() === '') return [...DEFAULT_WEB_PUSH_ALLOWED_HOSTS];
+    const list = text
+      .split(',')
+      .map((s) => s.trim().toLowerCase())
+      .filter(Boolean);
+    for (const h of list) {
+      if (!/^(\*\.)?([a-z0-9-]+\.)*[a-z0-9-]+$|^\[[0-9a-f:]+\]$/.test(h)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected host names or *.suffix patterns separated by commas, got "${h}"`,
+        });
+        return z.NEVER;
+      }
+    }
+    return list;
+  });
+
+/** True for an address literal or name that only this machine answers. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
 const url = (what: string) =>
   optionalText.refine((v) => v === undefined || URL.canParse(v), `expected an absolute URL for ${what}`);
 
@@ -140,12 +185,23 @@ export const EnvSchema = z
     ),
     PUBLIC_BASE_URL: url('PUBLIC_BASE_URL'),
     OUTBOX_DIR: z.string().min(1).default('./outbox'),
-    HTTP_PORT: z.coerce
-      .number({ error: 'expected a port number' })
-      .int('expected a port number')
+    HTTP_HOST: z.string().trim().min(1).default('0.0.0.0'),
+    HTTP_PORT: port(8080),
+    ADMIN_HOST: z.string().trim().min(1).default('127.0.0.1'),
+    ADMIN_PORT: port(8081),
+    ADMIN_TOKEN: optionalText.refine(
+      (v) => v === undefined || v.length >= 16,
+      'expected at least 16 characters',
+    ),
+    TRUST_PROXY_HOPS: z.coerce
+      .number({ error: 'expected a whole number' })
+      .int('expected a whole number')
       .min(0)
-      .max(65535)
-      .default(8080),
+      .max(10)
+      .default(0),
+    WEB_PUSH_ALLOWED_HOSTS: hostList,
+    KAFKA_COMPRESSION: z.enum(['none', 'gzip', 'snappy', 'lz4', 'zstd']).default('none'),
+    STALL_AFTER: duration('60s'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     // Tuning (extensions to the contract, all optional).
     SESSION_DEDUPE_WINDOW: duration('7d'),
@@ -202,6 +258,13 @@ export const EnvSchema = z
         code: 'custom',
         path: ['VAPID_SUBJECT'],
         message: 'web push needs VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY and VAPID_SUBJECT together',
+      });
+    }
+    if (!isLoopbackHost(env.ADMIN_HOST) && !env.ADMIN_TOKEN) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ADMIN_TOKEN'],
+        message: `ADMIN_HOST=${env.ADMIN_HOST} is not a loopback address: ADMIN_TOKEN is required`,
       });
     }
     if ((env.SES_ENDPOINT || env.SES_REGION) && !env.SES_FROM) {

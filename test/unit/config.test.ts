@@ -44,6 +44,44 @@ describe('configuration', () => {
     }
   });
 
+  it('applies the v1.1 defaults: two listeners, push allow-list, no compression, 60 s stall', () => {
+    const c = loadConfig({});
+    expect(c.httpHost).toBe('0.0.0.0');
+    expect(c.admin).toEqual({ host: '127.0.0.1', port: 8081, token: undefined });
+    expect(c.trustProxyHops).toBe(0);
+    expect(c.webPushAllowedHosts).toContain('fcm.googleapis.com');
+    expect(c.webPushAllowedHosts).toContain('*.push.apple.com');
+    expect(c.kafka.compression).toBe('none');
+    expect(c.kafka.stallAfterMs).toBe(60_000);
+  });
+
+  it('requires ADMIN_TOKEN when the admin listener is not on loopback', () => {
+    expect(configError({ ADMIN_HOST: '0.0.0.0' })).toMatch(
+      /^ADMIN_TOKEN: ADMIN_HOST=0\.0\.0\.0 is not a loopback/m,
+    );
+    expect(loadConfig({ ADMIN_HOST: '::1' }).admin.host).toBe('::1');
+    expect(loadConfig({ ADMIN_HOST: '0.0.0.0', ADMIN_TOKEN: 'x'.repeat(16) }).admin.token).toBe(
+      'x'.repeat(16),
+    );
+    expect(configError({ ADMIN_TOKEN: 'short' })).toMatch(/ADMIN_TOKEN: expected at least 16/);
+  });
+
+  it('names bad v1.1 values', () => {
+    const message = configError({
+      KAFKA_COMPRESSION: 'brotli',
+      STALL_AFTER: 'soon',
+      TRUST_PROXY_HOPS: '-1',
+      WEB_PUSH_ALLOWED_HOSTS: 'fcm.googleapis.com,https://evil/',
+    });
+    for (const name of ['KAFKA_COMPRESSION', 'STALL_AFTER', 'TRUST_PROXY_HOPS', 'WEB_PUSH_ALLOWED_HOSTS']) {
+      expect(message).toMatch(new RegExp(`^${name}: `, 'm'));
+    }
+    expect(loadConfig({ WEB_PUSH_ALLOWED_HOSTS: '127.0.0.1, *.Example.com' }).webPushAllowedHosts).toEqual([
+      '127.0.0.1',
+      '*.example.com',
+    ]);
+  });
+
   it('requires providers to be configured whole', () => {
     expect(configError({ TWILIO_ACCOUNT_SID: `AC${'0'.repeat(32)}` })).toMatch(/TWILIO_AUTH_TOKEN/);
     expect(configError({ VAPID_PUBLIC_KEY: 'x' })).toMatch(/VAPID_SUBJECT/);
