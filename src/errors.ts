@@ -9,12 +9,22 @@ export type ErrorCode =
   | 'EVENT_IN_FUTURE'
   | 'RECORD_TOO_LARGE'
   | 'EMPTY_RECORD'
+  /** Enrichment, assessment or rendering threw on one record: it is dead-lettered, the rest go on. */
+  | 'PROCESSING_FAILED'
   // configuration and usage
   | 'BAD_CONFIG'
   | 'BAD_USAGE'
   // infrastructure
   | 'STORE_UNAVAILABLE'
   | 'KAFKA_UNAVAILABLE'
+  /** The broker refused a record for good (MESSAGE_TOO_LARGE, INVALID_RECORD, …): never retried. */
+  | 'KAFKA_RECORD_REJECTED'
+  /** Even the dead-letter copy could not be written: logged with its coordinates, counted, skipped. */
+  | 'DLQ_WRITE_FAILED'
+  | 'CONSUMER_CRASHED'
+  | 'PARTITION_STALLED'
+  /** A promise rejected with nobody to handle it: logged, the process goes on. */
+  | 'UNHANDLED_REJECTION'
   | 'BROKER_START_FAILED'
   | 'GEO_DB_UNAVAILABLE'
   // delivery
@@ -26,6 +36,8 @@ export type ErrorCode =
   | 'RECIPIENT_INVALID'
   | 'RECIPIENT_UNSUBSCRIBED'
   | 'SUBSCRIPTION_GONE'
+  /** A push endpoint's host is not allowed, or resolves to a non-public address. */
+  | 'PUSH_ENDPOINT_NOT_ALLOWED'
   | 'PAYLOAD_TOO_LARGE'
   | 'CHANNEL_PAUSED'
   | 'RETRIES_EXHAUSTED'
