@@ -30,10 +30,13 @@ for (const type of EVENT_TYPES) {
 
 // A dead-letter record as the pipeline writes it, for an event whose user agent breaks the length rule.
 const rejected = Buffer.from(
-  JSON.stringify({ event_id: 'evt-example-bad', client: { ip: '81.2.69.160', user_agent: 'x'.repeat(3000) } }),
+  JSON.stringify({
+    event_id: 'evt-example-bad',
+    client: { ip: '81.2.69.160', user_agent: 'x'.repeat(3000) },
+  }),
 );
 const dlq = toDlqRecord(
-  { topic: 'auth.events', partition: 4, offset: '1288' },
+  { topic: 'auth.events', partition: 4 },
   { key: Buffer.from('acct-123'), value: rejected, headers: { source: 'auth-service' }, offset: '1288' },
   { code: 'INVALID_EVENT', message: 'client.user_agent: Too big: expected string to have <=2048 characters' },
   Date.parse('2026-11-24T14:05:01Z'),
