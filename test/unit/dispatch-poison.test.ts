@@ -56,7 +56,13 @@ async function setUp(renderer: Renderer = stubRenderer as unknown as Renderer) {
   const publisher: Publisher = { publish: async (r) => void published.push(...r), close: async () => {} };
   const sent: Delivery[] = [];
   const make = (channel: ChannelName): Dispatcher => {
-    const sender: Channel = { name: channel, send: async (d) => (sent.push(d), { providerMessageId: 'm' }) };
+    const sender: Channel = {
+      name: channel,
+      send: async (d) => {
+        sent.push(d);
+        return { providerMessageId: 'm' };
+      },
+    };
     return createDispatcher({
       channel,
       sender,
