@@ -10,8 +10,11 @@ import { pino } from 'pino';
 import { loadConfig } from '../../src/config/config.js';
 import type { DeliveryJob } from '../../src/contracts/notification.js';
 import type { DeliveryReceipt, DlqRecord } from '../../src/contracts/records.js';
+import { ensureTopics } from '../../src/kafka/topics.js';
+import { silentLogger } from '../../src/log/logger.js';
 import { alertId } from '../../src/pipeline/alerts.js';
 import { type RunningPipeline, startPipeline } from '../../src/runtime/pipeline.js';
+import { keys } from '../../src/state/keys.js';
 import { createTopicsAndWait, kafkaBrokers, uniqueName } from '../support/env.js';
 import { profile, signIn } from '../support/events.js';
 import { startTestPipeline, type TestPipeline, testEnv, type Watch } from '../support/pipeline-harness.js';
@@ -204,5 +207,37 @@ describe('a DLQ the broker refuses', () => {
       'login_alerts_dlq_write_failures_total',
     );
     expect(metric).toContain(`login_alerts_dlq_write_failures_total{topic="${config.topics.authEvents}"} 1`);
+  }, 90_000);
+});
+
+describe('a poison profile already in account.security at start', () => {
+  let pipeline: RunningPipeline | undefined;
+  afterAll(async () => {
+    await pipeline?.stop();
+  });
+
+  it('is dead-lettered during the start-up catch-up, which completes and applies the profile behind it', async () => {
+    const config = loadConfig(testEnv('memory'));
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      await ensureTopics(admin, config.topics);
+      const account = uniqueName('acct');
+      const huge = JSON.stringify({ ...profile(account), pad: 'p'.repeat(900_000) });
+      const bad = await produceRaw(config.topics.accountSecurity, account, huge);
+      await produceRaw(config.topics.accountSecurity, account, JSON.stringify(profile(account)));
+      // Resolves only once the profile view has caught up with the topic as it was at start.
+      pipeline = await startPipeline(config, silentLogger(), {
+        only: ['account-security'],
+        onProgress: () => {},
+      });
+      const [stored] = await pipeline.parts.store.read([keys.profile(account)]);
+      expect(JSON.parse(stored!).account_id).toBe(account);
+      const ends = await admin.fetchTopicOffsets(config.topics.dlq);
+      expect(ends.reduce((n, p) => n + Number(p.high), 0)).toBe(1);
+      expect(bad.offset).toBe('0');
+    } finally {
+      await admin.disconnect();
+    }
   }, 90_000);
 });
