@@ -25,6 +25,7 @@ export async function startAccountSecurity(
     publisher: parts.publisher,
     config,
     log: log.child({ consumer: 'account-security' }),
+    metrics: parts.metrics,
     sideEffects: durable ? undefined : (r) => !tracker.isHistory(r.partition, r.message.offset),
   });
   let running: RunningConsumer;

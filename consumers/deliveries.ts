@@ -1,8 +1,10 @@
 import type { ChannelName } from '../src/channels/channel.js';
 import { type RunningConsumer, runConsumerLoop } from '../src/kafka/consumer-loop.js';
 import { runDelayedLoop } from '../src/kafka/delayed-loop.js';
+import { createDeadLetters } from '../src/kafka/dlq.js';
 import { TOPIC_SPECS } from '../src/kafka/topics.js';
-import { createDispatcher, type DeliveryJob, type Dispatcher } from '../src/notify/dispatch.js';
+import { createDispatcher, type Dispatcher } from '../src/notify/dispatch.js';
+import { createRetryJobHandler, jobDueAt } from '../src/notify/retry-jobs.js';
 import type { Parts } from '../src/runtime/parts.js';
 
 const CHANNEL_NAMES: ChannelName[] = ['email', 'sms', 'push'];
@@ -39,30 +41,22 @@ export async function startDeliveries(parts: Parts): Promise<RunningConsumer[]> 
       }),
     );
   }
+  const retryLog = log.child({ consumer: 'retry' });
+  const dead = createDeadLetters({
+    publisher: parts.publisher,
+    topic: config.topics.dlq,
+    log: retryLog,
+    metrics: parts.metrics,
+  });
   running.push(
     await runDelayedLoop({
       kafka,
       groupId: `${config.kafka.groupId}.retry`,
       topic: config.topics.retry,
-      log: log.child({ consumer: 'retry' }),
-      dueAt: (value) => {
-        const job = parseJob(value);
-        return job ? Date.parse(job.due_at) : undefined;
-      },
-      handler: async (value) => {
-        const job = parseJob(value);
-        if (job && dispatchers[job.channel]) await dispatchers[job.channel].run(job);
-      },
+      log: retryLog,
+      dueAt: jobDueAt,
+      handler: createRetryJobHandler(dispatchers, dead),
     }),
   );
   return running;
-}
-
-function parseJob(value: Buffer | null): DeliveryJob | undefined {
-  try {
-    const job = JSON.parse(value?.toString('utf8') ?? 'null') as DeliveryJob | null;
-    return job && typeof job.due_at === 'string' && typeof job.channel === 'string' ? job : undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -4,6 +4,7 @@ import type { Parts } from '../src/runtime/parts.js';
 
 /** auth.events → alerts for security teams and notification requests. */
 export function startLoginEvents(parts: Parts): Promise<RunningConsumer> {
+  const log = parts.log.child({ consumer: 'login-events' });
   const handler = createLoginEventsHandler({
     store: parts.store,
     devices: parts.devices,
@@ -12,13 +13,14 @@ export function startLoginEvents(parts: Parts): Promise<RunningConsumer> {
     config: parts.config,
     metrics: parts.metrics,
     outcomes: parts.outcomes,
+    log,
   });
   return runConsumerLoop({
     kafka: parts.kafka,
     groupId: parts.config.kafka.groupId,
     topics: [parts.config.topics.authEvents],
     handler,
-    log: parts.log.child({ consumer: 'login-events' }),
+    log,
     onHealth: (ok, err) => parts.health.set('store', ok, err?.message),
   });
 }

@@ -1,6 +1,7 @@
-/** Writes one valid example AuthEvent per event type to schemas/examples/ (checked by a test). */
+/** Writes one valid example AuthEvent per event type and a DLQ record to schemas/examples/ (checked by a test). */
 import { writeFileSync } from 'node:fs';
 import { EVENT_TYPES } from '../src/contracts/auth-event.js';
+import { toDlqRecord } from '../src/kafka/dlq.js';
 
 const dir = new URL('../schemas/examples/', import.meta.url).pathname;
 for (const type of EVENT_TYPES) {
@@ -26,3 +27,18 @@ for (const type of EVENT_TYPES) {
     (event.auth as Record<string, unknown>).credential_id = 'cred-yubikey-1';
   writeFileSync(`${dir}${type}.json`, `${JSON.stringify(event, null, 2)}\n`);
 }
+
+// A dead-letter record as the pipeline writes it, for an event whose user agent breaks the length rule.
+const rejected = Buffer.from(
+  JSON.stringify({
+    event_id: 'evt-example-bad',
+    client: { ip: '81.2.69.160', user_agent: 'x'.repeat(3000) },
+  }),
+);
+const dlq = toDlqRecord(
+  { topic: 'auth.events', partition: 4 },
+  { key: Buffer.from('acct-123'), value: rejected, headers: { source: 'auth-service' }, offset: '1288' },
+  { code: 'INVALID_EVENT', message: 'client.user_agent: Too big: expected string to have <=2048 characters' },
+  Date.parse('2026-11-24T14:05:01Z'),
+);
+writeFileSync(`${dir}dlq-record.json`, `${JSON.stringify(dlq, null, 2)}\n`);

@@ -19,3 +19,14 @@ export const NotificationRequestSchema = z.object({
   alert: LoginAlertSchema.optional(),
 });
 export type NotificationRequest = z.output<typeof NotificationRequestSchema>;
+
+/** Internal: one delivery of one notice to one recipient, as the retry topic carries it. */
+export const DeliveryJobSchema = z.object({
+  request: NotificationRequestSchema,
+  channel: z.enum(CHANNELS),
+  recipient: z.string().min(1),
+  attempt: z.number().int().min(1),
+  due_at: z.iso.datetime({ offset: true }),
+  last_error: z.string().optional(),
+});
+export type DeliveryJob = z.output<typeof DeliveryJobSchema>;

@@ -18,17 +18,30 @@ export const DeliveryReceiptSchema = z
   .meta({ id: 'DeliveryReceipt', title: 'Delivery receipt v1' });
 export type DeliveryReceipt = z.output<typeof DeliveryReceiptSchema>;
 
-/** A record that could not be processed, on login-alerts.dlq. Key, value and headers are base64. */
+/**
+ * A record that could not be processed, on login-alerts.dlq. Key, value and headers are base64 and
+ * bounded (value: its first 64 KiB), so a dead-letter record always fits the broker's limit; the
+ * value's full length and SHA-256 identify the original, which stays on its topic at `source`.
+ */
 export const DlqRecordSchema = z
   .object({
-    key: z.string().nullable(),
-    value: z.string().nullable(),
-    headers: z.record(z.string(), z.string()),
+    key: z.string().nullable().describe('base64 of the key (its first 1 KiB)'),
+    key_truncated: z.boolean(),
+    value: z.string().nullable().describe('base64 of the value (its first 64 KiB)'),
+    value_bytes: z.number().int().min(0).describe('length of the whole original value'),
+    value_sha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .nullable()
+      .describe('hex SHA-256 of the whole original value'),
+    value_truncated: z.boolean(),
+    headers: z.record(z.string(), z.string()).describe('base64 of each header value (bounded)'),
+    headers_truncated: z.boolean(),
     source: z.object({ topic: z.string(), partition: z.number().int(), offset: z.string() }),
     error: z.object({ code: z.string(), message: z.string() }),
     failed_at: z.iso.datetime({ offset: true }),
   })
-  .meta({ id: 'DlqRecord', title: 'Dead-letter record v1' });
+  .meta({ id: 'DlqRecord', title: 'Dead-letter record v1.1' });
 export type DlqRecord = z.output<typeof DlqRecordSchema>;
 
 /** Keyed by account_id on the compacted privacy.training-exclusions topic. */

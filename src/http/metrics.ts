@@ -37,6 +37,12 @@ export function createMetrics() {
       labelNames: ['group', 'topic', 'partition'] as const,
       registers: [registry],
     }),
+    dlqWriteFailures: new Counter({
+      name: 'login_alerts_dlq_write_failures_total',
+      help: 'Dead-letter records the broker refused for good (logged as DLQ_WRITE_FAILED and skipped), by source topic',
+      labelNames: ['topic'] as const,
+      registers: [registry],
+    }),
   };
 }
 

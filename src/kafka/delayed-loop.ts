@@ -1,19 +1,21 @@
 import type { Kafka } from 'kafkajs';
 import { toAppError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
-import type { RunningConsumer } from './consumer-loop.js';
+import type { InRecord, RunningConsumer } from './consumer-loop.js';
 
 /**
  * A consumer for records that carry a due time (the retry topic). When a partition's head is not
  * yet due, the partition is paused until it is, without holding back the other partitions and
  * without committing past the head. Each partition holds one backoff tier, so its head is due first.
+ * The handler is retried only on retryable errors; a record it fails on for good is logged with its
+ * coordinates and passed, so no record stops its partition (the handler dead-letters what it can).
  */
 export async function runDelayedLoop(opts: {
   kafka: Kafka;
   groupId: string;
   topic: string;
   dueAt: (value: Buffer | null) => number | undefined;
-  handler: (value: Buffer | null) => Promise<void>;
+  handler: (record: InRecord) => Promise<void>;
   log: Logger;
   now?: () => number;
 }): Promise<RunningConsumer> {
@@ -41,13 +43,18 @@ export async function runDelayedLoop(opts: {
           timers.add(timer);
           return;
         }
+        const where = { topic: batch.topic, partition: batch.partition, offset: message.offset };
         for (let attempt = 0; ; attempt++) {
           try {
-            await opts.handler(message.value);
+            await opts.handler({ topic: batch.topic, partition: batch.partition, message });
             break;
           } catch (err) {
             const appErr = toAppError(err);
-            if (!appErr.retryable || !isRunning() || isStale()) throw appErr;
+            if (!appErr.retryable) {
+              opts.log.error({ code: appErr.code, ...where }, `record skipped: ${appErr.message}`);
+              break;
+            }
+            if (!isRunning() || isStale()) throw appErr;
             opts.log.warn({ code: appErr.code, attempt }, appErr.message);
             await new Promise((r) => setTimeout(r, Math.min(200 * 2 ** attempt, 5_000)));
             await heartbeat().catch(() => {});

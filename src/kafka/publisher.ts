@@ -1,5 +1,7 @@
 import type { Kafka, Message, Producer, TopicMessages } from 'kafkajs';
 import { AppError } from '../errors.js';
+import { classifyProduceError } from './produce-errors.js';
+import { MAX_MESSAGE_BYTES } from './topics.js';
 
 /** One record to produce; `value: null` is a tombstone on a compacted topic. */
 export interface OutRecord {
@@ -11,23 +13,81 @@ export interface OutRecord {
   partition?: number;
 }
 
+/** A record the broker refused for good (or that could never fit): its place in the call and why. */
+export interface Refused {
+  index: number;
+  record: OutRecord;
+  error: AppError;
+}
+
+/** A publish in which some records were refused for good; every other record of the call is durable. */
+export class RecordsRefusedError extends AppError {
+  readonly refused: Refused[];
+  constructor(refused: Refused[]) {
+    super('KAFKA_RECORD_REJECTED', `${refused.length} record(s) refused: ${refused[0]!.error.message}`, {
+      retryable: false,
+    });
+    this.refused = refused;
+  }
+}
+
 export interface Publisher {
-  /** Produces every record with acks from all in-sync replicas; resolves once all are durable. */
+  /**
+   * Produces every record with acks from all in-sync replicas; resolves once all are durable. Rejects
+   * with a retryable KAFKA_UNAVAILABLE while the broker is away, or with a RecordsRefusedError
+   * (KAFKA_RECORD_REJECTED, not retryable) naming the records refused for good, the others sent.
+   */
   publish(records: readonly OutRecord[]): Promise<void>;
   close(): Promise<void>;
+}
+
+/** Publishes and returns the records refused for good instead of failing; retryable failures still throw. */
+export async function publishEach(publisher: Publisher, records: readonly OutRecord[]): Promise<Refused[]> {
+  try {
+    await publisher.publish(records);
+    return [];
+  } catch (err) {
+    if (err instanceof RecordsRefusedError) return err.refused;
+    throw err;
+  }
 }
 
 // kafkajs groups messages quadratically inside one send (tulios/kafkajs#1576): keep calls small.
 const MAX_PER_CALL = 500;
 // One call's messages for a partition travel as one record batch, and the broker refuses a batch over
-// message.max.bytes (1 MiB by default) with an error that no retry fixes: keep a call's bytes well below.
+// max.message.bytes: a request's bytes stay well below it (a record larger than this goes alone).
 const MAX_BYTES_PER_CALL = 512 * 1024;
 
 /** Produce requests in flight at once; calls arriving meanwhile are merged into the next request. */
 const MAX_SENDS_IN_FLIGHT = 2;
 
+/**
+ * An upper bound of a record's size in a record batch of its own (format v2: a 61-byte batch header
+ * including the log overhead, then per record its attributes, deltas and lengths as varints).
+ */
+export function recordBatchBytes(
+  key: string,
+  value: string | null,
+  headers?: Record<string, string>,
+): number {
+  let bytes = 61 + 21 + Buffer.byteLength(key) + (value === null ? 0 : Buffer.byteLength(value));
+  for (const [k, v] of Object.entries(headers ?? {}))
+    bytes += 10 + Buffer.byteLength(k) + Buffer.byteLength(v);
+  return bytes;
+}
+
+interface Pending {
+  topic: string;
+  message: Message;
+  size: number;
+  index: number;
+  call: Waiting;
+}
+
 interface Waiting {
-  messages: { topic: string; message: Message; size: number }[];
+  records: readonly OutRecord[];
+  messages: Pending[];
+  refused: Refused[];
   resolve: () => void;
   reject: (err: unknown) => void;
 }
@@ -35,7 +95,8 @@ interface Waiting {
 /**
  * A producer that serialises JSON and waits for acks=-1. Calls made while requests are in flight are
  * merged into one request (many partitions' chunks finish at once): fewer produce requests, less CPU,
- * and no call waits behind a queue of tiny requests. A failed request fails every call merged into it.
+ * and no call waits behind a queue of tiny requests. A retryable failure fails every call merged into
+ * the request; a refusal fails only the records refused (see `isolate`).
  */
 export async function createPublisher(
   kafka: Kafka,
@@ -47,16 +108,42 @@ export async function createPublisher(
   let inFlight = 0;
   let pumpScheduled = false;
 
-  const send = async (byTopic: Map<string, Message[]>) => {
-    const topicMessages: TopicMessages[] = [...byTopic].map(([topic, messages]) => ({ topic, messages }));
-    opts.onRequest?.(topicMessages.reduce((n, t) => n + t.messages.length, 0));
+  const send = async (messages: Pending[]) => {
+    const byTopic = new Map<string, Message[]>();
+    for (const m of messages) {
+      const list = byTopic.get(m.topic) ?? [];
+      list.push(m.message);
+      byTopic.set(m.topic, list);
+    }
+    const topicMessages: TopicMessages[] = [...byTopic].map(([topic, list]) => ({ topic, messages: list }));
+    opts.onRequest?.(messages.length);
+    await producer.sendBatch({ topicMessages, acks: -1 });
+  };
+
+  /**
+   * Sends one request; when the broker refuses it for good, finds the refused records by sending the
+   * request again in parts (by topic, then halves) down to single records. The broker may have
+   * written the other partitions of a refused request: those records can then arrive twice, which
+   * every reader of our outputs tolerates (deterministic ids, idempotent deliveries).
+   */
+  const isolate = async (messages: Pending[]): Promise<void> => {
     try {
-      await producer.sendBatch({ topicMessages, acks: -1 });
+      await send(messages);
+      return;
     } catch (err) {
-      throw new AppError('KAFKA_UNAVAILABLE', `produce failed: ${(err as Error).message}`, {
-        retryable: true,
-        cause: err,
-      });
+      const { error, forAll } = classifyProduceError(err);
+      if (error.retryable) throw error;
+      const topics = new Set(messages.map((m) => m.topic));
+      if (messages.length === 1 || (forAll && topics.size === 1)) {
+        for (const m of messages)
+          m.call.refused.push({ index: m.index, record: m.call.records[m.index]!, error });
+        return;
+      }
+      const parts =
+        topics.size > 1
+          ? [...topics].map((t) => messages.filter((m) => m.topic === t))
+          : [messages.slice(0, messages.length >> 1), messages.slice(messages.length >> 1)];
+      for (const part of parts) await isolate(part);
     }
   };
 
@@ -82,23 +169,18 @@ export async function createPublisher(
 
   /** Sends the calls' messages in requests within the limits, in order. */
   const sendAll = async (calls: Waiting[]) => {
-    let byTopic = new Map<string, Message[]>();
-    let count = 0;
+    let request: Pending[] = [];
     let bytes = 0;
-    for (const { topic, message, size } of calls.flatMap((c) => c.messages)) {
-      if (count > 0 && (count >= MAX_PER_CALL || bytes + size > MAX_BYTES_PER_CALL)) {
-        await send(byTopic);
-        byTopic = new Map();
-        count = 0;
+    for (const m of calls.flatMap((c) => c.messages)) {
+      if (request.length > 0 && (request.length >= MAX_PER_CALL || bytes + m.size > MAX_BYTES_PER_CALL)) {
+        await isolate(request);
+        request = [];
         bytes = 0;
       }
-      const list = byTopic.get(topic) ?? [];
-      list.push(message);
-      byTopic.set(topic, list);
-      count++;
-      bytes += size;
+      request.push(m);
+      bytes += m.size;
     }
-    if (count > 0) await send(byTopic);
+    if (request.length > 0) await isolate(request);
   };
 
   const pump = () => {
@@ -124,19 +206,23 @@ export async function createPublisher(
   return {
     publish(records) {
       if (records.length === 0) return Promise.resolve();
-      const messages = records.map((r) => {
-        const value = r.value === null ? null : JSON.stringify(r.value);
-        const size = Buffer.byteLength(r.key) + (value === null ? 0 : Buffer.byteLength(value));
-        const message: Message = {
-          key: r.key,
-          value,
-          headers: r.headers,
-          ...(r.partition === undefined ? {} : { partition: r.partition }),
-        };
-        return { topic: r.topic, message, size };
-      });
       return new Promise<void>((resolve, reject) => {
-        queue.push({ messages, resolve, reject });
+        const call: Waiting = {
+          records,
+          messages: [],
+          refused: [],
+          resolve: () => {
+            if (call.refused.length === 0) resolve();
+            else reject(new RecordsRefusedError(call.refused.sort((a, b) => a.index - b.index)));
+          },
+          reject,
+        };
+        for (const [index, r] of records.entries()) {
+          const pending = toPending(r, index, call);
+          if (pending) call.messages.push(pending);
+        }
+        if (call.messages.length === 0) return call.resolve();
+        queue.push(call);
         // Partitions' chunks tend to finish in the same turn of the event loop (their store replies
         // arrive in one read): wait for the end of the turn so they share one request.
         if (!pumpScheduled) {
@@ -150,4 +236,26 @@ export async function createPublisher(
     },
     close: () => producer.disconnect(),
   };
+}
+
+/** The message to send for a record, or undefined (and the record refused) when it can never fit. */
+function toPending(r: OutRecord, index: number, call: Waiting): Pending | undefined {
+  const value = r.value === null ? null : JSON.stringify(r.value);
+  const size = recordBatchBytes(r.key, value, r.headers);
+  if (size > MAX_MESSAGE_BYTES) {
+    const error = new AppError(
+      'KAFKA_RECORD_REJECTED',
+      `record for ${r.topic} is ${size} bytes; the broker takes at most ${MAX_MESSAGE_BYTES} (max.message.bytes): not sent`,
+      { retryable: false },
+    );
+    call.refused.push({ index, record: r, error });
+    return undefined;
+  }
+  const message: Message = {
+    key: r.key,
+    value,
+    headers: r.headers,
+    ...(r.partition === undefined ? {} : { partition: r.partition }),
+  };
+  return { topic: r.topic, message, size, index, call };
 }

@@ -1,6 +1,12 @@
 import type { Admin, ITopicConfig } from 'kafkajs';
 import type { TopicName } from '../config/schema.js';
 
+/**
+ * The largest record batch a topic takes: the broker's default `max.message.bytes` (1 MiB plus the
+ * 12-byte log overhead), which the topics we create keep. A record that alone is larger is never sent.
+ */
+export const MAX_MESSAGE_BYTES = 1_048_588;
+
 interface TopicSpec {
   partitions: number;
   compacted?: boolean;

@@ -1,14 +1,15 @@
-import type { Channel, ChannelName } from '../channels/channel.js';
+import type { Channel, ChannelName, Delivery } from '../channels/channel.js';
 import type { Config } from '../config/config.js';
 import type { AccountSecurity } from '../contracts/account-security.js';
-import { decodeJson } from '../contracts/decode.js';
-import type { NotificationRequest } from '../contracts/notification.js';
+import { CHANNELS } from '../contracts/account-security.js';
+import { decodeJson, formatIssues } from '../contracts/decode.js';
+import type { DeliveryJob, NotificationRequest } from '../contracts/notification.js';
 import { NotificationRequestSchema } from '../contracts/notification.js';
 import type { DeliveryReceipt, ReceiptStatus } from '../contracts/records.js';
-import { type AppError, toAppError } from '../errors.js';
+import { AppError, toAppError } from '../errors.js';
 import type { Metrics } from '../http/metrics.js';
 import type { ChunkHandler, ChunkTail } from '../kafka/consumer-loop.js';
-import { toDlqRecord } from '../kafka/dlq.js';
+import { createDeadLetters, Outputs, toDlqRecord } from '../kafka/dlq.js';
 import type { OutRecord, Publisher } from '../kafka/publisher.js';
 import type { Logger } from '../log/logger.js';
 import { keys } from '../state/keys.js';
@@ -18,15 +19,7 @@ import { buildDelivery, recipientsFor } from './deliveries.js';
 import { reportUrl, signLink } from './links.js';
 import type { Renderer } from './render.js';
 
-/** One delivery of one notice to one recipient; what the retry topic carries. */
-export interface DeliveryJob {
-  request: NotificationRequest;
-  channel: ChannelName;
-  recipient: string;
-  attempt: number;
-  due_at: string;
-  last_error?: string;
-}
+export type { DeliveryJob };
 
 export interface DispatcherDeps {
   channel: ChannelName;
@@ -61,6 +54,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   const now = deps.now ?? Date.now;
   const leaseMs = deps.leaseMs ?? 60_000;
   const partitions = deps.retryPartitions ?? 6;
+  const dead = createDeadLetters({ publisher, topic: config.topics.dlq, log, metrics: deps.metrics, now });
 
   const receipt = (
     job: DeliveryJob,
@@ -129,19 +123,13 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     );
   };
 
-  /** Render → sign → send one claimed job; returns what to publish and what to write, never throws for a provider. */
-  async function attempt(job: DeliveryJob, profile: AccountSecurity, batch: BatchOutput): Promise<void> {
-    const account = job.request.account_id;
-    const settle = (value: 'sent' | 'done'): void => {
-      batch.writes.push({
-        op: 'set',
-        key: deliveryKey(job),
-        value,
-        ttlMs: Math.max(config.windows.sessionDedupeMs, config.links.ttlMs),
-        guard: keys.profile(account),
-      });
-    };
+  /**
+   * Sign → render → build the delivery. Pure over the job and the profile: whatever it throws is a
+   * PROCESSING_FAILED that no retry can fix, so the job is dead-lettered at once.
+   */
+  function prepare(job: DeliveryJob, profile: AccountSecurity): Delivery | undefined {
     try {
+      const account = job.request.account_id;
       const expiresAt = Math.floor((now() + config.links.ttlMs) / 1000);
       const locale = profile.preferences?.locale;
       const token = signLink(
@@ -166,7 +154,30 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
         reportUrl: url,
         settingsUrl: `${config.links.publicBaseUrl}/settings`,
       });
-      const delivery = buildDelivery(channel, job.recipient, job.request, profile, rendered, url);
+      return buildDelivery(channel, job.recipient, job.request, profile, rendered, url);
+    } catch (err) {
+      const code = err instanceof AppError ? `${err.code}: ` : '';
+      throw new AppError('PROCESSING_FAILED', `rendering failed: ${code}${(err as Error)?.message ?? err}`, {
+        retryable: false,
+        cause: err,
+      });
+    }
+  }
+
+  /** Render → sign → send one claimed job; returns what to publish and what to write, never throws for a provider. */
+  async function attempt(job: DeliveryJob, profile: AccountSecurity, batch: BatchOutput): Promise<void> {
+    const account = job.request.account_id;
+    const settle = (value: 'sent' | 'done'): void => {
+      batch.writes.push({
+        op: 'set',
+        key: deliveryKey(job),
+        value,
+        ttlMs: Math.max(config.windows.sessionDedupeMs, config.links.ttlMs),
+        guard: keys.profile(account),
+      });
+    };
+    try {
+      const delivery = prepare(job, profile);
       if (!delivery) return settle('done');
       const result = await sender.send(delivery);
       batch.out.push(
@@ -272,7 +283,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     return {
       finish: async () => {
         await sent;
-        await publisher.publish(batch.out);
+        await dead.publish(Outputs.of(batch.out));
         // Sent (or finally settled): remembered for the dedupe window, after the receipts are durable.
         await store.write(batch.writes);
       },
@@ -283,14 +294,13 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     // Every channel's group reads every request: look at the channel list before validating it all,
     // and read profiles only for the requests that are this channel's.
     const mine: NotificationRequest[] = [];
+    const malformed = new Outputs();
     for (const r of records) {
-      const json = decodeJson(r.message.value, 256 * 1024);
-      const value = json.ok && typeof json.value === 'object' ? json.value : null;
-      const channels = value === null ? undefined : (value as { channels?: unknown }).channels;
-      if (!Array.isArray(channels) || !channels.includes(channel)) continue;
-      const parsed = NotificationRequestSchema.safeParse(value);
-      if (parsed.success) mine.push(parsed.data);
+      const read = readRequest(r.message.value, channel);
+      if ('request' in read) mine.push(read.request);
+      else if ('error' in read) malformed.add(dead.record(r, read.error), r);
     }
+    if (malformed.records.length > 0) await dead.publish(malformed);
     if (mine.length === 0) return;
     const profiles = await readProfiles([...new Set(mine.map((m) => m.account_id))]);
     const jobs: DeliveryJob[] = [];
@@ -305,6 +315,30 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   };
 
   return { requests, run: async (job) => (await deliverAll([job]))?.finish() };
+}
+
+/**
+ * A notification record as one channel's dispatcher sees it: a request for this channel, nothing to
+ * do, or malformed. Every channel's group reads every record, so a malformed one is dead-lettered by
+ * one group only: that of the first channel it names, or of the first channel when it names none.
+ */
+function readRequest(
+  value: Buffer | null,
+  channel: ChannelName,
+): { request: NotificationRequest } | { error: { code: string; message: string } } | { skip: true } {
+  const json = decodeJson(value, 256 * 1024);
+  const object = json.ok && typeof json.value === 'object' && json.value !== null ? json.value : null;
+  const listed = object === null ? undefined : (object as { channels?: unknown }).channels;
+  const named = Array.isArray(listed) ? CHANNELS.filter((c) => listed.includes(c)) : [];
+  const owner = named[0] ?? CHANNELS[0];
+  if (!named.includes(channel) && owner !== channel) return { skip: true };
+  if (!json.ok) return { error: json };
+  const parsed = NotificationRequestSchema.safeParse(object);
+  if (!parsed.success) {
+    if (owner !== channel) return { skip: true };
+    return { error: { code: 'INVALID_EVENT', message: formatIssues(parsed.error.issues) } };
+  }
+  return parsed.data.channels.includes(channel) ? { request: parsed.data } : { skip: true };
 }
 
 interface BatchOutput {

@@ -3,8 +3,9 @@ import type { AccountSecurity } from '../contracts/account-security.js';
 import { decodeAccountSecurity } from '../contracts/decode.js';
 import type { NotificationRequest } from '../contracts/notification.js';
 import type { TrainingExclusion } from '../contracts/records.js';
+import type { Metrics } from '../http/metrics.js';
 import type { ChunkHandler, InRecord } from '../kafka/consumer-loop.js';
-import { toDlqRecord } from '../kafka/dlq.js';
+import { createDeadLetters, Outputs } from '../kafka/dlq.js';
 import type { OutRecord, Publisher } from '../kafka/publisher.js';
 import type { Logger } from '../log/logger.js';
 import { channelsFor } from '../notify/plan.js';
@@ -17,6 +18,7 @@ export interface AccountProfilesDeps {
   publisher: Publisher;
   config: Pick<Config, 'topics'>;
   log: Logger;
+  metrics?: Metrics;
   now?: () => number;
   /**
    * False while replaying history into a fresh in-memory view: the view is rebuilt, but the side
@@ -25,17 +27,56 @@ export interface AccountProfilesDeps {
   sideEffects?: (record: InRecord) => boolean;
 }
 
+/** What an enrollment change publishes: the training exclusion and, when enrolling, a confirmation. */
+function enrollmentOutputs(next: AccountSecurity, topics: Config['topics'], now: number): OutRecord[] {
+  const account = next.account_id;
+  const is = next.advanced_security.enrolled;
+  const exclusion: TrainingExclusion = {
+    account_id: account,
+    excluded: is,
+    reason: is ? 'advanced_security_enrolled' : 'advanced_security_unenrolled',
+    changed_at: next.updated_at,
+  };
+  const out: OutRecord[] = [{ topic: topics.trainingExclusions, key: account, value: exclusion }];
+  const channels = channelsFor(next);
+  if (is && channels.length > 0) {
+    const request: NotificationRequest = {
+      id: alertId('account_change', account, `enrolled@${next.updated_at}`),
+      account_id: account,
+      kind: 'enrolled',
+      channels,
+      occurred_at: next.updated_at,
+      requested_at: new Date(now).toISOString(),
+    };
+    out.push({ topic: topics.notifications, key: account, value: request });
+  }
+  return out;
+}
+
 /**
  * account.security → the profile view in the store. Last write (by updated_at) wins; a tombstone
  * deletes everything held about the account; an enrollment change publishes the training
- * exclusion and asks for an `enrolled` confirmation.
+ * exclusion and asks for an `enrolled` confirmation. A record that is invalid, or whose processing
+ * throws, is dead-lettered and the records behind it (and the start-up catch-up) go on.
  */
 export function createAccountProfilesHandler(deps: AccountProfilesDeps): ChunkHandler {
-  const { store, publisher, config } = deps;
+  const { store, publisher, config, log } = deps;
   const now = deps.now ?? Date.now;
+  const dead = createDeadLetters({ publisher, topic: config.topics.dlq, log, metrics: deps.metrics, now });
+
+  /** A stored profile; one that cannot be parsed counts as none, so the record at hand replaces it. */
+  const parseStored = (account: string, text: string | undefined): AccountSecurity | undefined => {
+    if (text === undefined) return undefined;
+    try {
+      return JSON.parse(text) as AccountSecurity;
+    } catch {
+      log.warn({ code: 'INVALID_EVENT', account }, 'stored profile is not JSON; replaced by the next one');
+      return undefined;
+    }
+  };
 
   return async (records) => {
-    const out: OutRecord[] = [];
+    const out = new Outputs();
     const changed = new Set<string>();
     const tombstones: string[] = [];
     const accounts = [...new Set(records.map((r) => r.message.key?.toString('utf8') ?? ''))].filter(Boolean);
@@ -44,8 +85,7 @@ export function createAccountProfilesHandler(deps: AccountProfilesDeps): ChunkHa
     const current = new Map<string, AccountSecurity | undefined>();
     const published = new Map<string, boolean>();
     for (const [i, a] of accounts.entries()) {
-      const text = stored[2 * i];
-      current.set(a, text === undefined ? undefined : (JSON.parse(text) as AccountSecurity));
+      current.set(a, parseStored(a, stored[2 * i]));
       published.set(a, stored[2 * i + 1] === 'true');
     }
 
@@ -59,48 +99,33 @@ export function createAccountProfilesHandler(deps: AccountProfilesDeps): ChunkHa
         published.set(key, false);
         changed.delete(key);
         // Compaction then forgets the account on the exclusions topic too.
-        if (effects) out.push({ topic: config.topics.trainingExclusions, key, value: null });
+        if (effects) out.add({ topic: config.topics.trainingExclusions, key, value: null }, r);
         continue;
       }
       const decoded = decodeAccountSecurity(r.message.value);
       if (!decoded.ok || (key && decoded.value.account_id !== key)) {
         const error = decoded.ok
-          ? { code: 'INVALID_EVENT', message: `record key "${key}" differs from account_id` }
+          ? { code: 'INVALID_EVENT', message: `record key "${key.slice(0, 200)}" differs from account_id` }
           : decoded;
-        out.push({ topic: config.topics.dlq, key, value: toDlqRecord(r, r.message, error, now()) });
+        out.add(dead.record(r, error), r);
         continue;
       }
       const next = decoded.value;
       const account = next.account_id;
-      const previous = current.get(account);
-      if (previous && Date.parse(previous.updated_at) > Date.parse(next.updated_at)) continue;
-      current.set(account, next);
-      changed.add(account);
-
-      // Compared with what was last *published*, not with the previous profile: a crash after the
-      // profile was stored but before the exclusion went out is repaired on replay.
-      const is = next.advanced_security.enrolled;
-      if (published.get(account) === is) continue;
-      published.set(account, is);
-      if (!effects) continue;
-      const exclusion: TrainingExclusion = {
-        account_id: account,
-        excluded: is,
-        reason: is ? 'advanced_security_enrolled' : 'advanced_security_unenrolled',
-        changed_at: next.updated_at,
-      };
-      out.push({ topic: config.topics.trainingExclusions, key: account, value: exclusion });
-      const channels = channelsFor(next);
-      if (is && channels.length > 0) {
-        const request: NotificationRequest = {
-          id: alertId('account_change', account, `enrolled@${next.updated_at}`),
-          account_id: account,
-          kind: 'enrolled',
-          channels,
-          occurred_at: next.updated_at,
-          requested_at: new Date(now()).toISOString(),
-        };
-        out.push({ topic: config.topics.notifications, key: account, value: request });
+      try {
+        const previous = current.get(account);
+        if (previous && Date.parse(previous.updated_at) > Date.parse(next.updated_at)) continue;
+        // Compared with what was last *published*, not with the previous profile: a crash after the
+        // profile was stored but before the exclusion went out is repaired on replay.
+        const flips = published.get(account) !== next.advanced_security.enrolled;
+        const outputs = flips && effects ? enrollmentOutputs(next, config.topics, now()) : [];
+        current.set(account, next);
+        changed.add(account);
+        if (flips) published.set(account, next.advanced_security.enrolled);
+        for (const o of outputs) out.add(o, r);
+      } catch (err) {
+        const message = `processing failed: ${err instanceof Error ? err.message : String(err)}`;
+        out.add(dead.record(r, { code: 'PROCESSING_FAILED', message }), r);
       }
     }
 
@@ -125,7 +150,7 @@ export function createAccountProfilesHandler(deps: AccountProfilesDeps): ChunkHa
       });
     }
     await store.write(profiles);
-    await publisher.publish(out);
+    await dead.publish(out);
     await store.write(marks);
   };
 }

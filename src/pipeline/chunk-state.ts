@@ -15,6 +15,38 @@ export class ChunkState {
   private readonly raw = new Map<string, string | undefined>();
   private readonly parsed = new Map<string, unknown>();
   private readonly pending = new Map<string, Pending>();
+  /** While `guarded` runs: each key's state before its first change, to put back if it throws. */
+  private journal: Map<string, { pending?: Pending; parsed: unknown; wasParsed: boolean }> | undefined;
+
+  /**
+   * Runs `fn` (one event's decision); if it throws, every mark and put it made is undone, so an
+   * event that could not be processed leaves no trace for the events after it. Rethrows.
+   */
+  guarded<T>(fn: () => T): T {
+    this.journal = new Map();
+    try {
+      return fn();
+    } catch (err) {
+      for (const [key, before] of this.journal) {
+        if (before.pending) this.pending.set(key, before.pending);
+        else this.pending.delete(key);
+        if (before.wasParsed) this.parsed.set(key, before.parsed);
+        else this.parsed.delete(key);
+      }
+      throw err;
+    } finally {
+      this.journal = undefined;
+    }
+  }
+
+  private remember(key: string): void {
+    if (!this.journal || this.journal.has(key)) return;
+    this.journal.set(key, {
+      pending: this.pending.get(key),
+      parsed: this.parsed.get(key),
+      wasParsed: this.parsed.has(key),
+    });
+  }
 
   load(keys: readonly string[], values: readonly (string | undefined)[]): void {
     for (const [i, key] of keys.entries()) this.raw.set(key, values[i]);
@@ -41,10 +73,12 @@ export class ChunkState {
 
   /** A marker (set if absent): a replayed chunk never extends or overwrites it. */
   mark(key: string, ttlMs: number, guard?: string): void {
+    this.remember(key);
     this.pending.set(key, { nx: true, value: 1, ttlMs, guard });
   }
 
   put(key: string, value: unknown, ttlMs: number, guard?: string): void {
+    this.remember(key);
     this.parsed.set(key, value);
     this.pending.set(key, { nx: false, value, ttlMs, guard });
   }

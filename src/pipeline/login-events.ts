@@ -9,8 +9,9 @@ import type { DeviceParser } from '../enrich/device.js';
 import type { GeoLookup } from '../enrich/geo.js';
 import type { Metrics } from '../http/metrics.js';
 import type { ChunkHandler, InRecord } from '../kafka/consumer-loop.js';
-import { toDlqRecord } from '../kafka/dlq.js';
+import { createDeadLetters, Outputs } from '../kafka/dlq.js';
 import type { OutRecord, Publisher } from '../kafka/publisher.js';
+import { type Logger, silentLogger } from '../log/logger.js';
 import { channelsFor } from '../notify/plan.js';
 import { assessFailureBurst, assessSignIn, emptyHistory, rememberSignIn } from '../risk/assess.js';
 import { assessChange } from '../risk/change.js';
@@ -30,6 +31,8 @@ export interface LoginEventsDeps {
   config: Pick<Config, 'topics' | 'windows' | 'failureThreshold' | 'securityTopicAudience'>;
   metrics?: Metrics;
   outcomes?: OutcomeLog;
+  /** Where a dead-letter record the broker refused is reported (DLQ_WRITE_FAILED). */
+  log?: Logger;
   now?: () => number;
 }
 
@@ -45,24 +48,135 @@ function keysFor(event: AuthEvent): string[] {
   return list;
 }
 
+/** What one event's decision needs besides its own state. */
+interface DecideContext {
+  state: ChunkState;
+  devices: DeviceParser;
+  geo: GeoLookup;
+  config: LoginEventsDeps['config'];
+  startedAt: number;
+}
+
+/** One event's outcome, and the alert it makes (if any). Pure over the chunk state; may throw. */
+function decideEvent(event: AuthEvent, ctx: DecideContext): { outcome: Outcome; alert?: LoginAlert } {
+  const { state, config, startedAt } = ctx;
+  const { windows } = config;
+  const a = event.account_id;
+  const profile = state.get<AccountSecurity>(keys.profile(a));
+  const enrolled = profile?.advanced_security.enrolled === true;
+  // Non-enrolled accounts leave no trace unless the security team asked to see everyone.
+  if (!enrolled && config.securityTopicAudience === 'enrolled') return { outcome: 'not_enrolled' };
+  const eventKey = keys.event(a, event.event_id);
+  if (state.has(eventKey)) return { outcome: 'duplicate_event' };
+  // While a profile exists, state is written guarded by it: a tombstone racing with this chunk
+  // deletes the profile first, and the guarded writes then write nothing.
+  const guard = profile ? keys.profile(a) : undefined;
+  state.mark(eventKey, windows.eventDedupeMs, guard);
+  const at = Date.parse(event.occurred_at);
+  const stale = startedAt - at > windows.maxAlertAgeMs;
+  const device = ctx.devices.parse(event.client.user_agent);
+  const where = ctx.geo.lookup(event.client.ip);
+  const channels = channelsFor(profile);
+  // What kind of alert this event makes, if any; everything else about the alert is shared.
+  let decision: Pick<AlertParts, 'kind' | 'severity' | 'reasons' | 'discriminator' | 'failureCount'>;
+
+  if (event.type === 'login.succeeded') {
+    const sessionKey = keys.session(a, event.session_id);
+    if (state.has(sessionKey)) return { outcome: 'duplicate_session' };
+    state.mark(sessionKey, windows.sessionDedupeMs, guard);
+    const history = state.get<AccountHistory>(keys.history(a)) ?? emptyHistory();
+    const signIn = {
+      event,
+      device,
+      geo: where,
+      enrolled,
+      history,
+      now: at,
+      historyWindowMs: windows.historyMs,
+    };
+    state.put(keys.history(a), rememberSignIn(history, signIn), windows.historyMs, guard);
+    decision = { kind: 'new_login', ...assessSignIn(signIn), discriminator: event.session_id };
+  } else if (event.type === 'login.failed') {
+    const previous = state.get<FailureState>(keys.failures(a));
+    const burst = recordFailure(previous, at, {
+      threshold: config.failureThreshold,
+      windowMs: windows.failureWindowMs,
+    });
+    state.put(keys.failures(a), burst.state, windows.failureWindowMs * 2, guard);
+    if (!burst.alert) return { outcome: 'below_threshold' };
+    decision = {
+      kind: 'failed_attempts',
+      ...assessFailureBurst(),
+      failureCount: burst.alert.count,
+      discriminator: event.event_id,
+    };
+  } else {
+    const change = assessChange({ event, device, geo: where, enrolled }, CHANGE_REASONS[event.type]!);
+    decision = { kind: 'account_change', ...change, discriminator: event.event_id };
+  }
+  const alert = buildAlert(event, { ...decision, device, geo: where, channels, enrolled, stale }, startedAt);
+  return { outcome: stale ? 'stale' : enrolled ? 'alerted' : 'published', alert };
+}
+
+/** The records an alert goes out as: the alert, its OCSF form and (when someone is told) a request. */
+function alertOutputs(alert: LoginAlert, topics: Config['topics']): OutRecord[] {
+  const a = alert.account_id;
+  const out: OutRecord[] = [
+    { topic: topics.loginAlerts, key: a, value: alert },
+    { topic: topics.loginAlertsOcsf, key: a, value: toOcsfAuthentication(alert) },
+  ];
+  if (alert.enrolled && !alert.stale && alert.channels.length > 0) {
+    const request: NotificationRequest = {
+      id: alert.alert_id,
+      account_id: a,
+      kind: alert.kind as NotificationRequest['kind'],
+      channels: alert.channels,
+      occurred_at: alert.occurred_at,
+      requested_at: alert.detected_at,
+      alert,
+    };
+    out.push({ topic: topics.notifications, key: a, value: request });
+  }
+  return out;
+}
+
+/** Whether an event's account is judged (its decision state read); a profile that cannot be read is. */
+function judges(state: ChunkState, config: LoginEventsDeps['config'], account: string): boolean {
+  if (config.securityTopicAudience === 'all') return true;
+  try {
+    return state.get<AccountSecurity>(keys.profile(account))?.advanced_security.enrolled === true;
+  } catch {
+    return true; // its decision throws and dead-letters the event
+  }
+}
+
 /**
  * auth.events → decisions. For each chunk: decode, read state once, decide in order, publish
  * every output with acks=-1, then write state. Offsets are committed by the loop afterwards, so
  * a crash replays the chunk: the same alert ids come out and notifications stay idempotent.
+ * A record that cannot be decoded, or whose decision throws, is dead-lettered (its state changes
+ * undone) and the rest of the chunk goes on; so is one whose output the broker refuses.
  */
 export function createLoginEventsHandler(deps: LoginEventsDeps): ChunkHandler {
   const { store, devices, geo, publisher, config } = deps;
-  const { topics, windows } = config;
+  const { topics } = config;
   const now = deps.now ?? Date.now;
+  const dead = createDeadLetters({
+    publisher,
+    topic: topics.dlq,
+    log: deps.log ?? silentLogger(),
+    metrics: deps.metrics,
+    now,
+  });
 
   return async (records: InRecord[]) => {
     const startedAt = now();
-    const out: OutRecord[] = [];
+    const out = new Outputs();
     const events: { event: AuthEvent; record: InRecord }[] = [];
     const detectedAt = new Date(startedAt).toISOString();
     // Counted per chunk, then added to the metrics once per label pair: a labelled inc per event costs.
     const counts = new Map<string, number>();
-    const record = (entry: { outcome: Outcome; event?: AuthEvent; alert?: LoginAlert; error?: string }) => {
+    const record = (entry: { outcome: Outcome; event?: AuthEvent; alert?: LoginAlert }) => {
       const label = `${entry.event?.type ?? 'invalid'}|${entry.outcome}`;
       counts.set(label, (counts.get(label) ?? 0) + 1);
       if (!deps.outcomes || !entry.event) return;
@@ -85,12 +199,8 @@ export function createLoginEventsHandler(deps: LoginEventsDeps): ChunkHandler {
       const decoded = decodeAuthEvent(r.message.value, startedAt);
       if (decoded.ok) events.push({ event: decoded.value, record: r });
       else {
-        out.push({
-          topic: topics.dlq,
-          key: r.message.key?.toString('utf8') ?? '',
-          value: toDlqRecord(r, r.message, decoded, startedAt),
-        });
-        record({ outcome: 'invalid', error: decoded.code });
+        out.add(dead.record(r, decoded), r);
+        record({ outcome: 'invalid' });
       }
     }
 
@@ -105,105 +215,31 @@ export function createLoginEventsHandler(deps: LoginEventsDeps): ChunkHandler {
       ),
     );
     state.load(firstKeys, await store.read(firstKeys));
-    const isEnrolled = (account: string) =>
-      state.get<AccountSecurity>(keys.profile(account))?.advanced_security.enrolled === true;
-    const judged = events.filter(
-      (e) => config.securityTopicAudience === 'all' || isEnrolled(e.event.account_id),
-    );
+    const judged = events.filter((e) => judges(state, config, e.event.account_id));
     const more = state.missing(judged.flatMap((e) => keysFor(e.event)));
     if (more.length > 0) state.load(more, await store.read(more));
 
-    for (const { event } of events) {
-      const a = event.account_id;
-      const profile = state.get<AccountSecurity>(keys.profile(a));
-      const enrolled = profile?.advanced_security.enrolled === true;
-      // Non-enrolled accounts leave no trace unless the security team asked to see everyone.
-      if (!enrolled && config.securityTopicAudience === 'enrolled') {
-        record({ outcome: 'not_enrolled', event });
-        continue;
-      }
-      const eventKey = keys.event(a, event.event_id);
-      if (state.has(eventKey)) {
-        record({ outcome: 'duplicate_event', event });
-        continue;
-      }
-      // While a profile exists, state is written guarded by it: a tombstone racing with this chunk
-      // deletes the profile first, and the guarded writes then write nothing.
-      const guard = profile ? keys.profile(a) : undefined;
-      state.mark(eventKey, windows.eventDedupeMs, guard);
-      const at = Date.parse(event.occurred_at);
-      const stale = startedAt - at > windows.maxAlertAgeMs;
-      const device = devices.parse(event.client.user_agent);
-      const where = geo.lookup(event.client.ip);
-      const channels = channelsFor(profile);
-      // What kind of alert this event makes, if any; everything else about the alert is shared.
-      let decision: Pick<AlertParts, 'kind' | 'severity' | 'reasons' | 'discriminator' | 'failureCount'>;
-
-      if (event.type === 'login.succeeded') {
-        const sessionKey = keys.session(a, event.session_id);
-        if (state.has(sessionKey)) {
-          record({ outcome: 'duplicate_session', event });
-          continue;
-        }
-        state.mark(sessionKey, windows.sessionDedupeMs, guard);
-        const history = state.get<AccountHistory>(keys.history(a)) ?? emptyHistory();
-        const ctx = {
-          event,
-          device,
-          geo: where,
-          enrolled,
-          history,
-          now: at,
-          historyWindowMs: windows.historyMs,
-        };
-        state.put(keys.history(a), rememberSignIn(history, ctx), windows.historyMs, guard);
-        decision = { kind: 'new_login', ...assessSignIn(ctx), discriminator: event.session_id };
-      } else if (event.type === 'login.failed') {
-        const previous = state.get<FailureState>(keys.failures(a));
-        const burst = recordFailure(previous, at, {
-          threshold: config.failureThreshold,
-          windowMs: windows.failureWindowMs,
+    const ctx: DecideContext = { state, devices, geo, config, startedAt };
+    for (const { event, record: r } of events) {
+      let verdict: { outcome: Outcome; alert?: LoginAlert; outputs?: OutRecord[] };
+      try {
+        verdict = state.guarded(() => {
+          const v = decideEvent(event, ctx);
+          return v.alert ? { ...v, outputs: alertOutputs(v.alert, topics) } : v;
         });
-        state.put(keys.failures(a), burst.state, windows.failureWindowMs * 2, guard);
-        if (!burst.alert) {
-          record({ outcome: 'below_threshold', event });
-          continue;
-        }
-        decision = {
-          kind: 'failed_attempts',
-          ...assessFailureBurst(),
-          failureCount: burst.alert.count,
-          discriminator: event.event_id,
-        };
-      } else {
-        const change = assessChange({ event, device, geo: where, enrolled }, CHANGE_REASONS[event.type]!);
-        decision = { kind: 'account_change', ...change, discriminator: event.event_id };
+      } catch (err) {
+        const message = `processing failed: ${err instanceof Error ? err.message : String(err)}`;
+        out.add(dead.record(r, { code: 'PROCESSING_FAILED', message }), r);
+        record({ outcome: 'failed', event });
+        continue;
       }
-      const alert = buildAlert(
-        event,
-        { ...decision, device, geo: where, channels, enrolled, stale },
-        startedAt,
-      );
-
-      out.push({ topic: topics.loginAlerts, key: a, value: alert });
-      out.push({ topic: topics.loginAlertsOcsf, key: a, value: toOcsfAuthentication(alert) });
-      if (enrolled && !stale && alert.channels.length > 0) {
-        const request: NotificationRequest = {
-          id: alert.alert_id,
-          account_id: a,
-          kind: alert.kind as NotificationRequest['kind'],
-          channels: alert.channels,
-          occurred_at: alert.occurred_at,
-          requested_at: alert.detected_at,
-          alert,
-        };
-        out.push({ topic: topics.notifications, key: a, value: request });
-      }
-      deps.metrics?.alerts.inc({ kind: alert.kind, severity: alert.severity });
-      record({ outcome: stale ? 'stale' : enrolled ? 'alerted' : 'published', event, alert });
+      for (const o of verdict.outputs ?? []) out.add(o, r);
+      if (verdict.alert)
+        deps.metrics?.alerts.inc({ kind: verdict.alert.kind, severity: verdict.alert.severity });
+      record({ outcome: verdict.outcome, event, alert: verdict.alert });
     }
 
-    await publisher.publish(out);
+    await dead.publish(out);
     await store.write(state.writes());
     if (deps.metrics) {
       for (const [label, n] of counts) {

@@ -8,7 +8,9 @@ export type Outcome =
   | 'duplicate_session'
   | 'not_enrolled'
   | 'below_threshold'
-  | 'invalid';
+  | 'invalid'
+  /** the decision threw: dead-lettered with PROCESSING_FAILED */
+  | 'failed';
 
 export interface OutcomeEntry {
   event_id: string;

@@ -5,6 +5,7 @@ import { AccountSecuritySchema } from '../../src/contracts/account-security.js';
 import { EVENT_TYPES } from '../../src/contracts/auth-event.js';
 import { decodeAuthEvent, validateAuthEvent } from '../../src/contracts/decode.js';
 import { renderJsonSchemas } from '../../src/contracts/json-schemas.js';
+import { DlqRecordSchema } from '../../src/contracts/records.js';
 
 const schemasDir = new URL('../../schemas/', import.meta.url).pathname;
 const examplesDir = `${schemasDir}examples/`;
@@ -33,6 +34,17 @@ describe('contracts and their JSON Schemas', () => {
     const profile = readJson(`${examplesDir}account-security.json`);
     expect(AccountSecuritySchema.safeParse(profile).success).toBe(true);
     expect(ajv.compile(readJson(`${schemasDir}account-security.schema.json`))(profile)).toBe(true);
+  });
+
+  it('has a DLQ record example, accepted by zod and by the generated JSON Schema', () => {
+    const ajv = new Ajv2020({ strict: false, allErrors: true });
+    (addFormats as unknown as (a: Ajv2020) => void)(ajv);
+    const example = readJson(`${examplesDir}dlq-record.json`);
+    expect(DlqRecordSchema.safeParse(example).success).toBe(true);
+    expect(ajv.compile(readJson(`${schemasDir}dlq-record.schema.json`))(example)).toBe(true);
+    expect(
+      ajv.compile(readJson(`${schemasDir}dlq-record.schema.json`))({ ...example, value_sha256: 'x' }),
+    ).toBe(false);
   });
 
   it('the JSON Schema rejects what zod rejects for a missing session on a sign-in', () => {

@@ -4,7 +4,7 @@
  * checks what arrives there).
  */
 import type { Kafka } from 'kafkajs';
-import { createPublisher } from '../../src/kafka/publisher.js';
+import { createPublisher, publishEach, RecordsRefusedError } from '../../src/kafka/publisher.js';
 
 interface Sent {
   messages: number;
@@ -78,5 +78,88 @@ describe('publisher queue', () => {
       await expect(m).rejects.toMatchObject({ code: 'KAFKA_UNAVAILABLE', retryable: true });
     sent[0]!.finish();
     await expect(first).resolves.toBeUndefined();
+  });
+});
+
+/** A producer that answers at once, refusing (like the broker) any request holding a poisoned record. */
+function refusingKafka(
+  requests: string[][],
+  refuse: (topic: string, value: string) => string | undefined,
+): Kafka {
+  const producer = {
+    connect: async () => {},
+    disconnect: async () => {},
+    sendBatch: async ({
+      topicMessages,
+    }: {
+      topicMessages: { topic: string; messages: { value: string }[] }[];
+    }) => {
+      requests.push(topicMessages.flatMap((t) => t.messages.map((m) => JSON.parse(m.value).i)));
+      for (const t of topicMessages)
+        for (const m of t.messages) {
+          const type = refuse(t.topic, m.value);
+          if (type) {
+            // kafkajs wraps the broker's protocol error in a non-retriable one.
+            const protocol = Object.assign(new Error('broker says no'), { type, retriable: false });
+            throw Object.assign(new Error('broker says no'), { retriable: false, cause: protocol });
+          }
+        }
+    },
+  };
+  return { producer: () => producer } as unknown as Kafka;
+}
+
+describe('publisher refusals', () => {
+  it('refuses a record larger than the broker takes without sending it, and sends the others', async () => {
+    const requests: string[][] = [];
+    const publisher = await createPublisher(refusingKafka(requests, () => undefined));
+    const huge = { topic: 't', key: 'k', value: { i: 1, pad: 'x'.repeat(1_100_000) } };
+    const err = await publisher.publish([record(0), huge, record(2)]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RecordsRefusedError);
+    const refused = (err as RecordsRefusedError).refused;
+    expect(refused.map((r) => [r.index, r.error.code, r.error.retryable])).toEqual([
+      [1, 'KAFKA_RECORD_REJECTED', false],
+    ]);
+    expect(refused[0]!.error.message).toMatch(/max\.message\.bytes/);
+    expect(requests).toEqual([[0, 2]]);
+  });
+
+  it('finds the one record a merged request was refused for, and fails only its call', async () => {
+    const requests: string[][] = [];
+    const poisoned = (_t: string, v: string) => (JSON.parse(v).i === 5 ? 'MESSAGE_TOO_LARGE' : undefined);
+    const publisher = await createPublisher(refusingKafka(requests, poisoned));
+    const calls = [0, 1, 2, 3].map((c) =>
+      publishEach(publisher, [record(c * 2 + 0), record(c * 2 + 1)]).then((refused) =>
+        refused.map((r) => [c, r.index, r.error.code]),
+      ),
+    );
+    expect((await Promise.all(calls)).flat()).toEqual([[2, 1, 'KAFKA_RECORD_REJECTED']]);
+    // The whole request, then halves down to the record alone.
+    expect(requests[0]).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(requests).toContainEqual([5]);
+  });
+
+  it('refuses every record of a topic the broker refuses as a whole, without sending them one by one', async () => {
+    const requests: string[][] = [];
+    const denied = (topic: string) => (topic === 'denied' ? 'TOPIC_AUTHORIZATION_FAILED' : undefined);
+    const publisher = await createPublisher(refusingKafka(requests, denied));
+    const out = [record(0), { ...record(1), topic: 'denied' }, record(2), { ...record(3), topic: 'denied' }];
+    const refused = await publishEach(publisher, out);
+    expect(refused.map((r) => r.index)).toEqual([1, 3]);
+    expect(requests).toEqual([
+      [0, 2, 1, 3],
+      [0, 2],
+      [1, 3],
+    ]);
+  });
+
+  it('keeps a broker that is away retryable', async () => {
+    const requests: string[][] = [];
+    const away = () => 'LEADER_NOT_AVAILABLE';
+    const publisher = await createPublisher(refusingKafka(requests, away));
+    await expect(publishEach(publisher, [record(0)])).rejects.toMatchObject({
+      code: 'KAFKA_UNAVAILABLE',
+      retryable: true,
+    });
   });
 });
