@@ -35,7 +35,7 @@ export async function startDeliveries(parts: Parts): Promise<RunningConsumer[]> 
         handler: dispatchers[channel].requests,
         log: log.child({ consumer: `deliver-${channel}` }),
         chunkSize: 100,
-        onHealth: (ok, err) => parts.health.set('store', ok, err?.message),
+        watch: parts.watch,
       }),
     );
   }
@@ -45,6 +45,7 @@ export async function startDeliveries(parts: Parts): Promise<RunningConsumer[]> 
       groupId: `${config.kafka.groupId}.retry`,
       topic: config.topics.retry,
       log: log.child({ consumer: 'retry' }),
+      watch: parts.watch,
       dueAt: (value) => {
         const job = parseJob(value);
         return job ? Date.parse(job.due_at) : undefined;

@@ -19,6 +19,6 @@ export function startLoginEvents(parts: Parts): Promise<RunningConsumer> {
     topics: [parts.config.topics.authEvents],
     handler,
     log: parts.log.child({ consumer: 'login-events' }),
-    onHealth: (ok, err) => parts.health.set('store', ok, err?.message),
+    watch: parts.watch,
   });
 }
