@@ -2,7 +2,6 @@ import type { Kafka } from 'kafkajs';
 import type { Health } from '../http/health.js';
 import type { Metrics } from '../http/metrics.js';
 import { type LagReport, startLagMonitor } from '../kafka/lag-monitor.js';
-import { sleep } from '../kafka/retrying.js';
 import type { ConsumerEvent, ConsumerRef, ConsumerWatch } from '../kafka/supervisor.js';
 import type { Logger } from '../log/logger.js';
 import type { Store } from '../state/store.js';
@@ -85,10 +84,11 @@ export function startMonitoring(deps: {
 
   const probeStore = async () => {
     try {
-      await Promise.race([
-        deps.store.ping(),
-        sleep(STORE_PING_TIMEOUT_MS).then(() => Promise.reject(new Error('ping timed out'))),
-      ]);
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('ping timed out')), STORE_PING_TIMEOUT_MS);
+      });
+      await Promise.race([deps.store.ping(), timeout]).finally(() => clearTimeout(timer));
       health.report('store', { ok: true, detail: deps.store.kind });
     } catch {
       health.report('store', {
