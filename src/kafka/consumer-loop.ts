@@ -189,8 +189,8 @@ export async function runConsumerLoop(opts: ConsumerLoopOptions): Promise<Runnin
           break;
         } catch (err) {
           const appErr = toAppError(err);
-          if (!appErr.retryable) throw crashing(appErr);
           if (stopping || !isRunning() || isStale()) throw appErr;
+          if (!appErr.retryable) throw crashing(appErr);
           dependency(appErr);
           const waitMs = chunkBackoffMs(attempt);
           log.warn({ code: appErr.code, attempt, waitMs, ...where }, appErr.message);
