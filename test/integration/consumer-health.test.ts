@@ -152,6 +152,50 @@ describe('a crashed consumer', () => {
   });
 });
 
+describe('a crashed consumer in a started pipeline', () => {
+  it('turns /readyz false with CONSUMER_CRASHED until it is back in its group', async () => {
+    const t = await startTestPipeline('memory', { only: ['dashboard'] });
+    const status = async () => (await fetch(`${t.pipeline.httpUrl}/readyz`)).status;
+    let failing = true;
+    const { topic, groupId, loop } = await startLoop('pipeline-crash', 1, {
+      log: t.pipeline.parts.log,
+      watch: t.pipeline.parts.watch,
+      handler: async () => {
+        if (failing) throw new AppError('PROCESSING_FAILED', 'fails for good until fixed');
+      },
+    });
+    try {
+      await waitUntil('ready', async () => (await status()) === 200, 20_000);
+      await producer.send({ topic, messages: [{ value: 'x' }] });
+      // Crashing again after each restart: seen as 503 with the consumer's part saying why.
+      let seen: unknown;
+      await waitUntil(
+        'not ready while crashed',
+        async () => {
+          seen = t.pipeline.parts.health.snapshot()[`consumer:${groupId}`];
+          return (await status()) === 503 && (seen as { ok: boolean }).ok === false;
+        },
+        20_000,
+      );
+      expect(seen).toMatchObject({
+        ok: false,
+        code: 'CONSUMER_CRASHED',
+        detail: 'crashed (PROCESSING_FAILED); restarting',
+      });
+      failing = false;
+      await waitUntil(
+        'ready again',
+        async () => (await status()) === 200,
+        40_000,
+        () => JSON.stringify(t.pipeline.parts.health.snapshot()),
+      );
+    } finally {
+      await loop.stop();
+      await t.stop();
+    }
+  });
+});
+
 describe('a stalled partition', () => {
   it('shows in the lag and stall metrics, readiness and the log, and clears when it moves on', async () => {
     const { log, withCode } = capturingLog();
