@@ -5,8 +5,8 @@ import { backoffMs } from './retrying.js';
 
 /** What a consumer reports about itself, in the order it can happen. */
 export type ConsumerEvent =
-  /** Joined its group: consuming (again). */
-  | { event: 'joined' }
+  /** Joined its group: consuming (again) the partitions assigned to it, by topic. */
+  | { event: 'joined'; assigned: Record<string, number[]> }
   /** A chunk waits on a failure that time can fix (a store or broker away). */
   | { event: 'waiting'; code: ErrorCode }
   /** The waiting chunk went through. */
@@ -90,9 +90,9 @@ export function superviseConsumer(opts: {
     }, waitMs);
   };
 
-  consumer.on(consumer.events.GROUP_JOIN, () => {
+  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
     joinedAt = now();
-    report({ event: 'joined' });
+    report({ event: 'joined', assigned: payload.memberAssignment });
   });
   consumer.on(consumer.events.CRASH, ({ payload }) => {
     if (stopped) return;

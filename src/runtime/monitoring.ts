@@ -1,7 +1,7 @@
 import type { Kafka } from 'kafkajs';
 import type { Health } from '../http/health.js';
 import type { Metrics } from '../http/metrics.js';
-import { type LagReport, startLagMonitor } from '../kafka/lag-monitor.js';
+import { type LagReport, type PartitionLag, startLagMonitor } from '../kafka/lag-monitor.js';
 import type { ConsumerEvent, ConsumerRef, ConsumerWatch } from '../kafka/supervisor.js';
 import type { Logger } from '../log/logger.js';
 import type { Store } from '../state/store.js';
@@ -38,7 +38,7 @@ export function startMonitoring(deps: {
   lagPollMs?: number;
 }): Monitoring {
   const { health, metrics } = deps;
-  const consumers = new Map<string, { ref: ConsumerRef; crashed?: string; waiting?: string }>();
+  const consumers = new Map<string, ConsumerState>();
 
   const watch: ConsumerWatch = {
     report(ref, event) {
@@ -49,7 +49,7 @@ export function startMonitoring(deps: {
         metrics.consumerUp.remove({ group: ref.groupId });
         return;
       }
-      const c = consumers.get(ref.groupId) ?? { ref };
+      const c = consumers.get(ref.groupId) ?? { ref, assigned: new Set<string>() };
       consumers.set(ref.groupId, c);
       applyEvent(c, event, metrics, ref.groupId);
       if (c.crashed) {
@@ -72,7 +72,12 @@ export function startMonitoring(deps: {
     groups: () => [...consumers.values()].map((c) => c.ref),
     onReport: (report) => {
       health.report('kafka', { ok: true });
-      publishLag(report, health, metrics);
+      publishLag(
+        report,
+        health,
+        metrics,
+        (p) => consumers.get(p.group)?.assigned.has(`${p.topic}/${p.partition}`) ?? false,
+      );
     },
     onError: () =>
       health.report('kafka', {
@@ -120,8 +125,16 @@ export function startMonitoring(deps: {
   };
 }
 
+interface ConsumerState {
+  ref: ConsumerRef;
+  /** `topic/partition` this process's member was last assigned: its stalls are this process's. */
+  assigned: Set<string>;
+  crashed?: string;
+  waiting?: string;
+}
+
 function applyEvent(
-  c: { crashed?: string; waiting?: string },
+  c: ConsumerState,
   event: Exclude<ConsumerEvent, { event: 'stopped' }>,
   metrics: Metrics,
   group: string,
@@ -129,6 +142,7 @@ function applyEvent(
   switch (event.event) {
     case 'joined':
       c.crashed = undefined;
+      c.assigned = new Set(Object.entries(event.assigned).flatMap(([t, ps]) => ps.map((p) => `${t}/${p}`)));
       metrics.consumerUp.set({ group }, 1);
       break;
     case 'crashed':
@@ -145,8 +159,17 @@ function applyEvent(
   }
 }
 
-/** Sets every polled partition's lag and stall gauges (replacing the last poll's) and the stall part. */
-function publishLag(report: LagReport, health: Health, metrics: Metrics): void {
+/**
+ * Sets every polled partition's lag and stall gauges (replacing the last poll's) and the stall part.
+ * Readiness counts only the stalls of partitions assigned here: with replicas, a partition stuck on
+ * one member takes that member out, not all of them (each still shows it in the metrics).
+ */
+function publishLag(
+  report: LagReport,
+  health: Health,
+  metrics: Metrics,
+  ownedHere: (p: PartitionLag) => boolean,
+): void {
   metrics.lag.reset();
   metrics.partitionStalled.reset();
   for (const p of report.partitions) {
@@ -155,9 +178,14 @@ function publishLag(report: LagReport, health: Health, metrics: Metrics): void {
     metrics.partitionStalled.set(labels, p.stalled ? 1 : 0);
   }
   for (const p of report.stalled) metrics.partitionStalls.inc({ group: p.group, topic: p.topic });
-  const stalled = report.partitions.filter((p) => p.stalled);
+  const stalledAnywhere = report.partitions.filter((p) => p.stalled);
+  const stalled = stalledAnywhere.filter(ownedHere);
   if (stalled.length === 0) {
-    health.report('partitions', { ok: true });
+    const elsewhere = stalledAnywhere.length;
+    health.report(
+      'partitions',
+      elsewhere ? { ok: true, detail: `${elsewhere} stalled on other members` } : { ok: true },
+    );
     return;
   }
   const named = stalled.slice(0, STALLS_NAMED).map((p) => `${p.group} ${p.topic}/${p.partition}`);

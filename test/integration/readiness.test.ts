@@ -47,7 +47,8 @@ describe('a crashed consumer in a started pipeline', () => {
         'not ready while crashed',
         async () => {
           seen = t.pipeline.parts.health.snapshot()[`consumer:${groupId}`];
-          return (await status()) === 503 && (seen as { ok: boolean }).ok === false;
+          const crashed = (seen as { detail?: string } | undefined)?.detail?.includes('PROCESSING_FAILED');
+          return (await status()) === 503 && crashed === true;
         },
         20_000,
       );
