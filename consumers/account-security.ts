@@ -40,7 +40,7 @@ export async function startAccountSecurity(
         const last = records[records.length - 1]!;
         tracker.processed(last.partition, last.message.offset);
       },
-      onHealth: (ok, err) => parts.health.set('store', ok, err?.message),
+      watch: parts.watch,
     });
   } catch (err) {
     await tracker.close();

@@ -10,6 +10,7 @@ export function startAlertFeed(parts: Parts): Promise<RunningConsumer> {
     groupId: `${parts.config.kafka.groupId}.dashboard.${randomUUID()}`,
     topics: [parts.config.topics.loginAlerts],
     log: parts.log.child({ consumer: 'alert-feed' }),
+    watch: parts.watch,
     handler: async (records) => {
       for (const r of records) {
         try {

@@ -37,7 +37,7 @@ export async function startDeliveries(parts: Parts): Promise<RunningConsumer[]> 
         handler: dispatchers[channel].requests,
         log: log.child({ consumer: `deliver-${channel}` }),
         chunkSize: 100,
-        onHealth: (ok, err) => parts.health.set('store', ok, err?.message),
+        watch: parts.watch,
       }),
     );
   }
@@ -54,6 +54,7 @@ export async function startDeliveries(parts: Parts): Promise<RunningConsumer[]> 
       groupId: `${config.kafka.groupId}.retry`,
       topic: config.topics.retry,
       log: retryLog,
+      watch: parts.watch,
       dueAt: jobDueAt,
       handler: createRetryJobHandler(dispatchers, dead),
     }),

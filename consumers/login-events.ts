@@ -21,6 +21,6 @@ export function startLoginEvents(parts: Parts): Promise<RunningConsumer> {
     topics: [parts.config.topics.authEvents],
     handler,
     log,
-    onHealth: (ok, err) => parts.health.set('store', ok, err?.message),
+    watch: parts.watch,
   });
 }

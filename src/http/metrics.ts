@@ -3,7 +3,8 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 /** Every metric the contract promises, in one registry per process. */
 export function createMetrics() {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'login_alerts_process_' });
+  // The default names start with process_ or nodejs_ themselves: login_alerts_process_cpu_seconds_total.
+  collectDefaultMetrics({ register: registry, prefix: 'login_alerts_' });
   return {
     registry,
     eventsIn: new Counter({
@@ -29,6 +30,30 @@ export function createMetrics() {
       help: 'From the event record timestamp to the alert being durable (or the channel send)',
       labelNames: ['stage'] as const,
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers: [registry],
+    }),
+    consumerCrashes: new Counter({
+      name: 'login_alerts_consumer_crashes_total',
+      help: 'Consumers that stopped on their own and were restarted, by group and cause',
+      labelNames: ['group', 'cause'] as const,
+      registers: [registry],
+    }),
+    consumerUp: new Gauge({
+      name: 'login_alerts_consumer_up',
+      help: '1 while the consumer of a group is in its group, 0 while it is crashed or restarting',
+      labelNames: ['group'] as const,
+      registers: [registry],
+    }),
+    partitionStalled: new Gauge({
+      name: 'login_alerts_partition_stalled',
+      help: '1 while a partition has lag and its committed offset has not moved for STALL_AFTER',
+      labelNames: ['group', 'topic', 'partition'] as const,
+      registers: [registry],
+    }),
+    partitionStalls: new Counter({
+      name: 'login_alerts_partition_stalls_total',
+      help: 'Times a partition became stalled',
+      labelNames: ['group', 'topic'] as const,
       registers: [registry],
     }),
     lag: new Gauge({

@@ -1,7 +1,9 @@
-import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import type { Consumer, ConsumerRunConfig, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { type AppError, toAppError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { createCommitter } from './committer.js';
+import { backoffMs, sleep } from './retrying.js';
+import { type ConsumerEvent, type ConsumerWatch, superviseConsumer } from './supervisor.js';
 
 /** A consumed record with where it came from. */
 export interface InRecord {
@@ -23,7 +25,7 @@ export interface ChunkTail {
  * Processes one chunk of records from one partition. It must make every effect durable before
  * resolving, or return a ChunkTail that does; the loop then commits. Throwing a retryable error makes
  * the loop wait and retry the same chunk (nothing committed meanwhile); a non-retryable one crashes
- * the consumer, which kafkajs restarts from the last commit.
+ * the consumer, which the loop restarts (with backoff) from the last commit.
  */
 // biome-ignore lint/suspicious/noConfusingVoidType: most handlers return nothing, a few a tail
 export type ChunkHandler = (records: InRecord[]) => Promise<void | ChunkTail>;
@@ -38,6 +40,8 @@ export interface ConsumerLoopOptions {
   chunkSize?: number;
   /** Called with false while the handler waits on an unavailable dependency, true when it recovers. */
   onHealth?: (healthy: boolean, err?: AppError) => void;
+  /** Told when the consumer joins, waits, recovers, crashes (and is restarted) or stops. */
+  watch?: ConsumerWatch;
   /** How many partitions' batches run at once (default 12). */
   partitionsConsumedConcurrently?: number;
   /**
@@ -63,6 +67,13 @@ const STOP_WAIT_MS = 10_000;
 export async function runConsumerLoop(opts: ConsumerLoopOptions): Promise<RunningConsumer> {
   const { kafka, groupId, topics, handler, log } = opts;
   const chunkSize = opts.chunkSize ?? 500;
+  const ref = { groupId, topics };
+  const report = (event: ConsumerEvent) => opts.watch?.report(ref, event);
+  /** A handler's dependency is away (err) or back (no err): the hook and the watch both hear it. */
+  const dependency = (err?: AppError) => {
+    opts.onHealth?.(err === undefined, err);
+    report(err ? { event: 'waiting', code: err.code } : { event: 'recovered' });
+  };
   let stopping = false;
   const consumer = kafka.consumer({
     groupId,
@@ -88,20 +99,20 @@ export async function runConsumerLoop(opts: ConsumerLoopOptions): Promise<Runnin
     for (let attempt = 1; ; attempt++) {
       try {
         await tail.finish();
-        if (attempt > 1) opts.onHealth?.(true);
+        if (attempt > 1) dependency();
         return;
       } catch (err) {
         const appErr = toAppError(err);
         if (!appErr.retryable || stopping) throw appErr;
-        opts.onHealth?.(false, appErr);
-        const waitMs = backoffMs(attempt);
+        dependency(appErr);
+        const waitMs = chunkBackoffMs(attempt);
         log.warn({ code: appErr.code, attempt, waitMs, ...where }, `${appErr.message} (finishing a chunk)`);
         await sleep(waitMs);
       }
     }
   };
 
-  await consumer.run({
+  const runConfig: ConsumerRunConfig = {
     autoCommit: false,
     eachBatchAutoResolve: false,
     // Partitions are independent (events are keyed by account), so their batches run side by side:
@@ -118,7 +129,9 @@ export async function runConsumerLoop(opts: ConsumerLoopOptions): Promise<Runnin
         active.delete(running);
       }
     },
-  });
+  };
+  const supervisor = superviseConsumer({ consumer, ref, log, report, start: () => consumer.run(runConfig) });
+  await consumer.run(runConfig);
 
   async function processBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload) {
     const where = { topic: batch.topic, partition: batch.partition };
@@ -172,13 +185,14 @@ export async function runConsumerLoop(opts: ConsumerLoopOptions): Promise<Runnin
       for (let attempt = 1; ; attempt++) {
         try {
           tail = (await handler(chunk)) ?? undefined;
-          if (attempt > 1) opts.onHealth?.(true);
+          if (attempt > 1) dependency();
           break;
         } catch (err) {
           const appErr = toAppError(err);
-          if (!appErr.retryable || stopping || !isRunning() || isStale()) throw appErr;
-          opts.onHealth?.(false, appErr);
-          const waitMs = backoffMs(attempt);
+          if (stopping || !isRunning() || isStale()) throw appErr;
+          if (!appErr.retryable) throw crashing(appErr);
+          dependency(appErr);
+          const waitMs = chunkBackoffMs(attempt);
           log.warn({ code: appErr.code, attempt, waitMs, ...where }, appErr.message);
           await sleep(waitMs);
           await heartbeat().catch(() => {});
@@ -195,6 +209,7 @@ export async function runConsumerLoop(opts: ConsumerLoopOptions): Promise<Runnin
     consumer,
     async stop() {
       stopping = true;
+      await supervisor.stop();
       // Batches in flight finish their current chunk and tails their work (for a while); what is
       // finished is committed while this member still owns the partitions (kafkajs's stop() leaves
       // the group). A tail still waiting on a dependency stays uncommitted: replayed, not lost.
@@ -203,8 +218,17 @@ export async function runConsumerLoop(opts: ConsumerLoopOptions): Promise<Runnin
       await committer.close();
       await consumer.stop();
       await consumer.disconnect();
+      report({ event: 'stopped' });
     },
   };
+}
+
+/**
+ * A chunk that failed for good, as kafkajs must see it: not retriable, so kafkajs crashes the consumer
+ * at once (instead of fetching the same chunk again ten times) and the supervisor restarts it.
+ */
+function crashing(err: AppError): Error {
+  return Object.assign(new Error(err.message, { cause: err }), { name: 'ChunkFailed', retriable: false });
 }
 
 /** Group errors kafkajs must see (it rejoins on them); anything else is logged and left to the next try. */
@@ -219,5 +243,5 @@ function tolerate(err: unknown, what: string, log: Logger): void {
   log.warn({ err: (err as Error).message }, `${what} failed; retried with the next batch`);
 }
 
-const backoffMs = (attempt: number) => Math.min(200 * 2 ** Math.min(attempt, 5), 5_000);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** 400 ms, doubling, at most 5 s between tries of a chunk waiting on a dependency. */
+const chunkBackoffMs = (attempt: number) => backoffMs(attempt, 400, 5_000);

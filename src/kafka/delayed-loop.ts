@@ -1,7 +1,9 @@
-import type { Kafka } from 'kafkajs';
+import type { ConsumerRunConfig, Kafka } from 'kafkajs';
 import { toAppError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { InRecord, RunningConsumer } from './consumer-loop.js';
+import { backoffMs } from './retrying.js';
+import { type ConsumerWatch, superviseConsumer } from './supervisor.js';
 
 /**
  * A consumer for records that carry a due time (the retry topic). When a partition's head is not
@@ -18,13 +20,16 @@ export async function runDelayedLoop(opts: {
   handler: (record: InRecord) => Promise<void>;
   log: Logger;
   now?: () => number;
+  watch?: ConsumerWatch;
 }): Promise<RunningConsumer> {
   const now = opts.now ?? Date.now;
   const timers = new Set<NodeJS.Timeout>();
   const consumer = opts.kafka.consumer({ groupId: opts.groupId, maxWaitTimeInMs: 100 });
   await consumer.connect();
   await consumer.subscribe({ topic: opts.topic, fromBeginning: true });
-  await consumer.run({
+  // Records wait here on purpose: lag on this group is expected, never a stall.
+  const ref = { groupId: opts.groupId, topics: [opts.topic], paced: true };
+  const runConfig: ConsumerRunConfig = {
     autoCommit: false,
     eachBatchAutoResolve: false,
     partitionsConsumedConcurrently: 6,
@@ -56,7 +61,7 @@ export async function runDelayedLoop(opts: {
             }
             if (!isRunning() || isStale()) throw appErr;
             opts.log.warn({ code: appErr.code, attempt }, appErr.message);
-            await new Promise((r) => setTimeout(r, Math.min(200 * 2 ** attempt, 5_000)));
+            await new Promise((r) => setTimeout(r, backoffMs(attempt + 1, 200, 5_000)));
             await heartbeat().catch(() => {});
           }
         }
@@ -71,12 +76,22 @@ export async function runDelayedLoop(opts: {
         await heartbeat();
       }
     },
+  };
+  const supervisor = superviseConsumer({
+    consumer,
+    ref,
+    log: opts.log,
+    report: (event) => opts.watch?.report(ref, event),
+    start: () => consumer.run(runConfig),
   });
+  await consumer.run(runConfig);
   return {
     consumer,
     async stop() {
+      await supervisor.stop();
       for (const t of timers) clearTimeout(t);
       await consumer.disconnect();
+      opts.watch?.report(ref, { event: 'stopped' });
     },
   };
 }

@@ -8,6 +8,7 @@ import { Health } from '../http/health.js';
 import { createMetrics, type Metrics } from '../http/metrics.js';
 import { createKafka } from '../kafka/client.js';
 import { createPublisher, type Publisher } from '../kafka/publisher.js';
+import type { ConsumerWatch } from '../kafka/supervisor.js';
 import type { Logger } from '../log/logger.js';
 import { createRenderer, type Renderer } from '../notify/render.js';
 import { OutcomeLog } from '../pipeline/outcomes.js';
@@ -15,6 +16,7 @@ import { createMemoryStore } from '../state/memory.js';
 import { createRedisStore } from '../state/redis.js';
 import type { Store } from '../state/store.js';
 import { createChannels } from './channels.js';
+import { startMonitoring } from './monitoring.js';
 
 /** Everything a process shares between its consumers and its HTTP server. */
 export interface Parts {
@@ -29,6 +31,8 @@ export interface Parts {
   channels: Record<ChannelName, Channel>;
   metrics: Metrics;
   health: Health;
+  /** Every consumer loop reports here: readiness, crash and lag metrics, stall detection. */
+  watch: ConsumerWatch;
   outcomes: OutcomeLog;
   feed: AlertFeed;
   close(): Promise<void>;
@@ -58,6 +62,15 @@ export async function buildParts(
   health.set('kafka', true);
   // Overrides are for tests: e.g. a push channel whose agent trusts a local push service's CA.
   const channels = { ...createChannels(config), ...opts.channels };
+  const metrics = createMetrics();
+  const monitoring = startMonitoring({
+    kafka,
+    store,
+    health,
+    metrics,
+    log,
+    stallAfterMs: config.kafka.stallAfterMs,
+  });
   return {
     config,
     log,
@@ -68,11 +81,13 @@ export async function buildParts(
     geo,
     renderer: createRenderer(),
     channels,
-    metrics: createMetrics(),
+    metrics,
     health,
+    watch: monitoring.watch,
     outcomes: new OutcomeLog(),
     feed: new AlertFeed(),
     async close() {
+      await monitoring.stop();
       await publisher.close().catch(() => {});
       for (const c of Object.values(channels)) await c.close?.().catch(() => {});
       await store.close();
