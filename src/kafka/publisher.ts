@@ -1,4 +1,4 @@
-import type { Kafka, Message, Producer, TopicMessages } from 'kafkajs';
+import type { CompressionTypes, Kafka, Message, Producer, TopicMessages } from 'kafkajs';
 import { AppError } from '../errors.js';
 
 /** One record to produce; `value: null` is a tombstone on a compacted topic. */
@@ -39,7 +39,11 @@ interface Waiting {
  */
 export async function createPublisher(
   kafka: Kafka,
-  opts: { onRequest?: (messages: number) => void } = {},
+  opts: {
+    onRequest?: (messages: number) => void;
+    /** The codec of every batch produced (KAFKA_COMPRESSION); none when unset. */
+    compression?: CompressionTypes;
+  } = {},
 ): Promise<Publisher> {
   const producer: Producer = kafka.producer({ allowAutoTopicCreation: false, maxInFlightRequests: 5 });
   await producer.connect();
@@ -51,7 +55,7 @@ export async function createPublisher(
     const topicMessages: TopicMessages[] = [...byTopic].map(([topic, messages]) => ({ topic, messages }));
     opts.onRequest?.(topicMessages.reduce((n, t) => n + t.messages.length, 0));
     try {
-      await producer.sendBatch({ topicMessages, acks: -1 });
+      await producer.sendBatch({ topicMessages, acks: -1, compression: opts.compression });
     } catch (err) {
       throw new AppError('KAFKA_UNAVAILABLE', `produce failed: ${(err as Error).message}`, {
         retryable: true,
