@@ -10,6 +10,9 @@ declare module 'snappyjs' {
 
 declare module 'lz4js' {
   const lz4: {
+    /** One frame of `src` (dependent blocks, 4 MiB maximum block size). */
+    compress(src: Uint8Array): Uint8Array;
+    decompress(src: Uint8Array): Uint8Array;
     compressBound(n: number): number;
     /** Compresses src[sIndex, sIndex + sLength) into dst; returns its length, or 0 when nothing matched. */
     compressBlock(
