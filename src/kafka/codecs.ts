@@ -102,13 +102,25 @@ export function snappyCodec(limit = DECOMPRESSED_BATCH_LIMIT): Codec {
 
 /** One bare snappy block, refused before allocation when its declared length is over `limit`. */
 function unsnappy(block: Buffer, limit: number): Buffer {
+  const declared = snappyLength(block);
+  if (declared > limit)
+    throw new CodecError('snappy', 'too-large', `declares ${declared} bytes, over ${limit}`);
   try {
     return snappy.uncompress(block, limit);
   } catch (err) {
-    const message = (err as Error).message;
-    const tooLarge = message.includes('too big');
-    throw new CodecError('snappy', tooLarge ? 'too-large' : 'corrupt', message);
+    throw new CodecError('snappy', 'corrupt', (err as Error).message);
   }
+}
+
+/** A snappy block's preamble: its uncompressed length as a little-endian base-128 varint (at most 2^32 - 1). */
+function snappyLength(block: Buffer): number {
+  let length = 0;
+  for (let i = 0; i < 5 && i < block.length; i++) {
+    const byte = block[i]!;
+    length += (byte & 0x7f) * 2 ** (7 * i);
+    if (byte < 0x80) return length;
+  }
+  throw new CodecError('snappy', 'corrupt', 'no block length');
 }
 
 /** lz4: the LZ4 frame format, as Kafka's clients write it (see lz4-frame.ts). */

@@ -18,6 +18,7 @@ const FLG_CONTENT_CHECKSUM = 0x04;
 const FLG_RESERVED = 0x02;
 const FLG_DICT_ID = 0x01;
 const BLOCK_UNCOMPRESSED = 0x80000000;
+const MAX_RATIO = 255;
 const MAX_BLOCK_SIZES: Record<number, number> = { 4: 64 << 10, 5: 256 << 10, 6: 1 << 20, 7: 4 << 20 };
 
 /**
@@ -74,7 +75,7 @@ export function decompressLz4Frame(src: Uint8Array, limit: number): Buffer {
   if (src[at] !== ((xxh32.hash(0, src, 4, at - 4) >>> 8) & 0xff)) throw corrupt('header checksum mismatch');
   at += 1;
 
-  let out: Uint8Array = new Uint8Array(Math.min(limit, 4 * maxBlock));
+  let out: Uint8Array = new Uint8Array(Math.min(limit, 64 << 10));
   let length = 0;
   for (;;) {
     if (at + 4 > src.length) throw corrupt('truncated before the end mark');
@@ -85,14 +86,15 @@ export function decompressLz4Frame(src: Uint8Array, limit: number): Buffer {
     const size = word & ~BLOCK_UNCOMPRESSED;
     if (size > maxBlock) throw corrupt(`block of ${size} bytes over the frame's maximum ${maxBlock}`);
     if (at + size > src.length) throw corrupt('truncated block');
-    const room = Math.min(maxBlock, limit - length);
+    // An LZ4 sequence decodes to at most 255 bytes per input byte: room for the block, never more.
+    const room = Math.min(maxBlock, limit - length, stored ? size : MAX_RATIO * size);
     if (out.length < length + room) out = grow(out, Math.min(limit, Math.max(2 * out.length, length + room)));
     if (stored) {
       if (size > limit - length) throw new CodecError('lz4', 'too-large', `over ${limit} bytes`);
       out.set(src.subarray(at, at + size), length);
       length += size;
     } else {
-      length = decodeBlock(src, at, at + size, out, length, length + room, limit);
+      length = decodeBlock(src, at, at + size, out, length, length + room, length + room >= limit);
     }
     at += size;
     if (flg & FLG_BLOCK_CHECKSUM) {
@@ -119,11 +121,11 @@ function decodeBlock(
   dst: Uint8Array,
   d: number,
   dEnd: number,
-  limit: number,
+  atLimit: boolean,
 ): number {
   const overrun = () =>
-    dEnd >= limit
-      ? new CodecError('lz4', 'too-large', `over ${limit} bytes`)
+    atLimit
+      ? new CodecError('lz4', 'too-large', `over the limit of ${dEnd} bytes`)
       : new CodecError('lz4', 'corrupt', 'block decodes past its maximum size');
   let s = start;
   while (s < end) {

@@ -118,8 +118,11 @@ describe('crafted batches', () => {
     expect((await rejection(gzipCodec().decompress(bomb))).code).toBe('RECORD_TOO_LARGE');
   });
 
-  it('snappy: a block declaring 1 GiB is refused before allocation', async () => {
-    const block = Buffer.from([0x80, 0x80, 0x80, 0x80, 0x04, 0x00, 0x41]);
+  it.each([
+    ['1 GiB', [0x80, 0x80, 0x80, 0x80, 0x04]],
+    ['4 GiB', [0xff, 0xff, 0xff, 0xff, 0x0f]],
+  ])('snappy: a block declaring %s is refused before allocation', async (_size, preamble) => {
+    const block = Buffer.from([...preamble, 0x00, 0x41]);
     expect((await rejection(snappyCodec().decompress(block))).code).toBe('RECORD_TOO_LARGE');
   });
 
