@@ -9,6 +9,8 @@ export type ErrorCode =
   | 'EVENT_IN_FUTURE'
   | 'RECORD_TOO_LARGE'
   | 'EMPTY_RECORD'
+  /** A compressed record batch that does not decompress (damaged, or a codec's framing broken). */
+  | 'CORRUPT_BATCH'
   /** Enrichment, assessment or rendering threw on one record: it is dead-lettered, the rest go on. */
   | 'PROCESSING_FAILED'
   // configuration and usage

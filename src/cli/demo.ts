@@ -4,6 +4,7 @@ import { loadConfig } from '../config/config.js';
 import type { DeliveryReceipt } from '../contracts/records.js';
 import { AppError } from '../errors.js';
 import { createKafka } from '../kafka/client.js';
+import { COMPRESSION_TYPES } from '../kafka/codecs.js';
 import { createPublisher } from '../kafka/publisher.js';
 import { createLogger } from '../log/logger.js';
 import type { OutcomeEntry } from '../pipeline/outcomes.js';
@@ -41,7 +42,9 @@ export async function runDemoCommand(args: string[]): Promise<number> {
   }
   const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
   const kafka = createKafka(config, log, brokers);
-  const publisher = await createPublisher(kafka);
+  const publisher = await createPublisher(kafka, {
+    compression: COMPRESSION_TYPES[config.kafka.compression],
+  });
   const story = buildStory(Date.now());
   const enrolled = story.profiles.filter((p) => p.advanced_security.enrolled).map((p) => p.account_id);
   try {

@@ -4,6 +4,7 @@ import type { AuthEvent } from '../contracts/auth-event.js';
 import { decodeJson, validateAuthEvent } from '../contracts/decode.js';
 import { AppError } from '../errors.js';
 import { createKafka } from '../kafka/client.js';
+import { COMPRESSION_TYPES } from '../kafka/codecs.js';
 import { createPublisher } from '../kafka/publisher.js';
 import { createLogger } from '../log/logger.js';
 
@@ -67,7 +68,9 @@ export async function runPublishCommand(args: string[]): Promise<number> {
   const config = loadConfig();
   const brokers = config.kafka.brokers ?? ['127.0.0.1:9092'];
   const log = createLogger(config.logLevel);
-  const publisher = await createPublisher(createKafka(config, log, brokers));
+  const publisher = await createPublisher(createKafka(config, log, brokers), {
+    compression: COMPRESSION_TYPES[config.kafka.compression],
+  });
   try {
     await publisher.publish(
       events.map((e) => ({ topic: config.topics.authEvents, key: e.account_id, value: e })),

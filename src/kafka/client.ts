@@ -1,9 +1,14 @@
 import { Kafka, type KafkaConfig, logLevel as KafkaLogLevel, type LogEntry } from 'kafkajs';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../log/logger.js';
+import { registerCodecs } from './codecs.js';
 
-/** Builds the kafkajs client from config; kafkajs's own logs go through our masked logger. */
+/**
+ * Builds the kafkajs client from config; kafkajs's own logs go through our masked logger. Every client
+ * made here reads (and can write) snappy, lz4 and zstd batches as well as gzip.
+ */
 export function createKafka(config: Pick<Config, 'kafka'>, log: Logger, brokers?: string[]): Kafka {
+  registerCodecs();
   const list = brokers ?? config.kafka.brokers;
   if (!list || list.length === 0) throw new Error('no Kafka brokers configured');
   const opts: KafkaConfig = {

@@ -1,4 +1,4 @@
-import type { Kafka, Message, Producer, TopicMessages } from 'kafkajs';
+import type { CompressionTypes, Kafka, Message, Producer, TopicMessages } from 'kafkajs';
 import { AppError } from '../errors.js';
 import { classifyProduceError } from './produce-errors.js';
 import { MAX_MESSAGE_BYTES } from './topics.js';
@@ -100,7 +100,11 @@ interface Waiting {
  */
 export async function createPublisher(
   kafka: Kafka,
-  opts: { onRequest?: (messages: number) => void } = {},
+  opts: {
+    onRequest?: (messages: number) => void;
+    /** The codec of every batch produced (KAFKA_COMPRESSION); none when unset. */
+    compression?: CompressionTypes;
+  } = {},
 ): Promise<Publisher> {
   const producer: Producer = kafka.producer({ allowAutoTopicCreation: false, maxInFlightRequests: 5 });
   await producer.connect();
@@ -117,7 +121,7 @@ export async function createPublisher(
     }
     const topicMessages: TopicMessages[] = [...byTopic].map(([topic, list]) => ({ topic, messages: list }));
     opts.onRequest?.(messages.length);
-    await producer.sendBatch({ topicMessages, acks: -1 });
+    await producer.sendBatch({ topicMessages, acks: -1, compression: opts.compression });
   };
 
   /**

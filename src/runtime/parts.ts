@@ -7,6 +7,7 @@ import { AlertFeed } from '../http/alert-feed.js';
 import { Health } from '../http/health.js';
 import { createMetrics, type Metrics } from '../http/metrics.js';
 import { createKafka } from '../kafka/client.js';
+import { COMPRESSION_TYPES } from '../kafka/codecs.js';
 import { createPublisher, type Publisher } from '../kafka/publisher.js';
 import type { ConsumerWatch } from '../kafka/supervisor.js';
 import type { Logger } from '../log/logger.js';
@@ -58,7 +59,9 @@ export async function buildParts(
     onReload: (path) => log.info({ path }, 'geo database reloaded'),
   });
   const kafka = createKafka(config, log);
-  const publisher = await createPublisher(kafka);
+  const publisher = await createPublisher(kafka, {
+    compression: COMPRESSION_TYPES[config.kafka.compression],
+  });
   health.set('kafka', true);
   // Overrides are for tests: e.g. a push channel whose agent trusts a local push service's CA.
   const channels = { ...createChannels(config), ...opts.channels };
