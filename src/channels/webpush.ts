@@ -1,15 +1,32 @@
-import type https from 'node:https';
+import { promises as dns } from 'node:dns';
+import https from 'node:https';
+import type { LookupFunction } from 'node:net';
 import webpush from 'web-push';
 import { AppError, type ErrorCode } from '../errors.js';
 import type { Channel, PushDelivery, SendResult } from './channel.js';
+import { checkEndpoint, compileAllowList, vetAddresses } from './push-hosts.js';
+
+/** Resolves a host name to its addresses; the channel connects only to an address it vetted. */
+export interface HostResolver {
+  lookup(host: string): Promise<{ address: string; family: number }[]>;
+}
+
+/** The system resolver (getaddrinfo, as every other outbound connection uses). */
+export const systemResolver: HostResolver = {
+  lookup: (host) => dns.lookup(host, { all: true, verbatim: true }),
+};
 
 /** Options for the Web Push channel (VAPID, RFC 8292; aes128gcm, RFC 8291). */
 export interface WebPushChannelOptions {
   vapid: { publicKey: string; privateKey: string; subject: string };
-  /** socket idle timeout per request; default 10 s */
+  /** WEB_PUSH_ALLOWED_HOSTS: host names or `*.suffix` patterns endpoints may use */
+  allowedHosts: readonly string[];
+  /** deadline for a whole request (connect, send, answer); default 10 s */
   timeoutMs?: number;
   /** tests: an agent that trusts the local push service's self-signed CA */
   agent?: https.Agent;
+  /** tests: answers for names that are not in DNS */
+  resolver?: HostResolver;
 }
 
 /**
@@ -17,6 +34,8 @@ export interface WebPushChannelOptions {
  * 4096 − 86 (header with a 65-byte key id) − 16 (tag) − 1 (padding delimiter).
  */
 export const MAX_PUSH_PAYLOAD_BYTES = 3993;
+/** A push service's answer is a status and a short reason: more than this is not read. */
+export const MAX_PUSH_RESPONSE_BYTES = 64 * 1024;
 const DEFAULT_TIMEOUT_MS = 10_000;
 
 /** A push channel sending encrypted notifications to a browser's push service. */
@@ -35,7 +54,21 @@ export function createWebPushChannel(opts: WebPushChannelOptions): Channel<PushD
   } catch (err) {
     throw new AppError('BAD_CONFIG', `invalid VAPID details: ${(err as Error).message}`);
   }
-  const agent = opts.agent;
+  const allowList = compileAllowList(opts.allowedHosts);
+  const resolver = opts.resolver ?? systemResolver;
+
+  /** Where this endpoint may be reached, or PUSH_ENDPOINT_NOT_ALLOWED: checked at every send, after DNS. */
+  async function target(endpoint: string): Promise<PushTarget> {
+    const checked = checkEndpoint(endpoint, allowList);
+    if (!checked.ok) throw notAllowed(checked.reason);
+    const e = checked.endpoint;
+    const addresses = e.literal
+      ? [{ address: e.connectHost, family: e.connectHost.includes(':') ? 6 : 4 }]
+      : await resolver.lookup(e.connectHost);
+    const vetted = vetAddresses(e, addresses);
+    if (!vetted.ok) throw notAllowed(vetted.reason);
+    return { url: e.url, host: e.connectHost, address: vetted.address, family: vetted.family };
+  }
 
   return {
     name: 'push',
@@ -51,16 +84,25 @@ export function createWebPushChannel(opts: WebPushChannelOptions): Channel<PushD
       }
       const { endpoint, keys } = d.subscription;
       try {
-        const res = await webpush.sendNotification({ endpoint, keys }, payload, {
+        const to = await target(endpoint);
+        const details = webpush.generateRequestDetails({ endpoint, keys }, payload, {
           vapidDetails,
           TTL: Math.max(0, Math.floor(d.ttlS)),
           urgency: d.severity === 'critical' ? 'high' : d.urgency,
           // A newer alert with the same topic replaces an undelivered one instead of stacking.
           topic: pushTopic(d.topic),
           contentEncoding: 'aes128gcm',
-          timeout,
-          ...(agent === undefined ? {} : { agent }),
         });
+        const res = await post(to, details, { agent: opts.agent, timeoutMs: timeout });
+        if (res.status < 200 || res.status > 299) {
+          throw new webpush.WebPushError(
+            'Received unexpected response code',
+            res.status,
+            res.headers,
+            res.body,
+            endpoint,
+          );
+        }
         const location = res.headers.location;
         return typeof location === 'string' ? { providerMessageId: location } : {};
       } catch (err) {
@@ -68,6 +110,96 @@ export function createWebPushChannel(opts: WebPushChannelOptions): Channel<PushD
       }
     },
   };
+}
+
+function notAllowed(reason: string): AppError {
+  return new AppError('PUSH_ENDPOINT_NOT_ALLOWED', `push endpoint not allowed: ${reason}`, {
+    retryable: false,
+  });
+}
+
+interface PushTarget {
+  url: URL;
+  /** the host name (or address literal) for TLS: SNI and the certificate check */
+  host: string;
+  /** the vetted address the socket connects to */
+  address: string;
+  family: 4 | 6;
+}
+
+interface PushResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/**
+ * One POST to the vetted address. The socket's lookup answers with that address only, so a name
+ * that resolves elsewhere a moment later (DNS rebinding) is never connected to. At most
+ * MAX_PUSH_RESPONSE_BYTES of the answer are read; the status and headers decide the outcome.
+ */
+function post(
+  to: PushTarget,
+  details: webpush.RequestDetails,
+  opts: { agent: https.Agent | undefined; timeoutMs: number },
+): Promise<PushResponse> {
+  const pinned: LookupFunction = (_host, options, callback) => {
+    if (options.all) callback(null, [{ address: to.address, family: to.family }]);
+    else callback(null, to.address, to.family);
+  };
+  return new Promise((resolve, reject) => {
+    const req = https.request(
+      {
+        hostname: to.host,
+        port: to.url.port === '' ? 443 : Number(to.url.port),
+        path: `${to.url.pathname}${to.url.search}`,
+        method: details.method,
+        headers: details.headers,
+        lookup: pinned,
+        ...(opts.agent === undefined ? {} : { agent: opts.agent }),
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        const done = () => {
+          clearTimeout(deadline);
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: flatHeaders(res.headers),
+            body: Buffer.concat(chunks).toString('utf8'),
+          });
+        };
+        res.on('data', (chunk: Buffer) => {
+          if (size + chunk.length > MAX_PUSH_RESPONSE_BYTES) {
+            chunks.push(chunk.subarray(0, MAX_PUSH_RESPONSE_BYTES - size));
+            res.destroy();
+            return done();
+          }
+          size += chunk.length;
+          chunks.push(chunk);
+        });
+        res.on('end', done);
+        res.on('error', (err) => {
+          clearTimeout(deadline);
+          reject(err);
+        });
+      },
+    );
+    // web-push's own wording for a timeout, which classifyWebPushError recognises.
+    const deadline = setTimeout(() => req.destroy(new Error('Socket timeout')), opts.timeoutMs);
+    req.on('error', (err) => {
+      clearTimeout(deadline);
+      reject(err);
+    });
+    req.end(details.body ?? undefined);
+  });
+}
+
+function flatHeaders(headers: NodeJS.Dict<string | string[]>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers))
+    if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
+  return out;
 }
 
 /** Topics are at most 32 characters of the URL-safe base64 alphabet (RFC 8030 §5.4). */

@@ -26,7 +26,7 @@ export function createChannels(config: Config): Record<ChannelName, Channel> {
         }) as Channel)
       : createOutboxChannel('sms', config.outboxDir),
     push: config.vapid
-      ? (createWebPushChannel({ vapid: config.vapid }) as Channel)
+      ? (createWebPushChannel({ vapid: config.vapid, allowedHosts: config.webPushAllowedHosts }) as Channel)
       : createOutboxChannel('push', config.outboxDir),
   };
 }

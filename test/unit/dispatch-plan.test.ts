@@ -43,6 +43,12 @@ describe('backoffDelayMs', () => {
     expect(backoffDelayMs(STEPS, 3, () => 0.5, 1)).toBe(5_000);
     expect(backoffDelayMs(STEPS, 2, () => 0.5, 0)).toBe(1_000);
   });
+
+  it('honours a Retry-After up to one hour and no further', () => {
+    expect(backoffDelayMs(STEPS, 2, () => 0.5, 3_600)).toBe(3_600_000);
+    expect(backoffDelayMs(STEPS, 2, () => 0.5, 365 * 24 * 3_600)).toBe(3_600_000);
+    expect(backoffDelayMs(STEPS, 2, () => 0.5, Number.MAX_SAFE_INTEGER)).toBe(3_600_000);
+  });
 });
 
 describe('retryTier', () => {
