@@ -13,12 +13,15 @@ const CHANNEL_NAMES: ChannelName[] = ['email', 'sms', 'push'];
  */
 export async function startDeliveries(parts: Parts): Promise<RunningConsumer[]> {
   const { config, kafka, log } = parts;
-  const dispatchers = {} as Record<ChannelName, Dispatcher>;
+  const dispatchers: Partial<Record<ChannelName, Dispatcher>> = {};
   const running: RunningConsumer[] = [];
   for (const channel of CHANNEL_NAMES) {
+    // An off channel (no provider, no outbox) is planned for nobody: no consumer for it.
+    const sender = parts.channels[channel];
+    if (sender === undefined) continue;
     dispatchers[channel] = createDispatcher({
       channel,
-      sender: parts.channels[channel],
+      sender,
       store: parts.store,
       publisher: parts.publisher,
       renderer: parts.renderer,
@@ -32,7 +35,7 @@ export async function startDeliveries(parts: Parts): Promise<RunningConsumer[]> 
         kafka,
         groupId: `${config.kafka.groupId}.deliver.${channel}`,
         topics: [config.topics.notifications],
-        handler: dispatchers[channel].requests,
+        handler: dispatchers[channel]!.requests,
         log: log.child({ consumer: `deliver-${channel}` }),
         chunkSize: 100,
         onHealth: (ok, err) => parts.health.set('store', ok, err?.message),
@@ -51,7 +54,14 @@ export async function startDeliveries(parts: Parts): Promise<RunningConsumer[]> 
       },
       handler: async (value) => {
         const job = parseJob(value);
-        if (job && dispatchers[job.channel]) await dispatchers[job.channel].run(job);
+        if (!job) return;
+        const dispatcher = dispatchers[job.channel];
+        if (dispatcher) await dispatcher.run(job);
+        else
+          log.warn(
+            { channel: job.channel, alert_id: job.request.id },
+            'retry for a channel that is off: dropped',
+          );
       },
     }),
   );

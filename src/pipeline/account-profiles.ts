@@ -15,7 +15,7 @@ import { alertId } from './alerts.js';
 export interface AccountProfilesDeps {
   store: Store;
   publisher: Publisher;
-  config: Pick<Config, 'topics'>;
+  config: Pick<Config, 'topics'> & Partial<Pick<Config, 'channelRoutes'>>;
   log: Logger;
   now?: () => number;
   /**
@@ -90,7 +90,7 @@ export function createAccountProfilesHandler(deps: AccountProfilesDeps): ChunkHa
         changed_at: next.updated_at,
       };
       out.push({ topic: config.topics.trainingExclusions, key: account, value: exclusion });
-      const channels = channelsFor(next);
+      const channels = channelsFor(next, config.channelRoutes);
       if (is && channels.length > 0) {
         const request: NotificationRequest = {
           id: alertId('account_change', account, `enrolled@${next.updated_at}`),

@@ -27,7 +27,8 @@ export interface LoginEventsDeps {
   devices: DeviceParser;
   geo: GeoLookup;
   publisher: Publisher;
-  config: Pick<Config, 'topics' | 'windows' | 'failureThreshold' | 'securityTopicAudience'>;
+  config: Pick<Config, 'topics' | 'windows' | 'failureThreshold' | 'securityTopicAudience'> &
+    Partial<Pick<Config, 'channelRoutes'>>;
   metrics?: Metrics;
   outcomes?: OutcomeLog;
   now?: () => number;
@@ -135,7 +136,7 @@ export function createLoginEventsHandler(deps: LoginEventsDeps): ChunkHandler {
       const stale = startedAt - at > windows.maxAlertAgeMs;
       const device = devices.parse(event.client.user_agent);
       const where = geo.lookup(event.client.ip);
-      const channels = channelsFor(profile);
+      const channels = channelsFor(profile, config.channelRoutes);
       // What kind of alert this event makes, if any; everything else about the alert is shared.
       let decision: Pick<AlertParts, 'kind' | 'severity' | 'reasons' | 'discriminator' | 'failureCount'>;
 

@@ -260,7 +260,7 @@ describe('a crash between claim and send', () => {
     // The redelivered request meets the live claim and waits on the pipeline's retry topic.
     const redelivery = createDispatcher({
       channel: 'sms',
-      sender: t.pipeline.parts.channels.sms,
+      sender: t.pipeline.parts.channels.sms!,
       store,
       publisher: t.pipeline.parts.publisher,
       renderer: t.pipeline.parts.renderer,

@@ -100,6 +100,11 @@ describe('channelsFor', () => {
     ).toEqual([]);
   });
 
+  it('plans no channel that is off in this deployment', () => {
+    expect(channelsFor(base, { email: 'provider', sms: 'off', push: 'outbox' })).toEqual(['email', 'push']);
+    expect(channelsFor(base, { email: 'off', sms: 'off', push: 'off' })).toEqual([]);
+  });
+
   it('notifies nobody who is not enrolled, or has no profile', () => {
     expect(channelsFor({ ...base, advanced_security: { enrolled: false } })).toEqual([]);
     expect(channelsFor(undefined)).toEqual([]);
