@@ -14,6 +14,7 @@ const compose = parse(readFileSync(new URL('../../docker-compose.yml', import.me
     }
   >;
 };
+const text = (file: string) => readFileSync(new URL(`../../${file}`, import.meta.url), 'utf8');
 const pom = readFileSync(new URL('../../kafka/pom.xml', import.meta.url), 'utf8');
 
 describe('docker-compose.yml', () => {
@@ -35,9 +36,36 @@ describe('docker-compose.yml', () => {
     const env = compose.services['login-alerts']?.environment ?? {};
     const known = new Set([...Object.keys(EnvSchema.shape), 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']);
     expect(Object.keys(env).filter((k) => !known.has(k))).toEqual([]);
-    const config = loadConfig(env);
+    // What `run` requires (the link secret, the public base URL) is there: it would start.
+    const config = loadConfig(env, { production: true });
     expect(config.kafka.brokers).toEqual(['kafka:9092']);
+    expect(config.channelRoutes).toEqual({ email: 'provider', sms: 'outbox', push: 'outbox' });
+    expect(config.admin.token).toBeDefined();
     expect(config.redisUrl).toBe('redis://redis:6379');
     expect(config.ses?.endpoint).toBe('http://ses:8005');
+  });
+});
+
+describe('Dockerfile', () => {
+  const dockerfile = text('Dockerfile');
+  const instructions = dockerfile.split('\n').filter((l) => /^[A-Z]+ /.test(l));
+
+  it('builds on the current Node LTS (24) and installs runtime dependencies only', () => {
+    expect(instructions.filter((l) => l.startsWith('FROM '))).toEqual(['FROM node:24-slim']);
+    const install = instructions.find((l) => l.startsWith('RUN ') && l.includes('npm ci'));
+    expect(install).toMatch(/npm ci --omit=dev\b/);
+    expect(instructions).toContain('USER node');
+    expect(instructions.at(-1)).toBe('CMD ["node", "bin/login-alerts.js", "run"]');
+    expect(compose.services.ses?.image).toBe('node:24-slim');
+  });
+
+  it('has a .dockerignore that keeps modules, history, local state and test output out', () => {
+    const ignored = text('.dockerignore')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l !== '' && !l.startsWith('#'));
+    for (const entry of ['node_modules', '.git', 'outbox', 'coverage', '*.log', 'test-artifacts', '.kafka']) {
+      expect(ignored).toContain(entry);
+    }
   });
 });
