@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { loadConfig } from '../../src/config/config.js';
 import { EnvSchema } from '../../src/config/schema.js';
@@ -67,5 +67,39 @@ describe('Dockerfile', () => {
     for (const entry of ['node_modules', '.git', 'outbox', 'coverage', '*.log', 'test-artifacts', '.kafka']) {
       expect(ignored).toContain(entry);
     }
+  });
+});
+
+describe('package.json for a production install (npm ci --omit=dev)', () => {
+  const pkg = JSON.parse(text('package.json')) as {
+    dependencies: Record<string, string>;
+    devDependencies: Record<string, string>;
+  };
+  /** Packages the shipped code imports (src/, consumers/, bin/), by name. */
+  const imported = (): Set<string> => {
+    const names = new Set<string>();
+    const walk = (dir: string) => {
+      for (const entry of readdirSync(new URL(`../../${dir}`, import.meta.url), { withFileTypes: true })) {
+        const file = `${dir}/${entry.name}`;
+        if (entry.isDirectory()) walk(file);
+        else if (/\.(ts|js|mjs)$/.test(entry.name)) {
+          for (const m of text(file).matchAll(/(?:from |import\()'([^'.][^']*)'/g)) {
+            const spec = m[1]!;
+            if (spec.startsWith('node:')) continue;
+            names.add(spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!);
+          }
+        }
+      }
+    };
+    for (const dir of ['src', 'consumers', 'bin']) walk(dir);
+    return names;
+  };
+
+  it('lists every package the shipped code imports as a runtime dependency, tsx included', () => {
+    // aws-ses-v2-local is the one exception: `start` loads it lazily for its local inbox.
+    const missing = [...imported()].filter((n) => !(n in pkg.dependencies) && n !== 'aws-ses-v2-local');
+    expect(missing).toEqual([]);
+    expect(imported()).toContain('tsx');
+    expect(pkg.dependencies.tsx).toBeDefined();
   });
 });
