@@ -193,7 +193,8 @@ async function full(): Promise<void> {
   while ((await lag(emailGroup, config.topics.notifications)) > 0) await sleep(20);
   const deliveredS = (performance.now() - first) / 1000;
   const cpuDelivered = cpuUs() - cpu0;
-  const outbox = join(config.outboxDir, 'email.jsonl');
+  // The bench parent always sets OUTBOX_DIR: the emails are counted there.
+  const outbox = join(config.outboxDir ?? '.', 'email.jsonl');
   const emails = existsSync(outbox) ? readFileSync(outbox, 'utf8').split('\n').length - 1 : 0;
   await Promise.allSettled([loop.stop(), ...deliveries.map((d) => d.stop()), profiles.running.stop()]);
   await admin.disconnect();

@@ -15,12 +15,15 @@ const CHANNEL_NAMES: ChannelName[] = ['email', 'sms', 'push'];
  */
 export async function startDeliveries(parts: Parts): Promise<RunningConsumer[]> {
   const { config, kafka, log } = parts;
-  const dispatchers = {} as Record<ChannelName, Dispatcher>;
+  const dispatchers: Partial<Record<ChannelName, Dispatcher>> = {};
   const running: RunningConsumer[] = [];
   for (const channel of CHANNEL_NAMES) {
+    // An off channel (no provider, no outbox) is planned for nobody: no consumer for it.
+    const sender = parts.channels[channel];
+    if (sender === undefined) continue;
     dispatchers[channel] = createDispatcher({
       channel,
-      sender: parts.channels[channel],
+      sender,
       store: parts.store,
       publisher: parts.publisher,
       renderer: parts.renderer,
@@ -34,7 +37,7 @@ export async function startDeliveries(parts: Parts): Promise<RunningConsumer[]> 
         kafka,
         groupId: `${config.kafka.groupId}.deliver.${channel}`,
         topics: [config.topics.notifications],
-        handler: dispatchers[channel].requests,
+        handler: dispatchers[channel]!.requests,
         log: log.child({ consumer: `deliver-${channel}` }),
         chunkSize: 100,
         watch: parts.watch,

@@ -162,7 +162,8 @@ export function createOutboxChannel(name: ChannelName, dir: string): Channel {
 
   const getHandle = () => {
     if (handle === undefined) {
-      handle = mkdir(dir, { recursive: true }).then(() => open(file, 'a+'));
+      // Lines carry addresses, phone numbers and signed links: readable by this user only.
+      handle = mkdir(dir, { recursive: true, mode: 0o700 }).then(() => open(file, 'a+', 0o600));
       // A failed open is not cached: the next batch tries again.
       handle.catch(() => {
         handle = undefined;

@@ -1,15 +1,32 @@
+import { promises as dns } from 'node:dns';
 import type https from 'node:https';
 import webpush from 'web-push';
 import { AppError, type ErrorCode } from '../errors.js';
 import type { Channel, PushDelivery, SendResult } from './channel.js';
+import { checkEndpoint, compileAllowList, vetAddresses } from './push-hosts.js';
+import { type PushTarget, post } from './push-post.js';
+
+/** Resolves a host name to its addresses; the channel connects only to an address it vetted. */
+export interface HostResolver {
+  lookup(host: string): Promise<{ address: string; family: number }[]>;
+}
+
+/** The system resolver (getaddrinfo, as every other outbound connection uses). */
+export const systemResolver: HostResolver = {
+  lookup: (host) => dns.lookup(host, { all: true, verbatim: true }),
+};
 
 /** Options for the Web Push channel (VAPID, RFC 8292; aes128gcm, RFC 8291). */
 export interface WebPushChannelOptions {
   vapid: { publicKey: string; privateKey: string; subject: string };
-  /** socket idle timeout per request; default 10 s */
+  /** WEB_PUSH_ALLOWED_HOSTS: host names or `*.suffix` patterns endpoints may use */
+  allowedHosts: readonly string[];
+  /** deadline for a whole request (connect, send, answer); default 10 s */
   timeoutMs?: number;
   /** tests: an agent that trusts the local push service's self-signed CA */
   agent?: https.Agent;
+  /** tests: answers for names that are not in DNS */
+  resolver?: HostResolver;
 }
 
 /**
@@ -35,7 +52,21 @@ export function createWebPushChannel(opts: WebPushChannelOptions): Channel<PushD
   } catch (err) {
     throw new AppError('BAD_CONFIG', `invalid VAPID details: ${(err as Error).message}`);
   }
-  const agent = opts.agent;
+  const allowList = compileAllowList(opts.allowedHosts);
+  const resolver = opts.resolver ?? systemResolver;
+
+  /** Where this endpoint may be reached, or PUSH_ENDPOINT_NOT_ALLOWED: checked at every send, after DNS. */
+  async function target(endpoint: string): Promise<PushTarget> {
+    const checked = checkEndpoint(endpoint, allowList);
+    if (!checked.ok) throw notAllowed(checked.reason);
+    const e = checked.endpoint;
+    const addresses = e.literal
+      ? [{ address: e.connectHost, family: e.connectHost.includes(':') ? 6 : 4 }]
+      : await resolver.lookup(e.connectHost);
+    const vetted = vetAddresses(e, addresses);
+    if (!vetted.ok) throw notAllowed(vetted.reason);
+    return { url: e.url, host: e.connectHost, address: vetted.address, family: vetted.family };
+  }
 
   return {
     name: 'push',
@@ -51,16 +82,25 @@ export function createWebPushChannel(opts: WebPushChannelOptions): Channel<PushD
       }
       const { endpoint, keys } = d.subscription;
       try {
-        const res = await webpush.sendNotification({ endpoint, keys }, payload, {
+        const to = await target(endpoint);
+        const details = webpush.generateRequestDetails({ endpoint, keys }, payload, {
           vapidDetails,
           TTL: Math.max(0, Math.floor(d.ttlS)),
           urgency: d.severity === 'critical' ? 'high' : d.urgency,
           // A newer alert with the same topic replaces an undelivered one instead of stacking.
           topic: pushTopic(d.topic),
           contentEncoding: 'aes128gcm',
-          timeout,
-          ...(agent === undefined ? {} : { agent }),
         });
+        const res = await post(to, details, { agent: opts.agent, timeoutMs: timeout });
+        if (res.status < 200 || res.status > 299) {
+          throw new webpush.WebPushError(
+            'Received unexpected response code',
+            res.status,
+            res.headers,
+            res.body,
+            endpoint,
+          );
+        }
         const location = res.headers.location;
         return typeof location === 'string' ? { providerMessageId: location } : {};
       } catch (err) {
@@ -68,6 +108,12 @@ export function createWebPushChannel(opts: WebPushChannelOptions): Channel<PushD
       }
     },
   };
+}
+
+function notAllowed(reason: string): AppError {
+  return new AppError('PUSH_ENDPOINT_NOT_ALLOWED', `push endpoint not allowed: ${reason}`, {
+    retryable: false,
+  });
 }
 
 /** Topics are at most 32 characters of the URL-safe base64 alphabet (RFC 8030 §5.4). */

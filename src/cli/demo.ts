@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
-import { loadConfig } from '../config/config.js';
+import { LOCAL_OUTBOX_DIR, loadConfig } from '../config/config.js';
 import type { DeliveryReceipt } from '../contracts/records.js';
 import { AppError } from '../errors.js';
 import { createKafka } from '../kafka/client.js';
@@ -27,7 +27,12 @@ export async function runDemoCommand(args: string[]): Promise<number> {
   // kafkajs prints a multi-line notice about its v2 partitioner on every producer; the demo's reader does not care.
   process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
   // The demo sends no email itself: SES_ENDPOINT only tells it where start's inbox is, so SES_FROM may be unset.
-  const config = loadConfig({ SES_FROM: 'demo@login-alerts.local', ...process.env });
+  // The demo plays against `start`, whose outbox is ./outbox unless OUTBOX_DIR says otherwise.
+  const config = loadConfig({
+    SES_FROM: 'demo@login-alerts.local',
+    OUTBOX_DIR: LOCAL_OUTBOX_DIR,
+    ...process.env,
+  });
   const brokers = config.kafka.brokers ?? ['127.0.0.1:9092'];
   const http = `http://127.0.0.1:${config.httpPort}`;
   const ready = await fetch(`${http}/readyz`).then(

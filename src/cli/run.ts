@@ -1,16 +1,16 @@
-import { loadConfig } from '../config/config.js';
+import { type ChannelName, type Config, loadConfig } from '../config/config.js';
 import { AppError } from '../errors.js';
-import { createLogger } from '../log/logger.js';
+import { createLogger, type Logger } from '../log/logger.js';
+import { describeChannels } from '../runtime/channels.js';
 import { CONSUMER_NAMES, type ConsumerName, startPipeline } from '../runtime/pipeline.js';
 import { onShutdown } from './shutdown.js';
 
 /** `login-alerts run [--only NAME[,NAME]]`: the consumers and the HTTP server against the configured Kafka. */
 export async function runRunCommand(args: string[]): Promise<number> {
   const only = parseOnly(args);
-  const config = loadConfig();
-  if (!config.kafka.brokers)
-    throw new AppError('BAD_CONFIG', 'KAFKA_BROKERS: required for `run` (use `start` for a local broker)');
+  const config = loadConfig(process.env, { production: true });
   const log = createLogger(config.logLevel);
+  logChannels(config, log);
   const pipeline = await startPipeline(config, log, { only });
   log.info({ http: pipeline.httpUrl, only: only ?? 'all' }, 'login-alerts running');
   await onShutdown(async () => {
@@ -18,6 +18,15 @@ export async function runRunCommand(args: string[]): Promise<number> {
     await pipeline.stop();
   });
   return 0;
+}
+
+/** One line saying where each channel goes, and a warning for each that is off. */
+function logChannels(config: Config, log: Logger): void {
+  const where = describeChannels(config);
+  log.info({ channels: where }, 'delivery channels');
+  for (const [channel, route] of Object.entries(config.channelRoutes)) {
+    if (route === 'off') log.warn({ channel }, `channel ${channel}: ${where[channel as ChannelName]}`);
+  }
 }
 
 function parseOnly(args: string[]): ConsumerName[] | undefined {

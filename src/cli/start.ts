@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 import { Kafka, logLevel } from 'kafkajs';
-import { type Config, loadConfig } from '../config/config.js';
+import { type Config, LOCAL_OUTBOX_DIR, loadConfig } from '../config/config.js';
 import { AppError } from '../errors.js';
 import { kafkaHomeFromEnv, type LocalBroker, startLocalBroker } from '../kafka/local-broker.js';
 import { retryingKafka } from '../kafka/retrying.js';
@@ -53,6 +53,8 @@ export async function runStartCommand(_args: string[]): Promise<number> {
       // The SDK warns on Node 20 about its releases after January 2027; for a local inbox that is noise.
       process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
     }
+    // Locally, a channel without a provider writes to ./outbox (in `run`, only when OUTBOX_DIR is set).
+    env.OUTBOX_DIR ||= LOCAL_OUTBOX_DIR;
     const config = loadConfig(env);
     const log = createLogger(config.logLevel);
     const created = await warmUp(config);
@@ -110,7 +112,7 @@ function demoCommand(env: Record<string, string | undefined>, config: Config, ht
   if (config.ses?.endpoint && config.ses.endpoint !== `http://127.0.0.1:${INBOX_PORT}`) {
     vars.push(`SES_ENDPOINT=${config.ses.endpoint}`);
   }
-  if (env.OUTBOX_DIR) vars.push(`OUTBOX_DIR=${env.OUTBOX_DIR}`);
+  if (env.OUTBOX_DIR && env.OUTBOX_DIR !== LOCAL_OUTBOX_DIR) vars.push(`OUTBOX_DIR=${env.OUTBOX_DIR}`);
   // Topic names set for start must be set for demo too.
   for (const [k, v] of Object.entries(env)) if (k.startsWith('TOPIC_') && v) vars.push(`${k}=${v}`);
   return [...vars, 'npx login-alerts demo'].join(' ');

@@ -4,6 +4,12 @@ import { type Env, EnvSchema, TOPIC_ENV, type TopicName } from './schema.js';
 
 export type ChannelName = 'email' | 'sms' | 'push';
 
+/** Where one channel's deliveries go: its provider, the outbox files, or nowhere (planned for nobody). */
+export type ChannelRoute = 'provider' | 'outbox' | 'off';
+
+/** The outbox `start` and `demo` use when OUTBOX_DIR is not set; `run` has none unless it is set. */
+export const LOCAL_OUTBOX_DIR = './outbox';
+
 /** The typed, frozen configuration every part receives; nothing below reads process.env. */
 export interface Config {
   kafka: {
@@ -36,7 +42,10 @@ export interface Config {
     | undefined;
   vapid: { publicKey: string; privateKey: string; subject: string } | undefined;
   links: { secret: string; secretIsEphemeral: boolean; ttlMs: number; publicBaseUrl: string };
-  outboxDir: string;
+  /** Set only by OUTBOX_DIR (and by `start`, which defaults it): without it no channel uses the outbox. */
+  outboxDir: string | undefined;
+  /** Per channel: the configured provider, else the outbox when there is one, else off. */
+  channelRoutes: Readonly<Record<ChannelName, ChannelRoute>>;
   /** Public listener: link pages, health, ingest. */
   httpHost: string;
   httpPort: number;
@@ -65,17 +74,45 @@ export function describeIssues(issues: { path: PropertyKey[]; message: string }[
   return issues.map((i) => `${String(i.path[0] ?? 'environment')}: ${i.message}`);
 }
 
-/** Parses the environment once; throws BAD_CONFIG naming every bad variable. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
+/**
+ * Settings `run` cannot do without (contract v1.1 "Production settings"): links signed with a
+ * per-process secret stop working at the next restart and differ between replicas, and links to
+ * 127.0.0.1 lead nowhere for the person reading the alert.
+ */
+function missingProductionSettings(env: NodeJS.ProcessEnv): string[] {
+  const missing: string[] = [];
+  const unset = (name: string) => (env[name] ?? '').trim() === '';
+  if (unset('KAFKA_BROKERS'))
+    missing.push('KAFKA_BROKERS: required for `run` (use `start` for a local broker)');
+  if (unset('ALERT_LINK_SECRET'))
+    missing.push('ALERT_LINK_SECRET: required for `run`: at least 32 characters, the same on every replica');
+  if (unset('PUBLIC_BASE_URL'))
+    missing.push('PUBLIC_BASE_URL: required for `run`: the public URL the links in alerts point to');
+  return missing;
+}
+
+/**
+ * Parses the environment once; throws BAD_CONFIG naming every bad variable. `production` (for
+ * `run`) also requires the settings that have only local defaults.
+ */
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  opts: { production?: boolean } = {},
+): Readonly<Config> {
   const parsed = EnvSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new AppError('BAD_CONFIG', describeIssues(parsed.error.issues).join('\n'));
+  const problems = [
+    ...(parsed.success ? [] : describeIssues(parsed.error.issues)),
+    ...(opts.production ? missingProductionSettings(env) : []),
+  ];
+  if (!parsed.success || problems.length > 0) {
+    throw new AppError('BAD_CONFIG', problems.join('\n'));
   }
   const e = parsed.data;
   const topics = Object.fromEntries(Object.entries(TOPIC_ENV).map(([id, name]) => [id, e[name]])) as Record<
     TopicName,
     string
   >;
+  const { ses, twilio, vapid } = providersOf(e);
   const config: Config = {
     kafka: {
       brokers: e.KAFKA_BROKERS,
@@ -95,29 +132,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     topics,
     redisUrl: e.REDIS_URL,
     geo: { cityDb: e.GEOIP_CITY_DB, asnDb: e.GEOIP_ASN_DB, anonymousDb: e.GEOIP_ANONYMOUS_DB },
-    ses:
-      e.SES_ENDPOINT || e.SES_REGION
-        ? {
-            region: e.SES_REGION ?? 'us-east-1',
-            endpoint: e.SES_ENDPOINT,
-            from: e.SES_FROM!,
-            configurationSet: e.SES_CONFIGURATION_SET,
-          }
-        : undefined,
-    twilio:
-      e.TWILIO_ACCOUNT_SID && e.TWILIO_AUTH_TOKEN
-        ? {
-            accountSid: e.TWILIO_ACCOUNT_SID,
-            authToken: e.TWILIO_AUTH_TOKEN,
-            from: e.TWILIO_FROM,
-            messagingServiceSid: e.TWILIO_MESSAGING_SERVICE_SID,
-            apiBaseUrl: e.TWILIO_API_BASE_URL,
-          }
-        : undefined,
-    vapid:
-      e.VAPID_PUBLIC_KEY && e.VAPID_PRIVATE_KEY && e.VAPID_SUBJECT
-        ? { publicKey: e.VAPID_PUBLIC_KEY, privateKey: e.VAPID_PRIVATE_KEY, subject: e.VAPID_SUBJECT }
-        : undefined,
+    ses,
+    twilio,
+    vapid,
     links: {
       // Without a configured secret, links are signed with a per-process key: they work until restart.
       secret: e.ALERT_LINK_SECRET ?? randomBytes(32).toString('hex'),
@@ -126,6 +143,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://127.0.0.1:${e.HTTP_PORT}`).replace(/\/+$/, ''),
     },
     outboxDir: e.OUTBOX_DIR,
+    channelRoutes: {
+      email: route(ses, e.OUTBOX_DIR),
+      sms: route(twilio, e.OUTBOX_DIR),
+      push: route(vapid, e.OUTBOX_DIR),
+    },
     httpHost: e.HTTP_HOST,
     httpPort: e.HTTP_PORT,
     admin: { host: e.ADMIN_HOST, port: e.ADMIN_PORT, token: e.ADMIN_TOKEN },
@@ -145,6 +167,39 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     memoryStoreMaxKeys: e.MEMORY_STORE_MAX_KEYS,
   };
   return deepFreeze(config);
+}
+
+/** The providers the environment configures; a channel without one uses the outbox or is off. */
+function providersOf(e: Env): Pick<Config, 'ses' | 'twilio' | 'vapid'> {
+  const ses: Config['ses'] =
+    e.SES_ENDPOINT || e.SES_REGION
+      ? {
+          region: e.SES_REGION ?? 'us-east-1',
+          endpoint: e.SES_ENDPOINT,
+          from: e.SES_FROM!,
+          configurationSet: e.SES_CONFIGURATION_SET,
+        }
+      : undefined;
+  const twilio: Config['twilio'] =
+    e.TWILIO_ACCOUNT_SID && e.TWILIO_AUTH_TOKEN
+      ? {
+          accountSid: e.TWILIO_ACCOUNT_SID,
+          authToken: e.TWILIO_AUTH_TOKEN,
+          from: e.TWILIO_FROM,
+          messagingServiceSid: e.TWILIO_MESSAGING_SERVICE_SID,
+          apiBaseUrl: e.TWILIO_API_BASE_URL,
+        }
+      : undefined;
+  const vapid: Config['vapid'] =
+    e.VAPID_PUBLIC_KEY && e.VAPID_PRIVATE_KEY && e.VAPID_SUBJECT
+      ? { publicKey: e.VAPID_PUBLIC_KEY, privateKey: e.VAPID_PRIVATE_KEY, subject: e.VAPID_SUBJECT }
+      : undefined;
+  return { ses, twilio, vapid };
+}
+
+function route(provider: object | undefined, outboxDir: string | undefined): ChannelRoute {
+  if (provider) return 'provider';
+  return outboxDir === undefined ? 'off' : 'outbox';
 }
 
 function deepFreeze<T>(value: T): T {

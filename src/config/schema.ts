@@ -184,7 +184,7 @@ export const EnvSchema = z
       'expected at least 32 characters',
     ),
     PUBLIC_BASE_URL: url('PUBLIC_BASE_URL'),
-    OUTBOX_DIR: z.string().min(1).default('./outbox'),
+    OUTBOX_DIR: optionalText,
     HTTP_HOST: z.string().trim().min(1).default('0.0.0.0'),
     HTTP_PORT: port(8080),
     ADMIN_HOST: z.string().trim().min(1).default('127.0.0.1'),

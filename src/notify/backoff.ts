@@ -1,3 +1,6 @@
+/** The longest a provider's Retry-After may hold a delivery back (contract v1.1). */
+export const MAX_RETRY_AFTER_S = 3600;
+
 /** Delay before attempt `nextAttempt` (2 = first retry), with ±20% jitter so retries don't stampede. */
 export function backoffDelayMs(
   stepsMs: readonly number[],
@@ -7,8 +10,10 @@ export function backoffDelayMs(
 ): number {
   const base = stepsMs[Math.min(nextAttempt - 2, stepsMs.length - 1)] ?? 1_000;
   const jittered = Math.round(base * (0.8 + 0.4 * random()));
-  // A provider's own Retry-After wins when it asks for longer.
-  return Math.max(jittered, (retryAfterS ?? 0) * 1_000);
+  // A provider's own Retry-After wins when it asks for longer, up to an hour: a year's pause from
+  // one answer would hold the whole retry tier behind it.
+  const asked = Math.min(retryAfterS ?? 0, MAX_RETRY_AFTER_S);
+  return Math.max(jittered, Number.isFinite(asked) ? asked * 1_000 : 0);
 }
 
 /**

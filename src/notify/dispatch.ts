@@ -116,10 +116,13 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
 
   const deliveryKey = (job: DeliveryJob) =>
     keys.delivery(job.request.account_id, job.request.id, channel, job.recipient);
-  const readProfiles = async (accounts: string[]): Promise<Map<string, AccountSecurity | undefined>> => {
+  const readProfiles = async (accounts: string[]): Promise<Map<string, StoredProfile | undefined>> => {
     const texts = await store.read(accounts.map((a) => keys.profile(a)));
     return new Map(
-      accounts.map((a, i) => [a, texts[i] ? (JSON.parse(texts[i]) as AccountSecurity) : undefined]),
+      accounts.map((a, i) => {
+        const text = texts[i];
+        return [a, text ? { value: JSON.parse(text) as AccountSecurity, text } : undefined];
+      }),
     );
   };
 
@@ -230,7 +233,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
    */
   async function deliverAll(
     jobs: DeliveryJob[],
-    known?: Map<string, AccountSecurity | undefined>,
+    known?: Map<string, StoredProfile | undefined>,
   ): Promise<ChunkTail | undefined> {
     if (jobs.length === 0) return undefined;
     const accounts = [...new Set(jobs.map((j) => j.request.account_id))];
@@ -243,7 +246,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     const candidates: { job: DeliveryJob; profile: AccountSecurity; key: string }[] = [];
     const seen = new Set<string>();
     for (const [i, job] of jobs.entries()) {
-      const profile = profiles.get(job.request.account_id);
+      const profile = profiles.get(job.request.account_id)?.value;
       // Deleted or unenrolled since the alert was decided: nobody to tell any more.
       if (!profile?.advanced_security.enrolled || !recipientsFor(channel, profile).includes(job.recipient))
         continue;
@@ -305,7 +308,7 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
     const profiles = await readProfiles([...new Set(mine.map((m) => m.account_id))]);
     const jobs: DeliveryJob[] = [];
     for (const request of mine) {
-      const profile = profiles.get(request.account_id);
+      const profile = profiles.get(request.account_id)?.value;
       if (!profile) continue;
       for (const recipient of recipientsFor(channel, profile)) {
         jobs.push({ request, channel, recipient, attempt: 1, due_at: request.requested_at });
@@ -353,16 +356,26 @@ function groupBy(items: { account: string; endpoint: string }[]): Map<string, Se
   return map;
 }
 
-/** The profile without push subscriptions the push service said are gone. */
-function withoutSubscriptions(profile: AccountSecurity, gone: Set<string>): WriteOp {
-  const subs = profile.contacts?.push_subscriptions ?? [];
+/** A profile as read from the store: the parsed value and the exact text it was read as. */
+interface StoredProfile {
+  value: AccountSecurity;
+  text: string;
+}
+
+/**
+ * The profile without push subscriptions the push service said are gone, written only while the
+ * stored profile is still the one read before the sends: a newer account.security update (or a
+ * tombstone) that landed meanwhile wins, and a gone subscription it still lists is dropped the
+ * next time a push to it fails.
+ */
+function withoutSubscriptions(profile: StoredProfile, gone: Set<string>): WriteOp {
+  const subs = profile.value.contacts?.push_subscriptions ?? [];
   const next = {
-    ...profile,
-    contacts: { ...profile.contacts, push_subscriptions: subs.filter((s) => !gone.has(s.endpoint)) },
+    ...profile.value,
+    contacts: { ...profile.value.contacts, push_subscriptions: subs.filter((s) => !gone.has(s.endpoint)) },
   };
-  // Guarded by itself: a profile deleted meanwhile is not brought back.
-  const key = keys.profile(profile.account_id);
-  return { op: 'set', key, value: JSON.stringify(next), guard: key };
+  const key = keys.profile(profile.value.account_id);
+  return { op: 'cas', key, expect: profile.text, value: JSON.stringify(next) };
 }
 
 /** Runs jobs with bounded concurrency; the first failure (e.g. store down) is rethrown after all settle. */

@@ -16,7 +16,7 @@ import { alertId } from './alerts.js';
 export interface AccountProfilesDeps {
   store: Store;
   publisher: Publisher;
-  config: Pick<Config, 'topics'>;
+  config: Pick<Config, 'topics'> & Partial<Pick<Config, 'channelRoutes'>>;
   log: Logger;
   metrics?: Metrics;
   now?: () => number;
@@ -28,7 +28,12 @@ export interface AccountProfilesDeps {
 }
 
 /** What an enrollment change publishes: the training exclusion and, when enrolling, a confirmation. */
-function enrollmentOutputs(next: AccountSecurity, topics: Config['topics'], now: number): OutRecord[] {
+function enrollmentOutputs(
+  next: AccountSecurity,
+  config: Pick<Config, 'topics'> & Partial<Pick<Config, 'channelRoutes'>>,
+  now: number,
+): OutRecord[] {
+  const { topics } = config;
   const account = next.account_id;
   const is = next.advanced_security.enrolled;
   const exclusion: TrainingExclusion = {
@@ -38,7 +43,7 @@ function enrollmentOutputs(next: AccountSecurity, topics: Config['topics'], now:
     changed_at: next.updated_at,
   };
   const out: OutRecord[] = [{ topic: topics.trainingExclusions, key: account, value: exclusion }];
-  const channels = channelsFor(next);
+  const channels = channelsFor(next, config.channelRoutes);
   if (is && channels.length > 0) {
     const request: NotificationRequest = {
       id: alertId('account_change', account, `enrolled@${next.updated_at}`),
@@ -118,7 +123,7 @@ export function createAccountProfilesHandler(deps: AccountProfilesDeps): ChunkHa
         // Compared with what was last *published*, not with the previous profile: a crash after the
         // profile was stored but before the exclusion went out is repaired on replay.
         const flips = published.get(account) !== next.advanced_security.enrolled;
-        const outputs = flips && effects ? enrollmentOutputs(next, config.topics, now()) : [];
+        const outputs = flips && effects ? enrollmentOutputs(next, config, now()) : [];
         current.set(account, next);
         changed.add(account);
         if (flips) published.set(account, next.advanced_security.enrolled);

@@ -28,7 +28,8 @@ export interface LoginEventsDeps {
   devices: DeviceParser;
   geo: GeoLookup;
   publisher: Publisher;
-  config: Pick<Config, 'topics' | 'windows' | 'failureThreshold' | 'securityTopicAudience'>;
+  config: Pick<Config, 'topics' | 'windows' | 'failureThreshold' | 'securityTopicAudience'> &
+    Partial<Pick<Config, 'channelRoutes'>>;
   metrics?: Metrics;
   outcomes?: OutcomeLog;
   /** Where a dead-letter record the broker refused is reported (DLQ_WRITE_FAILED). */
@@ -76,7 +77,7 @@ function decideEvent(event: AuthEvent, ctx: DecideContext): { outcome: Outcome; 
   const stale = startedAt - at > windows.maxAlertAgeMs;
   const device = ctx.devices.parse(event.client.user_agent);
   const where = ctx.geo.lookup(event.client.ip);
-  const channels = channelsFor(profile);
+  const channels = channelsFor(profile, config.channelRoutes);
   // What kind of alert this event makes, if any; everything else about the alert is shared.
   let decision: Pick<AlertParts, 'kind' | 'severity' | 'reasons' | 'discriminator' | 'failureCount'>;
 

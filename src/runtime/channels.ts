@@ -5,39 +5,48 @@ import { createTwilioChannel } from '../channels/twilio.js';
 import { createWebPushChannel } from '../channels/webpush.js';
 import type { Config } from '../config/config.js';
 
-/** A provider per channel when configured; otherwise the outbox stands in. */
-export function createChannels(config: Config): Record<ChannelName, Channel> {
-  return {
-    email: config.ses
-      ? (createSesChannel({
-          region: config.ses.region,
-          endpoint: config.ses.endpoint,
-          from: config.ses.from,
-          configurationSet: config.ses.configurationSet,
-        }) as Channel)
-      : createOutboxChannel('email', config.outboxDir),
-    sms: config.twilio
-      ? (createTwilioChannel({
-          accountSid: config.twilio.accountSid,
-          authToken: config.twilio.authToken,
-          from: config.twilio.from,
-          messagingServiceSid: config.twilio.messagingServiceSid,
-          apiBaseUrl: config.twilio.apiBaseUrl,
-        }) as Channel)
-      : createOutboxChannel('sms', config.outboxDir),
-    push: config.vapid
-      ? (createWebPushChannel({ vapid: config.vapid }) as Channel)
-      : createOutboxChannel('push', config.outboxDir),
-  };
+/**
+ * A provider per channel when configured; otherwise the outbox when there is one (OUTBOX_DIR);
+ * otherwise no channel at all: an off channel is planned for nobody (config.channelRoutes).
+ */
+export function createChannels(config: Config): Partial<Record<ChannelName, Channel>> {
+  const channels: Partial<Record<ChannelName, Channel>> = {};
+  const outbox = config.outboxDir;
+  if (config.ses) {
+    channels.email = createSesChannel({
+      region: config.ses.region,
+      endpoint: config.ses.endpoint,
+      from: config.ses.from,
+      configurationSet: config.ses.configurationSet,
+    }) as Channel;
+  } else if (outbox !== undefined) channels.email = createOutboxChannel('email', outbox);
+  if (config.twilio) {
+    channels.sms = createTwilioChannel({
+      accountSid: config.twilio.accountSid,
+      authToken: config.twilio.authToken,
+      from: config.twilio.from,
+      messagingServiceSid: config.twilio.messagingServiceSid,
+      apiBaseUrl: config.twilio.apiBaseUrl,
+    }) as Channel;
+  } else if (outbox !== undefined) channels.sms = createOutboxChannel('sms', outbox);
+  if (config.vapid) {
+    channels.push = createWebPushChannel({
+      vapid: config.vapid,
+      allowedHosts: config.webPushAllowedHosts,
+    }) as Channel;
+  } else if (outbox !== undefined) channels.push = createOutboxChannel('push', outbox);
+  return channels;
 }
 
-/** Where each channel goes, for the start-up table. */
+const OFF = 'off (no provider, no OUTBOX_DIR): nobody is notified on it';
+
+/** Where each channel goes, for the start-up table and log. */
 export function describeChannels(config: Config): Record<ChannelName, string> {
+  const outbox = (channel: ChannelName) =>
+    config.outboxDir === undefined ? OFF : `outbox ${config.outboxDir}/${channel}.jsonl`;
   return {
-    email: config.ses
-      ? `SES ${config.ses.endpoint ?? config.ses.region}`
-      : `outbox ${config.outboxDir}/email.jsonl`,
-    sms: config.twilio ? 'Twilio' : `outbox ${config.outboxDir}/sms.jsonl`,
-    push: config.vapid ? 'web push (VAPID)' : `outbox ${config.outboxDir}/push.jsonl`,
+    email: config.ses ? `SES ${config.ses.endpoint ?? config.ses.region}` : outbox('email'),
+    sms: config.twilio ? 'Twilio' : outbox('sms'),
+    push: config.vapid ? `web push (VAPID) to ${config.webPushAllowedHosts.join(', ')}` : outbox('push'),
   };
 }

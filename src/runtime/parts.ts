@@ -29,7 +29,8 @@ export interface Parts {
   devices: DeviceParser;
   geo: GeoLookup;
   renderer: Renderer;
-  channels: Record<ChannelName, Channel>;
+  /** The channels that deliver; an off channel (no provider, no outbox) is absent. */
+  channels: Partial<Record<ChannelName, Channel>>;
   metrics: Metrics;
   health: Health;
   /** Every consumer loop reports here: readiness, crash and lag metrics, stall detection. */

@@ -9,6 +9,8 @@ import { createLoginEventsHandler } from '../pipeline/login-events.js';
 import { createMemoryStore } from '../state/memory.js';
 import type { Parts } from './parts.js';
 
+const EVERY_CHANNEL_ON = { email: 'outbox', sms: 'outbox', push: 'outbox' } as const;
+
 /**
  * Runs the decision and delivery code on synthetic events before the consumers join their groups.
  * Cold code (not yet optimised by V8) took ~10 ms an event: after a start, a deploy or a takeover the
@@ -37,9 +39,11 @@ export async function warmUp(
   const log = silentLogger();
   const store = createMemoryStore({ maxKeys: 50_000 });
   const sink = collectingPublisher();
-  const { config } = parts;
+  // Every channel is planned here, whichever are off in this deployment: the senders send nothing,
+  // and the code of a channel switched on later is warm too.
+  const config = { ...parts.config, channelRoutes: EVERY_CHANNEL_ON };
   const profiles = createAccountProfilesHandler({ store, publisher: sink, config, log });
-  const decide = createLoginEventsHandler({ ...parts, store, publisher: sink });
+  const decide = createLoginEventsHandler({ ...parts, config, store, publisher: sink });
   const sent: Record<ChannelName, number> = { email: 0, sms: 0, push: 0 };
   const dispatchers = (['email', 'sms', 'push'] as ChannelName[]).map((channel) =>
     createDispatcher({

@@ -1,11 +1,25 @@
 import { createHash } from 'node:crypto';
 
 /**
+ * The account id as keys carry it: `%`, `{` and `}` percent-encoded. No `}` is left inside, so the
+ * hash tag ends where the id ends, and the encoding is one-to-one, so no account's prefix is the
+ * start of another's key (`v` and `v}:x` are `la:{v}:` and `la:{v%7D:x}:`).
+ */
+export function keyAccountId(accountId: string): string {
+  return accountId.replace(/[%{}]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+/**
  * Every key of one account shares the `la:{<account>}:` prefix: the braces are a Redis Cluster hash
  * tag (one slot per account) and the prefix is what a tombstone deletes.
  */
 export function accountPrefix(accountId: string): string {
-  return `la:{${accountId}}:`;
+  return `la:{${keyAccountId(accountId)}}:`;
+}
+
+/** True for a profile key (`la:{<account>}:profile`): the state the memory store never evicts. */
+export function isProfileKey(key: string): boolean {
+  return key.startsWith('la:{') && key.endsWith('}:profile') && key.indexOf('}') === key.length - 9;
 }
 
 /** A short, fixed-length digest: keeps keys small when ids are long (sessions, endpoints). */

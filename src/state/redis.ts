@@ -25,6 +25,12 @@ export function createRedisStore(url: string, opts: { commandTimeoutMs?: number 
       if ARGV[2] == '0' then return redis.call('SET', KEYS[1], ARGV[1]) end
       return redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])`,
   });
+  // Compare-and-set: replaces the value only while it is exactly the one the caller read.
+  redis.defineCommand('setIfEqual', {
+    numberOfKeys: 1,
+    lua: `if redis.call('GET', KEYS[1]) ~= ARGV[1] then return nil end
+      return redis.call('SET', KEYS[1], ARGV[2], 'KEEPTTL')`,
+  });
   let connecting: Promise<void> | undefined;
 
   const ready = async (): Promise<void> => {
@@ -107,10 +113,12 @@ export function createRedisStore(url: string, opts: { commandTimeoutMs?: number 
 
 type Pipeline = ReturnType<Redis['pipeline']> & {
   setGuarded(key: string, guard: string, value: string, ttlMs: string, mode: string): void;
+  setIfEqual(key: string, expect: string, value: string): void;
 };
 
 function addWrite(p: Pipeline, op: WriteOp): void {
-  if (op.op !== 'del' && op.guard !== undefined) {
+  if (op.op === 'cas') p.setIfEqual(op.key, op.expect, op.value);
+  else if (op.op !== 'del' && op.guard !== undefined) {
     p.setGuarded(op.key, op.guard, op.value, String(op.ttlMs ?? 0), op.op === 'setnx' ? 'NX' : '');
   } else if (op.op === 'del') p.del(op.key);
   else if (op.op === 'setnx') p.set(op.key, op.value, 'PX', op.ttlMs, 'NX');

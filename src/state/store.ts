@@ -6,7 +6,9 @@ export type WriteOp =
   | { op: 'set'; key: string; value: string; ttlMs?: number; guard?: string }
   /** set only when absent; used for markers so a late replay never extends or overwrites them */
   | { op: 'setnx'; key: string; value: string; ttlMs: number; guard?: string }
-  | { op: 'del'; key: string };
+  | { op: 'del'; key: string }
+  /** compare-and-set: `value` replaces `key` only while it holds exactly `expect` (absent: nothing) */
+  | { op: 'cas'; key: string; expect: string; value: string };
 
 /*
  * `guard`: write only while that key exists, atomically. State about an account is written guarded

@@ -65,7 +65,7 @@ const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000);
 async function reportLink(alertId: string): Promise<string> {
   const deadline = Date.now() + 20_000;
   for (;;) {
-    const text = await readFile(join(t.config.outboxDir, 'email.jsonl'), 'utf8').catch(() => '');
+    const text = await readFile(join(t.config.outboxDir!, 'email.jsonl'), 'utf8').catch(() => '');
     const line = text
       .split('\n')
       .filter(Boolean)

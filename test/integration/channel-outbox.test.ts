@@ -1,4 +1,4 @@
-import { mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createOutboxChannel, gluedPieces, lineAlignedPieces } from '../../src/channels/outbox.js';
@@ -92,6 +92,15 @@ describe('outbox channel', () => {
     expect(await readLines(path.join(root, 'push.jsonl'))).toEqual([
       expect.objectContaining({ alert_id: p.alertId, to: 'https://push.test/abc', payload: p.payload }),
     ]);
+  });
+
+  test('creates its files readable by this user only (0600) in a directory of its own (0700)', async () => {
+    const dir = path.join(root, 'private-outbox');
+    const outbox = createOutboxChannel('sms', dir);
+    await outbox.send(smsDelivery());
+    await outbox.close?.();
+    expect((await stat(path.join(dir, 'sms.jsonl'))).mode & 0o777).toBe(0o600);
+    expect((await stat(dir)).mode & 0o777).toBe(0o700);
   });
 
   test('appends across instances instead of truncating', async () => {

@@ -1,6 +1,7 @@
 import https from 'node:https';
+import net from 'node:net';
 import webpush from 'web-push';
-import { createWebPushChannel, parseRetryAfter } from '../../src/channels/webpush.js';
+import { createWebPushChannel, type HostResolver, parseRetryAfter } from '../../src/channels/webpush.js';
 import { AppError } from '../../src/errors.js';
 import { pushDelivery } from '../support/deliveries.js';
 import { type PushService, startPushService } from '../support/push-service.js';
@@ -16,7 +17,7 @@ afterAll(async () => {
 });
 
 const channel = (over: Partial<Parameters<typeof createWebPushChannel>[0]> = {}) =>
-  createWebPushChannel({ vapid, timeoutMs: 5000, agent: push.agent, ...over });
+  createWebPushChannel({ vapid, timeoutMs: 5000, agent: push.agent, allowedHosts: ['127.0.0.1'], ...over });
 
 async function failure(p: Promise<unknown>): Promise<AppError> {
   const err = await p.then(
@@ -157,6 +158,95 @@ describe('Web Push channel against a verifying push service', () => {
     expect(Buffer.byteLength(JSON.stringify(d.payload))).toBe(3993);
     await channel().send(d);
     expect(push.received.at(-1)?.payload).toEqual(d.payload);
+  });
+});
+
+describe('push endpoints the channel may not contact', () => {
+  // A plain TCP listener: any connection attempt at all is counted, TLS or not.
+  let listener: net.Server;
+  let connections = 0;
+  let port = 0;
+  const lookups: string[] = [];
+  /** Test names (the reserved .test domain) resolved to the listener's address. */
+  const resolver: HostResolver = {
+    async lookup(host) {
+      lookups.push(host);
+      if (!/\.test$|^localhost$/.test(host))
+        throw Object.assign(new Error(`ENOTFOUND ${host}`), { code: 'ENOTFOUND' });
+      return [{ address: '127.0.0.1', family: 4 }];
+    },
+  };
+  beforeAll(async () => {
+    listener = net.createServer((s) => {
+      connections++;
+      s.destroy();
+    });
+    await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+    port = (listener.address() as net.AddressInfo).port;
+  });
+  afterAll(() => new Promise<void>((resolve) => listener.close(() => resolve())));
+
+  const subscriptionOn = (host: string) => ({
+    ...push.newSubscription(vapid.publicKey),
+    endpoint: `https://${host}:${port}/push/abc`,
+  });
+  const guarded = (allowedHosts: string[]) =>
+    createWebPushChannel({ vapid, timeoutMs: 2000, allowedHosts, resolver });
+
+  test.each([
+    ['an unlisted host', 'unlisted.test'],
+    ['localhost, not listed', 'localhost'],
+    ['a listed pattern’s name that resolves to 127.0.0.1', 'x.push.test'],
+    ['127.0.0.1, not listed', '127.0.0.1'],
+    ['an IPv4-mapped loopback literal', '[::ffff:127.0.0.1]'],
+    ['a listed name as userinfo', 'fcm.googleapis.com@unlisted.test'],
+  ])('%s is never contacted: PUSH_ENDPOINT_NOT_ALLOWED, not retryable', async (_what, host) => {
+    const before = connections;
+    const channel = guarded(['*.push.test', 'fcm.googleapis.com']);
+    const err = await failure(channel.send(pushDelivery(subscriptionOn(host))));
+    expect(err).toMatchObject({ code: 'PUSH_ENDPOINT_NOT_ALLOWED', retryable: false });
+    expect(err.message).not.toContain('/push/abc');
+    expect(connections).toBe(before);
+  });
+
+  test('an explicitly listed 127.0.0.1 is contacted', async () => {
+    const before = connections;
+    const err = await failure(guarded(['127.0.0.1']).send(pushDelivery(subscriptionOn('127.0.0.1'))));
+    // The listener hangs up at once: a transport failure, not a refusal by the allow-list.
+    expect(err.code).not.toBe('PUSH_ENDPOINT_NOT_ALLOWED');
+    expect(connections).toBe(before + 1);
+  });
+
+  test('connects to the address it vetted, without a second lookup of the name', async () => {
+    // svc.push.test exists only in the injected resolver: reaching the listener proves the
+    // socket used the vetted address rather than asking DNS again.
+    const before = connections;
+    lookups.length = 0;
+    const err = await failure(guarded(['svc.push.test']).send(pushDelivery(subscriptionOn('svc.push.test'))));
+    expect(err.code).not.toBe('PUSH_ENDPOINT_NOT_ALLOWED');
+    expect(lookups).toEqual(['svc.push.test']);
+    expect(connections).toBe(before + 1);
+  });
+});
+
+describe('hostile push service answers', () => {
+  test('an endless answer body is cut off and judged by its status (503 → retryable), not left to time out', async () => {
+    const sub = push.newSubscription(vapid.publicKey);
+    push.script(sub.endpoint, { status: 503, headers: { 'Retry-After': '12' }, endlessBody: true });
+    const err = await failure(channel({ timeoutMs: 20_000 }).send(pushDelivery(sub)));
+    expect(err).toMatchObject({ code: 'PROVIDER_UNAVAILABLE', retryable: true, retryAfterS: 12 });
+    expect(err.message.length).toBeLessThan(300);
+  });
+
+  test('an endless body on a 201 still counts as sent', async () => {
+    const sub = push.newSubscription(vapid.publicKey);
+    push.script(sub.endpoint, {
+      status: 201,
+      headers: { location: `${push.origin}/m/endless` },
+      endlessBody: true,
+    });
+    const result = await channel({ timeoutMs: 20_000 }).send(pushDelivery(sub));
+    expect(result.providerMessageId).toBe(`${push.origin}/m/endless`);
   });
 });
 

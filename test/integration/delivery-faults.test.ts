@@ -3,6 +3,7 @@
  * endless outages (dead-lettered while other deliveries flow), STOP replies, and a crash between
  * claim and send.
  */
+import net from 'node:net';
 import webpush from 'web-push';
 import { createWebPushChannel } from '../../src/channels/webpush.js';
 import type { NotificationRequest } from '../../src/contracts/notification.js';
@@ -37,8 +38,11 @@ beforeAll(async () => {
       TWILIO_FROM: '+15017122661',
       TWILIO_API_BASE_URL: twilio.url,
     },
-    // The push service's certificate is self-signed: the channel gets an agent that trusts it.
-    channels: { push: createWebPushChannel({ vapid, agent: push.agent, timeoutMs: 5_000 }) },
+    // The push service's certificate is self-signed: the channel gets an agent that trusts it. It
+    // listens on 127.0.0.1, which only an exact entry in the allow-list lets the channel contact.
+    channels: {
+      push: createWebPushChannel({ vapid, agent: push.agent, timeoutMs: 5_000, allowedHosts: ['127.0.0.1'] }),
+    },
   });
   receipts = await t.watch('deliveries');
   dlq = await t.watch('dlq');
@@ -170,6 +174,38 @@ describe('web push faults', () => {
   });
 });
 
+describe('push endpoints outside the allow-list', () => {
+  it('never contacts them, fails that push for good, and still delivers the email of the same alert', async () => {
+    let connections = 0;
+    const listener = net.createServer((s) => {
+      connections++;
+      s.destroy();
+    });
+    await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (listener.address() as net.AddressInfo).port;
+      const keys = push.newSubscription(vapid.publicKey).keys;
+      // Both reach this machine: localhost is not listed, and 127.0.0.2 is not 127.0.0.1.
+      const subs = [`https://localhost:${port}/p/1`, `https://127.0.0.2:${port}/p/2`].map((endpoint) => ({
+        endpoint,
+        keys,
+      }));
+      const { account } = await enrolQuietly(t, { email: `someone@example.test`, push_subscriptions: subs });
+      await t.publish('authEvents', [{ key: account, value: signIn(account) }]);
+      const email = await receipt(receipts, account, (r) => r.channel === 'email' && r.status === 'sent');
+      await until('both push receipts', () => pushReceipts(account).length >= 2 || undefined);
+      expect(pushReceipts(account).map((r) => [r.status, r.attempts, r.error_code])).toEqual([
+        ['failed', 1, 'PUSH_ENDPOINT_NOT_ALLOWED'],
+        ['failed', 1, 'PUSH_ENDPOINT_NOT_ALLOWED'],
+      ]);
+      expect(pushReceipts(account).every((r) => r.alert_id === email.alert_id)).toBe(true);
+      expect(connections).toBe(0);
+    } finally {
+      await new Promise<void>((resolve) => listener.close(() => resolve()));
+    }
+  });
+});
+
 describe('SMS faults', () => {
   it('suppresses a number that replied STOP (Twilio 21610) and sends it nothing more', async () => {
     const phone = `+1555${String(Date.now()).slice(-7)}`;
@@ -224,7 +260,7 @@ describe('a crash between claim and send', () => {
     // The redelivered request meets the live claim and waits on the pipeline's retry topic.
     const redelivery = createDispatcher({
       channel: 'sms',
-      sender: t.pipeline.parts.channels.sms,
+      sender: t.pipeline.parts.channels.sms!,
       store,
       publisher: t.pipeline.parts.publisher,
       renderer: t.pipeline.parts.renderer,

@@ -28,7 +28,7 @@ const reportsOf = (account: string) => alertsOf(account).filter((a) => a.kind ==
 
 /** The signed link in the outbox email of `alertId`, moved onto the test server's address. */
 async function linkFromOutbox(alertId: string): Promise<string> {
-  const text = await readFile(path.join(t.config.outboxDir, 'email.jsonl'), 'utf8');
+  const text = await readFile(path.join(t.config.outboxDir!, 'email.jsonl'), 'utf8');
   const line = text
     .split('\n')
     .filter(Boolean)

@@ -1,6 +1,6 @@
 /** The Store contract, run against both implementations (Redis: the real server). */
 import { Redis } from 'ioredis';
-import { accountPrefix } from '../../src/state/keys.js';
+import { accountPrefix, keys } from '../../src/state/keys.js';
 import { createMemoryStore } from '../../src/state/memory.js';
 import { createRedisStore } from '../../src/state/redis.js';
 import type { Store } from '../../src/state/store.js';
@@ -68,7 +68,102 @@ describe.each([
   });
 });
 
+describe.each([
+  ['memory', () => createMemoryStore({ maxKeys: 10_000 })],
+  ['redis', () => createRedisStore(redisUrl())],
+] as const)('%s store account isolation and compare-and-set', (_name, make) => {
+  let store: Store;
+  beforeAll(() => {
+    store = make();
+  });
+  afterAll(async () => {
+    await store.close();
+  });
+
+  it('deleting account v touches nothing of account v}:x (nor v{, v%7D)', async () => {
+    const v = uniqueName('acct');
+    const others = [`${v}}:x`, `${v}{`, `${v}%7D:x`, `${v}}`];
+    const all = [v, ...others];
+    await store.write(
+      all.flatMap((a) => [
+        { op: 'set' as const, key: keys.profile(a), value: a },
+        { op: 'setnx' as const, key: keys.session(a, 's1'), value: '1', ttlMs: 60_000 },
+        { op: 'set' as const, key: keys.history(a), value: `h-${a}`, ttlMs: 60_000 },
+      ]),
+    );
+    expect(await store.deleteAccount(v)).toBe(3);
+    expect(await store.read(others.map((a) => keys.profile(a)))).toEqual(others);
+    expect(await store.read(others.map((a) => keys.session(a, 's1')))).toEqual(others.map(() => '1'));
+    expect(await store.read([keys.profile(v), keys.session(v, 's1'), keys.history(v)])).toEqual([
+      undefined,
+      undefined,
+      undefined,
+    ]);
+    for (const a of others) await store.deleteAccount(a);
+  });
+
+  it('keeps one account in one Redis Cluster hash tag whatever braces its id holds', () => {
+    const id = 'a{b}c}';
+    const tag = (key: string) => {
+      const open = key.indexOf('{');
+      return key.slice(open + 1, key.indexOf('}', open + 1));
+    };
+    const all = [
+      keys.profile(id),
+      keys.history(id),
+      keys.session(id, 's'),
+      keys.delivery(id, 'al', 'push', 'r'),
+    ];
+    expect(new Set(all.map(tag))).toEqual(new Set(['a%7Bb%7Dc%7D']));
+  });
+
+  it('compare-and-set writes only over the exact value read: a newer one wins, an absent one stays absent', async () => {
+    const a = uniqueName('acct');
+    const key = keys.profile(a);
+    await store.write([{ op: 'set', key, value: 'v1' }]);
+    await store.write([{ op: 'cas', key, expect: 'v1', value: 'v1-trimmed' }]);
+    expect(await store.read([key])).toEqual(['v1-trimmed']);
+    // A newer profile lands between the read and the conditional write: it is kept.
+    await store.write([{ op: 'set', key, value: 'v2' }]);
+    await store.write([{ op: 'cas', key, expect: 'v1-trimmed', value: 'stale' }]);
+    expect(await store.read([key])).toEqual(['v2']);
+    await store.deleteAccount(a);
+    await store.write([{ op: 'cas', key, expect: 'v2', value: 'revived' }]);
+    expect(await store.read([key])).toEqual([undefined]);
+  });
+});
+
 describe('memory store bounds', () => {
+  it('never evicts a profile: a quiet enrolled account survives a flood of another account’s state', async () => {
+    const store = createMemoryStore({ maxKeys: 1_000 });
+    const quiet = uniqueName('quiet');
+    const busy = uniqueName('busy');
+    await store.write([{ op: 'set', key: keys.profile(quiet), value: '{"enrolled":true}' }]);
+    await store.write([{ op: 'set', key: keys.profile(busy), value: '{}' }]);
+    for (let round = 0; round < 10; round++) {
+      const ops = Array.from({ length: 1_000 }, (_, i) => `${round}-${i}`).flatMap((n) => [
+        { op: 'setnx' as const, key: keys.event(busy, n), value: '1', ttlMs: 60_000 },
+        { op: 'setnx' as const, key: keys.session(busy, n), value: '1', ttlMs: 60_000 },
+        { op: 'set' as const, key: keys.delivery(busy, n, 'email', 'x'), value: 'sent', ttlMs: 60_000 },
+        { op: 'set' as const, key: keys.history(`${busy}-${n}`), value: 'h', ttlMs: 60_000 },
+      ]);
+      await store.write(ops);
+      await store.claim([
+        { key: keys.delivery(busy, `c${round}`, 'push', 'y'), value: 'claimed', ttlMs: 60_000 },
+      ]);
+    }
+    expect(await store.read([keys.profile(quiet), keys.profile(busy)])).toEqual(['{"enrolled":true}', '{}']);
+    // The flood itself stayed bounded: the other state was evicted, oldest first.
+    expect(await store.read([keys.event(busy, '0-0'), keys.delivery(busy, '0-0', 'email', 'x')])).toEqual([
+      undefined,
+      undefined,
+    ]);
+    // A profile still goes when its account is deleted.
+    await store.deleteAccount(quiet);
+    expect(await store.read([keys.profile(quiet)])).toEqual([undefined]);
+    await store.close();
+  });
+
   it('keeps markers compactly: bounded, oldest evicted first, expired after their TTL', async () => {
     const store = createMemoryStore({ maxKeys: 1_000 });
     const marker = (i: number, ttlMs = 60_000) => ({ op: 'setnx' as const, key: `m${i}`, value: '1', ttlMs });

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import type http from 'node:http';
 import https from 'node:https';
 import type net from 'node:net';
 import os from 'node:os';
@@ -8,8 +9,14 @@ import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import ece from 'http_ece';
 
-/** A scripted answer: a status, optionally with headers (e.g. Retry-After). */
-export type PushReply = number | { status: number; headers?: Record<string, string> } | 'hang';
+/**
+ * A scripted answer: a status, optionally with headers (e.g. Retry-After) and a body that never
+ * ends (written until the client goes away).
+ */
+export type PushReply =
+  | number
+  | { status: number; headers?: Record<string, string>; endlessBody?: boolean }
+  | 'hang';
 
 /** A message the service accepted: its headers, the VAPID claims and the decrypted JSON. */
 export interface ReceivedPush {
@@ -83,6 +90,17 @@ function selfSignedCert(): { key: Buffer; cert: Buffer } {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Writes a body until the client closes the connection. */
+function endless(res: http.ServerResponse, status: number, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { ...headers, 'content-type': 'text/plain' });
+  const chunk = Buffer.alloc(16 * 1024, 'x');
+  const more = () => {
+    while (!res.destroyed && res.write(chunk));
+  };
+  res.on('drain', more);
+  more();
 }
 
 /** RFC 8292 checks: ES256 signature by `k`, aud = our origin, exp within 24 h, sub mailto:/https:. */
@@ -181,6 +199,7 @@ export async function startPushService(): Promise<PushService> {
     if (reply === 'hang') return; // never answer: the sender's timeout must fire
     if (reply !== undefined) {
       const r = typeof reply === 'number' ? { status: reply } : reply;
+      if (r.endlessBody) return endless(res, r.status, r.headers);
       if (r.status !== 201) return answer(r.status, r.headers);
     }
     received.push({

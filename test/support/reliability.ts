@@ -76,6 +76,8 @@ export async function spawnPipeline(
   const port = await freePort();
   const proc = spawnProc(name, process.execPath, [BIN, 'run'], {
     ...process.env,
+    // `run` requires where its links point; the test's own pipeline is as good a place as any.
+    PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
     ...env,
     // Warnings and errors (retries, kafkajs restarts) are what a failing scenario needs to show.
     LOG_LEVEL: 'warn',

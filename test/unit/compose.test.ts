@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { loadConfig } from '../../src/config/config.js';
 import { EnvSchema } from '../../src/config/schema.js';
@@ -14,6 +14,7 @@ const compose = parse(readFileSync(new URL('../../docker-compose.yml', import.me
     }
   >;
 };
+const text = (file: string) => readFileSync(new URL(`../../${file}`, import.meta.url), 'utf8');
 const pom = readFileSync(new URL('../../kafka/pom.xml', import.meta.url), 'utf8');
 
 describe('docker-compose.yml', () => {
@@ -35,9 +36,70 @@ describe('docker-compose.yml', () => {
     const env = compose.services['login-alerts']?.environment ?? {};
     const known = new Set([...Object.keys(EnvSchema.shape), 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']);
     expect(Object.keys(env).filter((k) => !known.has(k))).toEqual([]);
-    const config = loadConfig(env);
+    // What `run` requires (the link secret, the public base URL) is there: it would start.
+    const config = loadConfig(env, { production: true });
     expect(config.kafka.brokers).toEqual(['kafka:9092']);
+    expect(config.channelRoutes).toEqual({ email: 'provider', sms: 'outbox', push: 'outbox' });
+    expect(config.admin.token).toBeDefined();
     expect(config.redisUrl).toBe('redis://redis:6379');
     expect(config.ses?.endpoint).toBe('http://ses:8005');
+  });
+});
+
+describe('Dockerfile', () => {
+  const dockerfile = text('Dockerfile');
+  const instructions = dockerfile.split('\n').filter((l) => /^[A-Z]+ /.test(l));
+
+  it('builds on the current Node LTS (24) and installs runtime dependencies only', () => {
+    expect(instructions.filter((l) => l.startsWith('FROM '))).toEqual(['FROM node:24-slim']);
+    const install = instructions.find((l) => l.startsWith('RUN ') && l.includes('npm ci'));
+    expect(install).toMatch(/npm ci --omit=dev\b/);
+    expect(instructions).toContain('USER node');
+    expect(instructions.at(-1)).toBe('CMD ["node", "bin/login-alerts.js", "run"]');
+    expect(compose.services.ses?.image).toBe('node:24-slim');
+  });
+
+  it('has a .dockerignore that keeps modules, history, local state and test output out', () => {
+    const ignored = text('.dockerignore')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l !== '' && !l.startsWith('#'));
+    for (const entry of ['node_modules', '.git', 'outbox', 'coverage', '*.log', 'test-artifacts', '.kafka']) {
+      expect(ignored).toContain(entry);
+    }
+  });
+});
+
+describe('package.json for a production install (npm ci --omit=dev)', () => {
+  const pkg = JSON.parse(text('package.json')) as {
+    dependencies: Record<string, string>;
+    devDependencies: Record<string, string>;
+  };
+  /** Packages the shipped code imports (src/, consumers/, bin/), by name. */
+  const imported = (): Set<string> => {
+    const names = new Set<string>();
+    const walk = (dir: string) => {
+      for (const entry of readdirSync(new URL(`../../${dir}`, import.meta.url), { withFileTypes: true })) {
+        const file = `${dir}/${entry.name}`;
+        if (entry.isDirectory()) walk(file);
+        else if (/\.(ts|js|mjs)$/.test(entry.name)) {
+          for (const m of text(file).matchAll(/(?:from |import\()'([^'.][^']*)'/g)) {
+            const spec = m[1]!;
+            if (spec.startsWith('node:')) continue;
+            names.add(spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!);
+          }
+        }
+      }
+    };
+    for (const dir of ['src', 'consumers', 'bin']) walk(dir);
+    return names;
+  };
+
+  it('lists every package the shipped code imports as a runtime dependency, tsx included', () => {
+    // aws-ses-v2-local is the one exception: `start` loads it lazily for its local inbox.
+    const missing = [...imported()].filter((n) => !(n in pkg.dependencies) && n !== 'aws-ses-v2-local');
+    expect(missing).toEqual([]);
+    expect(imported()).toContain('tsx');
+    expect(pkg.dependencies.tsx).toBeDefined();
   });
 });

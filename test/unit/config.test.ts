@@ -1,6 +1,8 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { loadConfig } from '../../src/config/config.js';
 import { AppError } from '../../src/errors.js';
+import { createChannels, describeChannels } from '../../src/runtime/channels.js';
 
 const bin = new URL('../../bin/login-alerts.js', import.meta.url).pathname;
 
@@ -21,7 +23,7 @@ describe('configuration', () => {
     expect(c.httpPort).toBe(8080);
     expect(c.kafka.groupId).toBe('login-alerts');
     expect(c.topics.authEvents).toBe('auth.events');
-    expect(c.outboxDir).toBe('./outbox');
+    expect(c.outboxDir).toBeUndefined();
     expect(c.redisUrl).toBeUndefined();
     expect(c.windows.sessionDedupeMs).toBe(7 * 86_400_000);
     expect(c.windows.eventDedupeMs).toBe(86_400_000);
@@ -97,6 +99,88 @@ describe('configuration', () => {
     });
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/KAFKA_BROKERS: expected host:port/);
+  });
+
+  it('routes a channel to its provider, else to the outbox only when OUTBOX_DIR is set, else off', () => {
+    const none = loadConfig({});
+    expect(none.channelRoutes).toEqual({ email: 'off', sms: 'off', push: 'off' });
+    expect(Object.keys(createChannels(none))).toEqual([]);
+    expect(describeChannels(none).sms).toMatch(/^off \(no provider, no OUTBOX_DIR\)/);
+    const local = loadConfig({ OUTBOX_DIR: '/tmp/o', SES_REGION: 'eu-west-1', SES_FROM: 'a@example.com' });
+    expect(local.channelRoutes).toEqual({ email: 'provider', sms: 'outbox', push: 'outbox' });
+    expect(Object.keys(createChannels(local)).sort()).toEqual(['email', 'push', 'sms']);
+    expect(describeChannels(local)).toMatchObject({
+      sms: 'outbox /tmp/o/sms.jsonl',
+      push: 'outbox /tmp/o/push.jsonl',
+    });
+  });
+
+  const run = (env: Record<string, string>) =>
+    spawnSync(process.execPath, [bin, 'run'], {
+      env: { PATH: process.env.PATH, KAFKA_BROKERS: '127.0.0.1:1', ...env },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+  const secret = 's'.repeat(32);
+
+  it('`run` exits 2 naming ALERT_LINK_SECRET and PUBLIC_BASE_URL when both are missing', () => {
+    const result = run({});
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/^ {2}ALERT_LINK_SECRET: required for `run`: at least 32 characters/m);
+    expect(result.stderr).toMatch(/^ {2}PUBLIC_BASE_URL: required for `run`/m);
+  });
+
+  it('`run` exits 2 naming the one production setting that is missing or too short', () => {
+    const noBase = run({ ALERT_LINK_SECRET: secret });
+    expect(noBase.status).toBe(2);
+    expect(noBase.stderr).toMatch(/PUBLIC_BASE_URL: required/);
+    expect(noBase.stderr).not.toMatch(/ALERT_LINK_SECRET/);
+    const noSecret = run({ PUBLIC_BASE_URL: 'https://alerts.example.com' });
+    expect(noSecret.status).toBe(2);
+    expect(noSecret.stderr).toMatch(/ALERT_LINK_SECRET: required/);
+    expect(noSecret.stderr).not.toMatch(/PUBLIC_BASE_URL/);
+    const short = run({ ALERT_LINK_SECRET: 'short', PUBLIC_BASE_URL: 'https://alerts.example.com' });
+    expect(short.status).toBe(2);
+    expect(short.stderr).toMatch(/ALERT_LINK_SECRET: expected at least 32 characters/);
+  });
+
+  it('`start` keeps its local defaults: the same environment loads without a secret or base URL', () => {
+    const c = loadConfig({});
+    expect(c.links.secretIsEphemeral).toBe(true);
+    expect(c.links.secret.length).toBeGreaterThanOrEqual(32);
+    expect(c.links.publicBaseUrl).toBe('http://127.0.0.1:8080');
+  });
+
+  it('`run` with no providers and no OUTBOX_DIR logs every channel as off before it starts', async () => {
+    const child = spawn(process.execPath, [bin, 'run'], {
+      env: {
+        PATH: process.env.PATH,
+        KAFKA_BROKERS: '127.0.0.1:1',
+        ALERT_LINK_SECRET: secret,
+        PUBLIC_BASE_URL: 'https://alerts.example.com',
+        LOG_LEVEL: 'info',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      const lines: { msg?: string; channels?: Record<string, string>; channel?: string; level?: string }[] =
+        [];
+      for await (const line of createInterface({ input: child.stderr })) {
+        if (!line.startsWith('{')) continue;
+        lines.push(JSON.parse(line));
+        if (lines.filter((l) => l.channel !== undefined).length === 3) break;
+      }
+      const table = lines.find((l) => l.msg === 'delivery channels');
+      for (const c of ['email', 'sms', 'push']) expect(table?.channels?.[c]).toMatch(/^off /);
+      const warnings = lines.filter((l) => l.channel !== undefined);
+      expect(warnings.map((l) => [l.channel, l.level])).toEqual([
+        ['email', 'warn'],
+        ['sms', 'warn'],
+        ['push', 'warn'],
+      ]);
+    } finally {
+      child.kill('SIGKILL');
+    }
   });
 
   it('exits 2 on an unknown command or bad usage', () => {

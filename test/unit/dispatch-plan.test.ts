@@ -43,6 +43,12 @@ describe('backoffDelayMs', () => {
     expect(backoffDelayMs(STEPS, 3, () => 0.5, 1)).toBe(5_000);
     expect(backoffDelayMs(STEPS, 2, () => 0.5, 0)).toBe(1_000);
   });
+
+  it('honours a Retry-After up to one hour and no further', () => {
+    expect(backoffDelayMs(STEPS, 2, () => 0.5, 3_600)).toBe(3_600_000);
+    expect(backoffDelayMs(STEPS, 2, () => 0.5, 365 * 24 * 3_600)).toBe(3_600_000);
+    expect(backoffDelayMs(STEPS, 2, () => 0.5, Number.MAX_SAFE_INTEGER)).toBe(3_600_000);
+  });
 });
 
 describe('retryTier', () => {
@@ -92,6 +98,11 @@ describe('channelsFor', () => {
     expect(
       channelsFor({ ...base, contacts: { email: 'a@example.com' }, preferences: { channels: ['sms'] } }),
     ).toEqual([]);
+  });
+
+  it('plans no channel that is off in this deployment', () => {
+    expect(channelsFor(base, { email: 'provider', sms: 'off', push: 'outbox' })).toEqual(['email', 'push']);
+    expect(channelsFor(base, { email: 'off', sms: 'off', push: 'off' })).toEqual([]);
   });
 
   it('notifies nobody who is not enrolled, or has no profile', () => {
@@ -162,5 +173,85 @@ describe('dispatcher retry routing', () => {
       published.filter((r) => r.topic === 'd').map((r) => (r.value as { status: string }).status),
     ).toEqual(['failed', 'failed', 'failed']);
     await store.close();
+  });
+});
+
+describe('dropping a gone push subscription', () => {
+  const account = 'acct-gone';
+  const gone = { endpoint: 'https://fcm.googleapis.com/fcm/send/gone', keys: { p256dh: 'p', auth: 'a' } };
+  const kept = { endpoint: 'https://fcm.googleapis.com/fcm/send/kept', keys: { p256dh: 'p', auth: 'a' } };
+  const profileAt = (updated_at: string, subs: (typeof gone)[]) =>
+    JSON.stringify({
+      account_id: account,
+      schema_version: 1,
+      updated_at,
+      advanced_security: { enrolled: true },
+      contacts: { push_subscriptions: subs },
+    });
+
+  /** Sends one push to `gone`, which answers 410; `during` runs while the send is in flight. */
+  async function pushToGone(during: (store: ReturnType<typeof createMemoryStore>) => Promise<void>) {
+    const store = createMemoryStore();
+    await store.write([
+      { op: 'set', key: keys.profile(account), value: profileAt('2026-01-01T00:00:00Z', [gone, kept]) },
+    ]);
+    const publisher: Publisher = { publish: async () => {}, close: async () => {} };
+    const sender: Channel = {
+      name: 'push',
+      send: async () => {
+        await during(store);
+        throw new AppError('SUBSCRIPTION_GONE', 'HTTP 410', { retryable: false });
+      },
+    };
+    const dispatcher = createDispatcher({
+      channel: 'push',
+      sender,
+      store,
+      publisher,
+      renderer: stubRenderer,
+      config: dispatcherConfig({ maxAttempts: 5, backoffMs: STEPS }),
+      log: silentLogger(),
+    });
+    const at = '2026-01-01T00:00:00Z';
+    await dispatcher.run({
+      request: {
+        id: 'al_gone',
+        account_id: account,
+        kind: 'enrolled',
+        channels: ['push'],
+        occurred_at: at,
+        requested_at: at,
+      },
+      channel: 'push',
+      recipient: gone.endpoint,
+      attempt: 1,
+      due_at: at,
+    });
+    const [text] = await store.read([keys.profile(account)]);
+    await store.close();
+    return text === undefined
+      ? undefined
+      : (JSON.parse(text) as { updated_at: string; contacts: { push_subscriptions: (typeof gone)[] } });
+  }
+
+  it('removes it from the profile read before the send', async () => {
+    const stored = await pushToGone(async () => {});
+    expect(stored?.contacts.push_subscriptions.map((s) => s.endpoint)).toEqual([kept.endpoint]);
+  });
+
+  it('loses to a newer profile written while the push was in flight', async () => {
+    const newer = profileAt('2026-01-02T00:00:00Z', [gone]);
+    const stored = await pushToGone(async (store) => {
+      await store.write([{ op: 'set', key: keys.profile(account), value: newer }]);
+    });
+    expect(stored?.updated_at).toBe('2026-01-02T00:00:00Z');
+    expect(stored?.contacts.push_subscriptions.map((s) => s.endpoint)).toEqual([gone.endpoint]);
+  });
+
+  it('does not bring back a profile deleted while the push was in flight', async () => {
+    const stored = await pushToGone(async (store) => {
+      await store.deleteAccount(account);
+    });
+    expect(stored).toBeUndefined();
   });
 });
