@@ -12,7 +12,7 @@ export async function runRunCommand(args: string[]): Promise<number> {
     throw new AppError('BAD_CONFIG', 'KAFKA_BROKERS: required for `run` (use `start` for a local broker)');
   const log = createLogger(config.logLevel);
   const pipeline = await startPipeline(config, log, { only });
-  log.info({ http: pipeline.httpUrl, only: only ?? 'all' }, 'login-alerts running');
+  log.info({ http: pipeline.httpUrl, admin: pipeline.adminUrl, only: only ?? 'all' }, 'login-alerts running');
   await onShutdown(async () => {
     log.info('stopping: finishing the batches in flight');
     await pipeline.stop();
