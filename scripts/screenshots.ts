@@ -26,9 +26,11 @@ interface StoredEmail {
 
 async function main(): Promise<void> {
   const port = await freePort();
+  const adminPort = await freePort();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     HTTP_PORT: String(port),
+    ADMIN_PORT: String(adminPort),
     LOG_LEVEL: 'warn',
     OUTBOX_DIR: mkdtempSync(join(tmpdir(), 'login-alerts-screenshots-')),
   };
@@ -60,7 +62,7 @@ async function main(): Promise<void> {
     const browser = await launchChromium();
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
-      await page.goto(`http://127.0.0.1:${port}/`);
+      await page.goto(`http://127.0.0.1:${adminPort}/`);
       await page.locator('#status', { hasText: 'live' }).waitFor();
       await page.locator('#alerts tr[data-kind]').nth(4).waitFor();
       await page.screenshot({ path: join(DOCS, 'dashboard.png'), fullPage: true });

@@ -27,6 +27,8 @@ export type ErrorCode =
   | 'PARTITION_STALLED'
   /** A promise rejected with nobody to handle it: logged, the process goes on. */
   | 'UNHANDLED_REJECTION'
+  /** An exception nothing caught: logged, then the process exits 1 (its state may be half-updated). */
+  | 'UNCAUGHT_EXCEPTION'
   | 'BROKER_START_FAILED'
   | 'GEO_DB_UNAVAILABLE'
   // delivery

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
-import { LOCAL_OUTBOX_DIR, loadConfig } from '../config/config.js';
+import { type Config, LOCAL_OUTBOX_DIR, loadConfig } from '../config/config.js';
 import type { DeliveryReceipt } from '../contracts/records.js';
 import { AppError } from '../errors.js';
+import { listenerUrl } from '../http/server.js';
 import { createKafka } from '../kafka/client.js';
 import { COMPRESSION_TYPES } from '../kafka/codecs.js';
 import { createPublisher } from '../kafka/publisher.js';
@@ -34,15 +35,15 @@ export async function runDemoCommand(args: string[]): Promise<number> {
     ...process.env,
   });
   const brokers = config.kafka.brokers ?? ['127.0.0.1:9092'];
-  const http = `http://127.0.0.1:${config.httpPort}`;
-  const ready = await fetch(`${http}/readyz`).then(
+  const admin = adminClient(config.admin);
+  const ready = await admin.get('/readyz').then(
     (r) => r.ok,
     () => false,
   );
   if (!ready) {
     throw new AppError(
       'KAFKA_UNAVAILABLE',
-      `no ready pipeline at ${http}: is \`login-alerts start\` running (with the same HTTP_PORT)?`,
+      `no ready pipeline at ${admin.url}: is \`login-alerts start\` running (with the same ADMIN_PORT and ADMIN_TOKEN)?`,
     );
   }
   const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
@@ -66,7 +67,7 @@ export async function runDemoCommand(args: string[]): Promise<number> {
       story.steps.map((s) => ({ topic: config.topics.authEvents, key: s.event.account_id, value: s.event })),
     );
     const eventIds = story.steps.map((s) => s.event.event_id);
-    const outcomes = await waitForOutcomes(http, eventIds, story.run, 30_000);
+    const outcomes = await waitForOutcomes(admin, eventIds, story.run, 30_000);
     const receipts = await collectReceipts(kafka, config.topics.deliveries, outcomes, 20_000);
     for (const [i, step] of story.steps.entries()) {
       const o = outcomes[i];
@@ -93,7 +94,7 @@ export async function runDemoCommand(args: string[]): Promise<number> {
       for (const e of emails) console.log(`  to ${e.destination.to.join(', ')}: ${e.subject}`);
       if (emails.length === 0) console.log('  none for this run');
     }
-    console.log(`\nDashboard: ${http}/`);
+    console.log(`\nDashboard: ${admin.url}/`);
     if (!emails)
       console.log(`Email: see the Email line printed by start (outbox: ${config.outboxDir}/email.jsonl)`);
     console.log(
@@ -111,14 +112,14 @@ export async function runDemoCommand(args: string[]): Promise<number> {
  * redelivered event id has two entries; they are taken oldest first.
  */
 async function waitForOutcomes(
-  http: string,
+  admin: AdminClient,
   eventIds: string[],
   run: string,
   timeoutMs: number,
 ): Promise<(OutcomeEntry | undefined)[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const recent = (await (await fetch(`${http}/api/outcomes`)).json()) as OutcomeEntry[];
+    const recent = (await (await admin.get('/api/outcomes')).json()) as OutcomeEntry[];
     const pool = recent.filter((o) => o.account_id?.endsWith(run)).reverse();
     const matched = eventIds.map((id) => {
       const i = pool.findIndex((o) => o.event_id === id);
@@ -127,6 +128,18 @@ async function waitForOutcomes(
     if (matched.every(Boolean) || Date.now() > deadline) return matched;
     await new Promise((r) => setTimeout(r, 250));
   }
+}
+
+interface AdminClient {
+  url: string;
+  get(path: string): Promise<Response>;
+}
+
+/** GETs on start's admin listener, with ADMIN_TOKEN as a bearer token when it is set. */
+function adminClient(admin: Config['admin']): AdminClient {
+  const url = listenerUrl(admin.host, admin.port);
+  const headers: Record<string, string> = admin.token ? { authorization: `Bearer ${admin.token}` } : {};
+  return { url, get: (path) => fetch(`${url}${path}`, { headers }) };
 }
 
 /** The latest settled receipt (sent, suppressed, expired) per alert and channel; a `failed` one may be retried. */

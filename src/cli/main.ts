@@ -1,4 +1,6 @@
 import { AppError } from '../errors.js';
+import { createLogger } from '../log/logger.js';
+import { installProcessHandlers } from './process-handlers.js';
 
 const USAGE = `usage: login-alerts <command>
 
@@ -24,6 +26,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
 
 /** Dispatches a command; turns errors into the contract's exit codes with a readable message. */
 export async function main(argv: string[]): Promise<number> {
+  // Error level whatever LOG_LEVEL says: these lines are what a crashed or leaking process leaves.
+  installProcessHandlers(createLogger('error', 'login-alerts'));
   const [name, ...args] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     console.log(USAGE);

@@ -12,7 +12,7 @@ export async function runRunCommand(args: string[]): Promise<number> {
   const log = createLogger(config.logLevel);
   logChannels(config, log);
   const pipeline = await startPipeline(config, log, { only });
-  log.info({ http: pipeline.httpUrl, only: only ?? 'all' }, 'login-alerts running');
+  log.info({ http: pipeline.httpUrl, admin: pipeline.adminUrl, only: only ?? 'all' }, 'login-alerts running');
   await onShutdown(async () => {
     log.info('stopping: finishing the batches in flight');
     await pipeline.stop();

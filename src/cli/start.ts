@@ -67,17 +67,21 @@ export async function runStartCommand(_args: string[]): Promise<number> {
         `${config.kafka.brokers!.join(',')}${broker ? ` (local Apache Kafka ${broker.version})` : ''}`,
       ],
       ['State', config.redisUrl ? `Redis ${config.redisUrl.replace(/\/\/[^@]*@/, '//***@')}` : 'in memory'],
-      ['Dashboard', `${pipeline.httpUrl.replace('127.0.0.1', 'localhost')}/`],
+      ['Public', `${local(pipeline.httpUrl)} on ${config.httpHost}: link pages /r/…, /healthz, /readyz`],
+      ['Dashboard', dashboardLine(pipeline.adminUrl, config)],
       ['Email', inbox ? `local inbox ${inbox.url}/ (SES emulator)` : channels.email],
       ['SMS', channels.sms],
       ['Push', channels.push],
-      ['Metrics', `${pipeline.httpUrl}/metrics`],
+      [
+        'Metrics',
+        `${pipeline.adminUrl}/metrics${config.admin.token ? ' (Authorization: Bearer <ADMIN_TOKEN>)' : ''}`,
+      ],
     ];
     say('ready');
     console.log('');
     for (const [k, v] of rows) console.log(`  ${k.padEnd(10)} ${v}`);
     console.log(
-      `\n  Next, in another terminal: ${demoCommand(env, config, new URL(pipeline.httpUrl).port)}\n  Ctrl-C stops everything.\n`,
+      `\n  Next, in another terminal: ${demoCommand(env, config, new URL(pipeline.adminUrl).port)}\n  Ctrl-C stops everything.\n`,
     );
     if (config.links.secretIsEphemeral)
       log.warn('ALERT_LINK_SECRET is not set: links signed now stop working after a restart');
@@ -103,12 +107,25 @@ function isFree(port: number): Promise<boolean> {
   });
 }
 
-/** The demo command line, with the variables it needs to find this pipeline when they are not the defaults. */
-function demoCommand(env: Record<string, string | undefined>, config: Config, httpPort: string): string {
+/** The admin listener's dashboard address; with ADMIN_TOKEN, how a browser signs in (the token is not printed). */
+function dashboardLine(adminUrl: string, config: Config): string {
+  const on = `on ${config.admin.host} (admin listener`;
+  return config.admin.token
+    ? `${local(adminUrl)}/?token=<ADMIN_TOKEN> ${on}; the token is asked once, then a cookie)`
+    : `${local(adminUrl)}/ ${on})`;
+}
+
+const local = (url: string) => url.replace('127.0.0.1', 'localhost');
+
+/**
+ * The demo command line, with the variables it needs to find this pipeline when they are not the
+ * defaults. The demo reads the admin listener; ADMIN_TOKEN, when set, it takes from the environment.
+ */
+function demoCommand(env: Record<string, string | undefined>, config: Config, adminPort: string): string {
   const vars: string[] = [];
   const brokers = config.kafka.brokers?.join(',');
   if (brokers && brokers !== '127.0.0.1:9092') vars.push(`KAFKA_BROKERS=${brokers}`);
-  if (httpPort !== '8080') vars.push(`HTTP_PORT=${httpPort}`);
+  if (adminPort !== '8081') vars.push(`ADMIN_PORT=${adminPort}`);
   if (config.ses?.endpoint && config.ses.endpoint !== `http://127.0.0.1:${INBOX_PORT}`) {
     vars.push(`SES_ENDPOINT=${config.ses.endpoint}`);
   }

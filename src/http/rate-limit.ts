@@ -1,21 +1,64 @@
-/** A token bucket per client key (the remote address), bounded in the number of keys it tracks. */
-export class RateLimiter {
-  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+import { createHash } from 'node:crypto';
+import { normalizeIP } from '@fastify/rate-limit';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
-  constructor(
-    private readonly perMinute: number,
-    private readonly maxKeys = 10_000,
-  ) {}
+/** Requests per minute on the link pages, per client address and per link token. */
+export interface LinkRateLimits {
+  perAddress: number;
+  perToken: number;
+}
 
-  allow(key: string, now = Date.now()): boolean {
-    const b = this.buckets.get(key) ?? { tokens: this.perMinute, at: now };
-    b.tokens = Math.min(this.perMinute, b.tokens + ((now - b.at) / 60_000) * this.perMinute);
-    b.at = now;
-    this.buckets.delete(key);
-    if (this.buckets.size >= this.maxKeys) this.buckets.delete(this.buckets.keys().next().value!);
-    this.buckets.set(key, b);
-    if (b.tokens < 1) return false;
-    b.tokens -= 1;
-    return true;
-  }
+export const DEFAULT_LINK_RATE_LIMITS: LinkRateLimits = { perAddress: 30, perToken: 10 };
+
+const WINDOW_MS = 60_000;
+
+/** The client address a limit is keyed by: `request.ip` honours TRUST_PROXY_HOPS; IPv6 by /64. */
+export function addressKey(request: FastifyRequest): string {
+  // A socket already gone has no address: it shares one budget rather than failing the request.
+  return normalizeIP(request.ip || 'unknown', 64);
+}
+
+type Limiter = ReturnType<FastifyInstance['createRateLimit']>;
+
+/**
+ * An onRequest hook for `/r/:token`: one budget per client address, and one per token so a link
+ * cannot be hammered from many addresses. A request over either gets 429 with Retry-After (the
+ * seconds until its window ends). The token budget is only spent by requests the address allows.
+ * `app` must have @fastify/rate-limit registered (each limiter keeps its own bounded LRU of keys).
+ */
+export function linkRateLimit(app: FastifyInstance, limits: LinkRateLimits) {
+  const byAddress = app.createRateLimit({
+    max: limits.perAddress,
+    timeWindow: WINDOW_MS,
+    keyGenerator: addressKey,
+  });
+  const byToken = app.createRateLimit({
+    max: limits.perToken,
+    timeWindow: WINDOW_MS,
+    // Hashed: a 2 KB token costs its bucket 43 characters, whatever the 5,000 tracked keys are.
+    keyGenerator: (request) =>
+      createHash('sha256')
+        .update((request.params as { token?: string }).token ?? '')
+        .digest('base64url'),
+  });
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    for (const limiter of [byAddress, byToken]) {
+      const refused = await overLimit(limiter, request);
+      if (refused !== undefined) {
+        await reply
+          .code(429)
+          .header('retry-after', String(refused))
+          .type('text/plain; charset=utf-8')
+          .send('Too many requests');
+        return;
+      }
+    }
+  };
+}
+
+/** Seconds to wait when `limiter` refuses the request; undefined when it is allowed. */
+async function overLimit(limiter: Limiter, request: FastifyRequest): Promise<number | undefined> {
+  const result = await limiter(request);
+  if (result.isAllowed || !result.isExceeded) return undefined;
+  return Math.max(1, result.ttlInSeconds);
 }

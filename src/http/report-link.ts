@@ -1,4 +1,3 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { LoginAlert } from '../contracts/login-alert.js';
 import { toOcsfAuthentication } from '../contracts/ocsf.js';
 import { AppError } from '../errors.js';
@@ -22,45 +21,46 @@ export interface ReportLinkDeps {
 
 type Page = Parameters<typeof renderReportPage>[0];
 
+/** What a link request is answered with; the route writes it. */
+export interface LinkResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** Answers GET/HEAD (show) or POST (confirm) for a link token, already percent-decoded. */
+export type ReportLinkHandler = (method: 'GET' | 'HEAD' | 'POST', token: string) => Promise<LinkResponse>;
+
 /**
  * "This wasn't me": GET shows a confirmation page and changes nothing (mail scanners follow links);
  * POST confirms once, remembered in the store, and publishes a `user_reported` alert.
  */
-export function createReportLinkHandler(deps: ReportLinkDeps) {
+export function createReportLinkHandler(deps: ReportLinkDeps): ReportLinkHandler {
   const now = deps.now ?? Date.now;
 
   const pageData = deps.settingsUrl ? { settingsUrl: deps.settingsUrl } : {};
-  const send = (res: ServerResponse, status: number, page: Page, locale?: string) => {
-    res.writeHead(status, { ...REPORT_PAGE_HEADERS, 'x-frame-options': 'DENY' });
-    res.end(renderReportPage(page, locale, pageData));
-  };
+  const page = (status: number, kind: Page, locale?: string): LinkResponse => ({
+    status,
+    headers: { ...REPORT_PAGE_HEADERS, 'x-frame-options': 'DENY' },
+    body: renderReportPage(kind, locale, pageData),
+  });
 
-  return async (req: IncomingMessage, res: ServerResponse, token: string): Promise<void> => {
+  return async (method, token) => {
     let claims: LinkClaims;
     try {
       claims = verifyLink(token, deps.secret, now());
     } catch (err) {
       const expired = err instanceof AppError && err.code === 'LINK_EXPIRED';
-      send(res, expired ? 410 : 400, expired ? 'expired' : 'invalid');
-      return;
+      return expired ? page(410, 'expired') : page(400, 'invalid');
     }
     const usedKey = keys.linkUsed(claims.accountId, claims.alertId);
-    if (req.method === 'GET' || req.method === 'HEAD') {
+    if (method !== 'POST') {
       const [used] = await deps.store.read([usedKey]);
-      if (used) send(res, 409, 'used', claims.locale);
-      else send(res, 200, 'confirm', claims.locale);
-      return;
-    }
-    if (req.method !== 'POST') {
-      res.writeHead(405, { allow: 'GET, POST' }).end();
-      return;
+      return used ? page(409, 'used', claims.locale) : page(200, 'confirm', claims.locale);
     }
     const ttlMs = Math.max(claims.expiresAt * 1000 - now(), 1_000);
     const [claimed] = await deps.store.claim([{ key: usedKey, value: '1', ttlMs }]);
-    if (!claimed) {
-      send(res, 409, 'used', claims.locale);
-      return;
-    }
+    if (!claimed) return page(409, 'used', claims.locale);
     const at = new Date(now()).toISOString();
     const alert: LoginAlert = {
       alert_id: alertId('user_reported', claims.accountId, claims.alertId),
@@ -86,11 +86,13 @@ export function createReportLinkHandler(deps: ReportLinkDeps) {
       // Not published: free the link so the person can try again.
       await deps.store.write([{ op: 'del', key: usedKey }]).catch(() => {});
       deps.log.error({ err }, 'user report not published');
-      res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '30' });
-      res.end('We could not record your report just now. Please open the link again in a minute.');
-      return;
+      return {
+        status: 503,
+        headers: { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '30' },
+        body: 'We could not record your report just now. Please open the link again in a minute.',
+      };
     }
     deps.log.info({ alert_id: alert.alert_id }, 'user reported an alert');
-    send(res, 200, 'confirmed', claims.locale);
+    return page(200, 'confirmed', claims.locale);
   };
 }

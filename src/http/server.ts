@@ -1,110 +1,120 @@
-import { readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import { AppError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { OutcomeLog } from '../pipeline/outcomes.js';
+import { adminRoutes } from './admin.js';
+import { adminAuth } from './admin-auth.js';
 import type { AlertFeed } from './alert-feed.js';
+import { createHttpApp } from './app.js';
 import type { Health } from './health.js';
 import type { Metrics } from './metrics.js';
-import { RateLimiter } from './rate-limit.js';
+import { publicRoutes } from './public.js';
+import type { LinkRateLimits } from './rate-limit.js';
+import type { ReportLinkHandler } from './report-link.js';
 
 export interface HttpDeps {
-  port: number;
-  host?: string;
+  public: { host: string; port: number; trustProxyHops: number };
+  admin: { host: string; port: number; token?: string };
   health: Health;
   metrics: Metrics;
   log: Logger;
   feed?: AlertFeed;
   outcomes?: OutcomeLog;
-  reportLink?: (req: IncomingMessage, res: ServerResponse, token: string) => Promise<void>;
-  /** Requests per minute per address on /r/ (default 30). */
-  linkRateLimit?: number;
+  reportLink?: ReportLinkHandler;
+  linkRateLimits?: Partial<LinkRateLimits>;
+  /** More public routes (the ingest webhooks); see PublicRoutesDeps.plugins. */
+  publicPlugins?: FastifyPluginAsync[];
 }
 
-const DASHBOARD = readFileSync(new URL('./dashboard.html', import.meta.url), 'utf8');
+export interface RunningHttp {
+  /** The public listener, as a local client reaches it (a wildcard bind is shown as 127.0.0.1). */
+  publicUrl: string;
+  adminUrl: string;
+  publicApp: FastifyInstance;
+  adminApp: FastifyInstance;
+  close(): Promise<void>;
+}
 
-/** healthz, readyz, metrics, the signed-link pages and the security team's live dashboard. */
-export async function startHttpServer(
-  deps: HttpDeps,
-): Promise<{ server: Server; url: string; close(): Promise<void> }> {
-  const limiter = new RateLimiter(deps.linkRateLimit ?? 30);
-  const json = (res: ServerResponse, status: number, body: unknown) => {
-    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-  };
+/** Public webhook bodies (Auth0, Okta batches) may reach 1 MB; 413 beyond. */
+const PUBLIC_BODY_LIMIT = 1024 * 1024;
+/** No admin route reads a body. */
+const ADMIN_BODY_LIMIT = 16 * 1024;
+/** After this long closing, connections still open (a stalled client) are cut. */
+const CLOSE_GRACE_MS = 5_000;
 
-  const server = createServer(async (req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    try {
-      if (url.pathname === '/healthz') return json(res, 200, { status: 'ok' });
-      if (url.pathname === '/readyz') {
-        return json(res, deps.health.ready ? 200 : 503, {
-          ready: deps.health.ready,
-          parts: deps.health.snapshot(),
-        });
-      }
-      if (url.pathname === '/metrics') {
-        const body = await deps.metrics.registry.metrics();
-        res.writeHead(200, { 'content-type': deps.metrics.registry.contentType }).end(body);
-        return;
-      }
-      if (url.pathname.startsWith('/r/') && deps.reportLink) {
-        if (!limiter.allow(req.socket.remoteAddress ?? 'unknown')) {
-          res.writeHead(429, { 'retry-after': '60', 'content-type': 'text/plain' }).end('Too many requests');
-          return;
-        }
-        return await deps.reportLink(req, res, decodeURIComponent(url.pathname.slice(3)));
-      }
-      if (url.pathname === '/' && deps.feed) {
-        res.writeHead(200, {
-          'content-type': 'text/html; charset=utf-8',
-          'content-security-policy':
-            "default-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'",
-        });
-        res.end(DASHBOARD);
-        return;
-      }
-      if (url.pathname === '/api/alerts' && deps.feed) return json(res, 200, deps.feed.recent());
-      if (url.pathname === '/api/alerts/stream' && deps.feed) return stream(req, res, deps.feed);
-      if (url.pathname === '/api/outcomes' && deps.outcomes) {
-        const id = url.searchParams.get('event_id');
-        return json(res, 200, id ? (deps.outcomes.get(id) ?? null) : deps.outcomes.recent(200));
-      }
-      json(res, 404, { error: 'not found' });
-    } catch (err) {
-      deps.log.error({ err, path: url.pathname }, 'http handler failed');
-      if (!res.headersSent) json(res, 500, { error: 'internal error' });
-      else res.end();
-    }
+/** Starts both listeners (CONTRACT "HTTP: two listeners"); either failing to bind stops both. */
+export async function startHttpServers(deps: HttpDeps): Promise<RunningHttp> {
+  const publicApp = createHttpApp({
+    name: 'public',
+    log: deps.log,
+    bodyLimit: PUBLIC_BODY_LIMIT,
+    trustProxyHops: deps.public.trustProxyHops,
   });
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(deps.port, deps.host ?? '0.0.0.0', resolve);
-  });
-  const { port } = server.address() as AddressInfo;
+  await publicApp.register(
+    publicRoutes({
+      health: deps.health,
+      reportLink: deps.reportLink,
+      linkRateLimits: deps.linkRateLimits,
+      plugins: deps.publicPlugins,
+    }),
+  );
+  const adminApp = createHttpApp({ name: 'admin', log: deps.log, bodyLimit: ADMIN_BODY_LIMIT });
+  // On the root instance, so it guards every request, unknown paths included.
+  if (deps.admin.token) adminApp.addHook('onRequest', adminAuth(deps.admin.token));
+  await adminApp.register(
+    adminRoutes({
+      health: deps.health,
+      metrics: deps.metrics,
+      feed: deps.feed,
+      outcomes: deps.outcomes,
+    }),
+  );
+  try {
+    await listen(publicApp, deps.public, 'HTTP_HOST/HTTP_PORT');
+    await listen(adminApp, deps.admin, 'ADMIN_HOST/ADMIN_PORT');
+  } catch (err) {
+    await Promise.allSettled([closeApp(publicApp), closeApp(adminApp)]);
+    throw err;
+  }
   return {
-    server,
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    publicUrl: listenerUrl(deps.public.host, (publicApp.server.address() as AddressInfo).port),
+    adminUrl: listenerUrl(deps.admin.host, (adminApp.server.address() as AddressInfo).port),
+    publicApp,
+    adminApp,
+    close: async () => {
+      await Promise.allSettled([closeApp(publicApp), closeApp(adminApp)]);
+    },
   };
 }
 
-/** Server-sent events: the backlog first (oldest to newest), then each alert as it arrives. */
-function stream(req: IncomingMessage, res: ServerResponse, feed: AlertFeed): void {
-  res.writeHead(200, {
-    'content-type': 'text/event-stream',
-    'cache-control': 'no-store',
-    connection: 'keep-alive',
-  });
-  for (const alert of feed.recent().reverse()) res.write(`data: ${JSON.stringify(alert)}\n\n`);
-  const unsubscribe = feed.subscribe((alert) => res.write(`data: ${JSON.stringify(alert)}\n\n`));
-  const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
-  req.on('close', () => {
-    clearInterval(keepAlive);
-    unsubscribe();
-  });
+/** The URL a local client uses for a listener bound to `host`: wildcards become loopback. */
+export function listenerUrl(host: string, port: number): string {
+  const local = host === '0.0.0.0' || host === '' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  return `http://${local.includes(':') ? `[${local}]` : local}:${port}`;
+}
+
+async function listen(
+  app: FastifyInstance,
+  at: { host: string; port: number },
+  variables: string,
+): Promise<void> {
+  try {
+    await app.listen({ host: at.host, port: at.port });
+  } catch (err) {
+    const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw new AppError('INTERNAL', `cannot listen on ${at.host}:${at.port} (${variables}): ${why}`, {
+      cause: err,
+    });
+  }
+}
+
+/** Lets requests in flight finish (new ones get 503), then cuts whatever is still open. */
+async function closeApp(app: FastifyInstance): Promise<void> {
+  const timer = setTimeout(() => app.server.closeAllConnections(), CLOSE_GRACE_MS);
+  try {
+    await app.close();
+  } finally {
+    clearTimeout(timer);
+  }
 }

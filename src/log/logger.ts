@@ -1,10 +1,14 @@
-import { type Logger, pino } from 'pino';
+import { type DestinationStream, type Logger, pino } from 'pino';
 import { maskText, maskValue } from './mask.js';
 
 export type { Logger };
 
-/** Structured JSON logs on stderr; every field and message goes through the mask. */
-export function createLogger(level: string = 'info', name = 'login-alerts'): Logger {
+/** Structured JSON logs on stderr (or `destination`); every field and message goes through the mask. */
+export function createLogger(
+  level: string = 'info',
+  name = 'login-alerts',
+  destination: DestinationStream = pino.destination({ fd: 2, sync: false }),
+): Logger {
   return pino(
     {
       name,
@@ -22,7 +26,7 @@ export function createLogger(level: string = 'info', name = 'login-alerts'): Log
         },
       },
     },
-    pino.destination({ fd: 2, sync: false }),
+    destination,
   );
 }
 

@@ -6,7 +6,7 @@ import type { Channel, ChannelName } from '../channels/channel.js';
 import type { Config } from '../config/config.js';
 import { AppError } from '../errors.js';
 import { createReportLinkHandler } from '../http/report-link.js';
-import { startHttpServer } from '../http/server.js';
+import { startHttpServers } from '../http/server.js';
 import type { RunningConsumer } from '../kafka/consumer-loop.js';
 import { ensureTopics } from '../kafka/topics.js';
 import type { Logger } from '../log/logger.js';
@@ -18,7 +18,10 @@ export type ConsumerName = (typeof CONSUMER_NAMES)[number];
 
 export interface RunningPipeline {
   parts: Parts;
+  /** The public listener: link pages, /healthz, /readyz (status only). */
   httpUrl: string;
+  /** The admin listener: dashboard, /api/*, /metrics, /readyz with details. */
+  adminUrl: string;
   stop(): Promise<void>;
 }
 
@@ -67,8 +70,9 @@ export async function startPipeline(
     await parts.close();
     throw startError(err, config);
   }
-  const http = await startHttpServer({
-    port: config.httpPort,
+  const http = await startHttpServers({
+    public: { host: config.httpHost, port: config.httpPort, trustProxyHops: config.trustProxyHops },
+    admin: config.admin,
     health: parts.health,
     metrics: parts.metrics,
     log,
@@ -82,10 +86,15 @@ export async function startPipeline(
       settingsUrl: `${config.links.publicBaseUrl}/settings`,
       log,
     }),
+  }).catch(async (err: unknown) => {
+    await Promise.allSettled(running.map((r) => r.stop()));
+    await parts.close();
+    throw startError(err, config);
   });
   return {
     parts,
-    httpUrl: http.url,
+    httpUrl: http.publicUrl,
+    adminUrl: http.adminUrl,
     async stop() {
       // Consumers first: each finishes and commits the chunk in flight before leaving its group.
       await Promise.allSettled(running.map((r) => r.stop()));

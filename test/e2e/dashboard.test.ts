@@ -37,7 +37,7 @@ async function openDashboard(): Promise<{ page: Page; problems: string[] }> {
     if (msg.type() === 'error' && !/favicon/.test(msg.location().url))
       problems.push(`console: ${msg.text()}`);
   });
-  await page.goto(`${t.pipeline.httpUrl}/`);
+  await page.goto(`${t.pipeline.adminUrl}/`);
   await page.locator('#status', { hasText: 'live' }).waitFor();
   return { page, problems };
 }

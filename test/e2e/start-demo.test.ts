@@ -42,7 +42,11 @@ describe('start and demo', () => {
   it('start runs the pipeline, demo plays the story and prints its alerts, Ctrl-C stops with 0', async () => {
     const env: NodeJS.ProcessEnv = {
       ...process.env,
-      ...testEnv('memory', { HTTP_PORT: String(await freePort()), LOG_LEVEL: 'warn' }),
+      ...testEnv('memory', {
+        HTTP_PORT: String(await freePort()),
+        ADMIN_PORT: String(await freePort()),
+        LOG_LEVEL: 'warn',
+      }),
     };
     // Let start choose the email inbox (8005 when free): the test follows what start prints.
     delete env.SES_ENDPOINT;

@@ -129,12 +129,15 @@ describe('the “This wasn’t me” link', () => {
     const statuses: number[] = [];
     let limited: Response | undefined;
     for (let i = 0; i < 40 && !limited; i++) {
-      const res = await fetch(`${t.pipeline.httpUrl}/r/not-a-token`);
+      // A different token each time: only the per-address budget applies.
+      const res = await fetch(`${t.pipeline.httpUrl}/r/not-a-token-${i}`);
       await res.text();
       statuses.push(res.status);
       if (res.status === 429) limited = res;
     }
-    expect(limited?.headers.get('retry-after')).toBe('60');
+    // Retry-After: the seconds left in the one-minute window.
+    const retryAfter = Number(limited?.headers.get('retry-after'));
+    expect(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 60).toBe(true);
     // Earlier tests in this file used part of the 30-a-minute budget from this address.
     expect(statuses.filter((s) => s === 400).length).toBeLessThanOrEqual(30);
     expect((await fetch(`${t.pipeline.httpUrl}/healthz`)).status).toBe(200);

@@ -102,7 +102,7 @@ describe('a dependency outage mid-stream', () => {
         async () => !(await p.ready()),
         20_000,
         async () => {
-          const body = await fetch(`${p.httpUrl}/readyz`).then(
+          const body = await fetch(`${p.adminUrl}/readyz`).then(
             (r) => r.text(),
             (e: Error) => e.message,
           );

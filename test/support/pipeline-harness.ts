@@ -22,6 +22,7 @@ export function testEnv(
     KAFKA_GROUP_ID: `${prefix}-group`,
     OUTBOX_DIR: mkdtempSync(join(tmpdir(), 'login-alerts-outbox-')),
     HTTP_PORT: '0',
+    ADMIN_PORT: '0',
     LOG_LEVEL: 'silent',
     ALERT_LINK_SECRET: 'test-secret-test-secret-test-secret-0123',
     ...extra,

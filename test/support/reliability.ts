@@ -63,6 +63,8 @@ export async function waitUntil(
 
 export interface PipelineProc extends Proc {
   readonly httpUrl: string;
+  /** The admin listener: /readyz with per-dependency details, /metrics. */
+  readonly adminUrl: string;
   /** GET /readyz: true on 200. */
   ready(): Promise<boolean>;
 }
@@ -74,6 +76,7 @@ export async function spawnPipeline(
   timeoutMs = 60_000,
 ): Promise<PipelineProc> {
   const port = await freePort();
+  const adminPort = await freePort();
   const proc = spawnProc(name, process.execPath, [BIN, 'run'], {
     ...process.env,
     // `run` requires where its links point; the test's own pipeline is as good a place as any.
@@ -82,9 +85,11 @@ export async function spawnPipeline(
     // Warnings and errors (retries, kafkajs restarts) are what a failing scenario needs to show.
     LOG_LEVEL: 'warn',
     HTTP_PORT: String(port),
+    ADMIN_PORT: String(adminPort),
     NO_COLOR: '1',
   });
   const httpUrl = `http://127.0.0.1:${port}`;
+  const adminUrl = `http://127.0.0.1:${adminPort}`;
   const ready = async () => {
     try {
       const res = await fetch(`${httpUrl}/readyz`, { signal: AbortSignal.timeout(1000) });
@@ -113,7 +118,7 @@ export async function spawnPipeline(
     await proc.kill();
     throw err;
   }
-  return { ...proc, httpUrl, ready };
+  return { ...proc, httpUrl, adminUrl, ready };
 }
 
 export interface RedisServer {

@@ -32,3 +32,26 @@ describe('log masking', () => {
     expect(out.event?.contacts?.email).toBe('b***@example.org');
   });
 });
+
+describe('log masking on hostile input', () => {
+  it('caps every string, saying how much was cut', () => {
+    const path = `/r/${'A'.repeat(14_000)}%E0%A4%A`;
+    const out = maskText(path);
+    expect(out.length).toBeLessThan(2100);
+    expect(out).toMatch(/…\[\+11\d{3} chars\]$/);
+    expect(maskValue({ path })).toEqual({ path: out });
+  });
+
+  it('masks the next address when a candidate before it has no domain', () => {
+    expect(maskText('x@y@example.com')).toBe('x@y***@example.com');
+    expect(maskText('a@b.cd1x')).toBe('a***@b.cd1x');
+    expect(maskText('user@localhost')).toBe('user@localhost');
+  });
+
+  it('masks a dotted token inside a longer run and a Twilio key, and leaves short dotted names', () => {
+    const jwt = `${'a'.repeat(24)}.${'b'.repeat(12)}.sig`;
+    expect(maskText(`x.${jwt} end`)).toBe('x.[token] end');
+    expect(maskText(`key AC${'0f'.repeat(16)}.`)).toBe('key [token].');
+    expect(maskText('login-alerts.auth.events v1.2.3')).toBe('login-alerts.auth.events v1.2.3');
+  });
+});

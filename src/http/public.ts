@@ -1,0 +1,67 @@
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { Health } from './health.js';
+import { DEFAULT_LINK_RATE_LIMITS, type LinkRateLimits, linkRateLimit } from './rate-limit.js';
+import type { ReportLinkHandler } from './report-link.js';
+
+export interface PublicRoutesDeps {
+  health: Health;
+  reportLink?: ReportLinkHandler;
+  linkRateLimits?: Partial<LinkRateLimits>;
+  /**
+   * Further public routes (the ingest webhooks under `/ingest/…`), each registered in its own
+   * encapsulated context: they inherit the listener's limits, error handler and rate-limit plugin
+   * (`app.createRateLimit`), and what they add (parsers, hooks) stays theirs.
+   */
+  plugins?: FastifyPluginAsync[];
+}
+
+/** Link-page bodies are never read (the confirm form posts nothing we need); bounded all the same. */
+const LINK_BODY_LIMIT = 8 * 1024;
+
+/**
+ * The internet-facing listener: `/r/<token>`, `GET /healthz`, `GET /readyz` with status only, and
+ * whatever `plugins` add. Everything else is 404 (the app's not-found handler).
+ */
+export function publicRoutes(deps: PublicRoutesDeps): FastifyPluginAsync {
+  return async (app) => {
+    await app.register(rateLimit, { global: false });
+    app.get('/healthz', async () => ({ status: 'ok' }));
+    app.get('/readyz', async (_request, reply) => {
+      const ready = deps.health.ready;
+      return reply.code(ready ? 200 : 503).send({ ready });
+    });
+    if (deps.reportLink) await app.register(linkRoutes(deps.reportLink, deps.linkRateLimits));
+    for (const plugin of deps.plugins ?? []) await app.register(plugin);
+  };
+}
+
+function linkRoutes(handle: ReportLinkHandler, limits: Partial<LinkRateLimits> = {}) {
+  return async (app: FastifyInstance) => {
+    // Whatever a form or a scanner posts is read up to the limit (413 beyond) and dropped: no
+    // content type is refused with 415 and nothing parses it.
+    app.removeAllContentTypeParsers();
+    app.addContentTypeParser(
+      '*',
+      { parseAs: 'buffer', bodyLimit: LINK_BODY_LIMIT },
+      (_request, _body, done) => done(null, undefined),
+    );
+    const limited = linkRateLimit(app, { ...DEFAULT_LINK_RATE_LIMITS, ...limits });
+    app.route<{ Params: { token: string } }>({
+      method: ['GET', 'HEAD', 'POST'],
+      url: '/r/:token',
+      onRequest: limited,
+      handler: async (request, reply) => {
+        const method = request.method as 'GET' | 'HEAD' | 'POST';
+        const page = await handle(method, request.params.token);
+        return reply.code(page.status).headers(page.headers).send(page.body);
+      },
+    });
+    app.route({
+      method: ['PUT', 'DELETE', 'PATCH', 'OPTIONS'],
+      url: '/r/:token',
+      handler: async (_request, reply) =>
+        reply.code(405).header('allow', 'GET, HEAD, POST').send({ error: 'method not allowed' }),
+    });
+  };
+}

@@ -1,0 +1,50 @@
+/** The entry point's last-resort handlers, in a real child process (they act on `process`). */
+import { spawnSync } from 'node:child_process';
+import { pathToFileURL } from 'node:url';
+
+const handlers = pathToFileURL(`${process.cwd()}/src/cli/process-handlers.ts`).href;
+const logger = pathToFileURL(`${process.cwd()}/src/log/logger.ts`).href;
+
+function runChild(body: string) {
+  const script = `
+    import { installProcessHandlers } from '${handlers}';
+    import { createLogger } from '${logger}';
+    installProcessHandlers(createLogger('error'));
+    ${body}`;
+  return spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+}
+
+const lines = (stderr: string) =>
+  stderr
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+
+describe('process-level handlers', () => {
+  it('logs an unhandled rejection with code UNHANDLED_REJECTION and keeps running', () => {
+    const child = runChild(`
+      Promise.reject(new Error('write to 10.1.2.3 failed'));
+      setTimeout(() => console.log('still running'), 100);`);
+    expect(child.status).toBe(0);
+    expect(child.stdout).toContain('still running');
+    const [line] = lines(child.stderr);
+    expect(line?.code).toBe('UNHANDLED_REJECTION');
+    expect(line?.level).toBe('error');
+    expect(JSON.stringify(line)).toContain('write to 10.1.x.x failed');
+  });
+
+  it('logs an uncaught exception with code UNCAUGHT_EXCEPTION and exits 1', () => {
+    const child = runChild(`
+      setTimeout(() => { throw new Error('state torn'); }, 10);
+      setTimeout(() => console.log('should not run'), 2000);`);
+    expect(child.status).toBe(1);
+    expect(child.stdout).not.toContain('should not run');
+    const [line] = lines(child.stderr);
+    expect(line?.code).toBe('UNCAUGHT_EXCEPTION');
+    expect(line?.level).toBe('fatal');
+    expect((line?.err as { message?: string })?.message).toBe('state torn');
+  });
+});
