@@ -109,7 +109,7 @@ async function full(): Promise<void> {
   const { loadConfig } = await import('../src/config/config.js');
   const { runConsumerLoop } = await import('../src/kafka/consumer-loop.js');
   const { ensureTopics } = await import('../src/kafka/topics.js');
-  const { silentLogger } = await import('../src/log/logger.js');
+  const { silentLogger } = await import('../src/observe/logger.js');
   const { createLoginEventsHandler } = await import('../src/pipeline/login-events.js');
   const { buildParts } = await import('../src/runtime/parts.js');
   const config = loadConfig(process.env);

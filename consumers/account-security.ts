@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { catchUpTracker } from '../src/kafka/catch-up.js';
 import { type RunningConsumer, runConsumerLoop } from '../src/kafka/consumer-loop.js';
 import { createAccountProfilesHandler } from '../src/pipeline/account-profiles.js';
-import type { Parts } from '../src/runtime/parts.js';
+import type { ConsumerParts } from './parts.js';
 
 /**
  * account.security → profile view. Resolves `caughtUp` once the view has reached the topic's end as
@@ -11,7 +11,7 @@ import type { Parts } from '../src/runtime/parts.js';
  * repeating the side effects of records it had already seen in an earlier life.
  */
 export async function startAccountSecurity(
-  parts: Parts,
+  parts: ConsumerParts,
 ): Promise<{ running: RunningConsumer; caughtUp: Promise<void> }> {
   const { config, kafka, store, log } = parts;
   const topic = config.topics.accountSecurity;

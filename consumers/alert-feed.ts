@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { LoginAlert } from '../src/contracts/login-alert.js';
 import { type RunningConsumer, runConsumerLoop } from '../src/kafka/consumer-loop.js';
-import type { Parts } from '../src/runtime/parts.js';
+import type { ConsumerParts } from './parts.js';
 
 /** security.login-alerts → the dashboard's live feed (a private group per process: every replica sees all). */
-export function startAlertFeed(parts: Parts): Promise<RunningConsumer> {
+export function startAlertFeed(parts: ConsumerParts): Promise<RunningConsumer> {
   return runConsumerLoop({
     kafka: parts.kafka,
     groupId: `${parts.config.kafka.groupId}.dashboard.${randomUUID()}`,

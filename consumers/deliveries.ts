@@ -5,7 +5,7 @@ import { createDeadLetters } from '../src/kafka/dlq.js';
 import { TOPIC_SPECS } from '../src/kafka/topics.js';
 import { createDispatcher, type Dispatcher } from '../src/notify/dispatch.js';
 import { createRetryJobHandler, jobDueAt } from '../src/notify/retry-jobs.js';
-import type { Parts } from '../src/runtime/parts.js';
+import type { ConsumerParts } from './parts.js';
 
 const CHANNEL_NAMES: ChannelName[] = ['email', 'sms', 'push'];
 
@@ -13,7 +13,7 @@ const CHANNEL_NAMES: ChannelName[] = ['email', 'sms', 'push'];
  * One consumer group per channel on login-alerts.notifications (a slow provider holds back only its
  * own channel) and one on login-alerts.retry for deliveries waiting out a backoff.
  */
-export async function startDeliveries(parts: Parts): Promise<RunningConsumer[]> {
+export async function startDeliveries(parts: ConsumerParts): Promise<RunningConsumer[]> {
   const { config, kafka, log } = parts;
   const dispatchers: Partial<Record<ChannelName, Dispatcher>> = {};
   const running: RunningConsumer[] = [];

@@ -1,9 +1,9 @@
 import { type RunningConsumer, runConsumerLoop } from '../src/kafka/consumer-loop.js';
 import { createLoginEventsHandler } from '../src/pipeline/login-events.js';
-import type { Parts } from '../src/runtime/parts.js';
+import type { ConsumerParts } from './parts.js';
 
 /** auth.events → alerts for security teams and notification requests. */
-export function startLoginEvents(parts: Parts): Promise<RunningConsumer> {
+export function startLoginEvents(parts: ConsumerParts): Promise<RunningConsumer> {
   const log = parts.log.child({ consumer: 'login-events' });
   const handler = createLoginEventsHandler({
     store: parts.store,

@@ -7,8 +7,8 @@ import { listenerUrl } from '../http/server.js';
 import { createKafka } from '../kafka/client.js';
 import { COMPRESSION_TYPES } from '../kafka/codecs.js';
 import { createPublisher } from '../kafka/publisher.js';
-import { createLogger } from '../log/logger.js';
-import type { OutcomeEntry } from '../pipeline/outcomes.js';
+import { createLogger } from '../observe/logger.js';
+import type { OutcomeEntry } from '../observe/outcomes.js';
 import { buildStory } from './demo-story.js';
 
 const WHY: Record<string, string> = {

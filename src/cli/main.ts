@@ -1,5 +1,5 @@
 import { AppError } from '../errors.js';
-import { createLogger } from '../log/logger.js';
+import { createLogger } from '../observe/logger.js';
 import { installProcessHandlers } from './process-handlers.js';
 
 const USAGE = `usage: login-alerts <command>

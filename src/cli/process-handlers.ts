@@ -1,4 +1,4 @@
-import type { Logger } from '../log/logger.js';
+import type { Logger } from '../observe/logger.js';
 
 /**
  * Last-resort handlers for the whole process, installed once by the entry point.

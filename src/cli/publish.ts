@@ -6,7 +6,7 @@ import { AppError } from '../errors.js';
 import { createKafka } from '../kafka/client.js';
 import { COMPRESSION_TYPES } from '../kafka/codecs.js';
 import { createPublisher } from '../kafka/publisher.js';
-import { createLogger } from '../log/logger.js';
+import { createLogger } from '../observe/logger.js';
 
 /** Splits a JSON array, a single JSON object, or JSON lines into items with their line numbers. */
 export function parseEventsText(text: string): { line: number; value?: unknown; error?: string }[] {

@@ -1,6 +1,6 @@
 import { type ChannelName, type Config, loadConfig } from '../config/config.js';
 import { AppError } from '../errors.js';
-import { createLogger, type Logger } from '../log/logger.js';
+import { createLogger, type Logger } from '../observe/logger.js';
 import { describeChannels } from '../runtime/channels.js';
 import { CONSUMER_NAMES, type ConsumerName, startPipeline } from '../runtime/pipeline.js';
 import { onShutdown } from './shutdown.js';

@@ -5,7 +5,7 @@ import { AppError } from '../errors.js';
 import { kafkaHomeFromEnv, type LocalBroker, startLocalBroker } from '../kafka/local-broker.js';
 import { retryingKafka } from '../kafka/retrying.js';
 import { ensureTopics } from '../kafka/topics.js';
-import { createLogger } from '../log/logger.js';
+import { createLogger } from '../observe/logger.js';
 import { describeChannels } from '../runtime/channels.js';
 import { startPipeline } from '../runtime/pipeline.js';
 import { startSesInbox } from '../runtime/ses-inbox.js';

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
-import type { OutcomeLog } from '../pipeline/outcomes.js';
+import type { Health } from '../observe/health.js';
+import type { Metrics } from '../observe/metrics.js';
+import type { OutcomeLog } from '../observe/outcomes.js';
 import type { AlertFeed } from './alert-feed.js';
-import type { Health } from './health.js';
-import type { Metrics } from './metrics.js';
 import { readinessDetails } from './readiness.js';
 
 export interface AdminRoutesDeps {

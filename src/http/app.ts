@@ -9,7 +9,7 @@ import Fastify, {
   LogController,
 } from 'fastify';
 import { AppError } from '../errors.js';
-import type { Logger } from '../log/logger.js';
+import type { Logger } from '../observe/logger.js';
 
 /**
  * Limits shared by both listeners, chosen rather than inherited. Header timeout and size bound a

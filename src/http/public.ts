@@ -1,6 +1,6 @@
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
-import type { Health } from './health.js';
+import type { Health } from '../observe/health.js';
 import { DEFAULT_LINK_RATE_LIMITS, type LinkRateLimits, linkRateLimit } from './rate-limit.js';
 import type { ReportLinkHandler } from './report-link.js';
 

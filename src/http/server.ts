@@ -1,14 +1,14 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { AppError } from '../errors.js';
-import type { Logger } from '../log/logger.js';
-import type { OutcomeLog } from '../pipeline/outcomes.js';
+import type { Health } from '../observe/health.js';
+import type { Logger } from '../observe/logger.js';
+import type { Metrics } from '../observe/metrics.js';
+import type { OutcomeLog } from '../observe/outcomes.js';
 import { adminRoutes } from './admin.js';
 import { adminAuth } from './admin-auth.js';
 import type { AlertFeed } from './alert-feed.js';
 import { createHttpApp } from './app.js';
-import type { Health } from './health.js';
-import type { Metrics } from './metrics.js';
 import { publicRoutes } from './public.js';
 import type { LinkRateLimits } from './rate-limit.js';
 import type { ReportLinkHandler } from './report-link.js';

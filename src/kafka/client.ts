@@ -1,6 +1,6 @@
 import { Kafka, type KafkaConfig, logLevel as KafkaLogLevel, type LogEntry } from 'kafkajs';
 import type { Config } from '../config/config.js';
-import type { Logger } from '../log/logger.js';
+import type { Logger } from '../observe/logger.js';
 import { registerCodecs } from './codecs.js';
 
 /**

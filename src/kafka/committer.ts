@@ -1,5 +1,5 @@
 import type { Consumer } from 'kafkajs';
-import type { Logger } from '../log/logger.js';
+import type { Logger } from '../observe/logger.js';
 
 export interface Committer {
   /** This partition is processed up to `offset` (the next offset to read). */

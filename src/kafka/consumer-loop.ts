@@ -1,6 +1,6 @@
 import type { Consumer, ConsumerRunConfig, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { type AppError, toAppError } from '../errors.js';
-import type { Logger } from '../log/logger.js';
+import type { Logger } from '../observe/logger.js';
 import { createCommitter } from './committer.js';
 import { backoffMs, sleep } from './retrying.js';
 import { type ConsumerEvent, type ConsumerWatch, superviseConsumer } from './supervisor.js';

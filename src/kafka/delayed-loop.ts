@@ -1,6 +1,6 @@
 import type { ConsumerRunConfig, Kafka } from 'kafkajs';
 import { toAppError } from '../errors.js';
-import type { Logger } from '../log/logger.js';
+import type { Logger } from '../observe/logger.js';
 import type { InRecord, RunningConsumer } from './consumer-loop.js';
 import { backoffMs } from './retrying.js';
 import { type ConsumerWatch, superviseConsumer } from './supervisor.js';

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { KafkaMessage } from 'kafkajs';
 import type { DlqRecord } from '../contracts/records.js';
-import type { Metrics } from '../http/metrics.js';
-import type { Logger } from '../log/logger.js';
+import type { Logger } from '../observe/logger.js';
+import type { Metrics } from '../observe/metrics.js';
 import type { InRecord } from './consumer-loop.js';
 import { type OutRecord, type Publisher, publishEach } from './publisher.js';
 

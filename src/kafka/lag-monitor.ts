@@ -1,5 +1,5 @@
 import type { Admin, Kafka } from 'kafkajs';
-import type { Logger } from '../log/logger.js';
+import type { Logger } from '../observe/logger.js';
 import type { ConsumerRef } from './supervisor.js';
 
 /** One partition of one group as the broker has it: committed (-1n: none), low and end offsets. */

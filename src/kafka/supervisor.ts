@@ -1,6 +1,6 @@
 import type { Consumer } from 'kafkajs';
 import { AppError, type ErrorCode } from '../errors.js';
-import type { Logger } from '../log/logger.js';
+import type { Logger } from '../observe/logger.js';
 import { backoffMs } from './retrying.js';
 
 /** What a consumer reports about itself, in the order it can happen. */

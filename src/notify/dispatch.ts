@@ -7,11 +7,11 @@ import type { DeliveryJob, NotificationRequest } from '../contracts/notification
 import { NotificationRequestSchema } from '../contracts/notification.js';
 import type { DeliveryReceipt, ReceiptStatus } from '../contracts/records.js';
 import { AppError, toAppError } from '../errors.js';
-import type { Metrics } from '../http/metrics.js';
 import type { ChunkHandler, ChunkTail } from '../kafka/consumer-loop.js';
 import { createDeadLetters, Outputs, toDlqRecord } from '../kafka/dlq.js';
 import type { OutRecord, Publisher } from '../kafka/publisher.js';
-import type { Logger } from '../log/logger.js';
+import type { Logger } from '../observe/logger.js';
+import type { Metrics } from '../observe/metrics.js';
 import { keys } from '../state/keys.js';
 import type { Store, WriteOp } from '../state/store.js';
 import { backoffDelayMs, retryTier } from './backoff.js';

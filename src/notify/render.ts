@@ -1,57 +1,24 @@
 // Renders one notice (a login alert or the enrolment confirmation) for every channel at once, from
 // templates compiled once at start. Pure: data in, strings out; the raw user agent is not an input.
 import { fileURLToPath } from 'node:url';
-import type { AuthMethod } from '../contracts/auth-event.js';
-import type { Device, Geo, Reason, Severity } from '../contracts/login-alert.js';
 import { AppError } from '../errors.js';
 import { type ResolvedLocale, resolveLocale } from './locale.js';
-import type { Change } from './messages.js';
 import { oneLine, tidyText } from './sanitize.js';
 import { fitSms } from './sms.js';
 import { loadTemplateSets, requireTemplates, type Template, type TemplateSet } from './templates.js';
+import { DEFAULT_LOCALE, LIMITS, NOTICE_KINDS, NOTICE_PARTS, type Rendered, type Renderer } from './types.js';
 import { buildView } from './view.js';
 
-export const NOTICE_KINDS = ['new_login', 'failed_attempts', 'account_change', 'enrolled'] as const;
-export type NoticeKind = (typeof NOTICE_KINDS)[number];
-
-/** The parts of each notice, one template file each: templates/<locale>/<kind>.<part>.hbs */
-export const NOTICE_PARTS = ['subject', 'html', 'text', 'sms', 'push-title', 'push-body'] as const;
-
-/** Locale every other locale falls back to. */
-export const DEFAULT_LOCALE = 'en';
-/** Limits the channels rely on (see FACTS.md): one-line subject, two SMS segments at most, short push. */
-export const LIMITS = { subject: 120, smsSegments: 2, pushTitle: 80, pushBody: 240 } as const;
-
-/** What to render: display data only, never the raw user agent or IP. */
-export interface RenderInput {
-  kind: NoticeKind;
-  locale?: string;
-  timeZone?: string;
-  occurredAt: string;
-  product?: string;
-  method?: AuthMethod;
-  device?: Device;
-  geo?: Geo;
-  severity: Severity;
-  reasons: Reason[];
-  failureCount?: number;
-  change?: Change;
-  reportUrl?: string;
-  settingsUrl?: string;
-}
-
-/** One notice for every channel, in the locale actually used; each part is rendered when first read. */
-export interface Rendered {
-  locale: string;
-  email: { subject: string; html: string; text: string };
-  sms: string;
-  push: { title: string; body: string };
-}
-
-/** Renders notices; build one at start and share it. */
-export interface Renderer {
-  render(input: RenderInput): Rendered;
-}
+export {
+  DEFAULT_LOCALE,
+  LIMITS,
+  NOTICE_KINDS,
+  NOTICE_PARTS,
+  type NoticeKind,
+  type Rendered,
+  type Renderer,
+  type RenderInput,
+} from './types.js';
 
 /** The templates directory shipped with the package. */
 export const DEFAULT_TEMPLATES_DIR = fileURLToPath(new URL('../../templates/', import.meta.url));

@@ -13,8 +13,8 @@ import {
   placePhrase,
 } from './format.js';
 import type { Messages } from './messages.js';
-import type { RenderInput } from './render.js';
 import { toGsm } from './sms.js';
+import type { RenderInput } from './types.js';
 
 /** The view handed to a notice's templates. */
 export interface NoticeView {

@@ -5,14 +5,15 @@ import { decodeAuthEvent } from '../contracts/decode.js';
 import type { LoginAlert } from '../contracts/login-alert.js';
 import type { NotificationRequest } from '../contracts/notification.js';
 import { toOcsfAuthentication } from '../contracts/ocsf.js';
+import { channelsFor } from '../contracts/profile-channels.js';
 import type { DeviceParser } from '../enrich/device.js';
 import type { GeoLookup } from '../enrich/geo.js';
-import type { Metrics } from '../http/metrics.js';
 import type { ChunkHandler, InRecord } from '../kafka/consumer-loop.js';
 import { createDeadLetters, Outputs } from '../kafka/dlq.js';
 import type { OutRecord, Publisher } from '../kafka/publisher.js';
-import { type Logger, silentLogger } from '../log/logger.js';
-import { channelsFor } from '../notify/plan.js';
+import { type Logger, silentLogger } from '../observe/logger.js';
+import type { Metrics } from '../observe/metrics.js';
+import type { Outcome, OutcomeLog } from '../observe/outcomes.js';
 import { assessFailureBurst, assessSignIn, emptyHistory, rememberSignIn } from '../risk/assess.js';
 import { assessChange } from '../risk/change.js';
 import { type FailureState, recordFailure } from '../risk/failure-burst.js';
@@ -21,7 +22,6 @@ import { keys } from '../state/keys.js';
 import type { Store } from '../state/store.js';
 import { type AlertParts, buildAlert, CHANGE_REASONS } from './alerts.js';
 import { ChunkState } from './chunk-state.js';
-import type { Outcome, OutcomeLog } from './outcomes.js';
 
 export interface LoginEventsDeps {
   store: Store;

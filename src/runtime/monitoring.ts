@@ -1,9 +1,9 @@
 import type { Kafka } from 'kafkajs';
-import type { Health } from '../http/health.js';
-import type { Metrics } from '../http/metrics.js';
 import { type LagReport, type PartitionLag, startLagMonitor } from '../kafka/lag-monitor.js';
 import type { ConsumerEvent, ConsumerRef, ConsumerWatch } from '../kafka/supervisor.js';
-import type { Logger } from '../log/logger.js';
+import type { Health } from '../observe/health.js';
+import type { Logger } from '../observe/logger.js';
+import type { Metrics } from '../observe/metrics.js';
 import type { Store } from '../state/store.js';
 
 /** How often the store is pinged, and how long a ping may take before it counts as unreachable. */

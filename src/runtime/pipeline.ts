@@ -9,7 +9,7 @@ import { createReportLinkHandler } from '../http/report-link.js';
 import { startHttpServers } from '../http/server.js';
 import type { RunningConsumer } from '../kafka/consumer-loop.js';
 import { ensureTopics } from '../kafka/topics.js';
-import type { Logger } from '../log/logger.js';
+import type { Logger } from '../observe/logger.js';
 import { buildParts, type Parts } from './parts.js';
 import { warmUp } from './warm-up.js';
 

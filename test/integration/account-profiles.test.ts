@@ -2,7 +2,7 @@
 
 import { loadConfig } from '../../src/config/config.js';
 import type { AccountSecurity } from '../../src/contracts/account-security.js';
-import { silentLogger } from '../../src/log/logger.js';
+import { silentLogger } from '../../src/observe/logger.js';
 import { startPipeline } from '../../src/runtime/pipeline.js';
 import { keys } from '../../src/state/keys.js';
 import { uniqueName } from '../support/env.js';

@@ -13,7 +13,7 @@ import { createKafka } from '../../src/kafka/client.js';
 import { COMPRESSION_TYPES, type Codec, type CompressionName } from '../../src/kafka/codecs.js';
 import { ensureKafkaJars, kafkaHomeFromEnv } from '../../src/kafka/local-broker.js';
 import { createPublisher } from '../../src/kafka/publisher.js';
-import { silentLogger } from '../../src/log/logger.js';
+import { silentLogger } from '../../src/observe/logger.js';
 import { createTopicsAndWait, kafkaBrokers, uniqueName } from '../support/env.js';
 import { profile, signIn } from '../support/events.js';
 import { startTestPipeline, type TestPipeline } from '../support/pipeline-harness.js';

@@ -5,10 +5,10 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { pino } from 'pino';
 import { AppError } from '../../src/errors.js';
-import { Health } from '../../src/http/health.js';
-import { createMetrics, type Metrics } from '../../src/http/metrics.js';
 import { type ConsumerLoopOptions, runConsumerLoop } from '../../src/kafka/consumer-loop.js';
 import type { ConsumerEvent, ConsumerWatch } from '../../src/kafka/supervisor.js';
+import { Health } from '../../src/observe/health.js';
+import { createMetrics, type Metrics } from '../../src/observe/metrics.js';
 import { startMonitoring } from '../../src/runtime/monitoring.js';
 import { createMemoryStore } from '../../src/state/memory.js';
 import { countingProducer, createTopicsAndWait, kafkaBrokers, uniqueName } from '../support/env.js';

@@ -2,7 +2,7 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { AppError } from '../../src/errors.js';
 import { type ConsumerLoopOptions, type InRecord, runConsumerLoop } from '../../src/kafka/consumer-loop.js';
-import { silentLogger } from '../../src/log/logger.js';
+import { silentLogger } from '../../src/observe/logger.js';
 import { countingProducer, createTopicsAndWait, kafkaBrokers, uniqueName } from '../support/env.js';
 
 const kafka = new Kafka({ clientId: 'loop-test', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING });

@@ -7,12 +7,12 @@ import { Writable } from 'node:stream';
 import type { FastifyPluginAsync } from 'fastify';
 import { AppError } from '../../src/errors.js';
 import { AlertFeed } from '../../src/http/alert-feed.js';
-import { Health } from '../../src/http/health.js';
-import { createMetrics } from '../../src/http/metrics.js';
 import type { ReportLinkHandler } from '../../src/http/report-link.js';
 import { type HttpDeps, type RunningHttp, startHttpServers } from '../../src/http/server.js';
-import { createLogger } from '../../src/log/logger.js';
-import { OutcomeLog } from '../../src/pipeline/outcomes.js';
+import { Health } from '../../src/observe/health.js';
+import { createLogger } from '../../src/observe/logger.js';
+import { createMetrics } from '../../src/observe/metrics.js';
+import { OutcomeLog } from '../../src/observe/outcomes.js';
 import { rawRequest, responseComplete } from '../support/raw-http.js';
 
 const logLines: string[] = [];

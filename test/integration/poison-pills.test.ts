@@ -11,7 +11,7 @@ import { loadConfig } from '../../src/config/config.js';
 import type { DeliveryJob } from '../../src/contracts/notification.js';
 import type { DeliveryReceipt, DlqRecord } from '../../src/contracts/records.js';
 import { ensureTopics } from '../../src/kafka/topics.js';
-import { silentLogger } from '../../src/log/logger.js';
+import { silentLogger } from '../../src/observe/logger.js';
 import { alertId } from '../../src/pipeline/alerts.js';
 import { type RunningPipeline, startPipeline } from '../../src/runtime/pipeline.js';
 import { keys } from '../../src/state/keys.js';

@@ -6,7 +6,7 @@ import type { Consumer } from 'kafkajs';
 import type { Channel, ChannelName } from '../../src/channels/channel.js';
 import { type Config, loadConfig } from '../../src/config/config.js';
 import { TOPIC_ENV, type TopicName } from '../../src/config/schema.js';
-import { silentLogger } from '../../src/log/logger.js';
+import { silentLogger } from '../../src/observe/logger.js';
 import { type ConsumerName, type RunningPipeline, startPipeline } from '../../src/runtime/pipeline.js';
 import { keys } from '../../src/state/keys.js';
 import { kafkaBrokers, redisUrl, uniqueName } from './env.js';

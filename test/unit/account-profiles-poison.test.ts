@@ -4,7 +4,7 @@ import { loadConfig } from '../../src/config/config.js';
 import type { DlqRecord } from '../../src/contracts/records.js';
 import type { InRecord } from '../../src/kafka/consumer-loop.js';
 import type { OutRecord } from '../../src/kafka/publisher.js';
-import { silentLogger } from '../../src/log/logger.js';
+import { silentLogger } from '../../src/observe/logger.js';
 import { createAccountProfilesHandler } from '../../src/pipeline/account-profiles.js';
 import { keys } from '../../src/state/keys.js';
 import { createMemoryStore } from '../../src/state/memory.js';

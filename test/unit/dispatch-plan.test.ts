@@ -1,12 +1,12 @@
 import fc from 'fast-check';
 import type { Channel, Delivery } from '../../src/channels/channel.js';
 import type { AccountSecurity } from '../../src/contracts/account-security.js';
+import { channelsFor } from '../../src/contracts/profile-channels.js';
 import { AppError } from '../../src/errors.js';
 import type { OutRecord, Publisher } from '../../src/kafka/publisher.js';
-import { silentLogger } from '../../src/log/logger.js';
 import { backoffDelayMs, retryTier } from '../../src/notify/backoff.js';
 import { createDispatcher, type DeliveryJob } from '../../src/notify/dispatch.js';
-import { channelsFor } from '../../src/notify/plan.js';
+import { silentLogger } from '../../src/observe/logger.js';
 import { keys } from '../../src/state/keys.js';
 import { createMemoryStore } from '../../src/state/memory.js';
 import { dispatcherConfig, stubRenderer } from '../support/delivery-kit.js';

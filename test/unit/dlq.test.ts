@@ -5,10 +5,10 @@ import type { KafkaMessage } from 'kafkajs';
 import { pino } from 'pino';
 import { DlqRecordSchema } from '../../src/contracts/records.js';
 import { AppError } from '../../src/errors.js';
-import { createMetrics } from '../../src/http/metrics.js';
 import type { InRecord } from '../../src/kafka/consumer-loop.js';
 import { createDeadLetters, DLQ_LIMITS, Outputs, toDlqRecord } from '../../src/kafka/dlq.js';
 import { type OutRecord, type Publisher, RecordsRefusedError } from '../../src/kafka/publisher.js';
+import { createMetrics } from '../../src/observe/metrics.js';
 
 const message = (over: Partial<KafkaMessage>): KafkaMessage =>
   ({

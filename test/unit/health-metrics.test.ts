@@ -1,6 +1,6 @@
 /** Readiness from parts' states, and the metric names the registry exposes. */
-import { Health } from '../../src/http/health.js';
-import { createMetrics } from '../../src/http/metrics.js';
+import { Health } from '../../src/observe/health.js';
+import { createMetrics } from '../../src/observe/metrics.js';
 
 describe('health', () => {
   it('is ready only with parts, all ok; keeps each reason and when the state changed', () => {

@@ -1,4 +1,4 @@
-import { maskText, maskValue } from '../../src/log/mask.js';
+import { maskText, maskValue } from '../../src/observe/mask.js';
 
 describe('log masking', () => {
   it('masks emails, phone numbers, IP addresses and tokens in free text', () => {

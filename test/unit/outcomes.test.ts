@@ -1,4 +1,4 @@
-import { OutcomeLog } from '../../src/pipeline/outcomes.js';
+import { OutcomeLog } from '../../src/observe/outcomes.js';
 
 const entry = (i: number) => ({ event_id: `e${i}`, outcome: 'alerted' as const, at: `t${i}` });
 

@@ -1,4 +1,4 @@
-import type { AccountSecurity, Channel } from '../contracts/account-security.js';
+import type { AccountSecurity, Channel } from './account-security.js';
 
 /**
  * The channels an account can be reached on: its preference (default: all) that have a contact,

@@ -1,0 +1,35 @@
+import type { Kafka } from 'kafkajs';
+import type { Channel, ChannelName } from '../src/channels/channel.js';
+import type { Config } from '../src/config/config.js';
+import type { LoginAlert } from '../src/contracts/login-alert.js';
+import type { DeviceParser } from '../src/enrich/device.js';
+import type { GeoLookup } from '../src/enrich/geo.js';
+import type { Publisher } from '../src/kafka/publisher.js';
+import type { ConsumerWatch } from '../src/kafka/supervisor.js';
+import type { Renderer } from '../src/notify/render.js';
+import type { Logger } from '../src/observe/logger.js';
+import type { Metrics } from '../src/observe/metrics.js';
+import type { OutcomeLog } from '../src/observe/outcomes.js';
+import type { Store } from '../src/state/store.js';
+
+/**
+ * What the consumers need from the process they run in. The composition root's parts satisfy it;
+ * the consumers import nothing from it, so wiring points one way: runtime → consumers → the layers.
+ */
+export interface ConsumerParts {
+  config: Config;
+  log: Logger;
+  kafka: Kafka;
+  publisher: Publisher;
+  store: Store;
+  devices: DeviceParser;
+  geo: GeoLookup;
+  renderer: Renderer;
+  /** The channels that deliver; an off channel is absent. */
+  channels: Partial<Record<ChannelName, Channel>>;
+  metrics: Metrics;
+  watch: ConsumerWatch;
+  outcomes: OutcomeLog;
+  /** The dashboard's live feed. */
+  feed: { push(alert: LoginAlert): void };
+}
