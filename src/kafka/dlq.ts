@@ -112,7 +112,7 @@ export function createDeadLetters(deps: {
   publisher: Publisher;
   topic: string;
   log: Logger;
-  metrics?: Pick<Metrics, 'dlqWriteFailures'>;
+  metrics?: Pick<Metrics, 'dlqWriteFailures' | 'dlqRecords'>;
   now?: () => number;
 }): DeadLetters {
   const { publisher, topic, log } = deps;
@@ -133,10 +133,23 @@ export function createDeadLetters(deps: {
     );
   };
 
+  /** Counts the dead-letter records among outputs the broker acknowledged. */
+  const countWritten = (written: Iterable<OutRecord>) => {
+    if (!deps.metrics) return;
+    for (const out of written) {
+      if (out.topic !== topic) continue;
+      const dlq = out.value as DlqRecord;
+      deps.metrics.dlqRecords.inc({ source_topic: dlq.source.topic, code: dlq.error.code });
+    }
+  };
+
   return {
     record,
     async publish(outputs) {
       const refused = await publishEach(publisher, outputs.records);
+      const written = new Set(outputs.records);
+      for (const r of refused) written.delete(r.record);
+      countWritten(written);
       if (refused.length === 0) return;
       const second: OutRecord[] = [];
       const handled = new Set<InRecord>();
@@ -152,7 +165,12 @@ export function createDeadLetters(deps: {
           );
         }
       }
-      for (const { record: out, error } of await publishEach(publisher, second)) writeFailed(out, error);
+      const secondWritten = new Set(second);
+      for (const { record: out, error } of await publishEach(publisher, second)) {
+        secondWritten.delete(out);
+        writeFailed(out, error);
+      }
+      countWritten(secondWritten);
     },
   };
 }

@@ -1,7 +1,7 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
-/** Every metric the contract promises, in one registry per process. */
-export function createMetrics() {
+/** Every metric the product exports, in one registry per process; `ready` is read at every scrape. */
+export function createMetrics(opts: { ready?: () => boolean } = {}) {
   const registry = new Registry();
   // The default names start with process_ or nodejs_ themselves: login_alerts_process_cpu_seconds_total.
   collectDefaultMetrics({ register: registry, prefix: 'login_alerts_' });
@@ -61,6 +61,20 @@ export function createMetrics() {
       help: 'Messages between the last processed offset and the partition end',
       labelNames: ['group', 'topic', 'partition'] as const,
       registers: [registry],
+    }),
+    dlqRecords: new Counter({
+      name: 'login_alerts_dlq_records_total',
+      help: 'Records written to the dead-letter topic, by source topic and error code',
+      labelNames: ['source_topic', 'code'] as const,
+      registers: [registry],
+    }),
+    ready: new Gauge({
+      name: 'login_alerts_ready',
+      help: '1 while /readyz is true (every part ok), else 0',
+      registers: [registry],
+      collect() {
+        if (opts.ready) this.set(opts.ready() ? 1 : 0);
+      },
     }),
     dlqWriteFailures: new Counter({
       name: 'login_alerts_dlq_write_failures_total',

@@ -66,7 +66,7 @@ export async function buildParts(
   health.set('kafka', true);
   // Overrides are for tests: e.g. a push channel whose agent trusts a local push service's CA.
   const channels = { ...createChannels(config), ...opts.channels };
-  const metrics = createMetrics();
+  const metrics = createMetrics({ ready: () => health.ready });
   const monitoring = startMonitoring({
     kafka,
     store,

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 
 const handlers = pathToFileURL(`${process.cwd()}/src/cli/process-handlers.ts`).href;
-const logger = pathToFileURL(`${process.cwd()}/src/log/logger.ts`).href;
+const logger = pathToFileURL(`${process.cwd()}/src/observe/logger.ts`).href;
 
 function runChild(body: string) {
   const script = `
