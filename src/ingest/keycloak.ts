@@ -48,7 +48,8 @@ export function mapKeycloak(payload: unknown, opts: MapOptions): IngestBatch {
 function mapEvent(event: unknown, index: number, opts: MapOptions): IngestOutcome {
   if (!isObject(event)) return invalid(index, undefined, '(record): must be an object');
   const kcType = str(event, 'type');
-  const time = typeof event.time === 'number' && Number.isFinite(event.time) ? event.time : undefined;
+  // Date's own range (±8.64e15 ms): beyond it toISOString() would throw.
+  const time = typeof event.time === 'number' && Math.abs(event.time) <= 8.64e15 ? event.time : undefined;
   const userId = str(event, 'userId');
   // Keycloak before 22 sent no event id: derive one from what identifies the event, stable across resends.
   const idpId =

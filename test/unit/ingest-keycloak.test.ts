@@ -75,6 +75,11 @@ describe('Keycloak event mapper', () => {
       kind: 'invalid',
       message: 'time: must be epoch milliseconds',
     });
+    const huge = mapIdpPayload('keycloak', { ...ev, time: 1e20 }, { now });
+    expect(huge.ok && huge.outcomes[0]).toMatchObject({
+      kind: 'invalid',
+      message: 'time: must be epoch milliseconds',
+    });
   });
 
   it('maps a failed one-time code as bad_otp and a locked user as locked', () => {
