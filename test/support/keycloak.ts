@@ -221,7 +221,13 @@ export async function startKeycloak(
     }
     await new Promise((r) => setTimeout(r, 500));
   }
-  return { url, pid, startMs: Date.now() - started, rssKb: () => groupRssKb(pid), stop };
+  const startMs = Date.now() - started;
+  // A Keycloak that started keeps no log behind (a failed start keeps its log: it is the evidence).
+  const stopAndClean = async () => {
+    await stop();
+    await rm(logFile, { force: true });
+  };
+  return { url, pid, startMs, rssKb: () => groupRssKb(pid), stop: stopAndClean };
 }
 
 async function until(check: () => boolean, timeoutMs: number): Promise<void> {
