@@ -6,7 +6,8 @@ const USAGE = `usage: login-alerts <command>
 
   start                 the whole product on embedded defaults (local Kafka, email inbox, outbox)
   run [--only NAME]     the consumers and HTTP server against KAFKA_BROKERS (production)
-  demo                  play a scenario against the running pipeline and print what happened
+  demo [--idp]          play a scenario against the running pipeline and print what happened
+                        (--idp: also Keycloak, Auth0 and Okta samples through the ingest paths)
   publish FILE|-        validate and publish AuthEvents (JSON or JSON lines)
   ingest-file --format keycloak|auth0|okta [--product NAME] [--publish] FILE|-
                         map an IdP's events to AuthEvents (print them, or publish the valid ones)

@@ -41,7 +41,7 @@ describe('login-alerts ingest-file', () => {
       .map((l) => JSON.parse(l));
     expect(events.map((e) => e.type)).toEqual(['login.succeeded', 'login.succeeded', 'login.failed']);
     expect(result.stderr).toMatch(
-      /record 4 \(90020211103030725428115389447533113776256732300526485554\): ignored: failed sign-in names no Auth0 user/,
+      /record 4 \(49556539073893675610923042044589174982043486779166687234\): ignored: failed sign-in names no Auth0 user/,
     );
     expect(result.stderr).toMatch(/5 record\(s\): 3 mapped, 2 ignored, 0 invalid/);
   });

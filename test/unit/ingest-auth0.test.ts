@@ -13,17 +13,17 @@ describe('Auth0 log stream mapper', () => {
     expect(first?.kind).toBe('event');
     if (first?.kind !== 'event') return;
     expect(first.event).toMatchObject({
-      event_id: 'auth0:90020211104001515271334544008635532534914988032684720226',
+      event_id: 'auth0:90020260415091204118000000000000001223372036854775001',
       type: 'login.succeeded',
-      occurred_at: '2021-11-04T00:15:10.706Z',
-      account_id: 'auth0|618223a4e3f49e006948565c',
-      session_id: 'm5SgtzMKxmeNBxj_kCfUUJhzrSdfvLFu',
-      product: 'Default App',
-      client: { ip: '114.76.60.57' },
+      occurred_at: '2026-04-15T09:12:04.118Z',
+      account_id: 'auth0|6620c3b1e4f5a6b7c8d9e0f1',
+      session_id: 'Xq3vB8nL2kR7tY5wP1mZ9sD4fG6hJ0cA',
+      product: 'Example App',
+      client: { ip: '203.0.113.24' },
       auth: { method: 'password' },
       source: 'auth0',
     });
-    expect(first.event.client.user_agent).toMatch(/Chrome\/95/);
+    expect(first.event.client.user_agent).toMatch(/Chrome\/123/);
   });
 
   it('maps a wrong password as login.failed bad_password and ignores failures that name no user', () => {
@@ -32,11 +32,14 @@ describe('Auth0 log stream mapper', () => {
     const fp = batch.ok ? batch.outcomes[4] : undefined;
     expect(fp?.kind === 'event' && fp.event).toMatchObject({
       type: 'login.failed',
-      account_id: 'auth0|61823277a44a21007221a59a',
+      account_id: 'auth0|6620c3b1e4f5a6b7c8d9e0f1',
       auth: { method: 'password', failure_reason: 'bad_password' },
     });
     const ignored = batch.ok ? batch.outcomes[3] : undefined;
     expect(ignored).toMatchObject({ kind: 'ignored', reason: 'failed sign-in names no Auth0 user' });
+    expect(batch.ok && batch.outcomes[2]).toMatchObject({
+      reason: 'Auth0 log type "pwd_leak" is not mapped',
+    });
   });
 
   it('reads JSON lines and maps a sign-in whose prompt performed phr as a passkey', () => {

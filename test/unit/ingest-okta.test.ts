@@ -41,14 +41,21 @@ describe('Okta event hook mapper', () => {
 
   it('reads System Log JSON lines (a backfill), ignoring events it does not alert on with a reason', () => {
     const out = mapIdpText('okta', fixture('okta-system-log.jsonl'), { now });
-    expect(out.map((o) => o.kind)).toEqual(['ignored', 'event', 'ignored']);
-    expect(out[0]).toMatchObject({ reason: 'Okta event type "user.session.end" (SUCCESS) is not mapped' });
-    expect(out[1]?.kind === 'event' && out[1].event).toMatchObject({
-      account_id: '00u1abvz4pYqdM8ms4x6',
-      session_id: '102bZDNFfWaQSyEZQuDgWt-uQ',
-      client: { ip: '175.16.199.1' },
+    expect(out.map((o) => o.kind)).toEqual(['ignored', 'event', 'event']);
+    expect(out[0]).toMatchObject({
+      reason: 'Okta event type "system.org.rate_limit.warning" (SUCCESS) is not mapped',
     });
-    expect(out[2]?.idp_event_id).toBe('3af594f9-4f67-11ea-abd3-1f5d113f2546');
+    expect(out[1]?.kind === 'event' && out[1].event).toMatchObject({
+      type: 'login.succeeded',
+      account_id: '00ubewfku1EX0WCFk697',
+      session_id: 'idxvF50v_5sT2-GOA7_K0Amyw',
+      client: { ip: '99.108.5.25' },
+    });
+    expect(out[2]?.idp_event_id).toBe('2a992f80-d1ad-4f62-900e-8c68bb72a21b');
+    expect(out[2]?.kind === 'event' && out[2].event).toMatchObject({
+      type: 'login.failed',
+      auth: { failure_reason: 'other' },
+    });
   });
 
   it('keeps an AAGUID given on a factor activation', () => {
