@@ -25,6 +25,9 @@ for (const type of EVENT_TYPES) {
   if (type === 'login.failed') (event.auth as Record<string, unknown>).failure_reason = 'bad_password';
   if (type.startsWith('credential.'))
     (event.auth as Record<string, unknown>).credential_id = 'cred-yubikey-1';
+  // YubiKey 5 Series (USB-A/C, firmware 5.1+); the AAGUID arrives at registration only.
+  if (type === 'credential.added')
+    (event.auth as Record<string, unknown>).aaguid = 'cb69481e-8ff7-4039-93ec-0a2729a154a8';
   writeFileSync(`${dir}${type}.json`, `${JSON.stringify(event, null, 2)}\n`);
 }
 

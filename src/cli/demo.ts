@@ -9,6 +9,7 @@ import { COMPRESSION_TYPES } from '../kafka/codecs.js';
 import { createPublisher } from '../kafka/publisher.js';
 import { createLogger } from '../observe/logger.js';
 import type { OutcomeEntry } from '../observe/outcomes.js';
+import { playIdpSamples } from './demo-idp.js';
 import { buildStory } from './demo-story.js';
 
 const WHY: Record<string, string> = {
@@ -24,7 +25,8 @@ const DEFAULT_INBOX = 'http://127.0.0.1:8005';
 
 /** `login-alerts demo`: plays a story against the running pipeline and prints what it did. */
 export async function runDemoCommand(args: string[]): Promise<number> {
-  if (args.length > 0) throw new AppError('BAD_USAGE', 'usage: login-alerts demo');
+  const idp = args.length === 1 && args[0] === '--idp';
+  if (args.length > 0 && !idp) throw new AppError('BAD_USAGE', 'usage: login-alerts demo [--idp]');
   // kafkajs prints a multi-line notice about its v2 partitioner on every producer; the demo's reader does not care.
   process.env.KAFKAJS_NO_PARTITIONER_WARNING ??= '1';
   // The demo sends no email itself: SES_ENDPOINT only tells it where start's inbox is, so SES_FROM may be unset.
@@ -86,6 +88,33 @@ export async function runDemoCommand(args: string[]): Promise<number> {
     }
     const alerts = outcomes.filter((o) => o?.alert_id).length;
     console.log(`\n${alerts} alerts from ${story.steps.length} events.`);
+    const idpOk =
+      !idp ||
+      (await playIdpSamples({
+        config,
+        publisher,
+        now: Date.now(),
+        run: story.run,
+        enroll: async (profiles) => {
+          const applied = waitForKeys(
+            kafka,
+            config.topics.trainingExclusions,
+            profiles.map((p) => p.account_id),
+            30_000,
+          );
+          await publisher.publish(
+            profiles.map((p) => ({ topic: config.topics.accountSecurity, key: p.account_id, value: p })),
+          );
+          await applied;
+        },
+        outcomes: (ids) => waitForOutcomes(admin, ids, story.run, 30_000),
+        describe: (o) =>
+          !o
+            ? '→ no outcome seen (is the pipeline lagging?)'
+            : o.alert_id
+              ? `→ ALERT ${o.kind} · ${o.severity?.toUpperCase()} · ${o.reasons?.join(', ') || 'known device, usual place'}`
+              : `→ ${WHY[o.outcome] ?? o.outcome}`,
+      }));
 
     const inboxUrl = (config.ses?.endpoint ?? DEFAULT_INBOX).replace(/\/+$/, '');
     const emails = await inboxEmails(inboxUrl, story.run);
@@ -100,7 +129,7 @@ export async function runDemoCommand(args: string[]): Promise<number> {
     console.log(
       `SMS and push without providers: ${config.outboxDir}/sms.jsonl, ${config.outboxDir}/push.jsonl`,
     );
-    return outcomes.every(Boolean) ? 0 : 1;
+    return outcomes.every(Boolean) && idpOk ? 0 : 1;
   } finally {
     await publisher.close();
   }

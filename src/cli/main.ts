@@ -6,8 +6,11 @@ const USAGE = `usage: login-alerts <command>
 
   start                 the whole product on embedded defaults (local Kafka, email inbox, outbox)
   run [--only NAME]     the consumers and HTTP server against KAFKA_BROKERS (production)
-  demo                  play a scenario against the running pipeline and print what happened
+  demo [--idp]          play a scenario against the running pipeline and print what happened
+                        (--idp: also Keycloak, Auth0 and Okta samples through the ingest paths)
   publish FILE|-        validate and publish AuthEvents (JSON or JSON lines)
+  ingest-file --format keycloak|auth0|okta [--product NAME] [--publish] FILE|-
+                        map an IdP's events to AuthEvents (print them, or publish the valid ones)
   kafka                 start only the local Kafka broker
   schemas [--write|--check]  generate (or check) the JSON Schemas in schemas/
 
@@ -20,6 +23,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   run: async () => (await import('./run.js')).runRunCommand,
   demo: async () => (await import('./demo.js')).runDemoCommand,
   publish: async () => (await import('./publish.js')).runPublishCommand,
+  'ingest-file': async () => (await import('./ingest-file.js')).runIngestFileCommand,
   kafka: async () => (await import('./kafka.js')).runKafkaCommand,
   schemas: async () => (await import('./schemas.js')).runSchemasCommand,
 };

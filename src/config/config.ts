@@ -51,6 +51,8 @@ export interface Config {
   httpPort: number;
   /** Admin listener: dashboard, /api, /metrics, detailed readiness; token required off loopback. */
   admin: { host: string; port: number; token: string | undefined };
+  /** Webhook tokens: an ingest endpoint is enabled only when its token is set. */
+  ingest: { auth0Token: string | undefined; oktaToken: string | undefined };
   /** Reverse proxies in front of the public listener whose X-Forwarded-For entry is trusted. */
   trustProxyHops: number;
   /** Hosts (or `*.suffix` patterns) that push endpoints may use. */
@@ -151,6 +153,7 @@ export function loadConfig(
     httpHost: e.HTTP_HOST,
     httpPort: e.HTTP_PORT,
     admin: { host: e.ADMIN_HOST, port: e.ADMIN_PORT, token: e.ADMIN_TOKEN },
+    ingest: { auth0Token: e.INGEST_AUTH0_TOKEN, oktaToken: e.INGEST_OKTA_TOKEN },
     trustProxyHops: e.TRUST_PROXY_HOPS,
     webPushAllowedHosts: e.WEB_PUSH_ALLOWED_HOSTS,
     logLevel: e.LOG_LEVEL,

@@ -193,6 +193,14 @@ export const EnvSchema = z
       (v) => v === undefined || v.length >= 16,
       'expected at least 16 characters',
     ),
+    INGEST_AUTH0_TOKEN: optionalText.refine(
+      (v) => v === undefined || v.length >= 16,
+      'expected at least 16 characters',
+    ),
+    INGEST_OKTA_TOKEN: optionalText.refine(
+      (v) => v === undefined || v.length >= 16,
+      'expected at least 16 characters',
+    ),
     TRUST_PROXY_HOPS: z.coerce
       .number({ error: 'expected a whole number' })
       .int('expected a whole number')

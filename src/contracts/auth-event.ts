@@ -49,6 +49,8 @@ export const AuthSchema = z.looseObject({
   method: z.enum(AUTH_METHODS),
   credential_id: z.string().min(1).max(256).optional(),
   failure_reason: z.enum(FAILURE_REASONS).optional(),
+  /** On credential.added: the new WebAuthn credential's AAGUID (any 8-4-4-4-12 hex: real AAGUIDs need not be RFC 9562 UUIDs). */
+  aaguid: z.guid({ error: 'must be a UUID (8-4-4-4-12 hex digits)' }).optional(),
 });
 
 const common = {

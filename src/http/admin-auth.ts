@@ -47,11 +47,11 @@ export function adminAuth(token: string) {
 }
 
 /** Fixed-length digests, so the comparison takes the same time whatever length was offered. */
-function digest(value: string): Buffer {
+export function digest(value: string): Buffer {
   return createHash('sha256').update(value, 'utf8').digest();
 }
 
-function bearer(header: string | undefined): string | undefined {
+export function bearer(header: string | undefined): string | undefined {
   if (header === undefined || header.length > 1024) return undefined;
   const m = /^Bearer +(\S+) *$/i.exec(header);
   return m?.[1];

@@ -41,8 +41,23 @@ export function linkRateLimit(app: FastifyInstance, limits: LinkRateLimits) {
         .update((request.params as { token?: string }).token ?? '')
         .digest('base64url'),
   });
+  return refuseOver([byAddress, byToken]);
+}
+
+/**
+ * An onRequest hook with one budget per client address (`perMinute` requests), 429 with Retry-After
+ * beyond it. `app` must have @fastify/rate-limit registered.
+ */
+export function addressRateLimit(app: FastifyInstance, perMinute: number) {
+  return refuseOver([
+    app.createRateLimit({ max: perMinute, timeWindow: WINDOW_MS, keyGenerator: addressKey }),
+  ]);
+}
+
+/** Tries the limiters in order; the first to refuse answers 429 and later ones are not spent. */
+function refuseOver(limiters: Limiter[]) {
   return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    for (const limiter of [byAddress, byToken]) {
+    for (const limiter of limiters) {
       const refused = await overLimit(limiter, request);
       if (refused !== undefined) {
         await reply

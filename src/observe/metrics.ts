@@ -76,6 +76,12 @@ export function createMetrics(opts: { ready?: () => boolean } = {}) {
         if (opts.ready) this.set(opts.ready() ? 1 : 0);
       },
     }),
+    ingestRecords: new Counter({
+      name: 'login_alerts_ingest_records_total',
+      help: 'Webhook ingest records, by IdP and outcome (published, ignored, dead_lettered, failed)',
+      labelNames: ['idp', 'outcome'] as const,
+      registers: [registry],
+    }),
     dlqWriteFailures: new Counter({
       name: 'login_alerts_dlq_write_failures_total',
       help: 'Dead-letter records the broker refused for good (logged as DLQ_WRITE_FAILED and skipped), by source topic',

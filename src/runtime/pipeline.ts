@@ -5,9 +5,11 @@ import { startLoginEvents } from '../../consumers/login-events.js';
 import type { Channel, ChannelName } from '../channels/channel.js';
 import type { Config } from '../config/config.js';
 import { AppError } from '../errors.js';
+import { ingestRoutes } from '../http/ingest.js';
 import { createReportLinkHandler } from '../http/report-link.js';
 import { startHttpServers } from '../http/server.js';
 import type { RunningConsumer } from '../kafka/consumer-loop.js';
+import { createDeadLetters } from '../kafka/dlq.js';
 import { ensureTopics } from '../kafka/topics.js';
 import type { Logger } from '../observe/logger.js';
 import { buildParts, type Parts } from './parts.js';
@@ -86,6 +88,7 @@ export async function startPipeline(
       settingsUrl: `${config.links.publicBaseUrl}/settings`,
       log,
     }),
+    publicPlugins: ingestPlugins(parts),
   }).catch(async (err: unknown) => {
     await Promise.allSettled(running.map((r) => r.stop()));
     await parts.close();
@@ -102,6 +105,23 @@ export async function startPipeline(
       await parts.close();
     },
   };
+}
+
+/** The IdP webhooks whose tokens are set (none: no `/ingest/…` route exists, 404). */
+function ingestPlugins(parts: Parts) {
+  const { config, publisher, log, metrics } = parts;
+  const { auth0Token, oktaToken } = config.ingest;
+  if (!auth0Token && !oktaToken) return [];
+  const dead = createDeadLetters({ publisher, topic: config.topics.dlq, log, metrics });
+  return [
+    ingestRoutes({
+      tokens: { auth0: auth0Token, okta: oktaToken },
+      topic: config.topics.authEvents,
+      dead,
+      metrics,
+      log: log.child({ part: 'ingest' }),
+    }),
+  ];
 }
 
 /** What failed at start, with a stable code: kafkajs's own errors name the brokers it could not use. */

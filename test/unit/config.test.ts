@@ -68,6 +68,14 @@ describe('configuration', () => {
     expect(configError({ ADMIN_TOKEN: 'short' })).toMatch(/ADMIN_TOKEN: expected at least 16/);
   });
 
+  it('enables an ingest webhook only with a token of at least 16 characters', () => {
+    expect(loadConfig({}).ingest).toEqual({ auth0Token: undefined, oktaToken: undefined });
+    const c = loadConfig({ INGEST_AUTH0_TOKEN: 'a'.repeat(16), INGEST_OKTA_TOKEN: 'o'.repeat(20) });
+    expect(c.ingest).toEqual({ auth0Token: 'a'.repeat(16), oktaToken: 'o'.repeat(20) });
+    expect(configError({ INGEST_AUTH0_TOKEN: 'short' })).toMatch(/INGEST_AUTH0_TOKEN: expected at least 16/);
+    expect(configError({ INGEST_OKTA_TOKEN: 'short' })).toMatch(/INGEST_OKTA_TOKEN: expected at least 16/);
+  });
+
   it('names bad v1.1 values', () => {
     const message = configError({
       KAFKA_COMPRESSION: 'brotli',

@@ -72,6 +72,20 @@ describe('contracts and their JSON Schemas', () => {
     }
   });
 
+  it('accepts a credential.added AAGUID in any 8-4-4-4-12 hex form, in zod and the JSON Schema, and names a bad one', () => {
+    const ajv = new Ajv2020({ strict: false, allErrors: true });
+    (addFormats as unknown as (a: Ajv2020) => void)(ajv);
+    const validate = ajv.compile(readJson(`${schemasDir}auth-event.schema.json`));
+    const added = readJson(`${examplesDir}credential.added.json`);
+    // Google Password Manager's AAGUID is not an RFC 9562 UUID (version 1, variant 3): still an AAGUID.
+    const gpm = { ...added, auth: { ...added.auth, aaguid: 'ea9b8d66-4d01-1d21-3ce4-b6b48cb575d4' } };
+    expect(validateAuthEvent(gpm, Date.now()).ok).toBe(true);
+    expect(validate(gpm)).toBe(true);
+    const bad = validateAuthEvent({ ...added, auth: { ...added.auth, aaguid: 'yubikey' } }, Date.now());
+    expect(bad.ok ? '' : bad.message).toMatch(/^auth\.aaguid: must be a UUID/);
+    expect(validate({ ...added, auth: { ...added.auth, aaguid: 'yubikey' } })).toBe(false);
+  });
+
   it('keeps unknown extra fields and rejects events more than 5 minutes in the future', () => {
     const example = { ...readJson(`${examplesDir}login.succeeded.json`), extra: { kept: true } };
     const now = Date.parse(example.occurred_at);
