@@ -4,6 +4,7 @@ import webpush from 'web-push';
 import { AppError, type ErrorCode } from '../errors.js';
 import type { Channel, PushDelivery, SendResult } from './channel.js';
 import { checkEndpoint, compileAllowList, vetAddresses } from './push-hosts.js';
+import { encodePushPayload, pushUrgency } from './push-payload.js';
 import { type PushTarget, post } from './push-post.js';
 
 /** Resolves a host name to its addresses; the channel connects only to an address it vetted. */
@@ -29,11 +30,6 @@ export interface WebPushChannelOptions {
   resolver?: HostResolver;
 }
 
-/**
- * Largest plaintext that fits one aes128gcm record of 4096 bytes:
- * 4096 − 86 (header with a 65-byte key id) − 16 (tag) − 1 (padding delimiter).
- */
-export const MAX_PUSH_PAYLOAD_BYTES = 3993;
 const DEFAULT_TIMEOUT_MS = 10_000;
 
 /** A push channel sending encrypted notifications to a browser's push service. */
@@ -71,22 +67,14 @@ export function createWebPushChannel(opts: WebPushChannelOptions): Channel<PushD
   return {
     name: 'push',
     async send(d: PushDelivery): Promise<SendResult> {
-      const payload = JSON.stringify(d.payload);
-      const bytes = Buffer.byteLength(payload);
-      if (bytes > MAX_PUSH_PAYLOAD_BYTES) {
-        // Push services answer 413 anyway; failing here saves a round trip and states why.
-        throw new AppError(
-          'PAYLOAD_TOO_LARGE',
-          `push payload is ${bytes} bytes, over the ${MAX_PUSH_PAYLOAD_BYTES}-byte limit`,
-        );
-      }
+      const payload = encodePushPayload(d.payload);
       const { endpoint, keys } = d.subscription;
       try {
         const to = await target(endpoint);
         const details = webpush.generateRequestDetails({ endpoint, keys }, payload, {
           vapidDetails,
           TTL: Math.max(0, Math.floor(d.ttlS)),
-          urgency: d.severity === 'critical' ? 'high' : d.urgency,
+          urgency: pushUrgency(d),
           // A newer alert with the same topic replaces an undelivered one instead of stacking.
           topic: pushTopic(d.topic),
           contentEncoding: 'aes128gcm',

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { CHANNELS } from './account-security.js';
-import { LoginAlertSchema } from './login-alert.js';
+import { CHANNELS, type Channel } from './account-security.js';
+import { type LoginAlert, LoginAlertSchema } from './login-alert.js';
 
 export const NOTICE_KINDS = ['new_login', 'failed_attempts', 'account_change', 'enrolled'] as const;
 export type NoticeKind = (typeof NOTICE_KINDS)[number];
@@ -30,3 +30,33 @@ export const DeliveryJobSchema = z.object({
   last_error: z.string().optional(),
 });
 export type DeliveryJob = z.output<typeof DeliveryJobSchema>;
+
+/** An enrolment notice: no alert behind it, only the account's new enrolment. */
+export interface EnrolmentNotice {
+  id: string;
+  account_id: string;
+  channels: Channel[];
+  occurred_at: string;
+  requested_at: string;
+}
+
+/**
+ * The one builder of notification requests: for an alert (its channels, told when it was
+ * detected) or for an enrolment notice.
+ */
+export function notificationRequest(
+  of: { alert: LoginAlert } | { enrolled: EnrolmentNotice },
+): NotificationRequest {
+  if ('enrolled' in of) return { ...of.enrolled, kind: 'enrolled' };
+  const { alert } = of;
+  return {
+    id: alert.alert_id,
+    account_id: alert.account_id,
+    // Only the kinds a notice exists for are ever requested (a user report notifies nobody).
+    kind: alert.kind as NoticeKind,
+    channels: alert.channels,
+    occurred_at: alert.occurred_at,
+    requested_at: alert.detected_at,
+    alert,
+  };
+}

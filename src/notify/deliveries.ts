@@ -1,8 +1,10 @@
 import type { Delivery } from '../channels/channel.js';
+import { pushUrgency } from '../channels/push-payload.js';
 import type { AccountSecurity, Channel as ChannelName } from '../contracts/account-security.js';
 import type { NotificationRequest } from '../contracts/notification.js';
 import { shortHash } from '../state/keys.js';
-import type { Rendered } from './render.js';
+import { toPushPayload } from './push.js';
+import type { Rendered } from './types.js';
 
 /** Who one channel reaches for one account: an address, a number, or each push subscription. */
 export function recipientsFor(channel: ChannelName, profile: AccountSecurity): string[] {
@@ -39,9 +41,9 @@ export function buildDelivery(
     ...base,
     channel,
     subscription,
-    payload: { ...rendered.push, url, kind: base.kind, severity, alert_id: request.id },
+    payload: toPushPayload(rendered.push, { url, kind: base.kind, severity, alertId: request.id }),
     ttlS: PUSH_TTL_S,
-    urgency: severity === 'critical' ? 'high' : 'normal',
+    urgency: pushUrgency({ severity }),
     // One topic per alert: a retried or repeated push replaces the waiting one instead of stacking.
     topic: shortHash(request.id).replace(/[^A-Za-z0-9_-]/g, '_'),
   };

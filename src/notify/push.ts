@@ -1,19 +1,15 @@
-// The web push payload for a rendered notice. Push services accept about 3,993 bytes of plaintext
-// (FACTS.md); rendered titles and bodies are capped far below that, and this checks the whole JSON.
+// The web push payload for a rendered notice. Rendered titles and bodies are capped far below the
+// push record's limit (LIMITS in types.ts); the push channel checks the whole JSON against it.
 import type { PushPayload } from '../channels/channel.js';
 import type { Severity } from '../contracts/login-alert.js';
-import { AppError } from '../errors.js';
-import type { Rendered } from './render.js';
+import type { Rendered } from './types.js';
 
-/** Largest plaintext a push service reliably accepts. */
-export const MAX_PUSH_PAYLOAD_BYTES = 3993;
-
-/** Builds the push payload; throws PAYLOAD_TOO_LARGE (not retryable) if it could not be delivered. */
+/** The payload a push delivery carries: the rendered title and body, the report link, the alert's identity. */
 export function toPushPayload(
   push: Rendered['push'],
   meta: { url: string; kind: string; severity: Severity; alertId: string },
 ): PushPayload {
-  const payload: PushPayload = {
+  return {
     title: push.title,
     body: push.body,
     url: meta.url,
@@ -21,12 +17,4 @@ export function toPushPayload(
     severity: meta.severity,
     alert_id: meta.alertId,
   };
-  const bytes = Buffer.byteLength(JSON.stringify(payload), 'utf8');
-  if (bytes >= MAX_PUSH_PAYLOAD_BYTES) {
-    throw new AppError(
-      'PAYLOAD_TOO_LARGE',
-      `push payload is ${bytes} bytes (limit ${MAX_PUSH_PAYLOAD_BYTES})`,
-    );
-  }
-  return payload;
 }

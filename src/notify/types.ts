@@ -1,10 +1,10 @@
 // The shapes rendering shares with its callers and with view.ts, so neither imports the renderer.
 import type { AuthMethod } from '../contracts/auth-event.js';
 import type { Device, Geo, Reason, Severity } from '../contracts/login-alert.js';
+import type { NoticeKind } from '../contracts/notification.js';
 import type { Change } from './messages.js';
 
-export const NOTICE_KINDS = ['new_login', 'failed_attempts', 'account_change', 'enrolled'] as const;
-export type NoticeKind = (typeof NOTICE_KINDS)[number];
+export { NOTICE_KINDS, type NoticeKind } from '../contracts/notification.js';
 
 /** The parts of each notice, one template file each: templates/<locale>/<kind>.<part>.hbs */
 export const NOTICE_PARTS = ['subject', 'html', 'text', 'sms', 'push-title', 'push-body'] as const;

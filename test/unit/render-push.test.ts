@@ -1,3 +1,4 @@
+import { encodePushPayload } from '../../src/channels/push-payload.js';
 import { toPushPayload } from '../../src/notify/push.js';
 
 const meta = {
@@ -19,7 +20,7 @@ test('builds the PushPayload the push channel sends', () => {
 });
 
 test('refuses a payload push services would reject as too large', () => {
-  expect(() => toPushPayload({ title: 'T', body: '字'.repeat(1400) }, meta)).toThrow(
+  expect(() => encodePushPayload(toPushPayload({ title: 'T', body: '字'.repeat(1400) }, meta))).toThrow(
     expect.objectContaining({ code: 'PAYLOAD_TOO_LARGE', retryable: false }),
   );
 });
