@@ -3,6 +3,7 @@
 import { decodeAuthEvent } from '../src/contracts/decode.js';
 import { createDeviceParser } from '../src/enrich/device.js';
 import { openGeo } from '../src/enrich/geo.js';
+import { authEvent } from '../src/pipeline/synthetic.js';
 import { assessSignIn, emptyHistory, rememberSignIn } from '../src/risk/assess.js';
 import type { AccountHistory } from '../src/risk/types.js';
 import { publicIpv4, rng, UA_CORPUS, zipfPicker } from './load.js';
@@ -16,18 +17,16 @@ const pickIp = () => publicIpv4(next);
 const now = Date.now();
 const records = Array.from({ length: N }, (_, i) =>
   Buffer.from(
-    JSON.stringify({
-      event_id: `e${i}`,
-      schema_version: 1,
-      type: 'login.succeeded',
-      occurred_at: new Date(now - (N - i) * 10).toISOString(),
-      account_id: `a${i % 5_000}`,
-      session_id: `s${i}`,
-      product: 'chatgpt',
-      client: { ip: pickIp(), user_agent: pickUa() },
-      auth: { method: 'passkey' },
-      source: 'bench',
-    }),
+    JSON.stringify(
+      authEvent({
+        event_id: `e${i}`,
+        occurred_at: new Date(now - (N - i) * 10).toISOString(),
+        account_id: `a${i % 5_000}`,
+        session_id: `s${i}`,
+        client: { ip: pickIp(), user_agent: pickUa() },
+        source: 'bench',
+      }),
+    ),
   ),
 );
 

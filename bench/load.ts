@@ -6,17 +6,9 @@ import { readFileSync } from 'node:fs';
 import type { AccountSecurity } from '../src/contracts/account-security.js';
 import { classifyIp } from '../src/enrich/ip.js';
 import { alertId } from '../src/pipeline/alerts.js';
+import { rng } from '../src/pipeline/synthetic.js';
 
-/** mulberry32: small, fast, deterministic. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng };
 
 export const UA_CORPUS = readFileSync(
   new URL('../test/fixtures/user-agents/uap-core-corpus.txt', import.meta.url),

@@ -2,7 +2,7 @@ import { type ChannelName, type Config, loadConfig } from '../config/config.js';
 import { AppError } from '../errors.js';
 import { createLogger, type Logger } from '../observe/logger.js';
 import { describeChannels } from '../runtime/channels.js';
-import { CONSUMER_NAMES, type ConsumerName, startPipeline } from '../runtime/pipeline.js';
+import { type ConsumerName, startPipeline } from '../runtime/pipeline.js';
 import { onShutdown } from './shutdown.js';
 
 /** `login-alerts run [--only NAME[,NAME]]`: the consumers and the HTTP server against the configured Kafka. */
@@ -29,6 +29,18 @@ function logChannels(config: Config, log: Logger): void {
   }
 }
 
+/**
+ * The names `--only` accepts, and the consumer each starts. `alert-feed` is the consumer behind the
+ * dashboard's live feed; `dashboard`, its first name, stays accepted so existing commands keep working.
+ */
+const ONLY_NAMES: Record<string, ConsumerName> = {
+  'account-security': 'account-security',
+  'login-events': 'login-events',
+  deliveries: 'deliveries',
+  'alert-feed': 'dashboard',
+  dashboard: 'dashboard',
+};
+
 function parseOnly(args: string[]): ConsumerName[] | undefined {
   const i = args.indexOf('--only');
   if (i === -1) {
@@ -37,12 +49,13 @@ function parseOnly(args: string[]): ConsumerName[] | undefined {
     return undefined;
   }
   const names = (args[i + 1] ?? '').split(',').filter(Boolean);
-  const bad = names.filter((n) => !(CONSUMER_NAMES as readonly string[]).includes(n));
+  const bad = names.filter((n) => !Object.hasOwn(ONLY_NAMES, n));
   if (names.length === 0 || bad.length > 0) {
+    const accepted = Object.keys(ONLY_NAMES).filter((n) => n !== 'dashboard');
     throw new AppError(
       'BAD_USAGE',
-      `--only takes one or more of ${CONSUMER_NAMES.join(', ')}; got "${args[i + 1] ?? ''}"`,
+      `--only takes one or more of ${accepted.join(', ')} (dashboard: alert-feed's old name); got "${args[i + 1] ?? ''}"`,
     );
   }
-  return names as ConsumerName[];
+  return [...new Set(names.map((n) => ONLY_NAMES[n]!))];
 }

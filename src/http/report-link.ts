@@ -1,11 +1,10 @@
-import type { LoginAlert } from '../contracts/login-alert.js';
-import { toOcsfAuthentication } from '../contracts/ocsf.js';
 import { AppError } from '../errors.js';
 import type { Publisher } from '../kafka/publisher.js';
 import { type LinkClaims, verifyLink } from '../notify/links.js';
 import { REPORT_PAGE_HEADERS, renderReportPage } from '../notify/report-pages.js';
 import type { Logger } from '../observe/logger.js';
-import { alertId } from '../pipeline/alerts.js';
+import { buildReportedAlert } from '../pipeline/alerts.js';
+import { alertRecords } from '../pipeline/emit.js';
 import { keys } from '../state/keys.js';
 import type { Store } from '../state/store.js';
 
@@ -61,27 +60,9 @@ export function createReportLinkHandler(deps: ReportLinkDeps): ReportLinkHandler
     const ttlMs = Math.max(claims.expiresAt * 1000 - now(), 1_000);
     const [claimed] = await deps.store.claim([{ key: usedKey, value: '1', ttlMs }]);
     if (!claimed) return page(409, 'used', claims.locale);
-    const at = new Date(now()).toISOString();
-    const alert: LoginAlert = {
-      alert_id: alertId('user_reported', claims.accountId, claims.alertId),
-      event_id: claims.alertId,
-      account_id: claims.accountId,
-      kind: 'user_reported',
-      severity: 'critical',
-      reasons: ['user_reported'],
-      occurred_at: at,
-      detected_at: at,
-      product: 'login-alerts',
-      channels: [],
-      enrolled: true,
-      stale: false,
-      reported_alert_id: claims.alertId,
-    };
+    const alert = buildReportedAlert(claims.accountId, claims.alertId, now());
     try {
-      await deps.publisher.publish([
-        { topic: deps.topics.loginAlerts, key: claims.accountId, value: alert },
-        { topic: deps.topics.loginAlertsOcsf, key: claims.accountId, value: toOcsfAuthentication(alert) },
-      ]);
+      await deps.publisher.publish(alertRecords(alert, deps.topics));
     } catch (err) {
       // Not published: free the link so the person can try again.
       await deps.store.write([{ op: 'del', key: usedKey }]).catch(() => {});

@@ -54,3 +54,26 @@ export function buildAlert(event: AuthEvent, parts: AlertParts, now: number): Lo
   if (parts.failureCount !== undefined) alert.failure_count = parts.failureCount;
   return alert;
 }
+
+/**
+ * The LoginAlert a person's "this wasn't me" makes: about an earlier alert rather than an event,
+ * so it carries no client; its id derives from the reported alert, so a replay yields the same one.
+ */
+export function buildReportedAlert(accountId: string, reportedAlertId: string, now: number): LoginAlert {
+  const at = new Date(now).toISOString();
+  return {
+    alert_id: alertId('user_reported', accountId, reportedAlertId),
+    event_id: reportedAlertId,
+    account_id: accountId,
+    kind: 'user_reported',
+    severity: 'critical',
+    reasons: ['user_reported'],
+    occurred_at: at,
+    detected_at: at,
+    product: 'login-alerts',
+    channels: [],
+    enrolled: true,
+    stale: false,
+    reported_alert_id: reportedAlertId,
+  };
+}

@@ -6,6 +6,7 @@ import { createDispatcher } from '../notify/dispatch.js';
 import { silentLogger } from '../observe/logger.js';
 import { createAccountProfilesHandler } from '../pipeline/account-profiles.js';
 import { createLoginEventsHandler } from '../pipeline/login-events.js';
+import { syntheticEvent } from '../pipeline/synthetic.js';
 import { createMemoryStore } from '../state/memory.js';
 import type { Parts } from './parts.js';
 
@@ -64,7 +65,8 @@ export async function warmUp(
   try {
     while (events < maxEvents && performance.now() - started < budgetMs) {
       const chunk: InRecord[] = [];
-      for (let i = 0; i < 50; i++, offset++) chunk.push(syntheticEvent(config.topics.authEvents, offset));
+      for (let i = 0; i < 50; i++, offset++)
+        chunk.push(syntheticEvent(config.topics.authEvents, offset, MIX));
       sink.records.length = 0;
       await decide(chunk);
       const requests = sink.records
@@ -103,17 +105,9 @@ function nothingSent(name: ChannelName, count: () => void): Channel {
 }
 
 const ACCOUNTS = ['warm-a', 'warm-b', 'warm-c', 'warm-d'];
+const MIX = { accounts: ACCOUNTS, source: 'warm-up' };
 const LOCALES = ['en', 'pt-BR', 'en-US', 'de'];
 const ZONES = ['UTC', 'America/Sao_Paulo', 'Europe/Berlin', 'Asia/Tokyo'];
-const USER_AGENTS = [
-  'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/129.0.0.0 Safari/537.36',
-  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1',
-  'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:131.0) Gecko/20100101 Firefox/131.0',
-  'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/128.0.0.0 Mobile Safari/537.36',
-  'curl/8.5.0',
-];
-const ADDRESSES = ['81.2.69.160', '8.8.8.8', '1.1.1.1', '2001:4860:4860::8888', '89.160.20.112', '10.1.2.3'];
-
 function profileOf(account: string, i: number) {
   return {
     account_id: account,
@@ -135,44 +129,6 @@ function profileOf(account: string, i: number) {
     },
     preferences: { channels: ['email', 'sms', 'push'], locale: LOCALES[i], timezone: ZONES[i] },
   };
-}
-
-/** A spread of the shapes real traffic has: sign-ins (new and repeated sessions), failures, changes, bad records. */
-function syntheticEvent(topic: string, n: number): InRecord {
-  const account = ACCOUNTS[n % ACCOUNTS.length]!;
-  if (n % 97 === 0) return inRecord(topic, account, '{"event_id": 42, "type": "login.succeeded"');
-  const base = {
-    event_id: `warm-${n}`,
-    schema_version: 1,
-    occurred_at: new Date(Date.now() - 1_000).toISOString(),
-    account_id: account,
-    product: 'chatgpt',
-    client: {
-      ip: ADDRESSES[n % ADDRESSES.length],
-      user_agent: USER_AGENTS[(n >> 2) % USER_AGENTS.length],
-      device_id: `dev-${n % 7}`,
-    },
-    source: 'warm-up',
-  };
-  const kind = n % 10;
-  if (kind < 6)
-    return inRecord(topic, account, {
-      ...base,
-      type: 'login.succeeded',
-      auth: { method: n % 5 === 0 ? 'password' : 'passkey' },
-      session_id: `s-${n % 3 === 0 ? n - 3 : n}`,
-    });
-  if (kind < 9)
-    return inRecord(topic, account, {
-      ...base,
-      type: 'login.failed',
-      auth: { method: 'password', failure_reason: 'bad_password' },
-    });
-  return inRecord(topic, account, {
-    ...base,
-    type: 'credential.added',
-    auth: { method: 'passkey', credential_id: `cred-${n % 5}` },
-  });
 }
 
 function inRecord(topic: string, key: string, value: unknown): InRecord {

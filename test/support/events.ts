@@ -2,14 +2,13 @@
 import { randomUUID } from 'node:crypto';
 import type { AccountSecurity } from '../../src/contracts/account-security.js';
 import type { AuthEvent } from '../../src/contracts/auth-event.js';
+import { ADDRESSES, authEvent, type EventFields, USER_AGENTS } from '../../src/pipeline/synthetic.js';
 
-export const UA_MAC_CHROME =
-  'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/129.0.0.0 Safari/537.36';
-export const UA_WIN_FIREFOX =
-  'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:131.0) Gecko/20100101 Firefox/131.0';
-export const IP_LONDON = '81.2.69.160';
-export const IP_TOKYO = '126.0.0.1';
-export const IP_SAO_PAULO = '177.71.128.1';
+export const UA_MAC_CHROME = USER_AGENTS.macChrome;
+export const UA_WIN_FIREFOX = USER_AGENTS.winFirefox;
+export const IP_LONDON = ADDRESSES.london;
+export const IP_TOKYO = ADDRESSES.tokyo;
+export const IP_SAO_PAULO = ADDRESSES.saoPaulo;
 
 export function profile(accountId: string, overrides: Partial<AccountSecurity> = {}): AccountSecurity {
   return {
@@ -23,23 +22,17 @@ export function profile(accountId: string, overrides: Partial<AccountSecurity> =
   };
 }
 
+/** A passkey sign-in from London on a Mac, now (the shared generator's defaults), named `test`. */
 export function signIn(
   accountId: string,
   overrides: Partial<AuthEvent> & Record<string, unknown> = {},
 ): AuthEvent {
-  return {
-    event_id: `evt-${randomUUID()}`,
-    schema_version: 1,
-    type: 'login.succeeded',
-    occurred_at: new Date().toISOString(),
+  return authEvent({
     account_id: accountId,
     session_id: `sess-${randomUUID()}`,
-    product: 'chatgpt',
-    client: { ip: IP_LONDON, user_agent: UA_MAC_CHROME },
-    auth: { method: 'passkey' },
     source: 'test',
     ...overrides,
-  } as AuthEvent;
+  } as EventFields);
 }
 
 export function failedSignIn(accountId: string, at: Date): AuthEvent {
