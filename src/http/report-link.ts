@@ -1,7 +1,7 @@
 import { AppError } from '../errors.js';
 import type { Publisher } from '../kafka/publisher.js';
 import { type LinkClaims, verifyLink } from '../notify/links.js';
-import { REPORT_PAGE_HEADERS, renderReportPage } from '../notify/report-pages.js';
+import { REPORT_PAGE_HEADERS, REPORT_PAGE_STATUS, renderReportPage } from '../notify/report-pages.js';
 import type { Logger } from '../observe/logger.js';
 import { buildReportedAlert } from '../pipeline/alerts.js';
 import { alertRecords } from '../pipeline/emit.js';
@@ -38,8 +38,8 @@ export function createReportLinkHandler(deps: ReportLinkDeps): ReportLinkHandler
   const now = deps.now ?? Date.now;
 
   const pageData = deps.settingsUrl ? { settingsUrl: deps.settingsUrl } : {};
-  const page = (status: number, kind: Page, locale?: string): LinkResponse => ({
-    status,
+  const page = (kind: Page, locale?: string): LinkResponse => ({
+    status: REPORT_PAGE_STATUS[kind],
     headers: { ...REPORT_PAGE_HEADERS, 'x-frame-options': 'DENY' },
     body: renderReportPage(kind, locale, pageData),
   });
@@ -50,16 +50,16 @@ export function createReportLinkHandler(deps: ReportLinkDeps): ReportLinkHandler
       claims = verifyLink(token, deps.secret, now());
     } catch (err) {
       const expired = err instanceof AppError && err.code === 'LINK_EXPIRED';
-      return expired ? page(410, 'expired') : page(400, 'invalid');
+      return expired ? page('expired') : page('invalid');
     }
     const usedKey = keys.linkUsed(claims.accountId, claims.alertId);
     if (method !== 'POST') {
       const [used] = await deps.store.read([usedKey]);
-      return used ? page(409, 'used', claims.locale) : page(200, 'confirm', claims.locale);
+      return used ? page('used', claims.locale) : page('confirm', claims.locale);
     }
     const ttlMs = Math.max(claims.expiresAt * 1000 - now(), 1_000);
     const [claimed] = await deps.store.claim([{ key: usedKey, value: '1', ttlMs }]);
-    if (!claimed) return page(409, 'used', claims.locale);
+    if (!claimed) return page('used', claims.locale);
     const alert = buildReportedAlert(claims.accountId, claims.alertId, now());
     try {
       await deps.publisher.publish(alertRecords(alert, deps.topics));
@@ -74,6 +74,6 @@ export function createReportLinkHandler(deps: ReportLinkDeps): ReportLinkHandler
       };
     }
     deps.log.info({ alert_id: alert.alert_id }, 'user reported an alert');
-    return page(200, 'confirmed', claims.locale);
+    return page('confirmed', claims.locale);
   };
 }

@@ -1,7 +1,7 @@
 import type { Config } from '../config/config.js';
 import type { AccountSecurity } from '../contracts/account-security.js';
 import { decodeAccountSecurity } from '../contracts/decode.js';
-import type { NotificationRequest } from '../contracts/notification.js';
+import { notificationRequest } from '../contracts/notification.js';
 import { channelsFor } from '../contracts/profile-channels.js';
 import type { TrainingExclusion } from '../contracts/records.js';
 import type { ChunkHandler, InRecord } from '../kafka/consumer-loop.js';
@@ -45,14 +45,15 @@ function enrollmentOutputs(
   const out: OutRecord[] = [{ topic: topics.trainingExclusions, key: account, value: exclusion }];
   const channels = channelsFor(next, config.channelRoutes);
   if (is && channels.length > 0) {
-    const request: NotificationRequest = {
-      id: alertId('account_change', account, `enrolled@${next.updated_at}`),
-      account_id: account,
-      kind: 'enrolled',
-      channels,
-      occurred_at: next.updated_at,
-      requested_at: new Date(now).toISOString(),
-    };
+    const request = notificationRequest({
+      enrolled: {
+        id: alertId('account_change', account, `enrolled@${next.updated_at}`),
+        account_id: account,
+        channels,
+        occurred_at: next.updated_at,
+        requested_at: new Date(now).toISOString(),
+      },
+    });
     out.push({ topic: topics.notifications, key: account, value: request });
   }
   return out;

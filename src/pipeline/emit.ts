@@ -1,6 +1,6 @@
 import type { Config } from '../config/config.js';
 import type { LoginAlert } from '../contracts/login-alert.js';
-import type { NotificationRequest } from '../contracts/notification.js';
+import { notificationRequest } from '../contracts/notification.js';
 import { toOcsfAuthentication } from '../contracts/ocsf.js';
 import type { OutRecord } from '../kafka/publisher.js';
 
@@ -21,16 +21,7 @@ export function alertOutputs(alert: LoginAlert, topics: Config['topics']): OutRe
   const a = alert.account_id;
   const out = alertRecords(alert, topics);
   if (alert.enrolled && !alert.stale && alert.channels.length > 0) {
-    const request: NotificationRequest = {
-      id: alert.alert_id,
-      account_id: a,
-      kind: alert.kind as NotificationRequest['kind'],
-      channels: alert.channels,
-      occurred_at: alert.occurred_at,
-      requested_at: alert.detected_at,
-      alert,
-    };
-    out.push({ topic: topics.notifications, key: a, value: request });
+    out.push({ topic: topics.notifications, key: a, value: notificationRequest({ alert }) });
   }
   return out;
 }
