@@ -9,8 +9,10 @@
  * store, or Redis when REDIS_URL is set), memstore (a memory store holding BENCH_SESSIONS session
  * markers, then the geo database too).
  */
+
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { build as buildHistogram } from 'hdr-histogram-js';
 
 // Each mode imports what it needs, so the memory-store figure is not inflated by modules it never uses.
@@ -21,7 +23,6 @@ const latency = process.env.BENCH_LATENCY === '1';
 const shared = process.env.BENCH_SHARED === '1';
 /** Latency runs: the first BENCH_WARMUP_MS after the first event are the start-up, kept apart. */
 const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 3_000);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const rssMb = () => process.memoryUsage().rss / 2 ** 20;
 const peakRssMb = () => process.resourceUsage().maxRSS / 1024;
 const cpuUs = () => {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Kafka } from 'kafkajs';
 import { type Config, LOCAL_OUTBOX_DIR, loadConfig } from '../config/config.js';
 import type { DeliveryReceipt } from '../contracts/records.js';
@@ -155,7 +156,7 @@ async function waitForOutcomes(
       return i < 0 ? undefined : pool.splice(i, 1)[0];
     });
     if (matched.every(Boolean) || Date.now() > deadline) return matched;
-    await new Promise((r) => setTimeout(r, 250));
+    await sleep(250);
   }
 }
 

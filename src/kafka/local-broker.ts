@@ -6,6 +6,7 @@
  * marker file there and never invoke Maven. The JVM is launched through `setpriv --pdeathsig TERM`, so it
  * dies with the Node process that started it even when that process is killed with SIGKILL.
  */
+
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -13,6 +14,7 @@ import { mkdir, mkdtemp, open, readdir, readFile, rename, rm, stat, writeFile } 
 import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 import { AppError } from '../errors.js';
@@ -528,8 +530,4 @@ export async function tailOf(file: string, lines = 30, from = 0, maxBytes = 16_3
 
 function secondsSince(start: number): string {
   return ((Date.now() - start) / 1000).toFixed(1);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -1,5 +1,6 @@
 /** account.security → profile view, training exclusions and enrollment confirmations, on the real broker. */
 
+import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig } from '../../src/config/config.js';
 import type { AccountSecurity } from '../../src/contracts/account-security.js';
 import { silentLogger } from '../../src/observe/logger.js';
@@ -7,7 +8,7 @@ import { startPipeline } from '../../src/runtime/pipeline.js';
 import { keys } from '../../src/state/keys.js';
 import { uniqueName } from '../support/env.js';
 import { profile, signIn } from '../support/events.js';
-import { sleep, startTestPipeline, type TestPipeline, testEnv } from '../support/pipeline-harness.js';
+import { startTestPipeline, type TestPipeline, testEnv } from '../support/pipeline-harness.js';
 
 describe.each(['memory', 'redis'] as const)('account profiles with the %s store', (store) => {
   let t: TestPipeline;

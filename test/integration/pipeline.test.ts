@@ -1,10 +1,11 @@
 /** The login-events pipeline end to end on the real broker, with both state stores. */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import type { LoginAlert } from '../../src/contracts/login-alert.js';
 import { accountPrefix } from '../../src/state/keys.js';
 import { redisUrl, uniqueName } from '../support/env.js';
 import { failedSignIn, IP_LONDON, IP_TOKYO, profile, signIn, UA_WIN_FIREFOX } from '../support/events.js';
-import { sleep, startTestPipeline, type TestPipeline } from '../support/pipeline-harness.js';
+import { startTestPipeline, type TestPipeline } from '../support/pipeline-harness.js';
 
 describe.each(['memory', 'redis'] as const)('login-events pipeline with the %s store', (store) => {
   let t: TestPipeline;

@@ -3,8 +3,10 @@
  * their source offset) and the next record of the same partition is processed; a DLQ the broker
  * refuses is logged and counted, and the partition still goes on.
  */
+
 import { createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { pino } from 'pino';
 import { loadConfig } from '../../src/config/config.js';
@@ -129,7 +131,7 @@ describe('poison pills with the pipeline running', () => {
     const newLogin = alertId('new_login', account, next.session_id!);
     while (Date.now() < deadline) {
       if (receipts.values.some(sent(job.request.id)) && receipts.values.some(sent(newLogin))) break;
-      await new Promise((r) => setTimeout(r, 100));
+      await sleep(100);
     }
     expect(receipts.values.some(sent(job.request.id))).toBe(true);
     expect(receipts.values.some(sent(newLogin))).toBe(true);
@@ -190,7 +192,7 @@ describe('a DLQ the broker refuses', () => {
       return text.includes(alertId('new_login', account, next.session_id!));
     };
     const deadline = Date.now() + 30_000;
-    while (Date.now() < deadline && !(await alertsFor())) await new Promise((r) => setTimeout(r, 100));
+    while (Date.now() < deadline && !(await alertsFor())) await sleep(100);
     expect(await alertsFor()).toBe(true);
 
     const failed = lines.filter((l) => l.code === 'DLQ_WRITE_FAILED');

@@ -1,10 +1,11 @@
 /** Helpers for the delivery tests: quiet enrolment, receipts, and waiting on a condition. */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { AccountSecurity } from '../../src/contracts/account-security.js';
 import type { DeliveryReceipt } from '../../src/contracts/records.js';
 import { keys } from '../../src/state/keys.js';
 import { uniqueName } from './env.js';
 import { profile } from './events.js';
-import { sleep, type TestPipeline, type Watch } from './pipeline-harness.js';
+import type { TestPipeline, Watch } from './pipeline-harness.js';
 
 /** Polls `check` until it returns a value other than undefined/false; throws with `what` on timeout. */
 export async function until<T>(

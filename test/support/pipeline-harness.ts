@@ -1,7 +1,9 @@
 /** Starts the real pipeline in-process on private topics, and reads what it produces. */
+
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Consumer } from 'kafkajs';
 import type { Channel, ChannelName } from '../../src/channels/channel.js';
 import { type Config, loadConfig } from '../../src/config/config.js';
@@ -130,5 +132,3 @@ async function watchTopic(pipeline: RunningPipeline, topic: string): Promise<Wat
     stop: () => consumer.disconnect(),
   };
 }
-
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
