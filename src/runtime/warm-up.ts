@@ -7,7 +7,7 @@ import { silentLogger } from '../observe/logger.js';
 import { createAccountProfilesHandler } from '../pipeline/account-profiles.js';
 import { createLoginEventsHandler } from '../pipeline/login-events.js';
 import { createMemoryStore } from '../state/memory.js';
-import type { Parts } from './parts.js';
+import type { Services } from './services.js';
 
 const EVERY_CHANNEL_ON = { email: 'outbox', sms: 'outbox', push: 'outbox' } as const;
 
@@ -30,7 +30,7 @@ export interface WarmUpResult {
 }
 
 export async function warmUp(
-  parts: Pick<Parts, 'config' | 'devices' | 'geo' | 'renderer'>,
+  services: Pick<Services, 'config' | 'devices' | 'geo' | 'renderer'>,
   opts: { budgetMs?: number; maxEvents?: number } = {},
 ): Promise<WarmUpResult> {
   const budgetMs = opts.budgetMs ?? 1_000;
@@ -41,9 +41,9 @@ export async function warmUp(
   const sink = collectingPublisher();
   // Every channel is planned here, whichever are off in this deployment: the senders send nothing,
   // and the code of a channel switched on later is warm too.
-  const config = { ...parts.config, channelRoutes: EVERY_CHANNEL_ON };
+  const config = { ...services.config, channelRoutes: EVERY_CHANNEL_ON };
   const profiles = createAccountProfilesHandler({ store, publisher: sink, config, log });
-  const decide = createLoginEventsHandler({ ...parts, config, store, publisher: sink });
+  const decide = createLoginEventsHandler({ ...services, config, store, publisher: sink });
   const sent: Record<ChannelName, number> = { email: 0, sms: 0, push: 0 };
   const dispatchers = (['email', 'sms', 'push'] as ChannelName[]).map((channel) =>
     createDispatcher({
@@ -51,7 +51,7 @@ export async function warmUp(
       sender: nothingSent(channel, () => sent[channel]++),
       store,
       publisher: sink,
-      renderer: parts.renderer,
+      renderer: services.renderer,
       config,
       log,
     }),

@@ -124,7 +124,7 @@ describe.each(['memory', 'redis'] as const)('login-events pipeline with the %s s
     ]);
     await t.profileApplied(account);
     const alerts = await t.watch('loginAlerts');
-    const outcomes = t.pipeline.parts.outcomes;
+    const outcomes = t.pipeline.services.outcomes;
     const event = signIn(account);
     await t.publish('authEvents', [{ key: account, value: event }]);
     const deadline = Date.now() + 10_000;
@@ -145,7 +145,7 @@ describe.each(['memory', 'redis'] as const)('login-events pipeline with the %s s
       JSON.stringify({ ...signIn(account), type: 'login.teleported' }),
     ];
     // Raw bytes through kafkajs: our publisher would JSON-encode them.
-    const producer = t.pipeline.parts.kafka.producer();
+    const producer = t.pipeline.services.kafka.producer();
     await producer.connect();
     await producer.send({
       topic: t.config.topics.authEvents,

@@ -178,7 +178,7 @@ describe('a DLQ the broker refuses', () => {
     });
     pipeline = await startPipeline(config, pino({ level: 'error' }, sink), { onProgress: () => {} });
     const publish = (topic: string, key: string, value: unknown) =>
-      pipeline!.parts.publisher.publish([{ topic, key, value }]);
+      pipeline!.services.publisher.publish([{ topic, key, value }]);
     const account = uniqueName('acct');
     await publish(config.topics.accountSecurity, account, profile(account));
     const bad = await produceRaw(config.topics.authEvents, account, '{"event_id": "x", oops');
@@ -205,7 +205,7 @@ describe('a DLQ the broker refuses', () => {
         refused: 'KAFKA_RECORD_REJECTED',
       }),
     ]);
-    const metric = await pipeline.parts.metrics.registry.getSingleMetricAsString(
+    const metric = await pipeline.services.metrics.registry.getSingleMetricAsString(
       'login_alerts_dlq_write_failures_total',
     );
     expect(metric).toContain(`login_alerts_dlq_write_failures_total{topic="${config.topics.authEvents}"} 1`);
@@ -233,7 +233,7 @@ describe('a poison profile already in account.security at start', () => {
         only: ['account-security'],
         onProgress: () => {},
       });
-      const [stored] = await pipeline.parts.store.read([keys.profile(account)]);
+      const [stored] = await pipeline.services.store.read([keys.profile(account)]);
       expect(JSON.parse(stored!).account_id).toBe(account);
       const ends = await admin.fetchTopicOffsets(config.topics.dlq);
       expect(ends.reduce((n, p) => n + Number(p.high), 0)).toBe(1);

@@ -32,8 +32,8 @@ describe('a crashed consumer in a started pipeline', () => {
       kafka,
       groupId,
       topics: [topic],
-      log: t.pipeline.parts.log,
-      watch: t.pipeline.parts.watch,
+      log: t.pipeline.services.log,
+      watch: t.pipeline.services.watch,
       handler: async () => {
         if (failing) throw new AppError('PROCESSING_FAILED', 'fails for good until fixed');
       },
@@ -46,7 +46,7 @@ describe('a crashed consumer in a started pipeline', () => {
       await waitUntil(
         'not ready while crashed',
         async () => {
-          seen = t.pipeline.parts.health.snapshot()[`consumer:${groupId}`];
+          seen = t.pipeline.services.health.snapshot()[`consumer:${groupId}`];
           const crashed = (seen as { detail?: string } | undefined)?.detail?.includes('PROCESSING_FAILED');
           return (await status()) === 503 && crashed === true;
         },
@@ -62,7 +62,7 @@ describe('a crashed consumer in a started pipeline', () => {
         'ready again',
         async () => (await status()) === 200,
         40_000,
-        () => JSON.stringify(t.pipeline.parts.health.snapshot()),
+        () => JSON.stringify(t.pipeline.services.health.snapshot()),
       );
     } finally {
       await loop.stop();
@@ -89,12 +89,12 @@ describe('the store away', () => {
         'ready',
         async () => (await readyz()).status === 200,
         20_000,
-        () => JSON.stringify(t.pipeline.parts.health.snapshot()),
+        () => JSON.stringify(t.pipeline.services.health.snapshot()),
       );
       await redis.kill();
       await waitUntil('not ready', async () => (await readyz()).status === 503, 20_000);
       expect(await readyz()).toEqual({ status: 503, ready: false });
-      expect(t.pipeline.parts.health.snapshot().store).toMatchObject({
+      expect(t.pipeline.services.health.snapshot().store).toMatchObject({
         ok: false,
         code: 'STORE_UNAVAILABLE',
         detail: 'the state store did not answer a ping',

@@ -44,7 +44,7 @@ export async function enrolQuietly(
     { key: account, value: full },
   ]);
   await until(`profile of ${account}`, async () => {
-    const [text] = await t.pipeline.parts.store.read([keys.profile(account)]);
+    const [text] = await t.pipeline.services.store.read([keys.profile(account)]);
     return text !== undefined && (JSON.parse(text) as AccountSecurity).updated_at === full.updated_at;
   });
   return { account, profile: full };
@@ -67,7 +67,7 @@ export function receipt(
 
 /** The stored profile of an account, as the dispatcher sees it. */
 export async function storedProfile(t: TestPipeline, account: string): Promise<AccountSecurity | undefined> {
-  const [text] = await t.pipeline.parts.store.read([keys.profile(account)]);
+  const [text] = await t.pipeline.services.store.read([keys.profile(account)]);
   return text === undefined ? undefined : (JSON.parse(text) as AccountSecurity);
 }
 

@@ -72,7 +72,7 @@ export async function startTestPipeline(
     config,
     pipeline,
     publish: (topic, records) =>
-      pipeline.parts.publisher.publish(
+      pipeline.services.publisher.publish(
         records.map((r) => ({ topic: config.topics[topic], key: r.key, value: r.value })),
       ),
     async watch(topic) {
@@ -83,7 +83,7 @@ export async function startTestPipeline(
     async profileApplied(accountId, timeoutMs = 20_000) {
       const deadline = Date.now() + timeoutMs;
       while (Date.now() < deadline) {
-        const [v] = await pipeline.parts.store.read([keys.profile(accountId)]);
+        const [v] = await pipeline.services.store.read([keys.profile(accountId)]);
         if (v) return;
         await sleep(50);
       }
@@ -98,7 +98,7 @@ export async function startTestPipeline(
 }
 
 async function watchTopic(pipeline: RunningPipeline, topic: string): Promise<Watch> {
-  const consumer: Consumer = pipeline.parts.kafka.consumer({
+  const consumer: Consumer = pipeline.services.kafka.consumer({
     groupId: uniqueName('watch'),
     maxWaitTimeInMs: 50,
   });
