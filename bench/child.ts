@@ -9,8 +9,10 @@
  * store, or Redis when REDIS_URL is set), memstore (a memory store holding BENCH_SESSIONS session
  * markers, then the geo database too).
  */
+
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { build as buildHistogram } from 'hdr-histogram-js';
 
 // Each mode imports what it needs, so the memory-store figure is not inflated by modules it never uses.
@@ -21,7 +23,6 @@ const latency = process.env.BENCH_LATENCY === '1';
 const shared = process.env.BENCH_SHARED === '1';
 /** Latency runs: the first BENCH_WARMUP_MS after the first event are the start-up, kept apart. */
 const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 3_000);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const rssMb = () => process.memoryUsage().rss / 2 ** 20;
 const peakRssMb = () => process.resourceUsage().maxRSS / 1024;
 const cpuUs = () => {
@@ -111,23 +112,23 @@ async function full(): Promise<void> {
   const { ensureTopics } = await import('../src/kafka/topics.js');
   const { silentLogger } = await import('../src/observe/logger.js');
   const { createLoginEventsHandler } = await import('../src/pipeline/login-events.js');
-  const { buildParts } = await import('../src/runtime/parts.js');
+  const { buildServices } = await import('../src/runtime/services.js');
   const config = loadConfig(process.env);
   const log = silentLogger();
-  const parts = await buildParts(config, log);
-  const admin = parts.kafka.admin();
+  const services = await buildServices(config, log);
+  const admin = services.kafka.admin();
   await admin.connect();
   await ensureTopics(admin, config.topics);
-  const profiles = await startAccountSecurity(parts);
+  const profiles = await startAccountSecurity(services);
   await profiles.caughtUp;
   // As `login-alerts run` does before joining its groups (src/runtime/warm-up.ts).
   const { warmUp } = await import('../src/runtime/warm-up.js');
-  await warmUp(parts);
+  await warmUp(services);
   const handler = createLoginEventsHandler({
-    ...parts,
+    ...services,
     config,
-    metrics: parts.metrics,
-    outcomes: parts.outcomes,
+    metrics: services.metrics,
+    outcomes: services.outcomes,
   });
   let count = 0;
   let first = 0;
@@ -137,7 +138,7 @@ async function full(): Promise<void> {
   const decidedStartup = histogram();
   let warmupUntil = 0;
   const loop = await runConsumerLoop({
-    kafka: parts.kafka,
+    kafka: services.kafka,
     groupId: config.kafka.groupId,
     topics: [config.topics.authEvents],
     log,
@@ -158,7 +159,7 @@ async function full(): Promise<void> {
       }
     },
   });
-  const deliveries = await startDeliveries(parts);
+  const deliveries = await startDeliveries(services);
   const emailGroup = `${config.kafka.groupId}.deliver.email`;
   if (latency) {
     // Production starts once both groups are stable, so no event waits for a join.
@@ -198,9 +199,9 @@ async function full(): Promise<void> {
   const emails = existsSync(outbox) ? readFileSync(outbox, 'utf8').split('\n').length - 1 : 0;
   await Promise.allSettled([loop.stop(), ...deliveries.map((d) => d.stop()), profiles.running.stop()]);
   await admin.disconnect();
-  await parts.close();
+  await services.close();
   result({
-    mode: `full-${parts.store.kind}`,
+    mode: `full-${services.store.kind}`,
     events: count,
     first_at_ms: performance.timeOrigin + first,
     done_at_ms: doneAt,

@@ -9,10 +9,12 @@
  * start-up; BENCH_CPU_PROF=<dir> to profile the full-path children. Every measured consumer runs in its own child process (bench/child.ts), so
  * its CPU time and peak RSS are its own and not the producer's or the harness's.
  */
+
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { build as buildHistogram } from 'hdr-histogram-js';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel, type Message } from 'kafkajs';
@@ -301,7 +303,7 @@ async function latencyAt(rate: number): Promise<Latency> {
     for (let i = 0; i < total; i += perTick) {
       const due = started + (i / rate) * 1000;
       const wait = due - Date.now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      if (wait > 0) await sleep(wait);
       const ts = Date.now();
       const slice = events.slice(i, i + perTick).map((e, j) => {
         sentAt.set(i + j, ts);

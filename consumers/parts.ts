@@ -13,7 +13,7 @@ import type { OutcomeLog } from '../src/observe/outcomes.js';
 import type { Store } from '../src/state/store.js';
 
 /**
- * What the consumers need from the process they run in. The composition root's parts satisfy it;
+ * What the consumers need from the process they run in. The composition root's Services satisfy it;
  * the consumers import nothing from it, so wiring points one way: runtime → consumers → the layers.
  */
 export interface ConsumerParts {

@@ -48,7 +48,6 @@ export type ErrorCode =
   // links
   | 'LINK_INVALID'
   | 'LINK_EXPIRED'
-  | 'LINK_USED'
   | 'INTERNAL';
 
 export class AppError extends Error {

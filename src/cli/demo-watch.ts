@@ -1,5 +1,6 @@
 /** What the demo reads back from the running pipeline: outcomes, receipts, the local inbox. */
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Kafka } from 'kafkajs';
 import type { Config } from '../config/config.js';
 import type { DeliveryReceipt } from '../contracts/records.js';
@@ -26,7 +27,7 @@ export async function waitForOutcomes(
       return i < 0 ? undefined : pool.splice(i, 1)[0];
     });
     if (matched.every(Boolean) || Date.now() > deadline) return matched;
-    await new Promise((r) => setTimeout(r, 250));
+    await sleep(250);
   }
 }
 

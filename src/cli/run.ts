@@ -37,8 +37,8 @@ const ONLY_NAMES: Record<string, ConsumerName> = {
   'account-security': 'account-security',
   'login-events': 'login-events',
   deliveries: 'deliveries',
-  'alert-feed': 'dashboard',
-  dashboard: 'dashboard',
+  'alert-feed': 'alert-feed',
+  dashboard: 'alert-feed',
 };
 
 function parseOnly(args: string[]): ConsumerName[] | undefined {

@@ -57,7 +57,7 @@ export async function runStartCommand(_args: string[]): Promise<number> {
     env.OUTBOX_DIR ||= LOCAL_OUTBOX_DIR;
     const config = loadConfig(env);
     const log = createLogger(config.logLevel);
-    const created = await warmUp(config);
+    const created = await prepareKafka(config);
     if (created.length > 0) say(`created topics: ${created.join(', ')}`);
     const pipeline = await startPipeline(config, log, { onProgress: say });
     const channels = describeChannels(config);
@@ -140,7 +140,7 @@ function demoCommand(env: Record<string, string | undefined>, config: Config, ad
  * that has just started, both take a few retries (leaders moving, __consumer_offsets being created),
  * and kafkajs logs each retry at error level: alarming lines in a terminal for a normal start.
  */
-async function warmUp(config: Config): Promise<string[]> {
+async function prepareKafka(config: Config): Promise<string[]> {
   const admin = new Kafka({
     clientId: `${config.kafka.clientId}-warm-up`,
     brokers: config.kafka.brokers ?? [],

@@ -1,5 +1,18 @@
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
+import {
+  boolFlag,
+  brokers,
+  duration,
+  hostList,
+  isLoopbackHost,
+  optionalText,
+  port,
+  positiveInt,
+  url,
+} from './env-fields.js';
+
+export { DEFAULT_WEB_PUSH_ALLOWED_HOSTS, isLoopbackHost } from './env-fields.js';
 
 /** Default topic names from the public contract; each can be overridden by its TOPIC_* variable. */
 export const DEFAULT_TOPICS = {
@@ -28,109 +41,6 @@ export const TOPIC_ENV = {
   retry: 'TOPIC_RETRY',
   dlq: 'TOPIC_DLQ',
 } as const satisfies Record<TopicName, string>;
-
-const optionalText = z
-  .string()
-  .transform((s) => s.trim())
-  .pipe(z.string())
-  .optional()
-  .transform((s) => (s === '' ? undefined : s));
-
-const duration = (fallback: string) =>
-  z
-    .string()
-    .default(fallback)
-    .transform((text, ctx) => {
-      const ms = parseDuration(text);
-      if (ms === undefined || ms <= 0) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `expected a positive duration like 30s, 15m, 24h or 7d, got "${text}"`,
-        });
-        return z.NEVER;
-      }
-      return ms;
-    });
-
-const positiveInt = (fallback: number) =>
-  z.coerce
-    .number({ error: 'expected a whole number' })
-    .int('expected a whole number')
-    .positive()
-    .default(fallback);
-
-const boolFlag = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no', ''], { error: 'expected true or false' })
-  .default('false')
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
-
-const brokers = z
-  .string()
-  .optional()
-  .transform((text, ctx) => {
-    if (text === undefined || text.trim() === '') return undefined;
-    const list = text
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean);
-    for (const b of list) {
-      const m = /^([A-Za-z0-9.-]+|\[[0-9a-fA-F:]+\]):(\d{1,5})$/.exec(b);
-      const port = m ? Number(m[2]) : 0;
-      if (!m || port < 1 || port > 65535) {
-        ctx.addIssue({ code: 'custom', message: `expected host:port[,host:port...], got "${b}"` });
-        return z.NEVER;
-      }
-    }
-    return list;
-  });
-
-const port = (fallback: number) =>
-  z.coerce
-    .number({ error: 'expected a port number' })
-    .int('expected a port number')
-    .min(0)
-    .max(65535)
-    .default(fallback);
-
-/** Host names, or `*.suffix` patterns, that push endpoints may use (contract v1.1). */
-export const DEFAULT_WEB_PUSH_ALLOWED_HOSTS = [
-  'fcm.googleapis.com',
-  'updates.push.services.mozilla.com',
-  '*.push.services.mozilla.com',
-  'web.push.apple.com',
-  '*.push.apple.com',
-  '*.notify.windows.com',
-] as const;
-
-const hostList = z
-  .string()
-  .optional()
-  .transform((text, ctx) => {
-    if (text === undefined || text.trim() === '') return [...DEFAULT_WEB_PUSH_ALLOWED_HOSTS];
-    const list = text
-      .split(',')
-      .map((s) => s.trim().toLowerCase())
-      .filter(Boolean);
-    for (const h of list) {
-      if (!/^(\*\.)?([a-z0-9-]+\.)*[a-z0-9-]+$|^\[[0-9a-f:]+\]$/.test(h)) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `expected host names or *.suffix patterns separated by commas, got "${h}"`,
-        });
-        return z.NEVER;
-      }
-    }
-    return list;
-  });
-
-/** True for an address literal or name that only this machine answers. */
-export function isLoopbackHost(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
-}
-
-const url = (what: string) =>
-  optionalText.refine((v) => v === undefined || URL.canParse(v), `expected an absolute URL for ${what}`);
 
 /** Every variable of the contract plus a few tuning knobs, with the contract's defaults. */
 export const EnvSchema = z

@@ -6,9 +6,6 @@ import { type GeoFields, mapAnonymousRecord, mapAsnRecord, mapCityRecord } from 
 import { classifyIp } from './ip.js';
 import { type MmdbSource, openMmdb } from './mmdb-source.js';
 
-/** Attribution the CC BY 4.0 licence of the bundled DB-IP Lite data requires wherever its results are shown. */
-export const DBIP_ATTRIBUTION = 'IP Geolocation by DB-IP (https://db-ip.com), CC BY 4.0';
-
 /**
  * Geo and network facts for an address. `lookup` is synchronous and never throws: a string that is not
  * an IP address gives `{ network: 'reserved' }`, a non-public address gives only its label, and a

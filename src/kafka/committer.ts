@@ -10,9 +10,9 @@ export interface Committer {
 
 /**
  * Commits processed offsets every `intervalMs`, every partition's latest in one OffsetCommit request.
- * A commit per batch (kafkajs's default, and ours before) meant hundreds of requests a second at a
- * modest rate, each queued on the same broker connection as the next fetch and each an append to
- * __consumer_offsets: the broker's CPU and the fetch's wait both grew with it. A failed commit (broker
+ * A commit per batch (kafkajs's default) would be hundreds of requests a second at a modest rate,
+ * each queued on the same broker connection as the next fetch and each an append to
+ * __consumer_offsets: the broker's CPU and the fetch's wait would both grow with it. A failed commit (broker
  * restarting, rebalance) is logged and tried again on the next tick unless a newer offset replaced it;
  * an uncommitted offset means a replay of idempotent work, never a loss.
  */

@@ -1,18 +1,11 @@
-import type { ConsumerRunConfig, Kafka } from 'kafkajs';
+import type { ConsumerRunConfig, EachBatchPayload, Kafka } from 'kafkajs';
 import { toAppError } from '../errors.js';
 import type { Logger } from '../observe/logger.js';
 import type { InRecord, RunningConsumer } from './consumer-loop.js';
-import { backoffMs } from './retrying.js';
+import { retryWithBackoff } from './retrying.js';
 import { type ConsumerWatch, superviseConsumer } from './supervisor.js';
 
-/**
- * A consumer for records that carry a due time (the retry topic). When a partition's head is not
- * yet due, the partition is paused until it is, without holding back the other partitions and
- * without committing past the head. Each partition holds one backoff tier, so its head is due first.
- * The handler is retried only on retryable errors; a record it fails on for good is logged with its
- * coordinates and passed, so no record stops its partition (the handler dead-letters what it can).
- */
-export async function runDelayedLoop(opts: {
+export interface DelayedLoopOptions {
   kafka: Kafka;
   groupId: string;
   topic: string;
@@ -21,7 +14,16 @@ export async function runDelayedLoop(opts: {
   log: Logger;
   now?: () => number;
   watch?: ConsumerWatch;
-}): Promise<RunningConsumer> {
+}
+
+/**
+ * A consumer for records that carry a due time (the retry topic). When a partition's head is not
+ * yet due, the partition is paused until it is, without holding back the other partitions and
+ * without committing past the head. Each partition holds one backoff tier, so its head is due first.
+ * The handler is retried only on retryable errors; a record it fails on for good is logged with its
+ * coordinates and passed, so no record stops its partition (the handler dead-letters what it can).
+ */
+export async function runDelayedLoop(opts: DelayedLoopOptions): Promise<RunningConsumer> {
   const now = opts.now ?? Date.now;
   const timers = new Set<NodeJS.Timeout>();
   const consumer = opts.kafka.consumer({ groupId: opts.groupId, maxWaitTimeInMs: 100 });
@@ -33,7 +35,8 @@ export async function runDelayedLoop(opts: {
     autoCommit: false,
     eachBatchAutoResolve: false,
     partitionsConsumedConcurrently: 6,
-    eachBatch: async ({ batch, resolveOffset, heartbeat, pause, isRunning, isStale }) => {
+    eachBatch: async (payload) => {
+      const { batch, resolveOffset, heartbeat, pause, isRunning, isStale } = payload;
       for (const message of batch.messages) {
         if (!isRunning() || isStale()) return;
         const due = opts.dueAt(message.value) ?? 0;
@@ -48,23 +51,7 @@ export async function runDelayedLoop(opts: {
           timers.add(timer);
           return;
         }
-        const where = { topic: batch.topic, partition: batch.partition, offset: message.offset };
-        for (let attempt = 0; ; attempt++) {
-          try {
-            await opts.handler({ topic: batch.topic, partition: batch.partition, message });
-            break;
-          } catch (err) {
-            const appErr = toAppError(err);
-            if (!appErr.retryable) {
-              opts.log.error({ code: appErr.code, ...where }, `record skipped: ${appErr.message}`);
-              break;
-            }
-            if (!isRunning() || isStale()) throw appErr;
-            opts.log.warn({ code: appErr.code, attempt }, appErr.message);
-            await new Promise((r) => setTimeout(r, backoffMs(attempt + 1, 200, 5_000)));
-            await heartbeat().catch(() => {});
-          }
-        }
+        await handleDue(opts, { topic: batch.topic, partition: batch.partition, message }, payload);
         resolveOffset(message.offset);
         await consumer.commitOffsets([
           {
@@ -94,4 +81,33 @@ export async function runDelayedLoop(opts: {
       opts.watch?.report(ref, { event: 'stopped' });
     },
   };
+}
+
+/** 200 ms, doubling, at most 5 s between tries of a due record waiting on a dependency. */
+const RECORD_BACKOFF = { firstMs: 200, maxMs: 5_000 };
+
+/**
+ * Runs the handler on a due record until it succeeds, waiting between tries on retryable errors; a
+ * record it fails on for good is logged with its coordinates and passed.
+ */
+function handleDue(opts: DelayedLoopOptions, record: InRecord, payload: EachBatchPayload): Promise<void> {
+  const where = { topic: record.topic, partition: record.partition, offset: record.message.offset };
+  const once = async () => {
+    try {
+      await opts.handler(record);
+    } catch (err) {
+      const appErr = toAppError(err);
+      if (appErr.retryable) throw appErr;
+      opts.log.error({ code: appErr.code, ...where }, `record skipped: ${appErr.message}`);
+    }
+  };
+  return retryWithBackoff(once, {
+    ...RECORD_BACKOFF,
+    failed: (err, attempt) => {
+      const appErr = toAppError(err);
+      if (!payload.isRunning() || payload.isStale()) throw appErr;
+      opts.log.warn({ code: appErr.code, attempt }, appErr.message);
+    },
+    beforeRetry: () => payload.heartbeat().catch(() => {}),
+  });
 }

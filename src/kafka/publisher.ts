@@ -1,35 +1,16 @@
-import type { CompressionTypes, Kafka, Message, Producer, TopicMessages } from 'kafkajs';
-import { AppError } from '../errors.js';
-import { classifyProduceError } from './produce-errors.js';
-import { MAX_MESSAGE_BYTES } from './topics.js';
+import type { CompressionTypes, Kafka, Producer } from 'kafkajs';
+import {
+  type OutRecord,
+  RecordsRefusedError,
+  type Refused,
+  type SendRequest,
+  sendAll,
+  takeRequest,
+  toPending,
+  type Waiting,
+} from './produce-requests.js';
 
-/** One record to produce; `value: null` is a tombstone on a compacted topic. */
-export interface OutRecord {
-  topic: string;
-  key: string;
-  value: unknown;
-  headers?: Record<string, string>;
-  /** An explicit partition (the retry topic's backoff tiers); otherwise the key decides. */
-  partition?: number;
-}
-
-/** A record the broker refused for good (or that could never fit): its place in the call and why. */
-export interface Refused {
-  index: number;
-  record: OutRecord;
-  error: AppError;
-}
-
-/** A publish in which some records were refused for good; every other record of the call is durable. */
-export class RecordsRefusedError extends AppError {
-  readonly refused: Refused[];
-  constructor(refused: Refused[]) {
-    super('KAFKA_RECORD_REJECTED', `${refused.length} record(s) refused: ${refused[0]!.error.message}`, {
-      retryable: false,
-    });
-    this.refused = refused;
-  }
-}
+export { type OutRecord, RecordsRefusedError, type Refused, recordBatchBytes } from './produce-requests.js';
 
 export interface Publisher {
   /**
@@ -52,51 +33,14 @@ export async function publishEach(publisher: Publisher, records: readonly OutRec
   }
 }
 
-// kafkajs groups messages quadratically inside one send (tulios/kafkajs#1576): keep calls small.
-const MAX_PER_CALL = 500;
-// One call's messages for a partition travel as one record batch, and the broker refuses a batch over
-// max.message.bytes: a request's bytes stay well below it (a record larger than this goes alone).
-const MAX_BYTES_PER_CALL = 512 * 1024;
-
 /** Produce requests in flight at once; calls arriving meanwhile are merged into the next request. */
 const MAX_SENDS_IN_FLIGHT = 2;
-
-/**
- * An upper bound of a record's size in a record batch of its own (format v2: a 61-byte batch header
- * including the log overhead, then per record its attributes, deltas and lengths as varints).
- */
-export function recordBatchBytes(
-  key: string,
-  value: string | null,
-  headers?: Record<string, string>,
-): number {
-  let bytes = 61 + 21 + Buffer.byteLength(key) + (value === null ? 0 : Buffer.byteLength(value));
-  for (const [k, v] of Object.entries(headers ?? {}))
-    bytes += 10 + Buffer.byteLength(k) + Buffer.byteLength(v);
-  return bytes;
-}
-
-interface Pending {
-  topic: string;
-  message: Message;
-  size: number;
-  index: number;
-  call: Waiting;
-}
-
-interface Waiting {
-  records: readonly OutRecord[];
-  messages: Pending[];
-  refused: Refused[];
-  resolve: () => void;
-  reject: (err: unknown) => void;
-}
 
 /**
  * A producer that serialises JSON and waits for acks=-1. Calls made while requests are in flight are
  * merged into one request (many partitions' chunks finish at once): fewer produce requests, less CPU,
  * and no call waits behind a queue of tiny requests. A retryable failure fails every call merged into
- * the request; a refusal fails only the records refused (see `isolate`).
+ * the request; a refusal fails only the records refused (see produce-requests.ts `isolate`).
  */
 export async function createPublisher(
   kafka: Kafka,
@@ -108,105 +52,11 @@ export async function createPublisher(
 ): Promise<Publisher> {
   const producer: Producer = kafka.producer({ allowAutoTopicCreation: false, maxInFlightRequests: 5 });
   await producer.connect();
-  const queue: Waiting[] = [];
-  let inFlight = 0;
-  let pumpScheduled = false;
-
-  const send = async (messages: Pending[]) => {
-    const byTopic = new Map<string, Message[]>();
-    for (const m of messages) {
-      const list = byTopic.get(m.topic) ?? [];
-      list.push(m.message);
-      byTopic.set(m.topic, list);
-    }
-    const topicMessages: TopicMessages[] = [...byTopic].map(([topic, list]) => ({ topic, messages: list }));
-    opts.onRequest?.(messages.length);
+  const send: SendRequest = async (topicMessages, count) => {
+    opts.onRequest?.(count);
     await producer.sendBatch({ topicMessages, acks: -1, compression: opts.compression });
   };
-
-  /**
-   * Sends one request; when the broker refuses it for good, finds the refused records by sending the
-   * request again in parts (by topic, then halves) down to single records. The broker may have
-   * written the other partitions of a refused request: those records can then arrive twice, which
-   * every reader of our outputs tolerates (deterministic ids, idempotent deliveries).
-   */
-  const isolate = async (messages: Pending[]): Promise<void> => {
-    try {
-      await send(messages);
-      return;
-    } catch (err) {
-      const { error, forAll } = classifyProduceError(err);
-      if (error.retryable) throw error;
-      const topics = new Set(messages.map((m) => m.topic));
-      if (messages.length === 1 || (forAll && topics.size === 1)) {
-        for (const m of messages)
-          m.call.refused.push({ index: m.index, record: m.call.records[m.index]!, error });
-        return;
-      }
-      const parts =
-        topics.size > 1
-          ? [...topics].map((t) => messages.filter((m) => m.topic === t))
-          : [messages.slice(0, messages.length >> 1), messages.slice(messages.length >> 1)];
-      for (const part of parts) await isolate(part);
-    }
-  };
-
-  /** Takes whole calls off the queue up to one request's limits (a single large call goes alone, in parts). */
-  const takeRequest = (): Waiting[] => {
-    const taken: Waiting[] = [];
-    let count = 0;
-    let bytes = 0;
-    while (queue.length > 0) {
-      const next = queue[0]!;
-      const size = next.messages.reduce((sum, m) => sum + m.size, 0);
-      if (
-        taken.length > 0 &&
-        (count + next.messages.length > MAX_PER_CALL || bytes + size > MAX_BYTES_PER_CALL)
-      )
-        break;
-      taken.push(queue.shift()!);
-      count += next.messages.length;
-      bytes += size;
-    }
-    return taken;
-  };
-
-  /** Sends the calls' messages in requests within the limits, in order. */
-  const sendAll = async (calls: Waiting[]) => {
-    let request: Pending[] = [];
-    let bytes = 0;
-    for (const m of calls.flatMap((c) => c.messages)) {
-      if (request.length > 0 && (request.length >= MAX_PER_CALL || bytes + m.size > MAX_BYTES_PER_CALL)) {
-        await isolate(request);
-        request = [];
-        bytes = 0;
-      }
-      request.push(m);
-      bytes += m.size;
-    }
-    if (request.length > 0) await isolate(request);
-  };
-
-  const pump = () => {
-    while (inFlight < MAX_SENDS_IN_FLIGHT && queue.length > 0) {
-      const calls = takeRequest();
-      inFlight++;
-      sendAll(calls)
-        .then(
-          () => {
-            for (const c of calls) c.resolve();
-          },
-          (err: unknown) => {
-            for (const c of calls) c.reject(err);
-          },
-        )
-        .finally(() => {
-          inFlight--;
-          pump();
-        });
-    }
-  };
-
+  const enqueue = createPump(send);
   return {
     publish(records) {
       if (records.length === 0) return Promise.resolve();
@@ -226,40 +76,50 @@ export async function createPublisher(
           if (pending) call.messages.push(pending);
         }
         if (call.messages.length === 0) return call.resolve();
-        queue.push(call);
-        // Partitions' chunks tend to finish in the same turn of the event loop (their store replies
-        // arrive in one read): wait for the end of the turn so they share one request.
-        if (!pumpScheduled) {
-          pumpScheduled = true;
-          setImmediate(() => {
-            pumpScheduled = false;
-            pump();
-          });
-        }
+        enqueue(call);
       });
     },
     close: () => producer.disconnect(),
   };
 }
 
-/** The message to send for a record, or undefined (and the record refused) when it can never fit. */
-function toPending(r: OutRecord, index: number, call: Waiting): Pending | undefined {
-  const value = r.value === null ? null : JSON.stringify(r.value);
-  const size = recordBatchBytes(r.key, value, r.headers);
-  if (size > MAX_MESSAGE_BYTES) {
-    const error = new AppError(
-      'KAFKA_RECORD_REJECTED',
-      `record for ${r.topic} is ${size} bytes; the broker takes at most ${MAX_MESSAGE_BYTES} (max.message.bytes): not sent`,
-      { retryable: false },
-    );
-    call.refused.push({ index, record: r, error });
-    return undefined;
-  }
-  const message: Message = {
-    key: r.key,
-    value,
-    headers: r.headers,
-    ...(r.partition === undefined ? {} : { partition: r.partition }),
+/**
+ * The queue of calls and the requests in flight: `enqueue` adds a call, and at the end of the turn
+ * the queue is sent in requests, at most MAX_SENDS_IN_FLIGHT at once, each call settled with its request.
+ */
+function createPump(send: SendRequest): (call: Waiting) => void {
+  const queue: Waiting[] = [];
+  let inFlight = 0;
+  let pumpScheduled = false;
+  const pump = () => {
+    while (inFlight < MAX_SENDS_IN_FLIGHT && queue.length > 0) {
+      const calls = takeRequest(queue);
+      inFlight++;
+      sendAll(calls, send)
+        .then(
+          () => {
+            for (const c of calls) c.resolve();
+          },
+          (err: unknown) => {
+            for (const c of calls) c.reject(err);
+          },
+        )
+        .finally(() => {
+          inFlight--;
+          pump();
+        });
+    }
   };
-  return { topic: r.topic, message, size, index, call };
+  return (call) => {
+    queue.push(call);
+    // Partitions' chunks tend to finish in the same turn of the event loop (their store replies
+    // arrive in one read): wait for the end of the turn so they share one request.
+    if (!pumpScheduled) {
+      pumpScheduled = true;
+      setImmediate(() => {
+        pumpScheduled = false;
+        pump();
+      });
+    }
+  };
 }

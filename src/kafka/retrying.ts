@@ -1,3 +1,5 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+
 /**
  * Delay before retry `attempt` (1 = the first retry): doubles from `firstMs`, never above `maxMs`.
  * The one backoff of the Kafka edge: chunk retries, delayed-record retries and consumer restarts.
@@ -6,19 +8,46 @@ export function backoffMs(attempt: number, firstMs: number, maxMs: number): numb
   return Math.min(firstMs * 2 ** Math.max(0, Math.min(attempt - 1, 20)), maxMs);
 }
 
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+export interface RetryPolicy {
+  firstMs: number;
+  maxMs: number;
+  /**
+   * Hears try `attempt` fail, before the wait of `waitMs`. Throwing ends the retries with what it
+   * throws (the failure is for good, or the caller is stopping); returning means try again.
+   */
+  failed: (err: unknown, attempt: number, waitMs: number) => void;
+  /** Runs after each wait, before the next try (a heartbeat that keeps the group membership). */
+  beforeRetry?: () => Promise<void>;
+  /** Hears a try succeed after at least one failure. */
+  recovered?: () => void;
+}
+
+/** Runs `fn` until it succeeds or `policy.failed` throws, waiting `backoffMs` between tries. */
+export async function retryWithBackoff<T>(fn: () => Promise<T>, policy: RetryPolicy): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const value = await fn();
+      if (attempt > 1) policy.recovered?.();
+      return value;
+    } catch (err) {
+      const waitMs = backoffMs(attempt, policy.firstMs, policy.maxMs);
+      policy.failed(err, attempt, waitMs);
+      await sleep(waitMs);
+      await policy.beforeRetry?.();
+    }
+  }
+}
 
 /**
  * Retries kafkajs's retriable errors (leadership moving, a coordinator loading) for a little while:
  * right after topics are created or a broker starts, such answers are expected and short-lived.
  */
-export async function retryingKafka<T>(fn: () => Promise<T>, attempts = 40, delayMs = 250): Promise<T> {
-  for (let i = 1; ; i++) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (i >= attempts || !(err as { retriable?: boolean }).retriable) throw err;
-      await sleep(delayMs);
-    }
-  }
+export function retryingKafka<T>(fn: () => Promise<T>, attempts = 40, delayMs = 250): Promise<T> {
+  return retryWithBackoff(fn, {
+    firstMs: delayMs,
+    maxMs: delayMs,
+    failed: (err, attempt) => {
+      if (attempt >= attempts || !(err as { retriable?: boolean }).retriable) throw err;
+    },
+  });
 }

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admin, ITopicConfig } from 'kafkajs';
 import type { TopicName } from '../config/schema.js';
 
@@ -84,6 +85,6 @@ export async function createTopicsAndWait(
     }
     if (Date.now() > deadline)
       throw new Error(`topics ${names.join(', ')} not ready after ${timeoutMs} ms: ${last}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100);
   }
 }

@@ -5,8 +5,12 @@ export function createMetrics(opts: { ready?: () => boolean } = {}) {
   const registry = new Registry();
   // The default names start with process_ or nodejs_ themselves: login_alerts_process_cpu_seconds_total.
   collectDefaultMetrics({ register: registry, prefix: 'login_alerts_' });
+  return { registry, ...flowMetrics(registry), ...consumerMetrics(registry, opts.ready) };
+}
+
+/** What the records did: events in, alerts, deliveries, end-to-end latency, ingest, dead letters. */
+function flowMetrics(registry: Registry) {
   return {
-    registry,
     eventsIn: new Counter({
       name: 'login_alerts_events_total',
       help: 'Auth events consumed, by type and outcome',
@@ -32,6 +36,30 @@ export function createMetrics(opts: { ready?: () => boolean } = {}) {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
       registers: [registry],
     }),
+    dlqRecords: new Counter({
+      name: 'login_alerts_dlq_records_total',
+      help: 'Records written to the dead-letter topic, by source topic and error code',
+      labelNames: ['source_topic', 'code'] as const,
+      registers: [registry],
+    }),
+    ingestRecords: new Counter({
+      name: 'login_alerts_ingest_records_total',
+      help: 'Webhook ingest records, by IdP and outcome (published, ignored, dead_lettered, failed)',
+      labelNames: ['idp', 'outcome'] as const,
+      registers: [registry],
+    }),
+    dlqWriteFailures: new Counter({
+      name: 'login_alerts_dlq_write_failures_total',
+      help: 'Dead-letter records the broker refused for good (logged as DLQ_WRITE_FAILED and skipped), by source topic',
+      labelNames: ['topic'] as const,
+      registers: [registry],
+    }),
+  };
+}
+
+/** How the consumers are: crashes, membership, lag, stalls, and readiness as a whole. */
+function consumerMetrics(registry: Registry, ready?: () => boolean) {
+  return {
     consumerCrashes: new Counter({
       name: 'login_alerts_consumer_crashes_total',
       help: 'Consumers that stopped on their own and were restarted, by group and cause',
@@ -62,31 +90,13 @@ export function createMetrics(opts: { ready?: () => boolean } = {}) {
       labelNames: ['group', 'topic', 'partition'] as const,
       registers: [registry],
     }),
-    dlqRecords: new Counter({
-      name: 'login_alerts_dlq_records_total',
-      help: 'Records written to the dead-letter topic, by source topic and error code',
-      labelNames: ['source_topic', 'code'] as const,
-      registers: [registry],
-    }),
     ready: new Gauge({
       name: 'login_alerts_ready',
       help: '1 while /readyz is true (every part ok), else 0',
       registers: [registry],
       collect() {
-        if (opts.ready) this.set(opts.ready() ? 1 : 0);
+        if (ready) this.set(ready() ? 1 : 0);
       },
-    }),
-    ingestRecords: new Counter({
-      name: 'login_alerts_ingest_records_total',
-      help: 'Webhook ingest records, by IdP and outcome (published, ignored, dead_lettered, failed)',
-      labelNames: ['idp', 'outcome'] as const,
-      registers: [registry],
-    }),
-    dlqWriteFailures: new Counter({
-      name: 'login_alerts_dlq_write_failures_total',
-      help: 'Dead-letter records the broker refused for good (logged as DLQ_WRITE_FAILED and skipped), by source topic',
-      labelNames: ['topic'] as const,
-      registers: [registry],
     }),
   };
 }

@@ -27,7 +27,44 @@ export interface Monitoring {
  * on a dependency), `store` (a periodic ping), `kafka` (the offsets poll answering) and `partitions`
  * (false while any partition is stalled), plus consumer_lag, partition_stalled and the crash counter.
  */
-export function startMonitoring(deps: {
+export function startMonitoring(deps: MonitoringDeps): Monitoring {
+  const consumers = new Map<string, ConsumerState>();
+  const watch = createWatch(consumers, deps.health, deps.metrics);
+  const lag = startLagMonitor({
+    kafka: deps.kafka,
+    log: deps.log,
+    stallAfterMs: deps.stallAfterMs,
+    pollMs: deps.lagPollMs,
+    groups: () => [...consumers.values()].map((c) => c.ref),
+    onReport: (report) => {
+      deps.health.report('kafka', { ok: true });
+      publishLag(
+        report,
+        deps.health,
+        deps.metrics,
+        (p) => consumers.get(p.group)?.assigned.has(`${p.topic}/${p.partition}`) ?? false,
+      );
+    },
+    onError: () =>
+      deps.health.report('kafka', {
+        ok: false,
+        code: 'KAFKA_UNAVAILABLE',
+        detail: 'the brokers did not answer the offsets query',
+      }),
+  });
+  const store = startStoreProbe(deps);
+  return {
+    watch,
+    probeStore: store.probe,
+    pollLag: () => lag.poll(),
+    async stop() {
+      await store.stop();
+      await lag.stop();
+    },
+  };
+}
+
+export interface MonitoringDeps {
   kafka: Kafka;
   store: Store;
   health: Health;
@@ -36,11 +73,11 @@ export function startMonitoring(deps: {
   stallAfterMs: number;
   storePingMs?: number;
   lagPollMs?: number;
-}): Monitoring {
-  const { health, metrics } = deps;
-  const consumers = new Map<string, ConsumerState>();
+}
 
-  const watch: ConsumerWatch = {
+/** Each consumer's events into its health part (`consumer:<group>`) and its metrics. */
+function createWatch(consumers: Map<string, ConsumerState>, health: Health, metrics: Metrics): ConsumerWatch {
+  return {
     report(ref, event) {
       const part = `consumer:${ref.groupId}`;
       if (event.event === 'stopped') {
@@ -63,38 +100,19 @@ export function startMonitoring(deps: {
       } else health.report(part, { ok: true });
     },
   };
+}
 
-  const lag = startLagMonitor({
-    kafka: deps.kafka,
-    log: deps.log,
-    stallAfterMs: deps.stallAfterMs,
-    pollMs: deps.lagPollMs,
-    groups: () => [...consumers.values()].map((c) => c.ref),
-    onReport: (report) => {
-      health.report('kafka', { ok: true });
-      publishLag(
-        report,
-        health,
-        metrics,
-        (p) => consumers.get(p.group)?.assigned.has(`${p.topic}/${p.partition}`) ?? false,
-      );
-    },
-    onError: () =>
-      health.report('kafka', {
-        ok: false,
-        code: 'KAFKA_UNAVAILABLE',
-        detail: 'the brokers did not answer the offsets query',
-      }),
-  });
-
+/** Pings the store every `storePingMs` (one ping at a time) into the `store` health part. */
+function startStoreProbe(deps: Pick<MonitoringDeps, 'store' | 'health' | 'storePingMs'>) {
+  const { store, health } = deps;
   const probeStore = async () => {
     try {
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new Error('ping timed out')), STORE_PING_TIMEOUT_MS);
       });
-      await Promise.race([deps.store.ping(), timeout]).finally(() => clearTimeout(timer));
-      health.report('store', { ok: true, detail: deps.store.kind });
+      await Promise.race([store.ping(), timeout]).finally(() => clearTimeout(timer));
+      health.report('store', { ok: true, detail: store.kind });
     } catch {
       health.report('store', {
         ok: false,
@@ -108,19 +126,15 @@ export function startMonitoring(deps: {
   const storeTimer = setInterval(() => {
     if (!stopped) probing = probing.then(probeStore);
   }, deps.storePingMs ?? STORE_PING_MS);
-
   return {
-    watch,
-    probeStore: () => {
+    probe: () => {
       probing = probing.then(probeStore);
       return probing;
     },
-    pollLag: () => lag.poll(),
     async stop() {
       stopped = true;
       clearInterval(storeTimer);
       await probing;
-      await lag.stop();
     },
   };
 }

@@ -12,14 +12,14 @@ import type { RunningConsumer } from '../kafka/consumer-loop.js';
 import { createDeadLetters } from '../kafka/dlq.js';
 import { ensureTopics } from '../kafka/topics.js';
 import type { Logger } from '../observe/logger.js';
-import { buildParts, type Parts } from './parts.js';
+import { buildServices, type Services } from './services.js';
 import { warmUp } from './warm-up.js';
 
-export const CONSUMER_NAMES = ['account-security', 'login-events', 'deliveries', 'dashboard'] as const;
+export const CONSUMER_NAMES = ['account-security', 'login-events', 'deliveries', 'alert-feed'] as const;
 export type ConsumerName = (typeof CONSUMER_NAMES)[number];
 
 export interface RunningPipeline {
-  parts: Parts;
+  services: Services;
   /** The public listener: link pages, /healthz, /readyz (status only). */
   httpUrl: string;
   /** The admin listener: dashboard, /api/*, /metrics, /readyz with details. */
@@ -27,7 +27,7 @@ export interface RunningPipeline {
   stop(): Promise<void>;
 }
 
-/** Builds the parts, creates the topics, and starts the consumers and the HTTP server. */
+/** Builds the services, creates the topics, and starts the consumers and the HTTP server. */
 export async function startPipeline(
   config: Config,
   log: Logger,
@@ -40,12 +40,12 @@ export async function startPipeline(
 ): Promise<RunningPipeline> {
   const wants = (name: ConsumerName) => !opts.only || opts.only.includes(name);
   const progress = opts.onProgress ?? ((line: string) => log.info(line));
-  const parts = await buildParts(config, log, { channels: opts.channels }).catch((err: unknown) => {
+  const services = await buildServices(config, log, { channels: opts.channels }).catch((err: unknown) => {
     throw startError(err, config);
   });
   const running: RunningConsumer[] = [];
   try {
-    const admin = parts.kafka.admin();
+    const admin = services.kafka.admin();
     await admin.connect();
     try {
       const created = await ensureTopics(admin, config.topics);
@@ -54,62 +54,62 @@ export async function startPipeline(
       await admin.disconnect();
     }
     if (wants('account-security')) {
-      const profiles = await startAccountSecurity(parts);
+      const profiles = await startAccountSecurity(services);
       running.push(profiles.running);
       progress('catching up on account.security…');
       await profiles.caughtUp;
       progress('account profiles caught up');
     }
     if (wants('login-events') || wants('deliveries')) {
-      const warm = await warmUp(parts);
+      const warm = await warmUp(services);
       progress(`warmed up on ${warm.events} synthetic events in ${Math.round(warm.ms)} ms`);
     }
-    if (wants('login-events')) running.push(await startLoginEvents(parts));
-    if (wants('deliveries')) running.push(...(await startDeliveries(parts)));
-    if (wants('dashboard')) running.push(await startAlertFeed(parts));
+    if (wants('login-events')) running.push(await startLoginEvents(services));
+    if (wants('deliveries')) running.push(...(await startDeliveries(services)));
+    if (wants('alert-feed')) running.push(await startAlertFeed(services));
   } catch (err) {
     await Promise.allSettled(running.map((r) => r.stop()));
-    await parts.close();
+    await services.close();
     throw startError(err, config);
   }
   const http = await startHttpServers({
     public: { host: config.httpHost, port: config.httpPort, trustProxyHops: config.trustProxyHops },
     admin: config.admin,
-    health: parts.health,
-    metrics: parts.metrics,
+    health: services.health,
+    metrics: services.metrics,
     log,
-    feed: parts.feed,
-    outcomes: parts.outcomes,
+    feed: services.feed,
+    outcomes: services.outcomes,
     reportLink: createReportLinkHandler({
-      store: parts.store,
-      publisher: parts.publisher,
+      store: services.store,
+      publisher: services.publisher,
       topics: config.topics,
       secret: config.links.secret,
       settingsUrl: `${config.links.publicBaseUrl}/settings`,
       log,
     }),
-    publicPlugins: ingestPlugins(parts),
+    publicPlugins: ingestPlugins(services),
   }).catch(async (err: unknown) => {
     await Promise.allSettled(running.map((r) => r.stop()));
-    await parts.close();
+    await services.close();
     throw startError(err, config);
   });
   return {
-    parts,
+    services,
     httpUrl: http.publicUrl,
     adminUrl: http.adminUrl,
     async stop() {
       // Consumers first: each finishes and commits the chunk in flight before leaving its group.
       await Promise.allSettled(running.map((r) => r.stop()));
       await http.close();
-      await parts.close();
+      await services.close();
     },
   };
 }
 
 /** The IdP webhooks whose tokens are set (none: no `/ingest/…` route exists, 404). */
-function ingestPlugins(parts: Parts) {
-  const { config, publisher, log, metrics } = parts;
+function ingestPlugins(services: Services) {
+  const { config, publisher, log, metrics } = services;
   const { auth0Token, oktaToken } = config.ingest;
   if (!auth0Token && !oktaToken) return [];
   const dead = createDeadLetters({ publisher, topic: config.topics.dlq, log, metrics });

@@ -25,7 +25,48 @@ const compact = (key: string): string => JSON.parse(JSON.stringify(key)) as stri
  * by the number of accounts and removed by tombstones (deleteAccount).
  */
 export function createMemoryStore(opts: { maxKeys?: number } = {}): Store {
-  const maxKeys = opts.maxKeys ?? 2_000_000;
+  const tiers = createTiers(opts.maxKeys ?? 2_000_000);
+  const { cache, markers, profiles } = tiers;
+  return {
+    kind: 'memory',
+    async read(keys) {
+      return keys.map(tiers.get);
+    },
+    async write(ops) {
+      for (const op of ops) apply(tiers, op);
+    },
+    async claim(entries) {
+      return entries.map((e) => {
+        if (tiers.has(e.key)) return false;
+        cache.set(compact(e.key), e.value, { ttl: e.ttlMs });
+        return true;
+      });
+    },
+    async deleteAccount(accountId) {
+      return removeAccount(tiers, accountPrefix(accountId));
+    },
+    async ping() {},
+    async close() {
+      cache.clear();
+      markers.clear();
+      profiles.clear();
+    },
+  };
+}
+
+/** The three tiers (LRU, markers, profiles) and the reads and writes that span them. */
+interface Tiers {
+  cache: LRUCache<string, string>;
+  markers: Map<string, number>;
+  profiles: Map<string, string>;
+  has(key: string): boolean;
+  get(key: string): string | undefined;
+  /** A set-if-absent `'1'` marker with a TTL; the oldest marker goes beyond `maxKeys`. */
+  mark(key: string, ttlMs: number): void;
+  setValue(key: string, value: string, ttlMs: number): void;
+}
+
+function createTiers(maxKeys: number): Tiers {
   // Other state is per account or per delivery, far fewer keys than sessions; the LRU allocates
   // its bookkeeping for its whole bound up front, so a smaller bound is memory saved from the start.
   const cache = new LRUCache<string, string>({
@@ -38,7 +79,6 @@ export function createMemoryStore(opts: { maxKeys?: number } = {}): Store {
   /** Tenths of a second since the store started, rounded up: a small integer for three years. */
   const expiryTick = (ttlMs: number) => Math.ceil((Date.now() - epoch + ttlMs) / 100);
   const nowTick = () => (Date.now() - epoch) / 100;
-
   const markerHit = (key: string): boolean => {
     const expiry = markers.get(key);
     if (expiry === undefined) return false;
@@ -46,80 +86,63 @@ export function createMemoryStore(opts: { maxKeys?: number } = {}): Store {
     markers.delete(key);
     return false;
   };
-  const has = (key: string) => profiles.has(key) || cache.has(key) || markerHit(key);
-  const mark = (key: string, ttlMs: number) => {
-    markers.set(compact(key), expiryTick(ttlMs));
-    if (markers.size > maxKeys) markers.delete(markers.keys().next().value as string);
-  };
-
-  const apply = (op: WriteOp): void => {
-    if (op.op === 'cas') {
-      if (get(op.key) !== op.expect) return;
-      const left = cache.getRemainingTTL(op.key);
-      markers.delete(op.key);
-      setValue(op.key, op.value, Number.isFinite(left) ? left : 0);
-      return;
-    }
-    if (op.op !== 'del' && op.guard !== undefined && !has(op.guard)) return;
-    if (op.op === 'del') {
-      profiles.delete(op.key);
-      cache.delete(op.key);
-      markers.delete(op.key);
-    } else if (op.op === 'setnx') {
-      if (has(op.key)) return;
-      if (op.value === '1' && !isProfileKey(op.key)) mark(op.key, op.ttlMs);
-      else setValue(op.key, op.value, op.ttlMs);
-    } else {
-      markers.delete(op.key);
-      setValue(op.key, op.value, op.ttlMs ?? 0);
-    }
-  };
-  const setValue = (key: string, value: string, ttlMs: number): void => {
-    // Profiles carry no TTL: they live until a tombstone.
-    if (isProfileKey(key)) profiles.set(compact(key), value);
-    else cache.set(compact(key), value, { ttl: ttlMs });
-  };
-  const get = (key: string): string | undefined =>
-    profiles.get(key) ?? cache.get(key) ?? (markerHit(key) ? '1' : undefined);
-
   return {
-    kind: 'memory',
-    async read(keys) {
-      return keys.map(get);
+    cache,
+    markers,
+    profiles,
+    has: (key) => profiles.has(key) || cache.has(key) || markerHit(key),
+    get: (key) => profiles.get(key) ?? cache.get(key) ?? (markerHit(key) ? '1' : undefined),
+    mark(key, ttlMs) {
+      markers.set(compact(key), expiryTick(ttlMs));
+      if (markers.size > maxKeys) markers.delete(markers.keys().next().value as string);
     },
-    async write(ops) {
-      for (const op of ops) apply(op);
-    },
-    async claim(entries) {
-      return entries.map((e) => {
-        if (has(e.key)) return false;
-        cache.set(compact(e.key), e.value, { ttl: e.ttlMs });
-        return true;
-      });
-    },
-    async deleteAccount(accountId) {
-      const prefix = accountPrefix(accountId);
-      let removed = profiles.delete(`${prefix}profile`) ? 1 : 0;
-      // Tombstones are rare; a scan of the keys is acceptable here and keeps writes index-free.
-      for (const key of [...cache.keys()]) {
-        if (key.startsWith(prefix)) {
-          cache.delete(key);
-          removed++;
-        }
-      }
-      for (const key of [...markers.keys()]) {
-        if (key.startsWith(prefix)) {
-          markers.delete(key);
-          removed++;
-        }
-      }
-      return removed;
-    },
-    async ping() {},
-    async close() {
-      cache.clear();
-      markers.clear();
-      profiles.clear();
+    setValue(key, value, ttlMs) {
+      // Profiles carry no TTL: they live until a tombstone.
+      if (isProfileKey(key)) profiles.set(compact(key), value);
+      else cache.set(compact(key), value, { ttl: ttlMs });
     },
   };
+}
+
+function apply(tiers: Tiers, op: WriteOp): void {
+  const { cache, markers, profiles } = tiers;
+  if (op.op === 'cas') {
+    if (tiers.get(op.key) !== op.expect) return;
+    const left = cache.getRemainingTTL(op.key);
+    markers.delete(op.key);
+    tiers.setValue(op.key, op.value, Number.isFinite(left) ? left : 0);
+    return;
+  }
+  if (op.op !== 'del' && op.guard !== undefined && !tiers.has(op.guard)) return;
+  if (op.op === 'del') {
+    profiles.delete(op.key);
+    cache.delete(op.key);
+    markers.delete(op.key);
+  } else if (op.op === 'setnx') {
+    if (tiers.has(op.key)) return;
+    if (op.value === '1' && !isProfileKey(op.key)) tiers.mark(op.key, op.ttlMs);
+    else tiers.setValue(op.key, op.value, op.ttlMs);
+  } else {
+    markers.delete(op.key);
+    tiers.setValue(op.key, op.value, op.ttlMs ?? 0);
+  }
+}
+
+/** Removes every key under an account's prefix; the number removed. */
+function removeAccount(tiers: Tiers, prefix: string): number {
+  let removed = tiers.profiles.delete(`${prefix}profile`) ? 1 : 0;
+  // Tombstones are rare; a scan of the keys is acceptable here and keeps writes index-free.
+  for (const key of [...tiers.cache.keys()]) {
+    if (key.startsWith(prefix)) {
+      tiers.cache.delete(key);
+      removed++;
+    }
+  }
+  for (const key of [...tiers.markers.keys()]) {
+    if (key.startsWith(prefix)) {
+      tiers.markers.delete(key);
+      removed++;
+    }
+  }
+  return removed;
 }

@@ -8,42 +8,8 @@ import type { Store, WriteOp } from './store.js';
  * retryable STORE_UNAVAILABLE so consumers stop committing and wait instead of dropping events.
  */
 export function createRedisStore(url: string, opts: { commandTimeoutMs?: number } = {}): Store {
-  const redis = new Redis(url, {
-    lazyConnect: true,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    commandTimeout: opts.commandTimeoutMs ?? 2_000,
-    retryStrategy: (times) => Math.min(times * 200, 2_000),
-  });
-  // ioredis emits 'error' on every failed reconnect; the consumers report unavailability instead.
-  redis.on('error', () => {});
-  // SET guarded by the existence of another key (the account's profile), atomically.
-  redis.defineCommand('setGuarded', {
-    numberOfKeys: 2,
-    lua: `if redis.call('EXISTS', KEYS[2]) == 0 then return nil end
-      if ARGV[3] == 'NX' then return redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX') end
-      if ARGV[2] == '0' then return redis.call('SET', KEYS[1], ARGV[1]) end
-      return redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])`,
-  });
-  // Compare-and-set: replaces the value only while it is exactly the one the caller read.
-  redis.defineCommand('setIfEqual', {
-    numberOfKeys: 1,
-    lua: `if redis.call('GET', KEYS[1]) ~= ARGV[1] then return nil end
-      return redis.call('SET', KEYS[1], ARGV[2], 'KEEPTTL')`,
-  });
-  let connecting: Promise<void> | undefined;
-
-  const ready = async (): Promise<void> => {
-    if (redis.status === 'ready') return;
-    if (redis.status === 'wait' || redis.status === 'end') {
-      connecting ??= redis.connect().finally(() => {
-        connecting = undefined;
-      });
-      await connecting;
-    }
-    const status: string = redis.status;
-    if (status !== 'ready') throw new Error(`redis is ${status}`);
-  };
+  const redis = openRedis(url, opts.commandTimeoutMs ?? 2_000);
+  const ready = connectOnce(redis);
 
   const guard = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
     try {
@@ -87,20 +53,7 @@ export function createRedisStore(url: string, opts: { commandTimeoutMs?: number 
         for (const e of entries) p.set(e.key, e.value, 'PX', e.ttlMs, 'NX');
         return (await exec(p)).map((r) => r === 'OK');
       }),
-    deleteAccount: (accountId) =>
-      guard('deleteAccount', async () => {
-        // Escape glob characters so an account id cannot widen the match.
-        const pattern = `${accountPrefix(accountId).replace(/[*?[\]\\]/g, '\\$&')}*`;
-        // The profile goes first: guarded writes racing with this deletion then write nothing.
-        let removed = await redis.unlink(`${accountPrefix(accountId)}profile`);
-        let cursor = '0';
-        do {
-          const [next, found] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-          cursor = next;
-          if (found.length > 0) removed += await redis.unlink(...found);
-        } while (cursor !== '0');
-        return removed;
-      }),
+    deleteAccount: (accountId) => guard('deleteAccount', () => deleteAccountKeys(redis, accountId)),
     ping: () =>
       guard('ping', async () => {
         await redis.ping();
@@ -124,4 +77,63 @@ function addWrite(p: Pipeline, op: WriteOp): void {
   else if (op.op === 'setnx') p.set(op.key, op.value, 'PX', op.ttlMs, 'NX');
   else if (op.ttlMs) p.set(op.key, op.value, 'PX', op.ttlMs);
   else p.set(op.key, op.value);
+}
+
+/** A lazily connected client with the store's two scripts defined; failed reconnects stay quiet. */
+function openRedis(url: string, commandTimeoutMs: number): Redis {
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    commandTimeout: commandTimeoutMs,
+    retryStrategy: (times) => Math.min(times * 200, 2_000),
+  });
+  // ioredis emits 'error' on every failed reconnect; the consumers report unavailability instead.
+  redis.on('error', () => {});
+  // SET guarded by the existence of another key (the account's profile), atomically.
+  redis.defineCommand('setGuarded', {
+    numberOfKeys: 2,
+    lua: `if redis.call('EXISTS', KEYS[2]) == 0 then return nil end
+      if ARGV[3] == 'NX' then return redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX') end
+      if ARGV[2] == '0' then return redis.call('SET', KEYS[1], ARGV[1]) end
+      return redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])`,
+  });
+  // Compare-and-set: replaces the value only while it is exactly the one the caller read.
+  redis.defineCommand('setIfEqual', {
+    numberOfKeys: 1,
+    lua: `if redis.call('GET', KEYS[1]) ~= ARGV[1] then return nil end
+      return redis.call('SET', KEYS[1], ARGV[2], 'KEEPTTL')`,
+  });
+  return redis;
+}
+
+/** Connects on first use (and again after a close); one connect at a time; throws unless ready. */
+function connectOnce(redis: Redis): () => Promise<void> {
+  let connecting: Promise<void> | undefined;
+  return async () => {
+    if (redis.status === 'ready') return;
+    if (redis.status === 'wait' || redis.status === 'end') {
+      connecting ??= redis.connect().finally(() => {
+        connecting = undefined;
+      });
+      await connecting;
+    }
+    const status: string = redis.status;
+    if (status !== 'ready') throw new Error(`redis is ${status}`);
+  };
+}
+
+/** Removes every key of an account; the number removed. */
+async function deleteAccountKeys(redis: Redis, accountId: string): Promise<number> {
+  // Escape glob characters so an account id cannot widen the match.
+  const pattern = `${accountPrefix(accountId).replace(/[*?[\]\\]/g, '\\$&')}*`;
+  // The profile goes first: guarded writes racing with this deletion then write nothing.
+  let removed = await redis.unlink(`${accountPrefix(accountId)}profile`);
+  let cursor = '0';
+  do {
+    const [next, found] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    cursor = next;
+    if (found.length > 0) removed += await redis.unlink(...found);
+  } while (cursor !== '0');
+  return removed;
 }

@@ -1,12 +1,14 @@
 /** The security dashboard in a real headless Chromium, fed by the real pipeline on the real broker. */
+
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Browser, Locator, Page } from 'playwright-core';
 import type { LoginAlert } from '../../src/contracts/login-alert.js';
 import { artifactPath, launchChromium } from '../support/browser.js';
 import { uniqueName } from '../support/env.js';
 import { failedSignIn, IP_SAO_PAULO, IP_TOKYO, profile, signIn, UA_WIN_FIREFOX } from '../support/events.js';
-import { sleep, startTestPipeline, type TestPipeline, type Watch } from '../support/pipeline-harness.js';
+import { startTestPipeline, type TestPipeline, type Watch } from '../support/pipeline-harness.js';
 
 const IP_BERLIN_SERVER = '185.220.101.1';
 

@@ -1,5 +1,6 @@
 /** account.security → profile view, training exclusions and enrollment confirmations, on the real broker. */
 
+import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig } from '../../src/config/config.js';
 import type { AccountSecurity } from '../../src/contracts/account-security.js';
 import { silentLogger } from '../../src/observe/logger.js';
@@ -7,7 +8,7 @@ import { startPipeline } from '../../src/runtime/pipeline.js';
 import { keys } from '../../src/state/keys.js';
 import { uniqueName } from '../support/env.js';
 import { profile, signIn } from '../support/events.js';
-import { sleep, startTestPipeline, type TestPipeline, testEnv } from '../support/pipeline-harness.js';
+import { startTestPipeline, type TestPipeline, testEnv } from '../support/pipeline-harness.js';
 
 describe.each(['memory', 'redis'] as const)('account profiles with the %s store', (store) => {
   let t: TestPipeline;
@@ -19,7 +20,7 @@ describe.each(['memory', 'redis'] as const)('account profiles with the %s store'
   });
 
   const stored = async (account: string) => {
-    const [text] = await t.pipeline.parts.store.read([keys.profile(account)]);
+    const [text] = await t.pipeline.services.store.read([keys.profile(account)]);
     return text ? (JSON.parse(text) as AccountSecurity) : undefined;
   };
 
@@ -80,7 +81,7 @@ describe.each(['memory', 'redis'] as const)('account profiles with the %s store'
     await alerts.waitFor(1, account);
     await t.publish('accountSecurity', [{ key: account, value: null }]);
     const held = async () =>
-      (await t.pipeline.parts.store.read([keys.profile(account), keys.history(account)])).filter(Boolean);
+      (await t.pipeline.services.store.read([keys.profile(account), keys.history(account)])).filter(Boolean);
     const deadline = Date.now() + 15_000;
     while ((await held()).length > 0 && Date.now() < deadline) await sleep(50);
     expect(await held()).toEqual([]);
@@ -105,24 +106,26 @@ describe('profile catch-up at start', () => {
     const config = loadConfig(env);
     const first = await startPipeline(config, silentLogger(), { onProgress: () => {} });
     const account = uniqueName('acct');
-    await first.parts.publisher.publish([
+    await first.services.publisher.publish([
       { topic: config.topics.accountSecurity, key: account, value: profile(account) },
     ]);
     const deadline = Date.now() + 15_000;
-    while (!(await first.parts.store.read([keys.profile(account)]))[0] && Date.now() < deadline)
+    while (!(await first.services.store.read([keys.profile(account)]))[0] && Date.now() < deadline)
       await sleep(50);
     await first.stop();
 
     // A fresh process with an empty memory store: the event must still be judged as enrolled.
     const second = await startPipeline(config, silentLogger(), { onProgress: () => {} });
     try {
-      const [text] = await second.parts.store.read([keys.profile(account)]);
+      const [text] = await second.services.store.read([keys.profile(account)]);
       expect(text).toBeDefined();
       const event = signIn(account);
-      await second.parts.publisher.publish([{ topic: config.topics.authEvents, key: account, value: event }]);
+      await second.services.publisher.publish([
+        { topic: config.topics.authEvents, key: account, value: event },
+      ]);
       const until = Date.now() + 15_000;
-      while (!second.parts.outcomes.get(event.event_id) && Date.now() < until) await sleep(50);
-      expect(second.parts.outcomes.get(event.event_id)?.outcome).toBe('alerted');
+      while (!second.services.outcomes.get(event.event_id) && Date.now() < until) await sleep(50);
+      expect(second.services.outcomes.get(event.event_id)?.outcome).toBe('alerted');
     } finally {
       await second.stop();
     }

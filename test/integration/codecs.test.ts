@@ -3,8 +3,10 @@
  * broker's jars): what Java writes, login-alerts reads and alerts on; what login-alerts writes with
  * each KAFKA_COMPRESSION value, Java and login-alerts read back.
  */
+
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import kafkajs, { type Admin, type Consumer, type Kafka } from 'kafkajs';
 import { loadConfig } from '../../src/config/config.js';
@@ -91,7 +93,7 @@ async function readAll(topic: string, count: number): Promise<{ key: string; val
   });
   const deadline = Date.now() + 30_000;
   const done = (async () => {
-    while (seen.size < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    while (seen.size < count && Date.now() < deadline) await sleep(50);
   })();
   await Promise.race([done, crashed]);
   await consumer.disconnect();

@@ -2,6 +2,7 @@
  * A consumer that crashes is restarted and readiness says so meanwhile; a stalled partition shows in
  * the lag and stall metrics and clears. Real broker; monitoring on a Health and registry of its own.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel } from 'kafkajs';
 import { pino } from 'pino';
 import { AppError } from '../../src/errors.js';
@@ -17,7 +18,6 @@ import { waitUntil } from '../support/reliability.js';
 const kafka = new Kafka({ clientId: 'health-test', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING });
 const admin = kafka.admin();
 const producer = countingProducer(kafka);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 beforeAll(async () => {
   await Promise.all([admin.connect(), producer.connect()]);

@@ -1,4 +1,5 @@
 /** The consumer loop's commits on the real broker: coalesced on a timer, and flushed by stop(). */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel } from 'kafkajs';
 import { AppError } from '../../src/errors.js';
 import { type ConsumerLoopOptions, type InRecord, runConsumerLoop } from '../../src/kafka/consumer-loop.js';
@@ -8,7 +9,6 @@ import { countingProducer, createTopicsAndWait, kafkaBrokers, uniqueName } from 
 const kafka = new Kafka({ clientId: 'loop-test', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING });
 const admin = kafka.admin();
 const producer = countingProducer(kafka);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 beforeAll(async () => {
   await Promise.all([admin.connect(), producer.connect()]);

@@ -249,7 +249,7 @@ describe('a crash between claim and send', () => {
     const sends = () => twilio.requests.filter((r) => r.form.To === phone);
     const req = request(account);
     const leaseMs = 800;
-    const { store } = t.pipeline.parts;
+    const { store } = t.pipeline.services;
     // The crashed sender: it claimed the delivery, then died before sending.
     const claimedAt = Date.now();
     const [claimed] = await store.claim([
@@ -260,10 +260,10 @@ describe('a crash between claim and send', () => {
     // The redelivered request meets the live claim and waits on the pipeline's retry topic.
     const redelivery = createDispatcher({
       channel: 'sms',
-      sender: t.pipeline.parts.channels.sms!,
+      sender: t.pipeline.services.channels.sms!,
       store,
-      publisher: t.pipeline.parts.publisher,
-      renderer: t.pipeline.parts.renderer,
+      publisher: t.pipeline.services.publisher,
+      renderer: t.pipeline.services.renderer,
       config: t.config,
       log: silentLogger(),
       leaseMs,

@@ -88,7 +88,7 @@ describe('email through SES', () => {
     expect(await mine()).toHaveLength(2);
     const forFirst = receiptsOf(receipts, account).filter((r) => r.alert_id === sent.alert_id);
     expect(forFirst).toEqual([sent]);
-    expect(t.pipeline.parts.outcomes.get(again.event_id)?.outcome).toBe('duplicate_session');
+    expect(t.pipeline.services.outcomes.get(again.event_id)?.outcome).toBe('duplicate_session');
   });
 });
 

@@ -3,7 +3,9 @@
  * proxy hops) and by link token, error handling, what reaches the log, the admin /readyz details,
  * and the public route extension point.
  */
+
 import { Writable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyPluginAsync } from 'fastify';
 import { AppError } from '../../src/errors.js';
 import { AlertFeed } from '../../src/http/alert-feed.js';
@@ -139,7 +141,7 @@ describe('HTTP error handling and logs', () => {
     await rawRequest(port, `GET /r/${'A'.repeat(14_000)}%E0%A4%A HTTP/1.1\r\nHost: x\r\n\r\n`, {
       until: responseComplete,
     });
-    await new Promise((r) => setTimeout(r, 50)); // the logger writes asynchronously
+    await sleep(50); // the logger writes asynchronously
     const text = logLines.join('\n');
     expect(text).toContain('"route":"/r/:token"');
     expect(text).toContain('"route":"(unmatched)"');

@@ -2,12 +2,14 @@
  * The broker the harness starts (or KAFKA_BROKERS) against kafkajs 2.2.4: the evidence that the Kafka version
  * pinned in kafka/pom.xml works with the client for everything login-alerts relies on.
  */
+
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createConnection, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigResourceTypes, type Consumer, Kafka, logLevel, Partitioners } from 'kafkajs';
 import { kafkaHomeFromEnv, startLocalBroker } from '../../src/kafka/local-broker.js';
 import { createTopicsAndWait, kafkaBrokers, uniqueName } from '../support/env.js';
@@ -52,7 +54,7 @@ async function waitFor(what: string, check: () => boolean, timeoutMs = 30_000): 
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await sleep(50);
   }
 }
 
@@ -216,7 +218,7 @@ describe('the local Kafka broker with kafkajs 2.2.4', () => {
       messages: Array.from({ length: 60 }, (_, i) => ({ partition: i % 6, value: `m${i}` })),
     });
     await waitFor('60 messages across both members', () => received >= 60);
-    await new Promise((resolve) => setTimeout(resolve, 300)); // room for a duplicate to show up
+    await sleep(300); // room for a duplicate to show up
     expect(received).toBe(60);
     expect([...seenBy.get('first')!].sort()).toEqual([...first].sort());
     expect([...seenBy.get('second')!].sort()).toEqual([...second].sort());
@@ -274,7 +276,7 @@ describe('the local Kafka broker with kafkajs 2.2.4', () => {
       },
     });
     await waitFor('m5..m14 in the second member', () => secondSaw.length >= 10);
-    await new Promise((resolve) => setTimeout(resolve, 300)); // room for any replay to show up
+    await sleep(300); // room for any replay to show up
     expect(secondSaw.map((m) => m.value)).toEqual(Array.from({ length: 10 }, (_, i) => `m${5 + i}`));
     expect(secondSaw[0]!.offset).toBe('5');
   });

@@ -4,9 +4,11 @@
  * in the file exactly once as a whole line. The survivor reads the file while the other is writing,
  * so it sees lines half-written: the case that made the rebalance test send one email twice.
  */
+
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { killAllChildren, type Proc, spawnProc } from '../support/processes.js';
 
 const N = 3_000;
@@ -35,7 +37,7 @@ async function until(what: string, check: () => boolean, timeoutMs = 60_000): Pr
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 2));
+    await sleep(2);
   }
 }
 

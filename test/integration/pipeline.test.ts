@@ -1,10 +1,11 @@
 /** The login-events pipeline end to end on the real broker, with both state stores. */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import type { LoginAlert } from '../../src/contracts/login-alert.js';
 import { accountPrefix } from '../../src/state/keys.js';
 import { redisUrl, uniqueName } from '../support/env.js';
 import { failedSignIn, IP_LONDON, IP_TOKYO, profile, signIn, UA_WIN_FIREFOX } from '../support/events.js';
-import { sleep, startTestPipeline, type TestPipeline } from '../support/pipeline-harness.js';
+import { startTestPipeline, type TestPipeline } from '../support/pipeline-harness.js';
 
 describe.each(['memory', 'redis'] as const)('login-events pipeline with the %s store', (store) => {
   let t: TestPipeline;
@@ -123,7 +124,7 @@ describe.each(['memory', 'redis'] as const)('login-events pipeline with the %s s
     ]);
     await t.profileApplied(account);
     const alerts = await t.watch('loginAlerts');
-    const outcomes = t.pipeline.parts.outcomes;
+    const outcomes = t.pipeline.services.outcomes;
     const event = signIn(account);
     await t.publish('authEvents', [{ key: account, value: event }]);
     const deadline = Date.now() + 10_000;
@@ -144,7 +145,7 @@ describe.each(['memory', 'redis'] as const)('login-events pipeline with the %s s
       JSON.stringify({ ...signIn(account), type: 'login.teleported' }),
     ];
     // Raw bytes through kafkajs: our publisher would JSON-encode them.
-    const producer = t.pipeline.parts.kafka.producer();
+    const producer = t.pipeline.services.kafka.producer();
     await producer.connect();
     await producer.send({
       topic: t.config.topics.authEvents,

@@ -3,8 +3,10 @@
  * their source offset) and the next record of the same partition is processed; a DLQ the broker
  * refuses is logged and counted, and the partition still goes on.
  */
+
 import { createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { pino } from 'pino';
 import { loadConfig } from '../../src/config/config.js';
@@ -129,7 +131,7 @@ describe('poison pills with the pipeline running', () => {
     const newLogin = alertId('new_login', account, next.session_id!);
     while (Date.now() < deadline) {
       if (receipts.values.some(sent(job.request.id)) && receipts.values.some(sent(newLogin))) break;
-      await new Promise((r) => setTimeout(r, 100));
+      await sleep(100);
     }
     expect(receipts.values.some(sent(job.request.id))).toBe(true);
     expect(receipts.values.some(sent(newLogin))).toBe(true);
@@ -176,7 +178,7 @@ describe('a DLQ the broker refuses', () => {
     });
     pipeline = await startPipeline(config, pino({ level: 'error' }, sink), { onProgress: () => {} });
     const publish = (topic: string, key: string, value: unknown) =>
-      pipeline!.parts.publisher.publish([{ topic, key, value }]);
+      pipeline!.services.publisher.publish([{ topic, key, value }]);
     const account = uniqueName('acct');
     await publish(config.topics.accountSecurity, account, profile(account));
     const bad = await produceRaw(config.topics.authEvents, account, '{"event_id": "x", oops');
@@ -190,7 +192,7 @@ describe('a DLQ the broker refuses', () => {
       return text.includes(alertId('new_login', account, next.session_id!));
     };
     const deadline = Date.now() + 30_000;
-    while (Date.now() < deadline && !(await alertsFor())) await new Promise((r) => setTimeout(r, 100));
+    while (Date.now() < deadline && !(await alertsFor())) await sleep(100);
     expect(await alertsFor()).toBe(true);
 
     const failed = lines.filter((l) => l.code === 'DLQ_WRITE_FAILED');
@@ -203,7 +205,7 @@ describe('a DLQ the broker refuses', () => {
         refused: 'KAFKA_RECORD_REJECTED',
       }),
     ]);
-    const metric = await pipeline.parts.metrics.registry.getSingleMetricAsString(
+    const metric = await pipeline.services.metrics.registry.getSingleMetricAsString(
       'login_alerts_dlq_write_failures_total',
     );
     expect(metric).toContain(`login_alerts_dlq_write_failures_total{topic="${config.topics.authEvents}"} 1`);
@@ -231,7 +233,7 @@ describe('a poison profile already in account.security at start', () => {
         only: ['account-security'],
         onProgress: () => {},
       });
-      const [stored] = await pipeline.parts.store.read([keys.profile(account)]);
+      const [stored] = await pipeline.services.store.read([keys.profile(account)]);
       expect(JSON.parse(stored!).account_id).toBe(account);
       const ends = await admin.fetchTopicOffsets(config.topics.dlq);
       expect(ends.reduce((n, p) => n + Number(p.high), 0)).toBe(1);

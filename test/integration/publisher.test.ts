@@ -1,4 +1,5 @@
 /** The publisher on the real broker: merged requests, split requests, nothing lost or reordered per call. */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type Consumer, Kafka, logLevel } from 'kafkajs';
 import { createPublisher, type Publisher } from '../../src/kafka/publisher.js';
 import { createTopicsAndWait, kafkaBrokers, uniqueName } from '../support/env.js';
@@ -40,7 +41,7 @@ async function readAll(
     },
   });
   const deadline = Date.now() + 30_000;
-  while (seen.size < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  while (seen.size < count && Date.now() < deadline) await sleep(50);
   await consumer.stop();
   return [...seen.values()].sort((a, b) => a.partition - b.partition || Number(a.offset - b.offset));
 }

@@ -22,7 +22,7 @@ afterAll(async () => {
 
 describe('a crashed consumer in a started pipeline', () => {
   it('turns /readyz false with CONSUMER_CRASHED until it is back in its group', async () => {
-    const t = await startTestPipeline('memory', { only: ['dashboard'] });
+    const t = await startTestPipeline('memory', { only: ['alert-feed'] });
     const status = async () => (await fetch(`${t.pipeline.httpUrl}/readyz`)).status;
     let failing = true;
     const topic = uniqueName('pipeline-crash');
@@ -32,8 +32,8 @@ describe('a crashed consumer in a started pipeline', () => {
       kafka,
       groupId,
       topics: [topic],
-      log: t.pipeline.parts.log,
-      watch: t.pipeline.parts.watch,
+      log: t.pipeline.services.log,
+      watch: t.pipeline.services.watch,
       handler: async () => {
         if (failing) throw new AppError('PROCESSING_FAILED', 'fails for good until fixed');
       },
@@ -46,7 +46,7 @@ describe('a crashed consumer in a started pipeline', () => {
       await waitUntil(
         'not ready while crashed',
         async () => {
-          seen = t.pipeline.parts.health.snapshot()[`consumer:${groupId}`];
+          seen = t.pipeline.services.health.snapshot()[`consumer:${groupId}`];
           const crashed = (seen as { detail?: string } | undefined)?.detail?.includes('PROCESSING_FAILED');
           return (await status()) === 503 && crashed === true;
         },
@@ -62,7 +62,7 @@ describe('a crashed consumer in a started pipeline', () => {
         'ready again',
         async () => (await status()) === 200,
         40_000,
-        () => JSON.stringify(t.pipeline.parts.health.snapshot()),
+        () => JSON.stringify(t.pipeline.services.health.snapshot()),
       );
     } finally {
       await loop.stop();
@@ -79,7 +79,7 @@ describe('the store away', () => {
 
   it('makes /readyz of a started pipeline false with the reason, and true again when it is back', async () => {
     redis = await privateRedis();
-    const t = await startTestPipeline('redis', { env: { REDIS_URL: redis.url }, only: ['dashboard'] });
+    const t = await startTestPipeline('redis', { env: { REDIS_URL: redis.url }, only: ['alert-feed'] });
     const readyz = async () => {
       const res = await fetch(`${t.pipeline.httpUrl}/readyz`);
       return { status: res.status, ready: ((await res.json()) as { ready: boolean }).ready };
@@ -89,12 +89,12 @@ describe('the store away', () => {
         'ready',
         async () => (await readyz()).status === 200,
         20_000,
-        () => JSON.stringify(t.pipeline.parts.health.snapshot()),
+        () => JSON.stringify(t.pipeline.services.health.snapshot()),
       );
       await redis.kill();
       await waitUntil('not ready', async () => (await readyz()).status === 503, 20_000);
       expect(await readyz()).toEqual({ status: 503, ready: false });
-      expect(t.pipeline.parts.health.snapshot().store).toMatchObject({
+      expect(t.pipeline.services.health.snapshot().store).toMatchObject({
         ok: false,
         code: 'STORE_UNAVAILABLE',
         detail: 'the state store did not answer a ping',

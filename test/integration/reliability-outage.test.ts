@@ -4,9 +4,11 @@
  * consumer process is never restarted; it waits, reports not ready while Redis is down, and ends with
  * exactly one email per session. The two scenarios run concurrently, each on its own broker or Redis.
  */
+
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { kafkaHomeFromEnv, type LocalBroker, startLocalBroker } from '../../src/kafka/local-broker.js';
 import {
   enroll,
@@ -20,7 +22,6 @@ import {
   scaled,
   scenarioKit,
   settle,
-  sleep,
   trace,
   waitUntil,
 } from '../support/reliability.js';

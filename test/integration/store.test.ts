@@ -1,11 +1,11 @@
 /** The Store contract, run against both implementations (Redis: the real server). */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { accountPrefix, keys } from '../../src/state/keys.js';
 import { createMemoryStore } from '../../src/state/memory.js';
 import { createRedisStore } from '../../src/state/redis.js';
 import type { Store } from '../../src/state/store.js';
 import { redisUrl, uniqueName } from '../support/env.js';
-import { sleep } from '../support/pipeline-harness.js';
 
 describe.each([
   ['memory', () => createMemoryStore({ maxKeys: 10_000 })],
@@ -176,7 +176,7 @@ describe('memory store bounds', () => {
     await store.write([marker(5_000, 1_000)]);
     await store.write([marker(5_000, 60_000)]);
     expect(await store.read(['m5000'])).toEqual(['1']);
-    await new Promise((r) => setTimeout(r, 1_250));
+    await sleep(1_250);
     expect(await store.read(['m5000'])).toEqual([undefined]);
     // a marker guards like any key, is deleted like any key, and a plain set replaces it
     await store.write([marker(6_000), { op: 'set', key: 'g', value: 'x', guard: 'm6000' }]);

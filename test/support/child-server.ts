@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort, spawnProc } from './processes.js';
 
 export { freePort };
@@ -50,7 +51,7 @@ export async function startChildServer(opts: {
           `${opts.name} did not answer on ${opts.url} within ${opts.timeoutMs ?? 30_000} ms:\n${proc.output()}`,
         );
       }
-      await new Promise((r) => setTimeout(r, 100));
+      await sleep(100);
     }
   }
   return {

@@ -1,10 +1,11 @@
 /** Helpers for the delivery tests: quiet enrolment, receipts, and waiting on a condition. */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { AccountSecurity } from '../../src/contracts/account-security.js';
 import type { DeliveryReceipt } from '../../src/contracts/records.js';
 import { keys } from '../../src/state/keys.js';
 import { uniqueName } from './env.js';
 import { profile } from './events.js';
-import { sleep, type TestPipeline, type Watch } from './pipeline-harness.js';
+import type { TestPipeline, Watch } from './pipeline-harness.js';
 
 /** Polls `check` until it returns a value other than undefined/false; throws with `what` on timeout. */
 export async function until<T>(
@@ -43,7 +44,7 @@ export async function enrolQuietly(
     { key: account, value: full },
   ]);
   await until(`profile of ${account}`, async () => {
-    const [text] = await t.pipeline.parts.store.read([keys.profile(account)]);
+    const [text] = await t.pipeline.services.store.read([keys.profile(account)]);
     return text !== undefined && (JSON.parse(text) as AccountSecurity).updated_at === full.updated_at;
   });
   return { account, profile: full };
@@ -66,7 +67,7 @@ export function receipt(
 
 /** The stored profile of an account, as the dispatcher sees it. */
 export async function storedProfile(t: TestPipeline, account: string): Promise<AccountSecurity | undefined> {
-  const [text] = await t.pipeline.parts.store.read([keys.profile(account)]);
+  const [text] = await t.pipeline.services.store.read([keys.profile(account)]);
   return text === undefined ? undefined : (JSON.parse(text) as AccountSecurity);
 }
 

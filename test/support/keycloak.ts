@@ -5,12 +5,14 @@
  * `start-dev` through `setpriv --pdeathsig TERM`, so it dies with the test process even on SIGKILL.
  * Keycloak re-runs its build step only when providers/ or the build options change, so later starts are faster.
  */
+
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 
 const MODULE = fileURLToPath(new URL('../../integrations/keycloak/', import.meta.url));
@@ -219,7 +221,7 @@ export async function startKeycloak(
       await stop();
       throw new Error(`Keycloak did not answer within ${timeoutMs} ms; see ${logFile}`);
     }
-    await new Promise((r) => setTimeout(r, 500));
+    await sleep(500);
   }
   const startMs = Date.now() - started;
   // A Keycloak that started keeps no log behind (a failed start keeps its log: it is the evidence).
@@ -234,6 +236,6 @@ async function until(check: () => boolean, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
   }
 }

@@ -5,7 +5,9 @@
  * each round) or `then:<file>` (wait until the file exists, then run the jobs written in it). Jobs
  * run in order.
  */
+
 import { existsSync, readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createOutboxChannel } from '../../src/channels/outbox.js';
 import { largeEmail } from './deliveries.js';
 
@@ -16,7 +18,7 @@ const ROUND = 16;
 for (let n = 0; n < jobs.length; n++) {
   const [what, a, b] = jobs[n]!.split(':') as [string, string, string?];
   if (what === 'then') {
-    while (!existsSync(a)) await new Promise((r) => setTimeout(r, 5));
+    while (!existsSync(a)) await sleep(5);
     jobs.splice(n + 1, 0, ...readFileSync(a, 'utf8').trim().split(/\s+/));
     continue;
   }

@@ -1,7 +1,9 @@
 /** Starts the real pipeline in-process on private topics, and reads what it produces. */
+
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Consumer } from 'kafkajs';
 import type { Channel, ChannelName } from '../../src/channels/channel.js';
 import { type Config, loadConfig } from '../../src/config/config.js';
@@ -70,7 +72,7 @@ export async function startTestPipeline(
     config,
     pipeline,
     publish: (topic, records) =>
-      pipeline.parts.publisher.publish(
+      pipeline.services.publisher.publish(
         records.map((r) => ({ topic: config.topics[topic], key: r.key, value: r.value })),
       ),
     async watch(topic) {
@@ -81,7 +83,7 @@ export async function startTestPipeline(
     async profileApplied(accountId, timeoutMs = 20_000) {
       const deadline = Date.now() + timeoutMs;
       while (Date.now() < deadline) {
-        const [v] = await pipeline.parts.store.read([keys.profile(accountId)]);
+        const [v] = await pipeline.services.store.read([keys.profile(accountId)]);
         if (v) return;
         await sleep(50);
       }
@@ -96,7 +98,7 @@ export async function startTestPipeline(
 }
 
 async function watchTopic(pipeline: RunningPipeline, topic: string): Promise<Watch> {
-  const consumer: Consumer = pipeline.parts.kafka.consumer({
+  const consumer: Consumer = pipeline.services.kafka.consumer({
     groupId: uniqueName('watch'),
     maxWaitTimeInMs: 50,
   });
@@ -130,5 +132,3 @@ async function watchTopic(pipeline: RunningPipeline, topic: string): Promise<Wat
     stop: () => consumer.disconnect(),
   };
 }
-
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -3,9 +3,11 @@
  * as `login-alerts run`, a private redis-server, load generation, and outcome counting at the outbox and
  * on the topics. Every child is started in its own process group and killed with its group.
  */
+
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
 import { TOPIC_ENV, type TopicName } from '../../src/config/schema.js';
@@ -28,8 +30,6 @@ export function scaled(ci: number, large: number): number {
   const flag = process.env.RELIABILITY_SCALE?.trim();
   return flag && flag !== '0' ? large : ci;
 }
-
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 const T0 = Date.now();
 /** Progress lines on stderr when RELIABILITY_DEBUG is set, to see where a scenario spends its time. */

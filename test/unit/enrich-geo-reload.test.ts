@@ -1,6 +1,7 @@
 import { copyFileSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { Geo } from '../../src/contracts/login-alert.js';
 import { type GeoLookup, openGeo } from '../../src/enrich/geo.js';
@@ -21,7 +22,7 @@ async function lookUpUntil(geo: GeoLookup, done: (g: Geo) => boolean, timeoutMs 
     const changing = geo.lookup(CHANGING);
     if (done(changing)) return { steady, changing };
     if (Date.now() - started > timeoutMs) throw new Error(`no reload within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    await sleep(5);
   }
 }
 
@@ -77,7 +78,7 @@ describe('geo database reload', () => {
     const started = Date.now();
     while (errors.length === 0 && Date.now() - started < 15_000) {
       expect(geo.lookup(CHANGING).city).toBe('San Diego');
-      await new Promise((resolve) => setTimeout(resolve, 5));
+      await sleep(5);
     }
     expect(errors).toEqual([{ path, code: 'GEO_DB_UNAVAILABLE' }]);
     expect(geo.lookup(CHANGING).city).toBe('San Diego');
@@ -93,7 +94,7 @@ describe('geo database reload', () => {
     copyFileSync(fixture('GeoLite2-City-Test.mmdb'), path);
     geo = await openGeo({ cityDb: path });
     replaceAtomically(path, '', fixture('GeoIP2-City-Test.mmdb'));
-    await new Promise((resolve) => setTimeout(resolve, 600));
+    await sleep(600);
     expect(geo.lookup(CHANGING)).toEqual({ network: 'public' });
   });
 });

@@ -8,12 +8,17 @@ import { openGeo } from '../../src/enrich/geo.js';
 import { createRenderer } from '../../src/notify/render.js';
 import { warmUp } from '../../src/runtime/warm-up.js';
 
-/** Runs a warm-up on the real parts it uses (nothing it could publish, store or send through). */
+/** Runs a warm-up on the real services it uses (nothing it could publish, store or send through). */
 async function warmUpWith(opts: Parameters<typeof warmUp>[1]) {
   const geo = await openGeo({});
   try {
-    const parts = { config: loadConfig({}), devices: createDeviceParser(), geo, renderer: createRenderer() };
-    return await warmUp(parts, opts);
+    const services = {
+      config: loadConfig({}),
+      devices: createDeviceParser(),
+      geo,
+      renderer: createRenderer(),
+    };
+    return await warmUp(services, opts);
   } finally {
     geo.close();
   }

@@ -20,7 +20,7 @@ import { createChannels } from './channels.js';
 import { startMonitoring } from './monitoring.js';
 
 /** Everything a process shares between its consumers and its HTTP server. */
-export interface Parts {
+export interface Services {
   config: Config;
   log: Logger;
   kafka: Kafka;
@@ -40,12 +40,12 @@ export interface Parts {
   close(): Promise<void>;
 }
 
-/** Builds the parts from config (channels may be overridden); fails fast (with the part named) when one cannot start. */
-export async function buildParts(
+/** Builds the services from config (channels may be overridden); fails fast (with the part named) when one cannot start. */
+export async function buildServices(
   config: Config,
   log: Logger,
   opts: { channels?: Partial<Record<ChannelName, Channel>> } = {},
-): Promise<Parts> {
+): Promise<Services> {
   const health = new Health();
   const store = config.redisUrl
     ? createRedisStore(config.redisUrl)
