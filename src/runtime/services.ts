@@ -1,41 +1,25 @@
-import type { Kafka } from 'kafkajs';
+import type { ConsumerParts } from '../../consumers/parts.js';
 import type { Channel, ChannelName } from '../channels/channel.js';
 import type { Config } from '../config/config.js';
-import { createDeviceParser, type DeviceParser } from '../enrich/device.js';
-import { type GeoLookup, openGeo } from '../enrich/geo.js';
+import { createDeviceParser } from '../enrich/device.js';
+import { openGeo } from '../enrich/geo.js';
 import { AlertFeed } from '../http/alert-feed.js';
 import { createKafka } from '../kafka/client.js';
 import { COMPRESSION_TYPES } from '../kafka/codecs.js';
-import { createPublisher, type Publisher } from '../kafka/publisher.js';
-import type { ConsumerWatch } from '../kafka/supervisor.js';
-import { createRenderer, type Renderer } from '../notify/render.js';
+import { createPublisher } from '../kafka/publisher.js';
+import { createRenderer } from '../notify/render.js';
 import { Health } from '../observe/health.js';
 import type { Logger } from '../observe/logger.js';
-import { createMetrics, type Metrics } from '../observe/metrics.js';
+import { createMetrics } from '../observe/metrics.js';
 import { OutcomeLog } from '../observe/outcomes.js';
 import { createMemoryStore } from '../state/memory.js';
 import { createRedisStore } from '../state/redis.js';
-import type { Store } from '../state/store.js';
 import { createChannels } from './channels.js';
 import { startMonitoring } from './monitoring.js';
 
 /** Everything a process shares between its consumers and its HTTP server. */
-export interface Services {
-  config: Config;
-  log: Logger;
-  kafka: Kafka;
-  publisher: Publisher;
-  store: Store;
-  devices: DeviceParser;
-  geo: GeoLookup;
-  renderer: Renderer;
-  /** The channels that deliver; an off channel (no provider, no outbox) is absent. */
-  channels: Partial<Record<ChannelName, Channel>>;
-  metrics: Metrics;
+export interface Services extends ConsumerParts {
   health: Health;
-  /** Every consumer loop reports here: readiness, crash and lag metrics, stall detection. */
-  watch: ConsumerWatch;
-  outcomes: OutcomeLog;
   feed: AlertFeed;
   close(): Promise<void>;
 }
