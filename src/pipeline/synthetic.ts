@@ -122,7 +122,8 @@ export function syntheticEvent(topic: string, n: number, options: MixOptions): I
   return inRecord(topic, account, event);
 }
 
-function inRecord(topic: string, key: string, value: unknown): InRecord {
+/** A consumed record as the consumer loop hands it over, for in-process runs (warm-up, benches). */
+export function inRecord(topic: string, key: string, value: unknown): InRecord {
   const message = {
     key: Buffer.from(key),
     value: Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)),

@@ -1,4 +1,3 @@
-import type { KafkaMessage } from 'kafkajs';
 import type { Channel, ChannelName } from '../channels/channel.js';
 import type { InRecord } from '../kafka/consumer-loop.js';
 import type { OutRecord, Publisher } from '../kafka/publisher.js';
@@ -6,7 +5,7 @@ import { createDispatcher } from '../notify/dispatch.js';
 import { silentLogger } from '../observe/logger.js';
 import { createAccountProfilesHandler } from '../pipeline/account-profiles.js';
 import { createLoginEventsHandler } from '../pipeline/login-events.js';
-import { syntheticEvent } from '../pipeline/synthetic.js';
+import { inRecord, syntheticEvent } from '../pipeline/synthetic.js';
 import { createMemoryStore } from '../state/memory.js';
 import type { Services } from './services.js';
 
@@ -129,16 +128,4 @@ function profileOf(account: string, i: number) {
     },
     preferences: { channels: ['email', 'sms', 'push'], locale: LOCALES[i], timezone: ZONES[i] },
   };
-}
-
-function inRecord(topic: string, key: string, value: unknown): InRecord {
-  const message = {
-    key: Buffer.from(key),
-    value: Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)),
-    timestamp: String(Date.now()),
-    offset: '0',
-    attributes: 0,
-    headers: {},
-  } as KafkaMessage;
-  return { topic, partition: 0, message };
 }
