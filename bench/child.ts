@@ -14,6 +14,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { build as buildHistogram } from 'hdr-histogram-js';
+import { windowProfile } from './profile-window.js';
 
 // Each mode imports what it needs, so the memory-store figure is not inflated by modules it never uses.
 const mode = process.argv[2];
@@ -133,6 +134,7 @@ async function full(): Promise<void> {
   let count = 0;
   let first = 0;
   let cpu0 = 0;
+  const profiler = windowProfile(`full-${services.store.kind}`);
   // Where the latency goes: produce → decided (alert and notification durable on their topics).
   const decidedLat = histogram();
   const decidedStartup = histogram();
@@ -146,6 +148,7 @@ async function full(): Promise<void> {
       if (count === 0) {
         first = performance.now();
         cpu0 = cpuUs();
+        profiler.start();
       }
       await handler(records);
       count += records.length;
@@ -194,6 +197,7 @@ async function full(): Promise<void> {
   while ((await lag(emailGroup, config.topics.notifications)) > 0) await sleep(20);
   const deliveredS = (performance.now() - first) / 1000;
   const cpuDelivered = cpuUs() - cpu0;
+  await profiler.stop();
   // The bench parent always sets OUTBOX_DIR: the emails are counted there.
   const outbox = join(config.outboxDir ?? '.', 'email.jsonl');
   const emails = existsSync(outbox) ? readFileSync(outbox, 'utf8').split('\n').length - 1 : 0;

@@ -1,6 +1,7 @@
 // CPU per event of the login-events handler itself, in process: the benchmark workload decoded,
 // decided and written to a store, with a publisher that only counts. No broker.
-// Run: node --import tsx bench/handler.ts   (BENCH_EVENTS, default 100,000; REDIS_URL for the Redis store)
+// Run: node --import tsx bench/handler.ts   (BENCH_EVENTS, default 100,000; REDIS_URL for the Redis store;
+// BENCH_ENROLLED_EVERY, default 100: one account in that many enrolled; BENCH_CPU_PROF=<dir> for a profile)
 import type { KafkaMessage } from 'kafkajs';
 import { loadConfig } from '../src/config/config.js';
 import { createDeviceParser } from '../src/enrich/device.js';
@@ -13,24 +14,30 @@ import { createLoginEventsHandler } from '../src/pipeline/login-events.js';
 import { createMemoryStore } from '../src/state/memory.js';
 import { createRedisStore } from '../src/state/redis.js';
 import { buildWorkload } from './load.js';
+import { windowProfile } from './profile-window.js';
 
 const N = Number(process.env.BENCH_EVENTS ?? 100_000);
 const redisUrl = process.env.REDIS_URL?.trim();
 const prefix = `hb-${Date.now().toString(36)}`;
 const records: InRecord[] = [];
-const workload = buildWorkload(N, prefix, (i, key, value) =>
-  records.push({
-    topic: 'auth.events',
-    partition: 0,
-    message: {
-      key: Buffer.from(key),
-      value: Buffer.from(value),
-      offset: String(i),
-      timestamp: String(Date.now()),
-      attributes: 0,
-      headers: {},
-    } as KafkaMessage,
-  }),
+const workload = buildWorkload(
+  N,
+  prefix,
+  (i, key, value) =>
+    records.push({
+      topic: 'auth.events',
+      partition: 0,
+      message: {
+        key: Buffer.from(key),
+        value: Buffer.from(value),
+        offset: String(i),
+        timestamp: String(Date.now()),
+        attributes: 0,
+        headers: {},
+      } as KafkaMessage,
+    }),
+  1,
+  Number(process.env.BENCH_ENROLLED_EVERY ?? 100),
 );
 const config = loadConfig({ ...process.env, REDIS_URL: redisUrl ?? '' });
 const store = redisUrl ? createRedisStore(redisUrl) : createMemoryStore();
@@ -54,27 +61,19 @@ const handler = createLoginEventsHandler({
   metrics: createMetrics(),
   outcomes: new OutcomeLog(),
 });
-const { Session } = await import('node:inspector/promises');
-const session = process.env.HB_PROF ? new Session() : undefined;
-if (session) {
-  session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.setSamplingInterval', { interval: 100 });
-  await session.post('Profiler.start');
-}
+const profiler = windowProfile(`handler-${store.kind}`);
+profiler.start();
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
 for (let i = 0; i < records.length; i += 500) await handler(records.slice(i, i + 500));
 const ms = performance.now() - t0;
-if (session) {
-  const { profile } = await session.post('Profiler.stop');
-  (await import('node:fs')).writeFileSync(process.env.HB_PROF!, JSON.stringify(profile));
-}
+await profiler.stop();
 const cpu = process.cpuUsage(cpu0);
 console.log(
   JSON.stringify({
     store: store.kind,
     events: N,
+    enrolled_every: Number(process.env.BENCH_ENROLLED_EVERY ?? 100),
     published,
     wall_us_per_event: Number(((ms * 1000) / N).toFixed(2)),
     cpu_us_per_event: Number(((cpu.user + cpu.system) / N).toFixed(2)),

@@ -60,11 +60,12 @@ export function buildWorkload(
   prefix: string,
   emit: (index: number, key: string, value: string) => void,
   seed = 1,
+  enrolledEvery = 10,
 ): Workload {
   const next = rng(seed);
   const accountCount = Math.max(100, Math.round(n / 10));
   const accounts = Array.from({ length: accountCount }, (_, i) => `${prefix}-acct-${i}`);
-  const enrolled = accounts.filter((_, i) => i % 10 === 0);
+  const enrolled = accounts.filter((_, i) => i % enrolledEvery === 0);
   const enrolledSet = new Set(enrolled);
   const now = Date.now();
   const profiles = enrolled.map((a) => {

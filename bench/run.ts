@@ -1,12 +1,13 @@
 /**
  * `npm run bench`: throughput, CPU, memory and latency of the login-events path against a bare kafkajs
  * consumer on the same topic (and one that only decodes and validates: the ceiling for any validating
- * consumer), on a real broker, plus micro figures. Prints a table, then one JSON line.
+ * consumer), on a real broker, for two mixes: typical (one account in a hundred enrolled) and heavy
+ * (one in ten; also the latency runs' mix), plus micro figures. Prints tables, then one JSON line.
  *
  * BENCH_EVENTS (default 200,000) events; KAFKA_BROKERS to use a running broker (otherwise one is
  * started); REDIS_URL (default redis://127.0.0.1:6379) for the Redis runs; BENCH_LATENCY_S (default 30)
  * seconds per latency rate, of which BENCH_WARMUP_MS (default 3,000) are reported apart as the
- * start-up; BENCH_CPU_PROF=<dir> to profile the full-path children. Every measured consumer runs in its own child process (bench/child.ts), so
+ * start-up; BENCH_CPU_PROF=<dir> writes a CPU profile of each child's measured window there (bench/profile-window.ts). Every measured consumer runs in its own child process (bench/child.ts), so
  * its CPU time and peak RSS are its own and not the producer's or the harness's.
  */
 
@@ -37,8 +38,6 @@ const LATENCY_S = Number(process.env.BENCH_LATENCY_S ?? 30);
  */
 const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 3_000);
 const REDIS_URL = process.env.REDIS_URL?.trim() || 'redis://127.0.0.1:6379';
-/** BENCH_CPU_PROF=<dir>: write a V8 CPU profile of each full-path child there (open in Chrome DevTools). */
-const CPU_PROF = process.env.BENCH_CPU_PROF?.trim();
 const CHILD = new URL('./child.ts', import.meta.url).pathname;
 /** BENCH_ONLY=throughput,latency,micro,memory: run those sections and print their figures as JSON (no report). */
 const ONLY = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
@@ -169,12 +168,12 @@ function fullPathEnv(
  * keep their state in another Redis database (the single-process run's markers would make every
  * event a duplicate here). Rated from the first event either took to the whole topic committed.
  */
-async function pairRun(input: { events: string; profiles: string }): Promise<ChildResult> {
+async function pairRun(input: { events: string; profiles: string }, run: string): Promise<ChildResult> {
   progress('b×2) two login-events processes in one group, redis store…');
   const url = new URL(REDIS_URL);
   url.pathname = '/1';
-  cleanup.push(() => deleteRedisKeys(stamp, url.toString()));
-  const env = { ...fullPathEnv(`${stamp}-redis-x2`, input, url.toString()), BENCH_SHARED: '1' };
+  cleanup.push(() => deleteRedisKeys(run, url.toString()));
+  const env = { ...fullPathEnv(`${run}-redis-x2`, input, url.toString()), BENCH_SHARED: '1' };
   const members = await Promise.all([runChild('full', env), runChild('full', env)]);
   const working = members.filter((m) => (m.events as number) > 0);
   const first = Math.min(...working.map((m) => m.first_at_ms as number));
@@ -191,53 +190,80 @@ async function pairRun(input: { events: string; profiles: string }): Promise<Chi
   };
 }
 
-// 1–2. The workload and throughput -------------------------------------------------------------------
-async function throughput() {
-  const input = { events: `${stamp}.auth-events`, profiles: `${stamp}.account-security` };
+// 1–2. The workloads and throughput ------------------------------------------------------------------
+/** The two mixes: one account in `enrolledEvery` is enrolled. */
+const MIXES = { typical: 100, heavy: 10 } as const;
+type Mix = keyof typeof MIXES;
+/** BENCH_MIXES (default typical,heavy) and BENCH_RUNS (default bare,validate,memory,redis,pair). */
+const mixes = (process.env.BENCH_MIXES ?? 'typical,heavy').split(',').map((m) => m.trim()) as Mix[];
+const runs = new Set((process.env.BENCH_RUNS ?? 'bare,validate,memory,redis,pair').split(','));
+
+interface MixResult {
+  mix: Mix;
+  enrolledEvery: number;
+  bare?: ChildResult;
+  validateOnly?: ChildResult;
+  fullMemory?: ChildResult;
+  fullRedis?: ChildResult;
+  fullRedisPair?: ChildResult;
+  produceRate: number;
+}
+
+async function throughput(mix: Mix): Promise<MixResult> {
+  const run = `${stamp}-${mix}`;
+  const input = { events: `${run}.auth-events`, profiles: `${run}.account-security` };
   await createTopic(input.events, 12);
   await createTopic(input.profiles, TOPIC_SPECS.accountSecurity.partitions, true);
   const messages: Message[] = [];
-  const workload = buildWorkload(EVENTS, stamp, (_i, key, value) => messages.push({ key, value }));
-  cleanup.push(() => deleteRedisKeys(stamp));
+  const enrolledEvery = MIXES[mix];
+  const workload = buildWorkload(
+    EVENTS,
+    run,
+    (_i, key, value) => messages.push({ key, value }),
+    1,
+    enrolledEvery,
+  );
+  cleanup.push(() => deleteRedisKeys(run));
   await sendAll(input.profiles, workload.profiles);
   const bytes = messages.reduce((s, m) => s + String(m.value).length, 0);
   const loadStarted = performance.now();
   await sendAll(input.events, messages);
   const produceRate = EVENTS / ((performance.now() - loadStarted) / 1000);
   progress(
-    `loaded ${EVENTS} events (${Math.round(bytes / EVENTS)} B avg; ${JSON.stringify(workload.counts)}) at ${Math.round(produceRate)}/s; ` +
+    `[${mix}] loaded ${EVENTS} events (${Math.round(bytes / EVENTS)} B avg; ${JSON.stringify(workload.counts)}) at ${Math.round(produceRate)}/s; ` +
       `${workload.accounts.length} accounts, ${workload.enrolled.length} enrolled, ${workload.enrolledSessions.size} enrolled sessions`,
   );
   messages.length = 0;
-
-  // Throughput -------------------------------------------------------------------------------------
-  progress('a) bare kafkajs consumer…');
-  const bare = await runChild('bare', {
-    BENCH_TOPIC: input.events,
-    BENCH_GROUP: `${stamp}-bare`,
-    BENCH_EXPECT: String(EVENTS),
-  });
-  progress("a') kafkajs consumer that only decodes and validates (JSON + zod)…");
-  const validateOnly = await runChild('validate', {
-    BENCH_TOPIC: input.events,
-    BENCH_GROUP: `${stamp}-validate`,
-    BENCH_EXPECT: String(EVENTS),
-  });
-  const fullRun = async (store: 'memory' | 'redis'): Promise<ChildResult> => {
-    progress(`b) login-events path + email outbox, ${store} store…`);
-    return runChild(
-      'full',
-      fullPathEnv(`${stamp}-${store}`, input, store === 'redis' ? REDIS_URL : ''),
-      undefined,
-      CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`] : [],
-    );
-  };
-  const fullMemory = await fullRun('memory');
-  const fullRedis = await fullRun('redis');
-  const fullRedisPair = await pairRun(input);
-  return { bare, validateOnly, fullMemory, fullRedis, fullRedisPair, produceRate };
+  const result: MixResult = { mix, enrolledEvery, produceRate };
+  const bareRun = (mode: 'bare' | 'validate') =>
+    runChild(mode, {
+      BENCH_TOPIC: input.events,
+      BENCH_GROUP: `${run}-${mode}`,
+      BENCH_EXPECT: String(EVENTS),
+    });
+  const fullRun = (store: 'memory' | 'redis') =>
+    runChild('full', fullPathEnv(`${run}-${store}`, input, store === 'redis' ? REDIS_URL : ''));
+  if (runs.has('bare')) {
+    progress(`[${mix}] a) bare kafkajs consumer…`);
+    result.bare = await bareRun('bare');
+  }
+  if (runs.has('validate')) {
+    progress(`[${mix}] a') kafkajs consumer that only decodes and validates (JSON + zod)…`);
+    result.validateOnly = await bareRun('validate');
+  }
+  if (runs.has('memory')) {
+    progress(`[${mix}] b) login-events path + email outbox, memory store…`);
+    result.fullMemory = await fullRun('memory');
+  }
+  if (runs.has('redis')) {
+    progress(`[${mix}] b) login-events path + email outbox, Redis store…`);
+    result.fullRedis = await fullRun('redis');
+  }
+  if (runs.has('pair') && mix === 'heavy') result.fullRedisPair = await pairRun(input, run);
+  return result;
 }
-const measured = wants('throughput') ? await throughput() : undefined;
+const measured: Partial<Record<Mix, MixResult>> = {};
+if (wants('throughput')) for (const mix of mixes) measured[mix] = await throughput(mix);
 
 // 3. Latency at fixed rates ------------------------------------------------------------------------
 interface Percentiles {
@@ -294,8 +320,7 @@ async function latencyAt(rate: number): Promise<Latency> {
             REDIS_URL,
           };
     const sentAt = new Map<number, number>();
-    const profile = CPU_PROF && which === 'full' ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`] : [];
-    const child = runChild(which, env, readyResolve, profile);
+    const child = runChild(which, env, readyResolve);
     await Promise.race([ready, child]);
     const started = Date.now();
     const warmupUntil = started + WARMUP_MS;
@@ -374,7 +399,11 @@ const mem = wants('memory')
   : undefined;
 
 // 6. Report ---------------------------------------------------------------------------------------
-if (ONLY || !measured || !micro || !mem) {
+const typical = measured.typical;
+const heavy = measured.heavy;
+const complete = (m: MixResult | undefined): m is Required<MixResult> =>
+  Boolean(m?.bare && m.validateOnly && m.fullMemory && m.fullRedis && (m.mix !== 'heavy' || m.fullRedisPair));
+if (ONLY || !complete(typical) || !complete(heavy) || !micro || !mem) {
   console.log(
     JSON.stringify({
       bench: 'pipeline-partial',
@@ -388,38 +417,42 @@ if (ONLY || !measured || !micro || !mem) {
   await tearDown();
   process.exit(0);
 }
-const { bare, validateOnly, fullMemory, fullRedis, fullRedisPair, produceRate } = measured;
-const ratio = fullRedis.events_per_s / bare.events_per_s;
+const ratioOf = (m: Required<MixResult>, r: ChildResult) => r.events_per_s / m.bare.events_per_s;
+const ratio = ratioOf(heavy, heavy.fullRedis);
+const ratioTypical = ratioOf(typical, typical.fullRedis);
 const at1k = latencies[0]!;
 const p99Added = at1k.full.p99 - at1k.bare.p99;
-const rows: Record<string, string | number>[] = [];
-const consumerRow = (name: string, r: ChildResult) =>
-  rows.push({
-    measure: name,
-    'events/s': Math.round(r.events_per_s),
-    'CPU µs/event': round(r.cpu_us_per_event, 2),
-    'peak RSS MB': round(r.peak_rss_mb),
-    'ratio to bare': round(r.events_per_s / bare.events_per_s, 2),
-    note:
-      r.valid !== undefined
-        ? `${r.valid} valid, ${(r.events as number) - (r.valid as number)} invalid; no other work`
-        : r.per_member !== undefined
-          ? `events per process: ${(r.per_member as number[]).join(' + ')}; ×${round(r.events_per_s / fullRedis.events_per_s, 2)} of one process`
-          : r.delivered_seconds === undefined
-            ? ''
-            : `${r.emails} emails; all delivered at ${round(r.delivered_seconds as number)} s (${round(r.cpu_us_per_event_with_delivery as number, 2)} µs CPU/event incl. delivery)`,
-  });
-consumerRow('a) bare kafkajs eachBatch', bare);
-consumerRow("a') kafkajs + JSON + zod only", validateOnly);
-consumerRow('b) login-events + outbox, memory store', fullMemory);
-consumerRow('b) login-events + outbox, Redis', fullRedis);
-consumerRow('b×2) the same, two processes in one group', fullRedisPair);
+const p99Added5k = latencies[1] ? latencies[1].full.p99 - latencies[1].bare.p99 : null;
+for (const m of [typical, heavy]) {
+  const rows: Record<string, string | number>[] = [];
+  const consumerRow = (name: string, r: ChildResult) =>
+    rows.push({
+      measure: name,
+      'events/s': Math.round(r.events_per_s),
+      'CPU µs/event': round(r.cpu_us_per_event, 2),
+      'peak RSS MB': round(r.peak_rss_mb),
+      'ratio to bare': round(ratioOf(m, r), 3),
+      note:
+        r.valid !== undefined
+          ? `${r.valid} valid, ${(r.events as number) - (r.valid as number)} invalid; no other work`
+          : r.per_member !== undefined
+            ? `events per process: ${(r.per_member as number[]).join(' + ')}; ×${round(r.events_per_s / m.fullRedis.events_per_s, 2)} of one process`
+            : r.delivered_seconds === undefined
+              ? ''
+              : `${r.emails} emails; all delivered at ${round(r.delivered_seconds as number)} s (${round(r.cpu_us_per_event_with_delivery as number, 2)} µs CPU/event incl. delivery)`,
+    });
+  consumerRow('a) bare kafkajs eachBatch', m.bare);
+  consumerRow("a') kafkajs + JSON + validation only", m.validateOnly);
+  consumerRow('b) login-events + outbox, memory store', m.fullMemory);
+  consumerRow('b) login-events + outbox, Redis', m.fullRedis);
+  if (m.mix === 'heavy') consumerRow('b×2) the same, two processes in one group', m.fullRedisPair);
+  console.log(
+    `\nThroughput, ${m.mix} mix (one account in ${m.enrolledEvery} enrolled), ${EVENTS} events (12 partitions; produced at ${Math.round(m.produceRate)}/s in batches of 500)`,
+  );
+  console.table(rows);
+}
 console.log(
-  `\nThroughput on ${EVENTS} events (12 partitions; produced at ${Math.round(produceRate)}/s in batches of 500)`,
-);
-console.table(rows);
-console.log(
-  `\nLatency, produce → receipt (bare) and produce → outbox send (enrolled sign-in, Redis), ms, steady state (${LATENCY_S} s runs after the first ${WARMUP_MS / 1000} s)`,
+  `\nLatency, heavy mix, produce → receipt (bare) and produce → outbox send (enrolled sign-in, Redis), ms, steady state (${LATENCY_S} s runs after the first ${WARMUP_MS / 1000} s)`,
 );
 console.table(
   latencies.map((l) => ({
@@ -460,42 +493,45 @@ console.table([
   { measure: 'JS heap in use with the store', MB: round(mem.heap_used_mb as number) },
   { measure: 'with the store and the geo DB', MB: round(mem.with_geo_rss_mb as number) },
 ]);
-const targets = {
-  ratio_ge_0_6: ratio >= 0.6,
-  p99_added_le_25ms: p99Added <= 25,
-  memstore_lt_300mb: (mem.store_rss_mb as number) < 300,
-};
-console.log(`\nTargets: ${JSON.stringify(targets)}`);
+const mixJson = (m: Required<MixResult>) => ({
+  enrolled_every: m.enrolledEvery,
+  events_per_s_bare: Math.round(m.bare.events_per_s),
+  events_per_s_validate_only: Math.round(m.validateOnly.events_per_s),
+  events_per_s: Math.round(m.fullRedis.events_per_s),
+  events_per_s_memory: Math.round(m.fullMemory.events_per_s),
+  ratio: round(ratioOf(m, m.fullRedis), 3),
+  ratio_memory: round(ratioOf(m, m.fullMemory), 3),
+  ratio_validate_only: round(ratioOf(m, m.validateOnly), 3),
+  cpu_us_per_event: round(m.fullRedis.cpu_us_per_event, 2),
+  cpu_us_per_event_with_delivery: round(m.fullRedis.cpu_us_per_event_with_delivery as number, 2),
+  cpu_us_per_event_validate_only: round(m.validateOnly.cpu_us_per_event, 2),
+  cpu_us_per_event_bare: round(m.bare.cpu_us_per_event, 2),
+  emails: m.fullRedis.emails,
+  rss_mb: round(m.fullRedis.peak_rss_mb),
+});
 console.log(
   JSON.stringify({
     bench: 'pipeline',
     node: process.version,
     events: EVENTS,
     ratio: round(ratio, 3),
-    ratio_memory: round(fullMemory.events_per_s / bare.events_per_s, 3),
-    events_per_s: Math.round(fullRedis.events_per_s),
-    events_per_s_memory: Math.round(fullMemory.events_per_s),
-    events_per_s_bare: Math.round(bare.events_per_s),
-    events_per_s_validate_only: Math.round(validateOnly.events_per_s),
-    events_per_s_two_processes: Math.round(fullRedisPair.events_per_s),
-    ratio_two_processes: round(fullRedisPair.events_per_s / bare.events_per_s, 3),
-    ratio_validate_only: round(validateOnly.events_per_s / bare.events_per_s, 3),
-    cpu_us_per_event: round(fullRedis.cpu_us_per_event, 2),
-    cpu_us_per_event_bare: round(bare.cpu_us_per_event, 2),
+    ratio_typical: round(ratioTypical, 3),
     p99_added_ms: p99Added,
-    p99_added_ms_5k: latencies[1] ? latencies[1].full.p99 - latencies[1].bare.p99 : null,
+    p99_added_ms_5k: p99Added5k,
+    rss_mb: round(Math.max(heavy.fullRedis.peak_rss_mb, typical.fullRedis.peak_rss_mb)),
+    events_per_s_two_processes: Math.round(heavy.fullRedisPair.events_per_s),
+    ratio_two_processes: round(ratioOf(heavy, heavy.fullRedisPair), 3),
+    heavy: mixJson(heavy),
+    typical: mixJson(typical),
     p99_added_ms_startup: at1k.startup.full.p99 - at1k.startup.bare.p99,
     latency_warmup_ms: WARMUP_MS,
     latency_seconds: LATENCY_S,
     latency: latencies,
-    rss_mb: round(fullRedis.peak_rss_mb),
-    rss_mb_bare: round(bare.peak_rss_mb),
     memstore_1m_rss_mb: round(mem.store_rss_mb as number),
     memstore_1m_store_only_mb: round(mem.store_only_mb as number),
     memstore_1m_heap_used_mb: round(mem.heap_used_mb as number),
     memstore_1m_with_geo_rss_mb: round(mem.with_geo_rss_mb as number),
     micro: micro.json,
-    targets,
   }),
 );
 

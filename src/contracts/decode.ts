@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { ErrorCode } from '../errors.js';
 import { type AccountSecurity, AccountSecuritySchema } from './account-security.js';
 import { type AuthEvent, AuthEventSchema, MAX_EVENT_BYTES, MAX_FUTURE_SKEW_MS } from './auth-event.js';
+import { isAuthEvent } from './auth-event-check.js';
 
 export type Decoded<T> = { ok: true; value: T } | { ok: false; code: ErrorCode; message: string };
 
@@ -37,18 +38,22 @@ export function decodeJson(value: Buffer | string | null, maxBytes: number): Dec
 
 /** Validates an AuthEvent against the contract, including the 5-minute future limit. */
 export function validateAuthEvent(input: unknown, now: number): Decoded<AuthEvent> {
-  const parsed = AuthEventSchema.safeParse(input);
-  if (!parsed.success)
-    return { ok: false, code: 'INVALID_EVENT', message: formatIssues(parsed.error.issues) };
-  const at = Date.parse(parsed.data.occurred_at);
-  if (at - now > MAX_FUTURE_SKEW_MS) {
+  let event: AuthEvent;
+  if (isAuthEvent(input)) event = input;
+  else {
+    const parsed = AuthEventSchema.safeParse(input);
+    if (!parsed.success)
+      return { ok: false, code: 'INVALID_EVENT', message: formatIssues(parsed.error.issues) };
+    event = parsed.data;
+  }
+  if (Date.parse(event.occurred_at) - now > MAX_FUTURE_SKEW_MS) {
     return {
       ok: false,
       code: 'EVENT_IN_FUTURE',
-      message: `occurred_at: more than 5 minutes in the future (${parsed.data.occurred_at})`,
+      message: `occurred_at: more than 5 minutes in the future (${event.occurred_at})`,
     };
   }
-  return { ok: true, value: parsed.data };
+  return { ok: true, value: event };
 }
 
 /** Bytes → AuthEvent, or the reason it is not one. Never throws. */

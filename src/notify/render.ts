@@ -73,7 +73,7 @@ export function createRenderer(opts: { templatesDir?: string } = {}): Renderer {
           // Rendered to a generous length first; fitSms then picks the richest variant that fits.
           const smsTemplate = part('sms');
           sms ??= fitSms(
-            smsVariants.map((v) => () => oneLine(smsTemplate(v), 1000)),
+            smsVariants().map((v) => () => oneLine(smsTemplate(v), 1000)),
             LIMITS.smsSegments,
           );
           return sms;

@@ -45,13 +45,13 @@ export interface NoticeView {
   smsWhere: string;
 }
 
-/** Builds the view and the SMS variants (richest first) for one notice. */
+/** Builds the view, and the SMS variants (richest first) when asked: only SMS reads them. */
 export function buildView(
   input: RenderInput,
   messages: Messages,
   lang: string,
   intlLocale: string,
-): { view: NoticeView; smsVariants: NoticeView[] } {
+): { view: NoticeView; smsVariants: () => NoticeView[] } {
   const when = formatWhen(input.occurredAt, input.timeZone, intlLocale);
   const device = formatDevice(input.device, messages);
   const place = formatPlace(input.geo, intlLocale, messages);
@@ -88,7 +88,7 @@ export function buildView(
     .join('')
     .trimEnd();
   view.hasReasons = view.reasons.length > 0;
-  return { view, smsVariants: smsVariants(view, device.known ? device.short : '', place, messages) };
+  return { view, smsVariants: () => smsVariants(view, device.known ? device.short : '', place, messages) };
 }
 
 // SMS drops detail before it spends a segment: the country name for its code, then the city,

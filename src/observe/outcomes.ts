@@ -26,27 +26,31 @@ export interface OutcomeEntry {
   at: string;
 }
 
-/** The last N per-event decisions, kept in memory so people (and `demo`) can see why. */
+/**
+ * The last N per-event decisions, kept in memory so people (and `demo`) can see why. Adding runs once
+ * per event and is O(1) with no index to keep; a lookup by event id (an operator's question) scans the
+ * ring, newest first, so the latest decision about an event is the one found.
+ */
 export class OutcomeLog {
-  /** A ring: adding is O(1) however full it is (this runs once per event). */
   private readonly entries: (OutcomeEntry | undefined)[];
   private next = 0;
-  private readonly byEvent = new Map<string, OutcomeEntry>();
 
   constructor(private readonly capacity = 5_000) {
     this.entries = new Array(capacity);
   }
 
   add(entry: OutcomeEntry): void {
-    const dropped = this.entries[this.next];
-    if (dropped && this.byEvent.get(dropped.event_id) === dropped) this.byEvent.delete(dropped.event_id);
     this.entries[this.next] = entry;
-    this.next = (this.next + 1) % this.capacity;
-    this.byEvent.set(entry.event_id, entry);
+    this.next = this.next + 1 === this.capacity ? 0 : this.next + 1;
   }
 
   get(eventId: string): OutcomeEntry | undefined {
-    return this.byEvent.get(eventId);
+    for (let i = 1; i <= this.capacity; i++) {
+      const entry = this.entries[(this.next - i + this.capacity) % this.capacity];
+      if (!entry) return undefined;
+      if (entry.event_id === eventId) return entry;
+    }
+    return undefined;
   }
 
   recent(limit = 100): OutcomeEntry[] {
