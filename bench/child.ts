@@ -122,6 +122,9 @@ async function full(): Promise<void> {
   await ensureTopics(admin, config.topics);
   const profiles = await startAccountSecurity(services);
   await profiles.caughtUp;
+  const { startEnrolledDirectory } = await import('../consumers/enrolled-directory.js');
+  const directory = await startEnrolledDirectory(services);
+  await directory.caughtUp;
   // As `login-alerts run` does before joining its groups (src/runtime/warm-up.ts).
   const { warmUp } = await import('../src/runtime/warm-up.js');
   await warmUp(services);
@@ -201,7 +204,12 @@ async function full(): Promise<void> {
   // The bench parent always sets OUTBOX_DIR: the emails are counted there.
   const outbox = join(config.outboxDir ?? '.', 'email.jsonl');
   const emails = existsSync(outbox) ? readFileSync(outbox, 'utf8').split('\n').length - 1 : 0;
-  await Promise.allSettled([loop.stop(), ...deliveries.map((d) => d.stop()), profiles.running.stop()]);
+  await Promise.allSettled([
+    loop.stop(),
+    ...deliveries.map((d) => d.stop()),
+    profiles.running.stop(),
+    directory.running.stop(),
+  ]);
   await admin.disconnect();
   await services.close();
   result({

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { catchUpTracker } from '../src/kafka/catch-up.js';
 import { type RunningConsumer, runConsumerLoop } from '../src/kafka/consumer-loop.js';
 import { createAccountProfilesHandler } from '../src/pipeline/account-profiles.js';
+import { profileRecord } from '../src/pipeline/enrolled-directory.js';
 import type { ConsumerParts } from './parts.js';
 
 /**
@@ -37,6 +38,8 @@ export async function startAccountSecurity(
       log,
       handler: async (records) => {
         await handler(records);
+        // After the store: the directory never lets an event be judged before its profile is stored.
+        for (const r of records) parts.directory.apply(profileRecord(r));
         const last = records[records.length - 1]!;
         tracker.processed(last.partition, last.message.offset);
       },

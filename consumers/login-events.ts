@@ -13,6 +13,7 @@ export function startLoginEvents(parts: ConsumerParts): Promise<RunningConsumer>
     config: parts.config,
     metrics: parts.metrics,
     outcomes: parts.outcomes,
+    directory: parts.directory,
     log,
   });
   return runConsumerLoop({

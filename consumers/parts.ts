@@ -10,6 +10,7 @@ import type { Renderer } from '../src/notify/render.js';
 import type { Logger } from '../src/observe/logger.js';
 import type { Metrics } from '../src/observe/metrics.js';
 import type { OutcomeLog } from '../src/observe/outcomes.js';
+import type { EnrolledDirectory } from '../src/pipeline/enrolled-directory.js';
 import type { Store } from '../src/state/store.js';
 
 /**
@@ -30,6 +31,8 @@ export interface ConsumerParts {
   metrics: Metrics;
   watch: ConsumerWatch;
   outcomes: OutcomeLog;
+  /** Which accounts are enrolled, from account.security (every process holds all of it). */
+  directory: EnrolledDirectory;
   /** The dashboard's live feed. */
   feed: { push(alert: LoginAlert): void };
 }

@@ -31,6 +31,11 @@ export interface LoginEventsDeps {
   config: Pick<Config, 'topics'> & DecideConfig;
   metrics?: Metrics;
   outcomes?: OutcomeLog;
+  /**
+   * Which accounts may be enrolled. With it, and while only the enrolled are told, an event of an
+   * account it does not hold is not enrolled: no key, no read. Without it every profile is read.
+   */
+  directory?: { mayBeEnrolled(account: string): boolean };
   /** Where a dead-letter record the broker refused is reported (DLQ_WRITE_FAILED). */
   log?: Logger;
   now?: () => number;
@@ -99,6 +104,12 @@ async function readState(
   return { state, judged };
 }
 
+/** Select: the events that may notify someone; the directory turns the others away before any read. */
+function mayNotify(items: Item[], { directory, config }: LoginEventsDeps): Item[] {
+  if (!directory || config.securityTopicAudience === 'all') return items;
+  return items.filter((i) => directory.mayBeEnrolled(i.event.account_id));
+}
+
 /**
  * Dedupe → enrich → assess for one event, and its output records. A decision that throws leaves
  * no state change behind and dead-letters the event.
@@ -132,7 +143,7 @@ function judge(
 }
 
 /**
- * auth.events → decisions. For each chunk: decode → read state → (per event) dedupe → enrich →
+ * auth.events → decisions. For each chunk: decode → select → read state → (per event) dedupe → enrich →
  * assess → emit every output with acks=-1 → write state. Offsets are committed by the loop
  * afterwards, so a crash replays the chunk: the same alert ids come out and notifications stay
  * idempotent. A record that cannot be decoded, or whose decision throws, is dead-lettered (its
@@ -149,7 +160,7 @@ export function createLoginEventsHandler(deps: LoginEventsDeps): ChunkHandler {
     const out = new Outputs();
     const tally = new Tally(deps.outcomes, new Date(startedAt).toISOString());
     const items = decode(records, startedAt, dead, out, tally);
-    const { state, judged } = await readState(store, config, items);
+    const { state, judged } = await readState(store, config, mayNotify(items, deps));
     const ctx: DecideContext = { state, devices, geo, config, startedAt };
     for (const item of items) {
       if (!judged.has(item)) tally.note(NOT_ENROLLED.outcome, item.event);

@@ -1,6 +1,7 @@
 import { startAccountSecurity } from '../../consumers/account-security.js';
 import { startAlertFeed } from '../../consumers/alert-feed.js';
 import { startDeliveries } from '../../consumers/deliveries.js';
+import { startEnrolledDirectory } from '../../consumers/enrolled-directory.js';
 import { startLoginEvents } from '../../consumers/login-events.js';
 import type { Channel, ChannelName } from '../channels/channel.js';
 import type { Config } from '../config/config.js';
@@ -59,6 +60,12 @@ export async function startPipeline(
       progress('catching up on account.security…');
       await profiles.caughtUp;
       progress('account profiles caught up');
+    }
+    if (wants('login-events')) {
+      const directory = await startEnrolledDirectory(services);
+      running.push(directory.running);
+      await directory.caughtUp;
+      progress(`enrolled accounts: ${services.directory.size}`);
     }
     if (wants('login-events') || wants('deliveries')) {
       const warm = await warmUp(services);

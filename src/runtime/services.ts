@@ -12,6 +12,7 @@ import { Health } from '../observe/health.js';
 import type { Logger } from '../observe/logger.js';
 import { createMetrics } from '../observe/metrics.js';
 import { OutcomeLog } from '../observe/outcomes.js';
+import { EnrolledDirectory } from '../pipeline/enrolled-directory.js';
 import { createMemoryStore } from '../state/memory.js';
 import { createRedisStore } from '../state/redis.js';
 import { createChannels } from './channels.js';
@@ -73,6 +74,7 @@ export async function buildServices(
     health,
     watch: monitoring.watch,
     outcomes: new OutcomeLog(),
+    directory: new EnrolledDirectory(),
     feed: new AlertFeed(),
     async close() {
       await monitoring.stop();

@@ -4,6 +4,7 @@ import type { OutRecord, Publisher } from '../kafka/publisher.js';
 import { createDispatcher } from '../notify/dispatch.js';
 import { silentLogger } from '../observe/logger.js';
 import { createAccountProfilesHandler } from '../pipeline/account-profiles.js';
+import { EnrolledDirectory } from '../pipeline/enrolled-directory.js';
 import { createLoginEventsHandler } from '../pipeline/login-events.js';
 import { inRecord, syntheticEvent } from '../pipeline/synthetic.js';
 import { createMemoryStore } from '../state/memory.js';
@@ -43,7 +44,11 @@ export async function warmUp(
   // and the code of a channel switched on later is warm too.
   const config = { ...services.config, channelRoutes: EVERY_CHANNEL_ON };
   const profiles = createAccountProfilesHandler({ store, publisher: sink, config, log });
-  const decide = createLoginEventsHandler({ ...services, config, store, publisher: sink });
+  // Its own directory, of the synthetic profiles: the select stage runs as it will for real events.
+  const directory = new EnrolledDirectory();
+  for (const [i, a] of ACCOUNTS.entries())
+    directory.apply({ partition: 0, offset: String(i), key: a, value: JSON.stringify(profileOf(a, i)) });
+  const decide = createLoginEventsHandler({ ...services, config, store, publisher: sink, directory });
   const sent: Record<ChannelName, number> = { email: 0, sms: 0, push: 0 };
   const dispatchers = (['email', 'sms', 'push'] as ChannelName[]).map((channel) =>
     createDispatcher({

@@ -9,6 +9,7 @@ import { createDeviceParser } from '../../src/enrich/device.js';
 import { type GeoLookup, openGeo } from '../../src/enrich/geo.js';
 import type { InRecord } from '../../src/kafka/consumer-loop.js';
 import type { OutRecord } from '../../src/kafka/publisher.js';
+import { EnrolledDirectory } from '../../src/pipeline/enrolled-directory.js';
 import { createLoginEventsHandler } from '../../src/pipeline/login-events.js';
 import { keys } from '../../src/state/keys.js';
 import { createMemoryStore } from '../../src/state/memory.js';
@@ -59,13 +60,15 @@ function records(events: AuthEvent[]): InRecord[] {
 }
 
 /** Runs the stream in chunks of `size`; returns what was published and how many reads were made. */
-async function run(size: number, events: AuthEvent[]) {
+async function run(size: number, events: AuthEvent[], directory?: EnrolledDirectory) {
   const store = createMemoryStore();
   let reads = 0;
+  const keysRead: string[] = [];
   const counting: Store = {
     ...store,
     read: (k) => {
       reads++;
+      keysRead.push(...k);
       return store.read(k);
     },
   };
@@ -84,6 +87,7 @@ async function run(size: number, events: AuthEvent[]) {
     publisher: { publish: async (r) => void published.push(...r), close: async () => {} },
     config: loadConfig({}),
     now: () => Date.now(),
+    directory,
   });
   const all = records(events);
   for (let i = 0; i < all.length; i += size) await handler(all.slice(i, i + size));
@@ -93,7 +97,7 @@ async function run(size: number, events: AuthEvent[]) {
       const a = r.value as { alert_id: string; kind: string; severity: string; reasons: string[] };
       return `${a.alert_id} ${a.kind} ${a.severity} ${a.reasons.join(',')}`;
     });
-  return { alerts, reads, chunks: Math.ceil(all.length / size) };
+  return { alerts, reads, keysRead, chunks: Math.ceil(all.length / size) };
 }
 
 describe('login-events state reads', () => {
@@ -105,5 +109,21 @@ describe('login-events state reads', () => {
     expect(small.alerts).toEqual(large.alerts);
     expect(small.reads).toBe(small.chunks);
     expect(large.reads).toBe(2);
+  });
+
+  it('reads nothing for accounts the directory does not hold, and decides the same', async () => {
+    const events = stream();
+    const directory = new EnrolledDirectory();
+    for (const n of [0, 3, 6, 9]) {
+      const value = JSON.stringify(profile(`acct-${n}`));
+      directory.apply({ partition: 0, offset: String(n), key: `acct-${n}`, value });
+    }
+    const without = await run(10, events);
+    const withDirectory = await run(10, events, directory);
+    expect(withDirectory.alerts).toEqual(without.alerts);
+    const accountsRead = new Set(withDirectory.keysRead.map((k) => k.slice(0, k.indexOf('}') + 1)));
+    expect([...accountsRead].sort()).toEqual(['la:{acct-0}', 'la:{acct-3}', 'la:{acct-6}', 'la:{acct-9}']);
+    expect(new Set(without.keysRead.map((k) => k.slice(0, k.indexOf('}') + 1))).size).toBeGreaterThan(4);
+    expect(withDirectory.keysRead.length).toBeLessThan(without.keysRead.length / 2);
   });
 });
