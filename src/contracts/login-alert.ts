@@ -14,6 +14,7 @@ export const REASONS = [
   'anonymous_network',
   'hosting_network',
   'method_downgrade',
+  'unknown_credential',
   'failure_burst',
   'credential_added',
   'credential_removed',
@@ -71,6 +72,8 @@ export const LoginAlertSchema = z
     detected_at: z.iso.datetime({ offset: true }),
     product: z.string(),
     auth_method: z.enum(AUTH_METHODS).optional(),
+    /** The WebAuthn authenticator's display name (at most 64 code points), from its credential's AAGUID. */
+    authenticator: z.string().min(1).max(128).optional(),
     event_type: z.string().optional(),
     ip: z.string().optional(),
     device: DeviceSchema.optional(),

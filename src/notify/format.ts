@@ -121,6 +121,23 @@ export function formatProduct(product: string | undefined, messages: Messages): 
   return safe || messages.fallbackProduct();
 }
 
+/**
+ * The sentence naming the authenticator: "Signed in with your YubiKey 5 Series" on a sign-in,
+ * "A new passkey from iCloud Keychain was added" on a credential.added; '' without a name.
+ */
+export function formatAuthenticator(
+  name: string,
+  kind: string,
+  change: string | undefined,
+  messages: Messages,
+): string {
+  if (name === '') return '';
+  if (kind === 'new_login') return messages.authenticator.signedIn({ name });
+  if (kind === 'account_change' && change === 'credential.added')
+    return messages.authenticator.added({ name });
+  return '';
+}
+
 /** Plain-words explanations of the reasons, most serious first; reasons without one are left out. */
 export function formatReasons(reasons: readonly Reason[], methodWith: string, messages: Messages): string[] {
   const explained = messages.reason as Record<string, Messages['reason'][keyof Messages['reason']]>;

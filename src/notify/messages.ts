@@ -18,6 +18,7 @@ export type Change = (typeof CHANGES)[number];
 /** Reasons that have an explanation in plain words; other reasons are not shown to the person. */
 export const EXPLAINED_REASONS = [
   'impossible_travel',
+  'unknown_credential',
   'method_downgrade',
   'anonymous_network',
   'hosting_network',
@@ -50,6 +51,8 @@ const MessagesSchema = z.strictObject({
   reason: byReason,
   change: byChange,
   changeShort: byChange,
+  /** `{{name}}`: the authenticator's display name. */
+  authenticator: z.strictObject({ signedIn: text, added: text }),
   deviceOn: text,
   unknownDevice: text,
   near: text,

@@ -27,6 +27,8 @@ export interface RenderInput {
   severity: Severity;
   reasons: Reason[];
   failureCount?: number;
+  /** The WebAuthn authenticator's display name (from our AAGUID list), when known. */
+  authenticator?: string;
   change?: Change;
   reportUrl?: string;
   settingsUrl?: string;

@@ -4,6 +4,7 @@
 import { AppError } from '../errors.js';
 import {
   formatAttempts,
+  formatAuthenticator,
   formatDevice,
   formatMethod,
   formatPlace,
@@ -13,6 +14,7 @@ import {
   placePhrase,
 } from './format.js';
 import type { Messages } from './messages.js';
+import { cleanDefanged } from './sanitize.js';
 import { toGsm } from './sms.js';
 import type { RenderInput } from './types.js';
 
@@ -35,6 +37,11 @@ export interface NoticeView {
   reasons: string[];
   hasReasons: boolean;
   attempts: string;
+  /** the authenticator's display name, '' when unknown */
+  authenticator: string;
+  /** "Signed in with your YubiKey 5 Series" / "A new passkey from iCloud Keychain was added", or '' */
+  authenticatorLine: string;
+  /** the account change (the authenticator's sentence for a credential.added with a known name) */
   change: string;
   changeShort: string;
   reportUrl: string;
@@ -43,6 +50,8 @@ export interface NoticeView {
   smsProduct: string;
   smsDevice: string;
   smsWhere: string;
+  /** the authenticator's name in GSM-7 for a sentence that names it, '' otherwise */
+  smsAuthenticator: string;
 }
 
 /** Builds the view, and the SMS variants (richest first) when asked: only SMS reads them. */
@@ -58,6 +67,8 @@ export function buildView(
   const method = formatMethod(input.method, messages);
   const change =
     input.change !== undefined && Object.hasOwn(messages.change, input.change) ? input.change : undefined;
+  const authenticator = cleanDefanged(input.authenticator, 48);
+  const authenticatorLine = formatAuthenticator(authenticator, input.kind, change, messages);
   const view: NoticeView = {
     lang,
     product: formatProduct(input.product, messages),
@@ -74,13 +85,21 @@ export function buildView(
     reasons: formatReasons(input.reasons, method.with, messages),
     hasReasons: false,
     attempts: formatAttempts(input.failureCount, intlLocale, messages),
-    change: change ? messages.change[change]() : '',
+    authenticator,
+    authenticatorLine,
+    change:
+      change === 'credential.added' && authenticatorLine
+        ? authenticatorLine
+        : change
+          ? messages.change[change]()
+          : '',
     changeShort: change ? messages.changeShort[change]() : '',
     reportUrl: safeUrl(input.reportUrl, 'reportUrl'),
     settingsUrl: safeUrl(input.settingsUrl, 'settingsUrl'),
     smsProduct: '',
     smsDevice: '',
     smsWhere: '',
+    smsAuthenticator: authenticatorLine ? (toGsm(authenticator) ?? '') : '',
   };
   // Cut without an ellipsis: "…" is not GSM-7 and would cost the whole SMS its encoding.
   view.smsProduct = Array.from(toGsm(view.product) ?? messages.fallbackProduct())
@@ -114,6 +133,8 @@ function smsVariants(
     ['', near('', country)],
     ['', ''],
   ];
+  // The authenticator's name (48 characters at most) stays in every variant: which key or passkey
+  // provider was used or added is worth a second segment.
   const seen = new Set<string>();
   return combos
     .filter(([d, w]) => {

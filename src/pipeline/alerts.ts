@@ -26,6 +26,8 @@ export interface AlertParts {
   enrolled: boolean;
   stale: boolean;
   failureCount?: number;
+  /** The WebAuthn authenticator's display name, when its AAGUID is known. */
+  authenticator?: string;
   discriminator: string;
 }
 
@@ -52,6 +54,7 @@ export function buildAlert(event: AuthEvent, parts: AlertParts, now: number): Lo
   };
   if (event.session_id) alert.session_id = event.session_id;
   if (parts.failureCount !== undefined) alert.failure_count = parts.failureCount;
+  if (parts.authenticator !== undefined) alert.authenticator = parts.authenticator;
   return alert;
 }
 

@@ -3,11 +3,20 @@ import type { AccountSecurity, Channel } from '../contracts/account-security.js'
 import type { AuthEvent } from '../contracts/auth-event.js';
 import type { Device, Geo, LoginAlert } from '../contracts/login-alert.js';
 import { channelsFor } from '../contracts/profile-channels.js';
+import { authenticators, normalAaguid } from '../enrich/authenticators.js';
 import type { DeviceParser } from '../enrich/device.js';
 import type { GeoLookup } from '../enrich/geo.js';
 import type { Outcome } from '../observe/outcomes.js';
 import { assessFailureBurst, assessSignIn, emptyHistory, rememberSignIn } from '../risk/assess.js';
 import { assessChange } from '../risk/change.js';
+import {
+  type CredentialMemory,
+  emptyCredentials,
+  forget,
+  recall,
+  rememberAdded,
+  rememberUsed,
+} from '../risk/credentials.js';
 import { type FailureState, recordFailure } from '../risk/failure-burst.js';
 import type { AccountHistory } from '../risk/types.js';
 import { keys } from '../state/keys.js';
@@ -61,7 +70,10 @@ interface Facts {
 }
 
 /** What kind of alert an event makes; everything else about the alert is shared. */
-type AlertDecision = Pick<AlertParts, 'kind' | 'severity' | 'reasons' | 'discriminator' | 'failureCount'>;
+type AlertDecision = Pick<
+  AlertParts,
+  'kind' | 'severity' | 'reasons' | 'discriminator' | 'failureCount' | 'authenticator'
+>;
 /** An event type's decision: an alert to make, or the outcome of making none. */
 type Decision = AlertDecision | { outcome: Outcome };
 
@@ -71,6 +83,22 @@ type Decide<T extends AuthEvent['type']> = (
   ctx: DecideContext,
 ) => Decision;
 
+/** Whether an event's decision reads the account's remembered credentials (when the account is enrolled). */
+export function needsCredentials(event: AuthEvent): boolean {
+  return (
+    event.auth.credential_id !== undefined &&
+    (event.type === 'login.succeeded' ||
+      event.type === 'credential.added' ||
+      event.type === 'credential.removed')
+  );
+}
+
+/** The remembered credentials, for an enrolled account's event that needs them (see `needsCredentials`). */
+function credentialsOf(event: AuthEvent, facts: Facts, state: ChunkState): CredentialMemory | undefined {
+  if (!facts.enrolled || !needsCredentials(event)) return undefined;
+  return state.get<CredentialMemory>(keys.credentials(event.account_id)) ?? emptyCredentials();
+}
+
 /** login.succeeded: once per session; assessed against the account's history, which it extends. */
 export const decideSignIn: Decide<'login.succeeded'> = (event, facts, { state, config }) => {
   const { windows } = config;
@@ -79,17 +107,31 @@ export const decideSignIn: Decide<'login.succeeded'> = (event, facts, { state, c
   if (state.has(sessionKey)) return { outcome: 'duplicate_session' };
   state.mark(sessionKey, windows.sessionDedupeMs, facts.guard);
   const history = state.get<AccountHistory>(keys.history(a)) ?? emptyHistory();
+  const credentials = credentialsOf(event, facts, state);
   const signIn = {
     event,
     device: facts.device,
     geo: facts.geo,
     enrolled: facts.enrolled,
     history,
+    credentials,
     now: facts.at,
     historyWindowMs: windows.historyMs,
   };
   state.put(keys.history(a), rememberSignIn(history, signIn), windows.historyMs, facts.guard);
-  return { kind: 'new_login', ...assessSignIn(signIn), discriminator: event.session_id };
+  const decision: AlertDecision = {
+    kind: 'new_login',
+    ...assessSignIn(signIn),
+    discriminator: event.session_id,
+  };
+  const id = event.auth.credential_id;
+  if (credentials !== undefined && id !== undefined) {
+    // Every use rewrites the memory, so its TTL runs from the account's last sign-in with a credential.
+    state.put(keys.credentials(a), rememberUsed(credentials, id, facts.at), windows.historyMs, facts.guard);
+    const name = authenticators.nameOf(recall(credentials, id)?.aaguid);
+    if (name !== undefined) decision.authenticator = name;
+  }
+  return decision;
 };
 
 /** login.failed: counted in a window; alerts when the count reaches the threshold. */
@@ -110,13 +152,38 @@ export const decideFailure: Decide<'login.failed'> = (event, facts, { state, con
   };
 };
 
+/**
+ * credential.added / credential.removed of an enrolled account update its remembered credentials;
+ * returns the added credential's authenticator name, when its AAGUID is known.
+ */
+function rememberChange(
+  event: AuthEvent,
+  facts: Facts,
+  { state, config }: DecideContext,
+): string | undefined {
+  const memory = credentialsOf(event, facts, state);
+  const id = event.auth.credential_id;
+  if (memory === undefined || id === undefined) return undefined;
+  const key = keys.credentials(event.account_id);
+  const ttl = config.windows.historyMs;
+  if (event.type === 'credential.removed') {
+    state.put(key, forget(memory, id), ttl, facts.guard);
+    return undefined;
+  }
+  state.put(key, rememberAdded(memory, id, normalAaguid(event.auth.aaguid), facts.at), ttl, facts.guard);
+  return authenticators.nameOf(event.auth.aaguid);
+}
+
 /** Account changes (credential, recovery, API key): each one alerts. */
-export const decideChange = (event: AuthEvent, facts: Facts): Decision => {
+export const decideChange = (event: AuthEvent, facts: Facts, ctx: DecideContext): Decision => {
   const change = assessChange(
     { event, device: facts.device, geo: facts.geo, enrolled: facts.enrolled },
     CHANGE_REASONS[event.type]!,
   );
-  return { kind: 'account_change', ...change, discriminator: event.event_id };
+  const decision: AlertDecision = { kind: 'account_change', ...change, discriminator: event.event_id };
+  const name = rememberChange(event, facts, ctx);
+  if (name !== undefined) decision.authenticator = name;
+  return decision;
 };
 
 /** Enrich: what the event's client and the account's profile say, computed once per event. */
@@ -158,7 +225,7 @@ export function decideEvent(event: AuthEvent, ctx: DecideContext): Verdict {
       ? decideSignIn(event, facts, ctx)
       : event.type === 'login.failed'
         ? decideFailure(event, facts, ctx)
-        : decideChange(event, facts);
+        : decideChange(event, facts, ctx);
   if ('outcome' in decision) return decision;
   const stale = startedAt - facts.at > config.windows.maxAlertAgeMs;
   const { enrolled, device, geo, channels } = facts;

@@ -18,6 +18,7 @@ import {
   decideEvent,
   judges,
   NOT_ENROLLED,
+  needsCredentials,
   type Verdict,
 } from './decide.js';
 import { alertOutputs } from './emit.js';
@@ -56,6 +57,7 @@ function keysFor(event: AuthEvent): string[] {
   const list = [keys.event(a, event.event_id)];
   if (event.type === 'login.succeeded') list.push(keys.session(a, event.session_id), keys.history(a));
   if (event.type === 'login.failed') list.push(keys.failures(a));
+  if (needsCredentials(event)) list.push(keys.credentials(a));
   return list;
 }
 

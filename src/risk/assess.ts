@@ -12,6 +12,7 @@ import { cityKey, countryKey, isNewCity, isNewCountry } from './new-place.js';
 import { eventTime } from './seen.js';
 import { orderReasons, severityFor } from './severity.js';
 import type { AccountHistory, Assessment, SignInContext } from './types.js';
+import { isUnknownCredential } from './unknown-credential.js';
 
 /** Tunables of a sign-in assessment. */
 export interface AssessOptions {
@@ -48,6 +49,7 @@ export function assessSignIn(ctx: SignInContext, opts: Partial<AssessOptions> = 
   if (isAnonymousNetwork(ctx.geo)) found.push('anonymous_network');
   if (isHostingNetwork(ctx.geo)) found.push('hosting_network');
   if (isMethodDowngrade(ctx)) found.push('method_downgrade');
+  if (isUnknownCredential(ctx)) found.push('unknown_credential');
   const reasons = orderReasons(found);
   return { severity: severityFor(reasons), reasons };
 }

@@ -4,13 +4,14 @@ import { REASONS, type Reason, type Severity } from '../contracts/login-alert.js
 const CRITICAL: ReadonlySet<Reason> = new Set<Reason>([
   'impossible_travel',
   'method_downgrade',
+  'unknown_credential',
   'failure_burst',
   'user_reported',
 ]);
 
 /**
  * The severity implied by a set of reasons:
- * - critical: impossible travel, a method downgrade, a failure burst, a user report, or an anonymous network
+ * - critical: impossible travel, a method downgrade, an unknown credential, a failure burst, a user report, or an anonymous network
  *   together with a new device (a VPN on a known device is ordinary; on an unknown one it hides an intruder);
  * - warning: any other reason (new device or place, an anonymous or hosting network alone, an account change);
  * - info: no reason at all, i.e. a known device in a known place.

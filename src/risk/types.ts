@@ -1,5 +1,6 @@
 import type { AuthEvent } from '../contracts/auth-event.js';
 import type { Device, Geo, Reason, Severity } from '../contracts/login-alert.js';
+import type { CredentialMemory } from './credentials.js';
 
 /** One successful sign-in, reduced to what travel checks need. */
 export interface SignInPoint {
@@ -32,6 +33,8 @@ export interface SignInContext {
   /** Whether the account is enrolled in advanced security (passkeys and security keys only). */
   enrolled: boolean;
   history: AccountHistory;
+  /** The account's remembered WebAuthn credentials; undefined when not read (accounts that are not enrolled). */
+  credentials?: CredentialMemory;
   /** Reference time for "within the window", epoch ms; pass the event time for replay-stable results. */
   now: number;
   /** How long a device or place stays "known" (default 90 days). */

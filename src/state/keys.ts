@@ -33,6 +33,8 @@ export const keys = {
   /** The enrollment last published to privacy.training-exclusions: 'true' or 'false'. */
   excluded: (account: string) => `${accountPrefix(account)}excluded`,
   failures: (account: string) => `${accountPrefix(account)}failures`,
+  /** The account's remembered WebAuthn credentials (a bounded map, see risk/credentials.ts). */
+  credentials: (account: string) => `${accountPrefix(account)}creds`,
   event: (account: string, eventId: string) => `${accountPrefix(account)}e:${shortHash(eventId)}`,
   session: (account: string, sessionId: string) => `${accountPrefix(account)}s:${shortHash(sessionId)}`,
   delivery: (account: string, alertId: string, channel: string, recipient: string) =>

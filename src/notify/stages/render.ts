@@ -36,6 +36,7 @@ export function render(
       severity: alert?.severity ?? 'info',
       reasons: alert?.reasons ?? [],
       failureCount: alert?.failure_count,
+      authenticator: alert?.authenticator,
       change: alert?.event_type as never,
       reportUrl: url,
       settingsUrl: `${config.links.publicBaseUrl}/settings`,
