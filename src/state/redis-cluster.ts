@@ -33,7 +33,12 @@ export function createRedisClusterStore(
   opts: { commandTimeoutMs?: number } = {},
 ): Store {
   const cluster = openCluster(seeds, opts.commandTimeoutMs ?? 2_000);
-  const guard = guarded(connectOnce(cluster));
+  // In a pipeline, ioredis follows a MOVED (and learns the slot's new owner) only when every other
+  // command in it is a read; a batch of writes would keep the old owner until the next periodic
+  // refresh, so any failure asks for the slots again.
+  const guard = guarded(connectOnce(cluster), () => {
+    if (cluster.status === 'ready') cluster.refreshSlotsCache();
+  });
   /** The node group (master and replicas, as ioredis groups them) that serves a slot now. */
   const nodeOf = (slot: number): string => cluster.slots[slot]?.join(';') ?? '';
 

@@ -24,13 +24,17 @@ export function storeError(what: string, err: unknown): AppError {
   });
 }
 
-/** Runs `fn` once the client is ready; any failure becomes STORE_UNAVAILABLE (see `storeError`). */
-export function guarded(ready: () => Promise<void>) {
+/**
+ * Runs `fn` once the client is ready; any failure becomes STORE_UNAVAILABLE (see `storeError`), after
+ * `failed` has been told of it.
+ */
+export function guarded(ready: () => Promise<void>, failed: (err: unknown) => void = () => {}) {
   return async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
     try {
       await ready();
       return await fn();
     } catch (err) {
+      failed(err);
       throw storeError(what, err);
     }
   };

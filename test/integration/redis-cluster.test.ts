@@ -33,7 +33,8 @@ const seeds = () =>
 describe('the Redis Cluster store', () => {
   let store: Store;
   beforeAll(() => {
-    store = createRedisClusterStore(seeds());
+    // A generous timeout: these batches are thousands of commands on a machine shared with others.
+    store = createRedisClusterStore(seeds(), { commandTimeoutMs: 10_000 });
   });
   afterAll(async () => {
     await store?.close();
