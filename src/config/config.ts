@@ -27,6 +27,8 @@ export interface Config {
   };
   topics: Record<TopicName, string>;
   redisUrl: string | undefined;
+  /** Seeds of a Redis Cluster (REDIS_CLUSTER_NODES); never set together with `redisUrl`. */
+  redisClusterNodes: { host: string; port: number }[] | undefined;
   geo: { cityDb: string | undefined; asnDb: string | undefined; anonymousDb: string | undefined };
   ses:
     | { region: string; endpoint: string | undefined; from: string; configurationSet: string | undefined }
@@ -133,6 +135,7 @@ export function loadConfig(
     },
     topics,
     redisUrl: e.REDIS_URL,
+    redisClusterNodes: e.REDIS_CLUSTER_NODES,
     geo: { cityDb: e.GEOIP_CITY_DB, asnDb: e.GEOIP_ASN_DB, anonymousDb: e.GEOIP_ANONYMOUS_DB },
     ses,
     twilio,

@@ -58,6 +58,25 @@ export const brokers = z
     return list;
   });
 
+/** Redis Cluster seed nodes: comma-separated `host:port` (an IPv6 address in brackets). */
+export const seedNodes = z
+  .string()
+  .optional()
+  .transform((text, ctx) => {
+    if (text === undefined || text.trim() === '') return undefined;
+    const seeds: { host: string; port: number }[] = [];
+    for (const item of text.split(',').map((s) => s.trim())) {
+      const m = /^([A-Za-z0-9.-]+|\[[0-9a-fA-F:]+\]):(\d{1,5})$/.exec(item);
+      const port = m ? Number(m[2]) : 0;
+      if (!m || port < 1 || port > 65535) {
+        ctx.addIssue({ code: 'custom', message: `expected host:port[,host:port...], got "${item}"` });
+        return z.NEVER;
+      }
+      seeds.push({ host: m[1]!.replace(/^\[|\]$/g, ''), port });
+    }
+    return seeds;
+  });
+
 export const port = (fallback: number) =>
   z.coerce
     .number({ error: 'expected a port number' })

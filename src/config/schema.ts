@@ -9,6 +9,7 @@ import {
   optionalText,
   port,
   positiveInt,
+  seedNodes,
   url,
 } from './env-fields.js';
 
@@ -65,6 +66,7 @@ export const EnvSchema = z
       (v) => v === undefined || /^rediss?:\/\/[^\s]+$/.test(v),
       'expected redis://host:port[/db] or rediss://...',
     ),
+    REDIS_CLUSTER_NODES: seedNodes,
     GEOIP_CITY_DB: optionalText,
     GEOIP_ASN_DB: optionalText,
     GEOIP_ANONYMOUS_DB: optionalText,
@@ -183,6 +185,14 @@ export const EnvSchema = z
         code: 'custom',
         path: ['ADMIN_TOKEN'],
         message: `ADMIN_HOST=${env.ADMIN_HOST} is not a loopback address: ADMIN_TOKEN is required`,
+      });
+    }
+    if (env.REDIS_URL && env.REDIS_CLUSTER_NODES) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['REDIS_CLUSTER_NODES'],
+        message:
+          'REDIS_URL is set too: use REDIS_URL for one Redis server or REDIS_CLUSTER_NODES for a Cluster, not both',
       });
     }
     if ((env.SES_ENDPOINT || env.SES_REGION) && !env.SES_FROM) {

@@ -15,6 +15,8 @@ import { OutcomeLog } from '../observe/outcomes.js';
 import { EnrolledDirectory } from '../pipeline/enrolled-directory.js';
 import { createMemoryStore } from '../state/memory.js';
 import { createRedisStore } from '../state/redis.js';
+import { createRedisClusterStore } from '../state/redis-cluster.js';
+import type { Store } from '../state/store.js';
 import { createChannels } from './channels.js';
 import { startMonitoring } from './monitoring.js';
 
@@ -32,9 +34,7 @@ export async function buildServices(
   opts: { channels?: Partial<Record<ChannelName, Channel>> } = {},
 ): Promise<Services> {
   const health = new Health();
-  const store = config.redisUrl
-    ? createRedisStore(config.redisUrl)
-    : createMemoryStore({ maxKeys: config.memoryStoreMaxKeys });
+  const store = openStore(config);
   await store.ping();
   health.set('store', true, store.kind);
   const geo = await openGeo({
@@ -84,4 +84,11 @@ export async function buildServices(
       geo.close();
     },
   };
+}
+
+/** The configured state store: a Redis Cluster, one Redis server, or memory (one process only). */
+function openStore(config: Config): Store {
+  if (config.redisClusterNodes) return createRedisClusterStore(config.redisClusterNodes);
+  if (config.redisUrl) return createRedisStore(config.redisUrl);
+  return createMemoryStore({ maxKeys: config.memoryStoreMaxKeys });
 }

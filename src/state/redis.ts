@@ -1,7 +1,16 @@
 import { Redis } from 'ioredis';
-import { AppError } from '../errors.js';
 import { accountPrefix } from './keys.js';
-import type { Store, WriteOp } from './store.js';
+import {
+  accountPattern,
+  addClaim,
+  addWrite,
+  defineScripts,
+  execPipeline,
+  guarded,
+  type StorePipeline,
+  unlinkMatching,
+} from './redis-commands.js';
+import type { Store } from './store.js';
 
 /**
  * Redis store: every batch method is one pipeline (one round trip). Connection loss surfaces as a
@@ -9,27 +18,7 @@ import type { Store, WriteOp } from './store.js';
  */
 export function createRedisStore(url: string, opts: { commandTimeoutMs?: number } = {}): Store {
   const redis = openRedis(url, opts.commandTimeoutMs ?? 2_000);
-  const ready = connectOnce(redis);
-
-  const guard = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
-    try {
-      await ready();
-      return await fn();
-    } catch (err) {
-      throw new AppError('STORE_UNAVAILABLE', `redis ${what} failed: ${(err as Error).message}`, {
-        retryable: true,
-        cause: err,
-      });
-    }
-  };
-
-  const exec = async (pipeline: ReturnType<Redis['pipeline']>): Promise<unknown[]> => {
-    const results = (await pipeline.exec()) ?? [];
-    return results.map(([err, value]) => {
-      if (err) throw err;
-      return value;
-    });
-  };
+  const guard = guarded(connectOnce(redis));
 
   return {
     kind: 'redis',
@@ -42,18 +31,23 @@ export function createRedisStore(url: string, opts: { commandTimeoutMs?: number 
     write: (ops) =>
       guard('write', async () => {
         if (ops.length === 0) return;
-        const p = redis.pipeline() as Pipeline;
+        const p = redis.pipeline() as StorePipeline;
         for (const op of ops) addWrite(p, op);
-        await exec(p);
+        await execPipeline(p);
       }),
     claim: (entries) =>
       guard('claim', async () => {
         if (entries.length === 0) return [];
         const p = redis.pipeline();
-        for (const e of entries) p.set(e.key, e.value, 'PX', e.ttlMs, 'NX');
-        return (await exec(p)).map((r) => r === 'OK');
+        for (const e of entries) addClaim(p, e);
+        return (await execPipeline(p)).map((r) => r === 'OK');
       }),
-    deleteAccount: (accountId) => guard('deleteAccount', () => deleteAccountKeys(redis, accountId)),
+    deleteAccount: (accountId) =>
+      guard('deleteAccount', async () => {
+        // The profile goes first: guarded writes racing with this deletion then write nothing.
+        const removed = await redis.unlink(`${accountPrefix(accountId)}profile`);
+        return removed + (await unlinkMatching(redis, accountPattern(accountId)));
+      }),
     ping: () =>
       guard('ping', async () => {
         await redis.ping();
@@ -62,21 +56,6 @@ export function createRedisStore(url: string, opts: { commandTimeoutMs?: number 
       redis.disconnect();
     },
   };
-}
-
-type Pipeline = ReturnType<Redis['pipeline']> & {
-  setGuarded(key: string, guard: string, value: string, ttlMs: string, mode: string): void;
-  setIfEqual(key: string, expect: string, value: string): void;
-};
-
-function addWrite(p: Pipeline, op: WriteOp): void {
-  if (op.op === 'cas') p.setIfEqual(op.key, op.expect, op.value);
-  else if (op.op !== 'del' && op.guard !== undefined) {
-    p.setGuarded(op.key, op.guard, op.value, String(op.ttlMs ?? 0), op.op === 'setnx' ? 'NX' : '');
-  } else if (op.op === 'del') p.del(op.key);
-  else if (op.op === 'setnx') p.set(op.key, op.value, 'PX', op.ttlMs, 'NX');
-  else if (op.ttlMs) p.set(op.key, op.value, 'PX', op.ttlMs);
-  else p.set(op.key, op.value);
 }
 
 /** A lazily connected client with the store's two scripts defined; failed reconnects stay quiet. */
@@ -90,20 +69,7 @@ function openRedis(url: string, commandTimeoutMs: number): Redis {
   });
   // ioredis emits 'error' on every failed reconnect; the consumers report unavailability instead.
   redis.on('error', () => {});
-  // SET guarded by the existence of another key (the account's profile), atomically.
-  redis.defineCommand('setGuarded', {
-    numberOfKeys: 2,
-    lua: `if redis.call('EXISTS', KEYS[2]) == 0 then return nil end
-      if ARGV[3] == 'NX' then return redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX') end
-      if ARGV[2] == '0' then return redis.call('SET', KEYS[1], ARGV[1]) end
-      return redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])`,
-  });
-  // Compare-and-set: replaces the value only while it is exactly the one the caller read.
-  redis.defineCommand('setIfEqual', {
-    numberOfKeys: 1,
-    lua: `if redis.call('GET', KEYS[1]) ~= ARGV[1] then return nil end
-      return redis.call('SET', KEYS[1], ARGV[2], 'KEEPTTL')`,
-  });
+  defineScripts(redis);
   return redis;
 }
 
@@ -121,19 +87,4 @@ function connectOnce(redis: Redis): () => Promise<void> {
     const status: string = redis.status;
     if (status !== 'ready') throw new Error(`redis is ${status}`);
   };
-}
-
-/** Removes every key of an account; the number removed. */
-async function deleteAccountKeys(redis: Redis, accountId: string): Promise<number> {
-  // Escape glob characters so an account id cannot widen the match.
-  const pattern = `${accountPrefix(accountId).replace(/[*?[\]\\]/g, '\\$&')}*`;
-  // The profile goes first: guarded writes racing with this deletion then write nothing.
-  let removed = await redis.unlink(`${accountPrefix(accountId)}profile`);
-  let cursor = '0';
-  do {
-    const [next, found] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-    cursor = next;
-    if (found.length > 0) removed += await redis.unlink(...found);
-  } while (cursor !== '0');
-  return removed;
 }

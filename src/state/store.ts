@@ -17,7 +17,7 @@ export type WriteOp =
  */
 
 export interface Store {
-  readonly kind: 'memory' | 'redis';
+  readonly kind: 'memory' | 'redis' | 'redis-cluster';
   /** Values for `keys` in order; undefined where absent or expired. */
   read(keys: readonly string[]): Promise<(string | undefined)[]>;
   /** Applies all writes, in order, as one pipeline. */

@@ -1,0 +1,195 @@
+import { Cluster } from 'ioredis';
+import { AppError } from '../errors.js';
+import { accountPrefix } from './keys.js';
+import {
+  accountPattern,
+  addClaim,
+  addWrite,
+  defineScripts,
+  execPipeline,
+  guarded,
+  type StorePipeline,
+  unlinkMatching,
+} from './redis-commands.js';
+import { keySlot } from './redis-slots.js';
+import type { Store, WriteOp } from './store.js';
+
+/** A seed node of the cluster; the client learns the others from it. */
+export interface ClusterSeed {
+  host: string;
+  port: number;
+}
+
+/**
+ * Redis Cluster store: the same commands as the single-server store, split so that no command
+ * spans two slots and no pipeline two nodes (ioredis refuses a pipeline whose keys live on
+ * different nodes). A batch costs one pipeline per master it touches, sent together; reads are one
+ * MGET per slot inside them. Every key of one account shares a hash tag, so the guarded script's
+ * two keys are always on one node. A lost node, MOVED, CLUSTERDOWN or a failover surfaces as the
+ * retryable STORE_UNAVAILABLE, like the single-server store, and the consumer retries the chunk.
+ */
+export function createRedisClusterStore(
+  seeds: readonly ClusterSeed[],
+  opts: { commandTimeoutMs?: number } = {},
+): Store {
+  const cluster = openCluster(seeds, opts.commandTimeoutMs ?? 2_000);
+  // In a pipeline, ioredis follows a MOVED (and learns the slot's new owner) only when every other
+  // command in it is a read; a batch of writes would keep the old owner until the next periodic
+  // refresh, so any failure asks for the slots again.
+  const guard = guarded(connectOnce(cluster), () => {
+    if (cluster.status === 'ready') cluster.refreshSlotsCache();
+  });
+  /** The node group (master and replicas, as ioredis groups them) that serves a slot now. */
+  const nodeOf = (slot: number): string => cluster.slots[slot]?.join(';') ?? '';
+
+  return {
+    kind: 'redis-cluster',
+    read: (keys) =>
+      guard('read', async () => {
+        const values: (string | undefined)[] = new Array(keys.length).fill(undefined);
+        const groups = groupPositions(keys, nodeOf);
+        await Promise.all(
+          [...groups.values()].map(async (bySlot) => {
+            const slots = [...bySlot.values()];
+            const p = cluster.pipeline();
+            for (const at of slots) p.mget(...at.map((i) => keys[i]!));
+            const replies = (await execPipeline(p)) as (string | null)[][];
+            slots.forEach((at, s) => {
+              at.forEach((i, j) => {
+                values[i] = replies[s]![j] ?? undefined;
+              });
+            });
+          }),
+        );
+        return values;
+      }),
+    write: (ops) =>
+      guard('write', async () => {
+        const groups = new Map<string, WriteOp[]>();
+        for (const op of ops) {
+          const slot = slotOfWrite(op);
+          const list = groups.get(nodeOf(slot));
+          if (list) list.push(op);
+          else groups.set(nodeOf(slot), [op]);
+        }
+        await Promise.all(
+          [...groups.values()].map((list) => {
+            const p = cluster.pipeline() as StorePipeline;
+            for (const op of list) addWrite(p, op);
+            return execPipeline(p);
+          }),
+        );
+      }),
+    claim: (entries) =>
+      guard('claim', async () => {
+        const taken: boolean[] = new Array(entries.length).fill(false);
+        const groups = groupPositions(
+          entries.map((e) => e.key),
+          nodeOf,
+        );
+        await Promise.all(
+          [...groups.values()].map(async (bySlot) => {
+            const at = [...bySlot.values()].flat();
+            const p = cluster.pipeline();
+            for (const i of at) addClaim(p, entries[i]!);
+            const replies = await execPipeline(p);
+            at.forEach((i, j) => {
+              taken[i] = replies[j] === 'OK';
+            });
+          }),
+        );
+        return taken;
+      }),
+    deleteAccount: (accountId) =>
+      guard('deleteAccount', async () => {
+        // The profile goes first: guarded writes racing with this deletion then write nothing.
+        const removed = await cluster.unlink(`${accountPrefix(accountId)}profile`);
+        // Every master is scanned: a slot being migrated has keys on two of them.
+        const masters = cluster.nodes('master');
+        if (masters.length === 0) throw new Error('no master is known');
+        const pattern = accountPattern(accountId);
+        const counts = await Promise.all(masters.map((node) => unlinkMatching(node, pattern)));
+        return counts.reduce((sum, n) => sum + n, removed);
+      }),
+    ping: () =>
+      guard('ping', async () => {
+        const masters = cluster.nodes('master');
+        if (masters.length === 0) throw new Error('no master is known');
+        await Promise.all(masters.map((node) => node.ping()));
+      }),
+    async close() {
+      cluster.disconnect();
+    },
+  };
+}
+
+/** Positions of `keys` by node group, then by slot, each list in the order given. */
+function groupPositions(
+  keys: readonly string[],
+  nodeOf: (slot: number) => string,
+): Map<string, Map<number, number[]>> {
+  const groups = new Map<string, Map<number, number[]>>();
+  keys.forEach((key, i) => {
+    const slot = keySlot(key);
+    const node = nodeOf(slot);
+    const bySlot = groups.get(node) ?? new Map<number, number[]>();
+    groups.set(node, bySlot);
+    const at = bySlot.get(slot);
+    if (at) at.push(i);
+    else bySlot.set(slot, [i]);
+  });
+  return groups;
+}
+
+/** A write's slot; a guarded write whose guard lives in another slot could never run, so it is refused. */
+function slotOfWrite(op: WriteOp): number {
+  const slot = keySlot(op.key);
+  if (op.op !== 'del' && op.op !== 'cas' && op.guard !== undefined && keySlot(op.guard) !== slot) {
+    throw new AppError('INTERNAL', `a guarded write and its guard must share a hash slot: ${op.key}`, {
+      retryable: false,
+    });
+  }
+  return slot;
+}
+
+/** A lazily connected cluster client with the store's scripts; failed reconnects stay quiet. */
+function openCluster(seeds: readonly ClusterSeed[], commandTimeoutMs: number): Cluster {
+  const cluster = new Cluster(
+    seeds.map((s) => ({ host: s.host, port: s.port })),
+    {
+      lazyConnect: true,
+      // Commands fail at once while the cluster is away instead of queueing behind a reconnect.
+      enableOfflineQueue: false,
+      scaleReads: 'master',
+      // A lost node or a cluster that is down fails the call at once (no retries inside the client):
+      // the consumer loop's backoff is the one retry policy, and its readiness shows the wait.
+      retryDelayOnFailover: 0,
+      retryDelayOnClusterDown: 0,
+      retryDelayOnTryAgain: 100,
+      slotsRefreshTimeout: 1_000,
+      clusterRetryStrategy: (times) => Math.min(times * 200, 2_000),
+      redisOptions: { commandTimeout: commandTimeoutMs, maxRetriesPerRequest: 1 },
+    },
+  );
+  // ioredis emits 'error' on every failed reconnect; the consumers report unavailability instead.
+  cluster.on('error', () => {});
+  cluster.on('node error', () => {});
+  defineScripts(cluster);
+  return cluster;
+}
+
+/** Connects on first use (and again after a close); one connect at a time; throws unless ready. */
+function connectOnce(cluster: Cluster): () => Promise<void> {
+  let connecting: Promise<void> | undefined;
+  return async () => {
+    if (cluster.status === 'ready') return;
+    if (cluster.status === 'wait' || cluster.status === 'end' || cluster.status === 'close') {
+      connecting ??= cluster.connect().finally(() => {
+        connecting = undefined;
+      });
+      await connecting;
+    }
+    const status: string = cluster.status;
+    if (status !== 'ready') throw new Error(`redis cluster is ${status}`);
+  };
+}
