@@ -66,7 +66,7 @@ export async function runStartCommand(_args: string[]): Promise<number> {
         'Kafka',
         `${config.kafka.brokers!.join(',')}${broker ? ` (local Apache Kafka ${broker.version})` : ''}`,
       ],
-      ['State', config.redisUrl ? `Redis ${config.redisUrl.replace(/\/\/[^@]*@/, '//***@')}` : 'in memory'],
+      ['State', stateLine(config)],
       ['Public', `${local(pipeline.httpUrl)} on ${config.httpHost}: link pages /r/…, /healthz, /readyz`],
       ['Dashboard', dashboardLine(pipeline.adminUrl, config)],
       ['Email', inbox ? `local inbox ${inbox.url}/ (SES emulator)` : channels.email],
@@ -166,4 +166,11 @@ async function prepareKafka(config: Config): Promise<string[]> {
   } finally {
     await admin.disconnect();
   }
+}
+
+/** Where state lives, without the Redis password. */
+function stateLine(config: Config): string {
+  if (config.redisClusterNodes)
+    return `Redis Cluster ${config.redisClusterNodes.map((n) => `${n.host}:${n.port}`).join(',')}`;
+  return config.redisUrl ? `Redis ${config.redisUrl.replace(/\/\/[^@]*@/, '//***@')}` : 'in memory';
 }
