@@ -10,4 +10,6 @@ COPY . .
 # The sources stay root-owned and read-only to the process; it writes only where OUTBOX_DIR points.
 USER node
 EXPOSE 8080 8081
-CMD ["node", "bin/login-alerts.js", "run"]
+# A larger young generation: the pipeline makes many short-lived objects per event, and with V8's
+# default (16 MB semi-spaces) scavenges took a seventh of its CPU.
+CMD ["node", "--max-semi-space-size=32", "bin/login-alerts.js", "run"]

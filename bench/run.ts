@@ -39,6 +39,8 @@ const LATENCY_S = Number(process.env.BENCH_LATENCY_S ?? 30);
 const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 3_000);
 const REDIS_URL = process.env.REDIS_URL?.trim() || 'redis://127.0.0.1:6379';
 const CHILD = new URL('./child.ts', import.meta.url).pathname;
+/** Every measured child runs with the product's runtime flags (Dockerfile, `npm start`, bin/login-alerts.js). */
+const RUNTIME_FLAGS = ['--max-semi-space-size=32'];
 /** BENCH_ONLY=throughput,latency,micro,memory: run those sections and print their figures as JSON (no report). */
 const ONLY = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
 const wants = (section: 'throughput' | 'latency' | 'micro' | 'memory') => !ONLY || ONLY.includes(section);
@@ -120,7 +122,7 @@ function runChild(
   nodeArgs: string[] = [],
 ): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', CHILD, mode], {
+    const child = spawn(process.execPath, [...RUNTIME_FLAGS, ...nodeArgs, '--import', 'tsx', CHILD, mode], {
       env: { ...process.env, KAFKA_BROKERS: brokers, LOG_LEVEL: 'silent', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

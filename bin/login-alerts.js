@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=32
 // Runs the TypeScript sources directly through tsx (no build step to forget).
 import { register } from 'tsx/esm/api';
 
