@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { catchUpTracker } from '../src/kafka/catch-up.js';
 import { type RunningConsumer, runConsumerLoop } from '../src/kafka/consumer-loop.js';
 import { createAccountProfilesHandler } from '../src/pipeline/account-profiles.js';
-import type { ConsumerParts } from './parts.js';
+import type { ConsumerDeps } from './deps.js';
 
 /**
  * account.security → profile view. Resolves `caughtUp` once the view has reached the topic's end as
@@ -11,9 +11,9 @@ import type { ConsumerParts } from './parts.js';
  * repeating the side effects of records it had already seen in an earlier life.
  */
 export async function startAccountSecurity(
-  parts: ConsumerParts,
+  deps: ConsumerDeps,
 ): Promise<{ running: RunningConsumer; caughtUp: Promise<void> }> {
-  const { config, kafka, store, log } = parts;
+  const { config, kafka, store, log } = deps;
   const topic = config.topics.accountSecurity;
   const durable = store.kind !== 'memory';
   const groupId = durable
@@ -22,10 +22,10 @@ export async function startAccountSecurity(
   const tracker = await catchUpTracker(kafka, topic, durable ? groupId : undefined);
   const handler = createAccountProfilesHandler({
     store,
-    publisher: parts.publisher,
+    publisher: deps.publisher,
     config,
     log: log.child({ consumer: 'account-security' }),
-    metrics: parts.metrics,
+    metrics: deps.metrics,
     sideEffects: durable ? undefined : (r) => !tracker.isHistory(r.partition, r.message.offset),
   });
   let running: RunningConsumer;
@@ -40,7 +40,7 @@ export async function startAccountSecurity(
         const last = records[records.length - 1]!;
         tracker.processed(last.partition, last.message.offset);
       },
-      watch: parts.watch,
+      watch: deps.watch,
     });
   } catch (err) {
     await tracker.close();
