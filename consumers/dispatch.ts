@@ -17,12 +17,13 @@ export async function startDispatchers(deps: ConsumerDeps): Promise<RunningConsu
   const { config, kafka, log } = deps;
   const dispatchers: Partial<Record<ChannelName, Dispatcher>> = {};
   const running: RunningConsumer[] = [];
+  // A channel that cannot work (an outbox another process writes) fails the start, before any
+  // consumer has joined a group, rather than each send.
+  for (const channel of CHANNEL_NAMES) await deps.channels[channel]?.open?.();
   for (const channel of CHANNEL_NAMES) {
     // An off channel (no provider, no outbox) is planned for nobody: no consumer for it.
     const sender = deps.channels[channel];
     if (sender === undefined) continue;
-    // A channel that cannot work (an outbox another process writes) fails the start, not each send.
-    await sender.open?.();
     dispatchers[channel] = createDispatcher({
       channel,
       sender,

@@ -9,20 +9,22 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { testEnv } from '../support/pipeline-harness.js';
 import { killAllChildren, type Proc, spawnProc } from '../support/processes.js';
+import { spawnPipeline } from '../support/reliability.js';
 
 const N = 2_000;
-let dir: string;
+let dir: string | undefined;
 afterEach(async () => {
   await killAllChildren();
-  rmSync(dir, { recursive: true, force: true });
+  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 function writer(name: string, prefix: string, from: number, to: number): Proc {
   return spawnProc(
     name,
     process.execPath,
-    ['--import', 'tsx', 'test/support/outbox-writer.ts', dir, prefix, String(from), String(to)],
+    ['--import', 'tsx', 'test/support/outbox-writer.ts', dir!, prefix, String(from), String(to)],
     process.env,
   );
 }
@@ -52,16 +54,16 @@ test('a second live writer is refused; after a SIGKILL the next writer takes ove
 
   await first.kill();
   const reported = sentSoFar(first, 'a');
-  expect(existsSync(path.join(dir, 'email.jsonl.lock'))).toBe(true); // left behind by the killed writer
+  expect(existsSync(path.join(dir!, 'email.jsonl.lock'))).toBe(true); // left behind by the killed writer
 
   const next = writer('next', 'c', 0, N);
   await next.exited;
   expect(next.output()).toMatch(/^OPEN$/m);
   expect(next.child.exitCode).toBe(0);
   expect(sentSoFar(next, 'c')).toBe(N);
-  expect(existsSync(path.join(dir, 'email.jsonl.lock'))).toBe(false); // released on close
+  expect(existsSync(path.join(dir!, 'email.jsonl.lock'))).toBe(false); // released on close
 
-  const text = readFileSync(path.join(dir, 'email.jsonl'), 'utf8');
+  const text = readFileSync(path.join(dir!, 'email.jsonl'), 'utf8');
   expect(text.endsWith('\n')).toBe(true);
   const counts = new Map<string, number>();
   let torn = 0;
@@ -83,4 +85,15 @@ test('a second live writer is refused; after a SIGKILL the next writer takes ove
   expect(firsts).toBeGreaterThanOrEqual(reported);
   expect(firsts).toBeLessThanOrEqual(reported + 16);
   expect(ids.filter((id) => id.startsWith('c-'))).toEqual(Array.from({ length: N }, (_, i) => `c-${i}`));
+}, 120_000);
+
+test('a second `login-alerts run` on the same OUTBOX_DIR fails its start with OUTBOX_IN_USE', async () => {
+  const env = testEnv('memory', { LOG_LEVEL: 'error' });
+  dir = env.OUTBOX_DIR;
+  // spawnPipeline gives each process <OUTBOX_DIR>/<name>: the same name, the same directory.
+  const first = await spawnPipeline('replica', env);
+  const second = spawnPipeline('replica', env);
+  await expect(second).rejects.toThrow(/exited during start-up[\s\S]*OUTBOX_IN_USE/);
+  expect(first.alive()).toBe(true);
+  await first.stop();
 }, 120_000);

@@ -442,6 +442,8 @@ const outcomeKey = (alertId: string, channel: string) => `${alertId} ${channel}`
 export interface OutboxCounts {
   /** new_login lines per (alert id, channel), over every replica's outbox */
   counts: Map<string, number>;
+  /** the same per replica directory (its name under OUTBOX_DIR; '' for OUTBOX_DIR itself) */
+  byReplica: Map<string, Map<string, number>>;
   /** lines ended by their newline that do not parse: a line broken by a write, never expected */
   corrupt: number;
 }
@@ -453,17 +455,20 @@ export interface OutboxCounts {
  */
 export function outboxCounts(root: string): OutboxCounts {
   const counts = new Map<string, number>();
+  const byReplica = new Map<string, Map<string, number>>();
   let corrupt = 0;
-  if (!existsSync(root)) return { counts, corrupt };
-  const dirs = [
-    root,
+  if (!existsSync(root)) return { counts, byReplica, corrupt };
+  const replicas = [
+    '',
     ...readdirSync(root, { withFileTypes: true })
       .filter((e) => e.isDirectory())
-      .map((e) => join(root, e.name)),
+      .map((e) => e.name),
   ];
-  for (const dir of dirs) {
+  for (const replica of replicas) {
+    const mine = new Map<string, number>();
+    byReplica.set(replica, mine);
     for (const channel of ['email', 'sms', 'push']) {
-      const file = join(dir, `${channel}.jsonl`);
+      const file = join(root, replica, `${channel}.jsonl`);
       if (!existsSync(file)) continue;
       for (const line of readFileSync(file, 'utf8').split('\n').slice(0, -1)) {
         let parsed: { alert_id?: string; kind?: string; channel?: string };
@@ -476,10 +481,38 @@ export function outboxCounts(root: string): OutboxCounts {
         if (parsed.kind !== 'new_login' || !parsed.alert_id) continue;
         const key = outcomeKey(parsed.alert_id, parsed.channel ?? channel);
         counts.set(key, (counts.get(key) ?? 0) + 1);
+        mine.set(key, (mine.get(key) ?? 0) + 1);
       }
     }
   }
-  return { counts, corrupt };
+  return { counts, byReplica, corrupt };
+}
+
+/**
+ * What one SIGKILL of `victim` can explain, and nothing more. Channels without an idempotency key
+ * (SES, Twilio, the outbox) send again what the victim had sent but not yet settled (receipt and
+ * `sent` mark), so such a delivery may have two lines: one in the victim's outbox and one in a
+ * survivor's. Returns every (alert, channel) that breaks this: more than two sends, a repeat that
+ * does not cross the kill, or more `sent` receipts than sends.
+ */
+export function repeatsNotExplainedBy(
+  env: Record<string, string>,
+  victim: string,
+  receipts: ReceiptWatch,
+): string[] {
+  const { counts, byReplica } = outboxCounts(env.OUTBOX_DIR!);
+  const killed = byReplica.get(victim) ?? new Map<string, number>();
+  const wrong: string[] = [];
+  for (const [key, sends] of counts) {
+    const receipted = receipts.counts().get(key) ?? 0;
+    const crossesKill = sends === 1 || (sends === 2 && killed.get(key) === 1);
+    if (!crossesKill || receipted > sends)
+      wrong.push(`${key}: ${sends} sends (${killed.get(key) ?? 0} by ${victim}), ${receipted} receipts`);
+  }
+  for (const [key, receipted] of receipts.counts()) {
+    if (!counts.has(key)) wrong.push(`${key}: ${receipted} receipts, no send`);
+  }
+  return wrong;
 }
 
 /** How many sessions have their email in some replica's outbox. */
