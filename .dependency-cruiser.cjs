@@ -61,7 +61,7 @@ module.exports = {
     ),
     forbid(
       'consumers-own-their-interfaces',
-      'Entry points receive what they need through consumers/parts.ts; they import no composition code.',
+      'Entry points receive what they need through consumers/deps.ts; they import no composition code.',
       '^consumers/',
       '^src/(runtime|cli|http)/',
     ),

@@ -107,7 +107,7 @@ async function bare(validate: boolean): Promise<void> {
 
 async function full(): Promise<void> {
   const { startAccountSecurity } = await import('../consumers/account-security.js');
-  const { startDeliveries } = await import('../consumers/deliveries.js');
+  const { startDispatchers } = await import('../consumers/dispatch.js');
   const { loadConfig } = await import('../src/config/config.js');
   const { runConsumerLoop } = await import('../src/kafka/consumer-loop.js');
   const { ensureTopics } = await import('../src/kafka/topics.js');
@@ -165,7 +165,7 @@ async function full(): Promise<void> {
       }
     },
   });
-  const deliveries = await startDeliveries(services);
+  const deliveries = await startDispatchers(services);
   const emailGroup = `${config.kafka.groupId}.deliver.email`;
   if (latency) {
     // Production starts once both groups are stable, so no event waits for a join.

@@ -175,8 +175,14 @@ async function pairRun(input: { events: string; profiles: string }, run: string)
   const url = new URL(REDIS_URL);
   url.pathname = '/1';
   cleanup.push(() => deleteRedisKeys(run, url.toString()));
-  const env = { ...fullPathEnv(`${run}-redis-x2`, input, url.toString()), BENCH_SHARED: '1' };
-  const members = await Promise.all([runChild('full', env), runChild('full', env)]);
+  const env: Record<string, string> = {
+    ...fullPathEnv(`${run}-redis-x2`, input, url.toString()),
+    BENCH_SHARED: '1',
+  };
+  // One outbox directory per process, as each deployed replica has its own.
+  const members = await Promise.all(
+    [0, 1].map((i) => runChild('full', { ...env, OUTBOX_DIR: join(env.OUTBOX_DIR!, `m${i}`) })),
+  );
   const working = members.filter((m) => (m.events as number) > 0);
   const first = Math.min(...working.map((m) => m.first_at_ms as number));
   const done = Math.max(...members.map((m) => m.done_at_ms as number));

@@ -3,7 +3,7 @@ import { catchUpTracker } from '../src/kafka/catch-up.js';
 import { type RunningConsumer, runConsumerLoop } from '../src/kafka/consumer-loop.js';
 import { createAccountProfilesHandler } from '../src/pipeline/account-profiles.js';
 import { profileRecord } from '../src/pipeline/enrolled-directory.js';
-import type { ConsumerParts } from './parts.js';
+import type { ConsumerDeps } from './deps.js';
 
 /**
  * account.security → profile view. Resolves `caughtUp` once the view has reached the topic's end as
@@ -12,9 +12,9 @@ import type { ConsumerParts } from './parts.js';
  * repeating the side effects of records it had already seen in an earlier life.
  */
 export async function startAccountSecurity(
-  parts: ConsumerParts,
+  deps: ConsumerDeps,
 ): Promise<{ running: RunningConsumer; caughtUp: Promise<void> }> {
-  const { config, kafka, store, log } = parts;
+  const { config, kafka, store, log } = deps;
   const topic = config.topics.accountSecurity;
   const durable = store.kind !== 'memory';
   const groupId = durable
@@ -23,10 +23,10 @@ export async function startAccountSecurity(
   const tracker = await catchUpTracker(kafka, topic, durable ? groupId : undefined);
   const handler = createAccountProfilesHandler({
     store,
-    publisher: parts.publisher,
+    publisher: deps.publisher,
     config,
     log: log.child({ consumer: 'account-security' }),
-    metrics: parts.metrics,
+    metrics: deps.metrics,
     sideEffects: durable ? undefined : (r) => !tracker.isHistory(r.partition, r.message.offset),
   });
   let running: RunningConsumer;
@@ -39,11 +39,11 @@ export async function startAccountSecurity(
       handler: async (records) => {
         await handler(records);
         // After the store: the directory never lets an event be judged before its profile is stored.
-        for (const r of records) parts.directory.apply(profileRecord(r));
+        for (const r of records) deps.directory.apply(profileRecord(r));
         const last = records[records.length - 1]!;
         tracker.processed(last.partition, last.message.offset);
       },
-      watch: parts.watch,
+      watch: deps.watch,
     });
   } catch (err) {
     await tracker.close();

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { catchUpTracker } from '../src/kafka/catch-up.js';
 import { type RunningConsumer, runConsumerLoop } from '../src/kafka/consumer-loop.js';
 import { profileRecord } from '../src/pipeline/enrolled-directory.js';
-import type { ConsumerParts } from './parts.js';
+import type { ConsumerDeps } from './deps.js';
 
 /**
  * account.security → this process's EnrolledDirectory. A private group (nothing committed) reads every
@@ -10,9 +10,9 @@ import type { ConsumerParts } from './parts.js';
  * where it ended at start, so no event is filtered against a directory that is still filling.
  */
 export async function startEnrolledDirectory(
-  parts: ConsumerParts,
+  deps: ConsumerDeps,
 ): Promise<{ running: RunningConsumer; caughtUp: Promise<void> }> {
-  const { config, kafka, log, directory } = parts;
+  const { config, kafka, log, directory } = deps;
   const topic = config.topics.accountSecurity;
   const tracker = await catchUpTracker(kafka, topic);
   let running: RunningConsumer;
@@ -27,7 +27,7 @@ export async function startEnrolledDirectory(
         const last = records[records.length - 1]!;
         tracker.processed(last.partition, last.message.offset);
       },
-      watch: parts.watch,
+      watch: deps.watch,
     });
   } catch (err) {
     await tracker.close();

@@ -1,27 +1,27 @@
 import { type RunningConsumer, runConsumerLoop } from '../src/kafka/consumer-loop.js';
 import { createLoginEventsHandler } from '../src/pipeline/login-events.js';
-import type { ConsumerParts } from './parts.js';
+import type { ConsumerDeps } from './deps.js';
 
 /** auth.events → alerts for security teams and notification requests. */
-export function startLoginEvents(parts: ConsumerParts): Promise<RunningConsumer> {
-  const log = parts.log.child({ consumer: 'login-events' });
+export function startLoginEvents(deps: ConsumerDeps): Promise<RunningConsumer> {
+  const log = deps.log.child({ consumer: 'login-events' });
   const handler = createLoginEventsHandler({
-    store: parts.store,
-    devices: parts.devices,
-    geo: parts.geo,
-    publisher: parts.publisher,
-    config: parts.config,
-    metrics: parts.metrics,
-    outcomes: parts.outcomes,
-    directory: parts.directory,
+    store: deps.store,
+    devices: deps.devices,
+    geo: deps.geo,
+    publisher: deps.publisher,
+    config: deps.config,
+    metrics: deps.metrics,
+    outcomes: deps.outcomes,
+    directory: deps.directory,
     log,
   });
   return runConsumerLoop({
-    kafka: parts.kafka,
-    groupId: parts.config.kafka.groupId,
-    topics: [parts.config.topics.authEvents],
+    kafka: deps.kafka,
+    groupId: deps.config.kafka.groupId,
+    topics: [deps.config.topics.authEvents],
     handler,
     log,
-    watch: parts.watch,
+    watch: deps.watch,
   });
 }

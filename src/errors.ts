@@ -45,6 +45,8 @@ export type ErrorCode =
   | 'PAYLOAD_TOO_LARGE'
   | 'CHANNEL_PAUSED'
   | 'RETRIES_EXHAUSTED'
+  /** Another live process writes this outbox file: each process needs its own OUTBOX_DIR. */
+  | 'OUTBOX_IN_USE'
   // links
   | 'LINK_INVALID'
   | 'LINK_EXPIRED'

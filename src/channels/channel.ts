@@ -60,6 +60,8 @@ export interface SendResult {
  */
 export interface Channel<D extends Delivery = Delivery> {
   readonly name: ChannelName;
+  /** Takes what the channel needs before its first send, so a channel that cannot work fails the start. */
+  open?(): Promise<void>;
   send(delivery: D): Promise<SendResult>;
   close?(): Promise<void>;
 }

@@ -1,157 +1,125 @@
-// The outbox file's append protocol: whole lines, each idempotency key once, across processes.
-import type { FileHandle } from 'node:fs/promises';
+// The outbox file: one writing process per file, held by a lock file naming its pid; a line counts
+// only once its newline is written.
+import { type FileHandle, link, mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { AppError } from '../errors.js';
 
-export interface Pending {
-  line: string;
-  key: string;
-  resolve: () => void;
-  reject: (err: unknown) => void;
+export interface OutboxFile {
+  /** Appends whole lines; resolves once every byte is written. */
+  append(text: string): Promise<void>;
+  /** Closes the file and gives up the lock. */
+  close(): Promise<void>;
 }
 
-/** The key of a whole outbox line; undefined for a torn (unparseable) one. */
-function wholeLineKey(line: string): string | undefined {
-  if (!line.startsWith('{"idempotency_key":')) return undefined;
+/** Lock files this process holds: a lock naming our own pid is stale unless it is one of these. */
+const held = new Set<string>();
+
+/**
+ * Opens `file` for appending as its only writer. Refuses with OUTBOX_IN_USE while another live
+ * process holds it; a lock left by a dead process is taken over. Bytes after the last newline (a
+ * line cut short when the previous writer died mid-write) are dropped, so the next line starts on
+ * a line of its own and the cut one is never read as a delivery.
+ */
+export async function openOutboxFile(file: string): Promise<OutboxFile> {
+  // Lines carry addresses, phone numbers and signed links: readable by this user only.
+  await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  const lock = `${file}.lock`;
+  await takeLock(lock, file);
+  let fh: FileHandle | undefined;
   try {
-    const key = (JSON.parse(line) as { idempotency_key?: unknown }).idempotency_key;
-    return typeof key === 'string' ? key : undefined;
-  } catch {
-    return undefined;
+    fh = await open(file, 'a+', 0o600);
+    await dropTornTail(fh);
+  } catch (err) {
+    await fh?.close();
+    await releaseLock(lock);
+    throw err;
   }
+  const handle = fh;
+  return {
+    append: (text) => writeWhole(handle, Buffer.from(text)),
+    async close() {
+      await handle.close();
+      await releaseLock(lock);
+    },
+  };
 }
 
-/**
- * The most one write() carries. Each piece is whole lines and goes out in one write() on a file opened
- * for appending, so another process's lines land between pieces, never inside a line. (A single
- * `appendFile` of a large buffer is split by Node into 512 KiB writes at arbitrary bytes, so two
- * writers' lines could interleave mid-line and both be lost.)
- */
-const PIECE_BYTES = 64 * 1024;
-
-export interface Piece {
-  bytes: Buffer;
-  /** index of the piece's first line in the lines it was cut from */
-  first: number;
-}
-
-export function lineAlignedPieces(lines: string[], maxBytes: number): Piece[] {
-  const pieces: Piece[] = [];
-  let current: string[] = [];
-  let first = 0;
-  let bytes = 0;
-  for (const [i, line] of lines.entries()) {
-    const size = Buffer.byteLength(line);
-    if (current.length > 0 && bytes + size > maxBytes) {
-      pieces.push({ bytes: Buffer.from(current.join('')), first });
-      current = [];
-      first = i;
-      bytes = 0;
+async function takeLock(lock: string, file: string): Promise<void> {
+  // Written whole under a temporary name, then linked into place: a lock file never exists without
+  // its pid, and only one process's link succeeds.
+  const mine = `${lock}.${process.pid}.${Math.random().toString(36).slice(2)}`;
+  await writeFile(mine, `${process.pid}\n`, { mode: 0o600 });
+  try {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await link(mine, lock);
+        held.add(lock);
+        return;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 3) throw err;
+      }
+      const holder = await lockHolder(lock);
+      if (holder !== undefined && isLive(holder, lock)) {
+        throw new AppError(
+          'OUTBOX_IN_USE',
+          `outbox ${file} is written by process ${holder} (lock ${lock}): give each process its own OUTBOX_DIR`,
+        );
+      }
+      // Removed only while it still names the dead holder, so a lock just taken by another is kept.
+      if ((await lockHolder(lock)) === holder) await rm(lock, { force: true });
     }
-    current.push(line);
-    bytes += size;
+  } finally {
+    await rm(mine, { force: true });
   }
-  if (current.length > 0) pieces.push({ bytes: Buffer.from(current.join('')), first });
-  return pieces;
 }
 
-/**
- * The pieces that landed right after a line without its end: a writer killed in the middle of its
- * write (after this process had looked at the file) leaves its last line cut short, and the next
- * append is glued to it, so that piece's first line no longer parses. Reads what was appended since
- * `from` (where this process last saw the file end on a line end) and finds each piece in it.
- */
-export async function gluedPieces(
-  fh: FileHandle,
-  from: number,
-  to: number,
-  pieces: Piece[],
-): Promise<Piece[]> {
-  const region = Buffer.alloc(to - from);
-  const { bytesRead } = await fh.read(region, 0, region.length, from);
-  const appended = region.subarray(0, bytesRead);
-  const glued: Piece[] = [];
-  let at = 0;
-  for (const piece of pieces) {
-    const head = piece.bytes.subarray(0, 256); // holds the line's idempotency key: unique in the file
-    const found = appended.indexOf(head, at);
-    if (found < 0) continue; // not where it was written (the file was replaced): nothing to judge
-    at = found + piece.bytes.length;
-    if (head[0] !== 0x0a && found > 0 && appended[found - 1] !== 0x0a) glued.push(piece);
-  }
-  return glued;
+async function releaseLock(lock: string): Promise<void> {
+  if (!held.delete(lock)) return;
+  if ((await lockHolder(lock)) === process.pid) await rm(lock, { force: true });
 }
 
-/** One write() for the piece; a short write (disk full, a signal) finishes with more writes. */
-async function writeWhole(fh: FileHandle, piece: Buffer): Promise<void> {
+async function lockHolder(lock: string): Promise<number | undefined> {
+  const text = await readFile(lock, 'utf8').catch(() => '');
+  const pid = Number.parseInt(text, 10);
+  return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+/** Our own pid is live only for a lock this process holds (a restarted container reuses pids). */
+function isLive(pid: number, lock: string): boolean {
+  if (pid === process.pid) return held.has(lock);
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+const TAIL_CHUNK = 64 * 1024;
+
+/** Truncates the file to just past its last newline (to empty when it has none). */
+async function dropTornTail(fh: FileHandle): Promise<void> {
+  const { size } = await fh.stat();
+  let end = size;
+  while (end > 0) {
+    const start = Math.max(0, end - TAIL_CHUNK);
+    const buf = Buffer.alloc(end - start);
+    const { bytesRead } = await fh.read(buf, 0, buf.length, start);
+    const nl = buf.subarray(0, bytesRead).lastIndexOf(0x0a);
+    if (nl >= 0) {
+      end = start + nl + 1;
+      break;
+    }
+    end = start;
+  }
+  if (end < size) await fh.truncate(end);
+}
+
+/** Writes every byte; a short write (disk full, a signal) finishes with more writes. */
+async function writeWhole(fh: FileHandle, bytes: Buffer): Promise<void> {
   let written = 0;
-  while (written < piece.length) {
-    const { bytesWritten } = await fh.write(piece, written, piece.length - written);
+  while (written < bytes.length) {
+    const { bytesWritten } = await fh.write(bytes, written, bytes.length - written);
     written += bytesWritten;
   }
-}
-
-/**
- * What this process knows of the outbox file: the idempotency keys of the whole lines up to byte
- * `scanned`, which always sits just past a newline. Other processes may append to the same file
- * (replicas sharing an outbox), so each write first reads whatever was appended since.
- */
-export interface FileView {
-  written: Set<string>;
-  scanned: number;
-}
-
-/**
- * Reads the lines appended since the last look; returns the file's size and whether it ends inside a
- * line. Bytes after the last newline are either another writer's write still in progress (its size
- * grows page by page, so a reader can see half of it) or a line torn by a writer killed mid-write.
- * They are read again next time, never taken as a line: a half-seen line read only from its middle
- * later would never yield its key, and its delivery would be written a second time.
- */
-async function catchUp(view: FileView, fh: FileHandle): Promise<{ size: number; midLine: boolean }> {
-  const { size } = await fh.stat();
-  if (size > view.scanned) {
-    const buf = Buffer.alloc(size - view.scanned);
-    const { bytesRead } = await fh.read(buf, 0, buf.length, view.scanned);
-    const end = buf.subarray(0, bytesRead).lastIndexOf(0x0a);
-    if (end >= 0) {
-      // A torn line followed by another writer's newline does not parse and stays undelivered: the
-      // re-run delivery writes it whole. One torn just before its newline is whole, and delivered.
-      for (const line of buf.subarray(0, end).toString('utf8').split('\n')) {
-        const key = wholeLineKey(line);
-        if (key !== undefined) view.written.add(key);
-      }
-      view.scanned += end + 1;
-    }
-  }
-  return { size, midLine: size > view.scanned };
-}
-
-/**
- * Appends the batch's lines whose keys the file does not hold yet, each key once. Returns the keys
- * whose line another writer's torn line glued itself to: those are not delivered and go round again.
- */
-export async function appendBatch(view: FileView, fh: FileHandle, batch: Pending[]): Promise<Set<string>> {
-  const { written } = view;
-  const { size, midLine } = await catchUp(view, fh);
-  const keys = new Set<string>();
-  const fresh = batch.filter((p) => {
-    if (written.has(p.key) || keys.has(p.key)) return false;
-    keys.add(p.key);
-    return true;
-  });
-  if (fresh.length === 0) return new Set();
-  const lines = fresh.map((p) => p.line);
-  // Our first line starts on a line of its own (an in-progress write ends before ours starts:
-  // appends hold the file's lock, so the extra newline is at worst an empty line).
-  if (midLine) lines[0] = `\n${lines[0]}`;
-  const pieces = lineAlignedPieces(lines, PIECE_BYTES);
-  for (const piece of pieces) await writeWhole(fh, piece.bytes);
-  const total = pieces.reduce((n, piece) => n + piece.bytes.length, 0);
-  const after = (await fh.stat()).size;
-  // Only another writer's append between our look and our write can have cut a line short.
-  const glued = after <= size + total ? [] : await gluedPieces(fh, size, after, pieces);
-  const again = new Set(glued.map((piece) => fresh[piece.first]!.key));
-  for (const p of fresh) if (!again.has(p.key)) written.add(p.key);
-  // Nobody else wrote meanwhile and nothing was pending: no need to read our own lines back.
-  if (!midLine && after === size + total) view.scanned = after;
-  return again;
 }

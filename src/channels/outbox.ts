@@ -1,10 +1,7 @@
-import { type FileHandle, mkdir, open } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError } from '../errors.js';
 import type { Channel, ChannelName, Delivery, SendResult } from './channel.js';
-import { appendBatch, type FileView, type Pending } from './outbox-file.js';
-
-export { gluedPieces, lineAlignedPieces } from './outbox-file.js';
+import { type OutboxFile, openOutboxFile } from './outbox-file.js';
 
 /** One JSON line per delivery: who, what was rendered, when. */
 function toLine(d: Delivery): string {
@@ -28,31 +25,27 @@ function toLine(d: Delivery): string {
 }
 
 /**
- * The local stand-in for an unconfigured provider: appends deliveries to `<dir>/<name>.jsonl`.
- * One writer per file: sends queue their line, and whatever queued while a write was in flight
- * goes out in the next single write, so lines never interleave and bursts cost one syscall.
- *
- * Like a provider that dedupes on the idempotency key, it writes each key once, across restarts and
- * across processes sharing the directory: a sender killed after the write but before the dispatcher
- * recorded `sent` is re-run when its claim lapses, and that re-run must not become a second delivery.
+ * The local stand-in for an unconfigured provider: appends deliveries to `<dir>/<name>.jsonl`, one
+ * process per file (a second live one is refused with OUTBOX_IN_USE). Like SES or Twilio it has no
+ * idempotency key: a delivery sent twice is two lines. Sends queue their line, and whatever queued
+ * while a write was in flight goes out in the next write, so lines never interleave and bursts cost
+ * one syscall.
  */
 export function createOutboxChannel(name: ChannelName, dir: string): Channel {
   const file = path.join(dir, `${name}.jsonl`);
-  let handle: Promise<FileHandle> | undefined;
+  let opened: Promise<OutboxFile> | undefined;
   let queue: Pending[] = [];
   let flushing: Promise<void> | undefined;
-  const view: FileView = { written: new Set(), scanned: 0 };
 
-  const getHandle = () => {
-    if (handle === undefined) {
-      // Lines carry addresses, phone numbers and signed links: readable by this user only.
-      handle = mkdir(dir, { recursive: true, mode: 0o700 }).then(() => open(file, 'a+', 0o600));
+  const getFile = () => {
+    if (opened === undefined) {
+      opened = openOutboxFile(file);
       // A failed open is not cached: the next batch tries again.
-      handle.catch(() => {
-        handle = undefined;
+      opened.catch(() => {
+        opened = undefined;
       });
     }
-    return handle;
+    return opened;
   };
 
   const flush = async () => {
@@ -60,11 +53,8 @@ export function createOutboxChannel(name: ChannelName, dir: string): Channel {
       const batch = queue;
       queue = [];
       try {
-        const again = await appendBatch(view, await getHandle(), batch);
-        for (const p of batch) {
-          if (again.has(p.key)) queue.unshift(p);
-          else p.resolve();
-        }
+        await (await getFile()).append(batch.map((p) => p.line).join(''));
+        for (const p of batch) p.resolve();
       } catch (err) {
         for (const p of batch) p.reject(err);
       }
@@ -74,6 +64,11 @@ export function createOutboxChannel(name: ChannelName, dir: string): Channel {
 
   return {
     name,
+    async open() {
+      await getFile().catch((err: unknown) => {
+        throw asAppError(file, err);
+      });
+    },
     send(d: Delivery): Promise<SendResult> {
       if (d.channel !== name) {
         return Promise.reject(
@@ -82,21 +77,33 @@ export function createOutboxChannel(name: ChannelName, dir: string): Channel {
       }
       const line = `${toLine(d)}\n`;
       return new Promise<void>((resolve, reject) => {
-        queue.push({ line, key: d.idempotencyKey, resolve, reject });
+        queue.push({ line, resolve, reject });
         flushing ??= flush();
       }).then(
         () => ({}),
         (err: unknown) => {
-          const message = `outbox ${file}: ${(err as Error).message ?? String(err)}`;
-          throw new AppError('PROVIDER_UNAVAILABLE', message, { retryable: true, cause: err });
+          throw asAppError(file, err);
         },
       );
     },
     async close() {
       await flushing;
-      const h = handle;
-      handle = undefined;
-      if (h) await (await h).close();
+      const f = opened;
+      opened = undefined;
+      if (f) await (await f).close();
     },
   };
+}
+
+interface Pending {
+  line: string;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+/** An I/O failure is worth retrying; an AppError (the file held by another process) says for itself. */
+function asAppError(file: string, err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  const message = `outbox ${file}: ${(err as Error).message ?? String(err)}`;
+  return new AppError('PROVIDER_UNAVAILABLE', message, { retryable: true, cause: err });
 }

@@ -31,15 +31,18 @@ function logChannels(config: Config, log: Logger): void {
 
 /**
  * The names `--only` accepts, and the consumer each starts. `alert-feed` is the consumer behind the
- * dashboard's live feed; `dashboard`, its first name, stays accepted so existing commands keep working.
+ * dashboard's live feed, `dispatch` the channel dispatchers; their first names, `dashboard` and
+ * `deliveries`, stay accepted so existing commands keep working.
  */
 const ONLY_NAMES: Record<string, ConsumerName> = {
   'account-security': 'account-security',
   'login-events': 'login-events',
-  deliveries: 'deliveries',
+  dispatch: 'dispatch',
+  deliveries: 'dispatch',
   'alert-feed': 'alert-feed',
   dashboard: 'alert-feed',
 };
+const OLD_NAMES = new Set(['dashboard', 'deliveries']);
 
 function parseOnly(args: string[]): ConsumerName[] | undefined {
   const i = args.indexOf('--only');
@@ -51,10 +54,10 @@ function parseOnly(args: string[]): ConsumerName[] | undefined {
   const names = (args[i + 1] ?? '').split(',').filter(Boolean);
   const bad = names.filter((n) => !Object.hasOwn(ONLY_NAMES, n));
   if (names.length === 0 || bad.length > 0) {
-    const accepted = Object.keys(ONLY_NAMES).filter((n) => n !== 'dashboard');
+    const accepted = Object.keys(ONLY_NAMES).filter((n) => !OLD_NAMES.has(n));
     throw new AppError(
       'BAD_USAGE',
-      `--only takes one or more of ${accepted.join(', ')} (dashboard: alert-feed's old name); got "${args[i + 1] ?? ''}"`,
+      `--only takes one or more of ${accepted.join(', ')} (dashboard, deliveries: the old names of alert-feed, dispatch); got "${args[i + 1] ?? ''}"`,
     );
   }
   return [...new Set(names.map((n) => ONLY_NAMES[n]!))];

@@ -88,7 +88,7 @@ export function createRenderer(opts: { templatesDir?: string } = {}): Renderer {
       };
     },
   };
-  warmUp(renderer, locales);
+  renderEveryTemplateOnce(renderer, locales);
   return renderer;
 }
 
@@ -97,7 +97,7 @@ export function createRenderer(opts: { templatesDir?: string } = {}): Renderer {
  * first real alerts after a start are not the slow ones, and a template that cannot render fails the
  * start instead of a delivery.
  */
-function warmUp(renderer: Renderer, locales: string[]): void {
+function renderEveryTemplateOnce(renderer: Renderer, locales: string[]): void {
   for (const locale of locales) {
     for (const kind of NOTICE_KINDS) {
       try {

@@ -1,6 +1,6 @@
 import { startAccountSecurity } from '../../consumers/account-security.js';
 import { startAlertFeed } from '../../consumers/alert-feed.js';
-import { startDeliveries } from '../../consumers/deliveries.js';
+import { startDispatchers } from '../../consumers/dispatch.js';
 import { startEnrolledDirectory } from '../../consumers/enrolled-directory.js';
 import { startLoginEvents } from '../../consumers/login-events.js';
 import type { Channel, ChannelName } from '../channels/channel.js';
@@ -16,7 +16,7 @@ import type { Logger } from '../observe/logger.js';
 import { buildServices, type Services } from './services.js';
 import { warmUp } from './warm-up.js';
 
-export const CONSUMER_NAMES = ['account-security', 'login-events', 'deliveries', 'alert-feed'] as const;
+export const CONSUMER_NAMES = ['account-security', 'login-events', 'dispatch', 'alert-feed'] as const;
 export type ConsumerName = (typeof CONSUMER_NAMES)[number];
 
 export interface RunningPipeline {
@@ -67,12 +67,12 @@ export async function startPipeline(
       await directory.caughtUp;
       progress(`enrolled accounts: ${services.directory.size}`);
     }
-    if (wants('login-events') || wants('deliveries')) {
+    if (wants('login-events') || wants('dispatch')) {
       const warm = await warmUp(services);
       progress(`warmed up on ${warm.events} synthetic events in ${Math.round(warm.ms)} ms`);
     }
     if (wants('login-events')) running.push(await startLoginEvents(services));
-    if (wants('deliveries')) running.push(...(await startDeliveries(services)));
+    if (wants('dispatch')) running.push(...(await startDispatchers(services)));
     if (wants('alert-feed')) running.push(await startAlertFeed(services));
   } catch (err) {
     await Promise.allSettled(running.map((r) => r.stop()));

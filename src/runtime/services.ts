@@ -1,4 +1,4 @@
-import type { ConsumerParts } from '../../consumers/parts.js';
+import type { ConsumerDeps } from '../../consumers/deps.js';
 import type { Channel, ChannelName } from '../channels/channel.js';
 import type { Config } from '../config/config.js';
 import { createDeviceParser } from '../enrich/device.js';
@@ -21,7 +21,7 @@ import { createChannels } from './channels.js';
 import { startMonitoring } from './monitoring.js';
 
 /** Everything a process shares between its consumers and its HTTP server. */
-export interface Services extends ConsumerParts {
+export interface Services extends ConsumerDeps {
   health: Health;
   feed: AlertFeed;
   close(): Promise<void>;

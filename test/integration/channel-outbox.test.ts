@@ -1,7 +1,8 @@
-import { mkdtemp, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createOutboxChannel, gluedPieces, lineAlignedPieces } from '../../src/channels/outbox.js';
+import { createOutboxChannel } from '../../src/channels/outbox.js';
 import { emailDelivery, pushDelivery, smsDelivery } from '../support/deliveries.js';
 
 let root: string;
@@ -19,24 +20,18 @@ const readLines = async (file: string) =>
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 
 describe('outbox channel', () => {
-  test('two writers appending large batches at once never interleave inside a line', async () => {
-    // Two replicas sharing the outbox directory, each flushing megabytes per write: every line must
-    // stay whole (a large append used to be split at arbitrary bytes, and the halves interleaved).
-    const a = createOutboxChannel('email', root);
-    const b = createOutboxChannel('email', root);
+  test('large batches from one writer stay whole lines', async () => {
+    const outbox = createOutboxChannel('email', root);
     const batch = (who: string) =>
-      Array.from({ length: 150 }, (_, i) =>
+      Array.from({ length: 300 }, (_, i) =>
         emailDelivery({
           alertId: `al_${who}_${i}`,
           idempotencyKey: `al_${who}_${i}:email`,
           html: `<p>${who.repeat(12_000)}</p>`,
         }),
       );
-    for (let round = 0; round < 3; round++) {
-      const mine = [...batch(`a${round}`), ...batch(`b${round}`)];
-      await Promise.all(mine.map((d, i) => (i < 150 ? a : b).send(d)));
-    }
-    await Promise.all([a.close?.(), b.close?.()]);
+    for (let round = 0; round < 3; round++) await Promise.all(batch(`r${round}`).map((d) => outbox.send(d)));
+    await outbox.close?.();
     const raw = (await readFile(path.join(root, 'email.jsonl'), 'utf8')).split('\n').filter((l) => l !== '');
     const unparseable = raw.filter((l) => {
       try {
@@ -112,66 +107,38 @@ describe('outbox channel', () => {
     expect(await readLines(path.join(root, 'sms.jsonl'))).toHaveLength(2);
   });
 
-  test('writes a delivery once per idempotency key, across instances sharing the file and after a torn line', async () => {
+  test('writes every send, a repeated one too: like SES and Twilio it has no idempotency key', async () => {
     const d = emailDelivery();
-    const a = createOutboxChannel('email', root);
-    const b = createOutboxChannel('email', root);
-    await Promise.all([a.send(d), a.send(d)]);
-    await b.send(d); // another process re-running a delivery whose "sent" mark was lost
-    await writeFile(path.join(root, 'email.jsonl'), '{"idempotency_key":"torn', { flag: 'a' });
-    const after = emailDelivery();
-    await b.send(after);
-    await Promise.all([a.close?.(), b.close?.()]);
-    const text = await readFile(path.join(root, 'email.jsonl'), 'utf8');
-    const parsed = text
-      .split('\n')
-      .filter((l) => l.startsWith('{') && l.endsWith('}'))
-      .map((l) => JSON.parse(l) as { alert_id: string });
-    expect(parsed.map((l) => l.alert_id)).toEqual([d.alertId, after.alertId]);
+    const outbox = createOutboxChannel('email', root);
+    await Promise.all([outbox.send(d), outbox.send(d)]);
+    await outbox.close?.();
+    expect((await readLines(path.join(root, 'email.jsonl'))).map((l) => l.alert_id)).toEqual([
+      d.alertId,
+      d.alertId,
+    ]);
   });
 
-  test('a line torn after its key (a sender killed mid-write) does not count as delivered', async () => {
+  test('a line torn after its key (a sender killed mid-write) is dropped, not delivered, and the next line is whole', async () => {
+    const file = path.join(root, 'email.jsonl');
+    const before = emailDelivery();
     const d = emailDelivery();
+    const writer = createOutboxChannel('email', root);
+    await writer.send(before);
+    await writer.close?.();
     await writeFile(
-      path.join(root, 'email.jsonl'),
+      file,
       `{"idempotency_key":${JSON.stringify(d.idempotencyKey)},"alert_id":"${d.alertId}","acc`,
+      { flag: 'a' },
     );
-    // Another replica appends after the torn line before the re-run happens.
-    const other = createOutboxChannel('email', root);
-    const meanwhile = emailDelivery();
-    await other.send(meanwhile);
     const restarted = createOutboxChannel('email', root);
     await restarted.send(d); // the re-run after the claim's lease lapsed
-    await Promise.all([other.close?.(), restarted.close?.()]);
-    const lines = (await readFile(path.join(root, 'email.jsonl'), 'utf8')).split('\n');
-    const whole = lines.filter((l) => l.startsWith('{') && l.endsWith('}')).map((l) => JSON.parse(l));
-    expect(whole.map((l: { alert_id: string }) => l.alert_id)).toEqual([meanwhile.alertId, d.alertId]);
+    await restarted.close?.();
+    const text = await readFile(file, 'utf8');
+    expect(text.endsWith('\n')).toBe(true);
+    expect((await readLines(file)).map((l) => l.alert_id)).toEqual([before.alertId, d.alertId]);
   });
 
-  test("a line seen half-written (another replica's write in progress) is read again whole, not written twice", async () => {
-    const file = path.join(root, 'email.jsonl');
-    const first = emailDelivery();
-    const slow = emailDelivery();
-    const writer = createOutboxChannel('email', root);
-    await writer.send(first);
-    await writer.close?.();
-    // The other replica's line for `slow` is half on disk when this replica looks at the file.
-    const line = (await readFile(file, 'utf8'))
-      .replace(first.alertId, slow.alertId)
-      .replace(first.idempotencyKey, slow.idempotencyKey);
-    const half = Math.floor(line.length / 2);
-    await writeFile(file, line.slice(0, half), { flag: 'a' });
-    const reader = createOutboxChannel('email', root);
-    await reader.send(first); // already written: looks at the file, writes nothing
-    await writeFile(file, line.slice(half), { flag: 'a' }); // the other write completes
-    // Its `sent` mark was lost (the other replica died): the re-run lands on this replica.
-    await reader.send(slow);
-    await reader.close?.();
-    const ids = (await readLines(file)).map((l) => l.alert_id);
-    expect(ids).toEqual([first.alertId, slow.alertId]);
-  });
-
-  test('a line torn just before its newline is whole: delivered once, also by the replica that saw it torn', async () => {
+  test('a line torn just before its newline is not a delivery: a line counts once its newline is written', async () => {
     const file = path.join(root, 'email.jsonl');
     const d = emailDelivery();
     const writer = createOutboxChannel('email', root);
@@ -179,39 +146,58 @@ describe('outbox channel', () => {
     await writer.close?.();
     const text = await readFile(file, 'utf8');
     await writeFile(file, text.slice(0, -1)); // killed before the newline went out
-    const replica = createOutboxChannel('email', root);
+    const restarted = createOutboxChannel('email', root);
     const meanwhile = emailDelivery();
-    await replica.send(meanwhile); // sees the torn line, starts its own on a fresh line
-    await replica.send(d); // the re-run of the killed sender's delivery
-    await replica.close?.();
+    await restarted.send(meanwhile); // starts on a line of its own
+    await restarted.send(d); // the re-run of the killed sender's delivery
+    await restarted.close?.();
     const ids = (await readLines(file)).map((l) => l.alert_id);
-    expect(ids).toEqual([d.alertId, meanwhile.alertId]);
+    expect(ids).toEqual([meanwhile.alertId, d.alertId]);
   });
 
-  test("finds the piece glued to a line cut short by a writer killed after this one's look at the file", async () => {
+  test('a file with no newline at all (killed during its first line) starts again empty', async () => {
     const file = path.join(root, 'email.jsonl');
-    const line = (id: string) =>
-      `${JSON.stringify({ idempotency_key: id, alert_id: id, pad: 'x'.repeat(300) })}\n`;
-    await writeFile(file, line('seen-before'));
-    const from = (await readFile(file)).length; // where this writer last saw the file end
-    const pieces = lineAlignedPieces([line('ours-1'), line('ours-2'), line('ours-3')], 800);
-    expect(pieces.map((p) => p.first)).toEqual([0, 2]);
-    // Another writer's whole line, then our first piece; a killed writer's cut line, then our second.
-    await writeFile(file, line('theirs'), { flag: 'a' });
-    await writeFile(file, pieces[0]!.bytes, { flag: 'a' });
-    await writeFile(file, '{"idempotency_key":"cut-sh', { flag: 'a' });
-    await writeFile(file, pieces[1]!.bytes, { flag: 'a' });
-    const fh = await open(file, 'r');
-    try {
-      const size = (await fh.stat()).size;
-      expect(await gluedPieces(fh, from, size, pieces)).toEqual([pieces[1]]);
-      // A piece that starts on its own newline is never glued.
-      const own = lineAlignedPieces([`\n${line('ours-4')}`], 700);
-      await writeFile(file, '{"idempotency_key":"cut-ag', { flag: 'a' });
-      await writeFile(file, own[0]!.bytes, { flag: 'a' });
-      expect(await gluedPieces(fh, size, (await fh.stat()).size, own)).toEqual([]);
-    } finally {
-      await fh.close();
+    await writeFile(file, '{"idempotency_key":"cut-sh');
+    const outbox = createOutboxChannel('email', root);
+    const d = emailDelivery();
+    await outbox.send(d);
+    await outbox.close?.();
+    expect((await readLines(file)).map((l) => l.alert_id)).toEqual([d.alertId]);
+  });
+
+  test('a file another live process holds is refused with OUTBOX_IN_USE, not retryable', async () => {
+    // The jest parent is alive and is not this process.
+    await writeFile(path.join(root, 'email.jsonl.lock'), `${process.ppid}\n`);
+    const outbox = createOutboxChannel('email', root);
+    const refused = { code: 'OUTBOX_IN_USE', retryable: false };
+    await expect(outbox.open?.()).rejects.toMatchObject(refused);
+    await expect(outbox.send(emailDelivery())).rejects.toMatchObject(refused);
+    await expect(outbox.open?.()).rejects.toThrow(new RegExp(`process ${process.ppid}\\b.*OUTBOX_DIR`));
+    await outbox.close?.();
+    expect(await readFile(path.join(root, 'email.jsonl.lock'), 'utf8')).toBe(`${process.ppid}\n`);
+  });
+
+  test('a second instance in this process is refused while the first is open, and takes over once it closes', async () => {
+    const a = createOutboxChannel('sms', root);
+    const b = createOutboxChannel('sms', root);
+    await a.open?.();
+    await expect(b.send(smsDelivery())).rejects.toMatchObject({ code: 'OUTBOX_IN_USE', retryable: false });
+    await a.close?.();
+    await b.send(smsDelivery());
+    await b.close?.();
+    expect(await readLines(path.join(root, 'sms.jsonl'))).toHaveLength(1);
+  });
+
+  test('a lock left by a dead process, or naming this pid without this process holding it, is taken over', async () => {
+    const lock = path.join(root, 'email.jsonl.lock');
+    const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+    for (const pid of [dead, process.pid]) {
+      await writeFile(lock, `${pid}\n`);
+      const outbox = createOutboxChannel('email', root);
+      await outbox.open?.();
+      expect(await readFile(lock, 'utf8')).toBe(`${process.pid}\n`);
+      await outbox.close?.();
+      await expect(stat(lock)).rejects.toMatchObject({ code: 'ENOENT' });
     }
   });
 

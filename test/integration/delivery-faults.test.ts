@@ -230,7 +230,7 @@ describe('SMS faults', () => {
 });
 
 describe('a crash between claim and send', () => {
-  // Counted at the Twilio fault server, which (unlike the outbox) never dedupes: a second send shows.
+  // Counted at the Twilio fault server, which never dedupes: a second send shows.
   const request = (account: string): NotificationRequest => {
     const now = new Date().toISOString();
     return {

@@ -1,31 +1,31 @@
 /**
- * The outbox under two real writer processes sharing one file, one killed with SIGKILL mid-stream and
- * its deliveries then re-run by the survivor (as after a lapsed claim lease): every delivery must be
- * in the file exactly once as a whole line. The survivor reads the file while the other is writing,
- * so it sees lines half-written: the case that made the rebalance test send one email twice.
+ * The outbox under real processes: a second live writer on the same directory is refused, a writer
+ * killed with SIGKILL mid-stream leaves its lock stale and at most a cut-short last line, and the next
+ * writer takes the file over: every line it holds is whole and each of the next writer's deliveries
+ * is in it once.
  */
 
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { testEnv } from '../support/pipeline-harness.js';
 import { killAllChildren, type Proc, spawnProc } from '../support/processes.js';
+import { spawnPipeline } from '../support/reliability.js';
 
-const N = 3_000;
-let dir: string;
+const N = 2_000;
+let dir: string | undefined;
 afterEach(async () => {
   await killAllChildren();
-  rmSync(dir, { recursive: true, force: true });
+  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-function writer(name: string, jobs: string[]): Proc {
+function writer(name: string, prefix: string, from: number, to: number): Proc {
   return spawnProc(
     name,
     process.execPath,
-    ['--import', 'tsx', 'test/support/outbox-writer.ts', dir, ...jobs],
-    {
-      ...process.env,
-    },
+    ['--import', 'tsx', 'test/support/outbox-writer.ts', dir!, prefix, String(from), String(to)],
+    process.env,
   );
 }
 
@@ -41,38 +41,59 @@ async function until(what: string, check: () => boolean, timeoutMs = 60_000): Pr
   }
 }
 
-test(`a writer killed mid-stream, its deliveries re-run by the other: each written once`, async () => {
+test('a second live writer is refused; after a SIGKILL the next writer takes over with whole lines only', async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'outbox-crash-'));
-  const next = path.join(dir, 'next-jobs');
-  const victim = writer('victim', ['a:0:1000000']); // killed long before the end
-  // Writes its own deliveries while the victim writes, then (once the victim is dead) re-runs the
-  // victim's: those it finds whole in the file must not be written again.
-  const survivor = writer('survivor', [`b:0:${N}`, `then:${next}`]);
-  await until('both writing', () => sentSoFar(victim, 'a') >= N / 4 && sentSoFar(survivor, 'b') > 0);
-  await victim.kill();
-  // Reported after each round of 16; one more round may have been on its way to the file.
-  const rerun = sentSoFar(victim, 'a') + 64;
-  writeFileSync(next, `a:0:${rerun}`);
-  await survivor.exited;
-  expect(survivor.child.exitCode).toBe(0);
-  expect(sentSoFar(survivor, 'b')).toBe(N);
+  const first = writer('first', 'a', 0, 1_000_000); // killed long before the end
+  await until('the first writer under way', () => sentSoFar(first, 'a') >= N / 4);
 
+  const second = writer('second', 'b', 0, N);
+  await second.exited;
+  expect(second.child.exitCode).toBe(2);
+  expect(second.output()).toMatch(new RegExp(`REFUSED OUTBOX_IN_USE .*process ${first.pid}\\b`));
+  expect(first.alive()).toBe(true);
+
+  await first.kill();
+  const reported = sentSoFar(first, 'a');
+  expect(existsSync(path.join(dir!, 'email.jsonl.lock'))).toBe(true); // left behind by the killed writer
+
+  const next = writer('next', 'c', 0, N);
+  await next.exited;
+  expect(next.output()).toMatch(/^OPEN$/m);
+  expect(next.child.exitCode).toBe(0);
+  expect(sentSoFar(next, 'c')).toBe(N);
+  expect(existsSync(path.join(dir!, 'email.jsonl.lock'))).toBe(false); // released on close
+
+  const text = readFileSync(path.join(dir!, 'email.jsonl'), 'utf8');
+  expect(text.endsWith('\n')).toBe(true);
   const counts = new Map<string, number>();
   let torn = 0;
-  for (const line of readFileSync(path.join(dir, 'email.jsonl'), 'utf8').split('\n')) {
-    if (!line) continue;
+  for (const line of text.split('\n').slice(0, -1)) {
     try {
       const id = (JSON.parse(line) as { alert_id: string }).alert_id;
       counts.set(id, (counts.get(id) ?? 0) + 1);
     } catch {
-      torn++; // the victim's last write, cut short (and whatever was glued to it)
+      torn++;
     }
   }
-  const expected = [
-    ...Array.from({ length: rerun }, (_, i) => `a-${i}`),
-    ...Array.from({ length: N }, (_, i) => `b-${i}`),
-  ];
-  expect(expected.filter((id) => counts.get(id) !== 1)).toEqual([]);
-  expect(counts.size).toBe(expected.length);
-  expect(torn).toBeLessThanOrEqual(1);
+  expect(torn).toBe(0);
+  const ids = [...counts.keys()];
+  expect(ids.filter((id) => id.startsWith('b-'))).toEqual([]);
+  expect(ids.filter((id) => counts.get(id) !== 1)).toEqual([]);
+  const firsts = ids.filter((id) => id.startsWith('a-')).length;
+  expect(ids.filter((id) => id.startsWith('a-'))).toEqual(Array.from({ length: firsts }, (_, i) => `a-${i}`));
+  // Everything the killed writer reported is whole; one more round may have been on its way.
+  expect(firsts).toBeGreaterThanOrEqual(reported);
+  expect(firsts).toBeLessThanOrEqual(reported + 16);
+  expect(ids.filter((id) => id.startsWith('c-'))).toEqual(Array.from({ length: N }, (_, i) => `c-${i}`));
+}, 120_000);
+
+test('a second `login-alerts run` on the same OUTBOX_DIR fails its start with OUTBOX_IN_USE', async () => {
+  const env = testEnv('memory', { LOG_LEVEL: 'error' });
+  dir = env.OUTBOX_DIR;
+  // spawnPipeline gives each process <OUTBOX_DIR>/<name>: the same name, the same directory.
+  const first = await spawnPipeline('replica', env);
+  const second = spawnPipeline('replica', env);
+  await expect(second).rejects.toThrow(/exited during start-up[\s\S]*OUTBOX_IN_USE/);
+  expect(first.alive()).toBe(true);
+  await first.stop();
 }, 120_000);

@@ -14,7 +14,7 @@ import { uniqueName } from '../support/env.js';
 import { failedSignIn, profile, signIn } from '../support/events.js';
 import { startTestPipeline, type TestPipeline, type Watch } from '../support/pipeline-harness.js';
 import { type RedisClusterHandle, startRedisCluster } from '../support/redis-cluster.js';
-import { judge, outboxCounts, plan, waitUntil } from '../support/reliability.js';
+import { judge, outboxCounts, outcomeKey, plan, waitUntil } from '../support/reliability.js';
 
 let cluster: RedisClusterHandle;
 beforeAll(async () => {
@@ -257,8 +257,9 @@ describe('the login-events pipeline with the Redis Cluster store', () => {
     const alertIds = () =>
       alerts.values.filter((v) => mine.has(v.key)).map((v) => (v.value as LoginAlert).alert_id);
     const expectedIds = new Set(sessions.map((s) => s.alertId));
+    const expectedKeys = new Set(sessions.map((s) => outcomeKey(s.alertId, 'email')));
     const emails = () =>
-      new Map([...outboxCounts(t.config.outboxDir!)].filter(([id]) => expectedIds.has(id)));
+      new Map([...outboxCounts(t.config.outboxDir!).counts].filter(([key]) => expectedKeys.has(key)));
 
     // The login-events consumer's part of readiness: when it started waiting on the store, and when
     // it was back.

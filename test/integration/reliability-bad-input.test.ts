@@ -18,12 +18,14 @@ import {
   type PipelineProc,
   plan,
   produce,
+  type ReceiptWatch,
   scaled,
   settle,
   signInRecord,
   spawnPipeline,
   trace,
   waitUntil,
+  watchReceipts,
 } from '../support/reliability.js';
 
 const BAD = 10_000;
@@ -85,11 +87,17 @@ let admin: Admin;
 let producer: Producer;
 let dlq: Consumer;
 let proc: PipelineProc | undefined;
+let receipts: ReceiptWatch | undefined;
 
 afterAll(async () => {
   await proc?.stop();
   await killAllChildren();
-  await Promise.allSettled([admin?.disconnect(), producer?.disconnect(), dlq?.disconnect()]);
+  await Promise.allSettled([
+    admin?.disconnect(),
+    producer?.disconnect(),
+    dlq?.disconnect(),
+    receipts?.stop(),
+  ]);
   cleanOutbox(env);
 });
 
@@ -100,6 +108,7 @@ it(`dead-letters ${BAD} malformed records with their reasons and alerts each of 
   producer = countingProducer(kafka);
   await Promise.all([admin.connect(), producer.connect()]);
   await createTopics(admin, env);
+  receipts = await watchReceipts(kafka, env);
   proc = await spawnPipeline('bad-input', env);
   const { accounts, sessions } = plan(ACCOUNTS, VALID / ACCOUNTS);
   await enroll(producer, env, accounts, env.REDIS_URL!);
@@ -136,7 +145,7 @@ it(`dead-letters ${BAD} malformed records with their reasons and alerts each of 
     async () =>
       `${seen.size} of ${BAD}; pipeline ${JSON.stringify(await lagOf(admin, env.KAFKA_GROUP_ID!, env.TOPIC_AUTH_EVENTS!))}; dlq end ${JSON.stringify(await admin.fetchTopicOffsets(env.TOPIC_DLQ!))}\n${proc?.output().slice(-3000)}`,
   );
-  const verdict = await settle(admin, env, sessions, 120_000);
+  const verdict = await settle(admin, env, sessions, receipts, 120_000);
   trace(`bad input: settled ${JSON.stringify(verdict)}`);
 
   const wrong: string[] = [];
@@ -152,7 +161,14 @@ it(`dead-letters ${BAD} malformed records with their reasons and alerts each of 
   }
   expect(wrong).toEqual([]);
   expect(seen.size).toBe(BAD);
-  expect(verdict).toMatchObject({ missing: 0, duplicated: 0, unexpected: 0, distinct: VALID });
+  expect(verdict.outbox).toMatchObject({
+    missing: 0,
+    duplicated: 0,
+    unexpected: 0,
+    distinct: VALID,
+    corrupt: 0,
+  });
+  expect(verdict.receipts).toMatchObject({ missing: 0, duplicated: 0, unexpected: 0, distinct: VALID });
   expect(await lagOf(admin, env.KAFKA_GROUP_ID!, env.TOPIC_AUTH_EVENTS!)).toEqual({
     lag: 0,
     committed: BAD + VALID,

@@ -11,10 +11,10 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { kafkaHomeFromEnv, type LocalBroker, startLocalBroker } from '../../src/kafka/local-broker.js';
 import {
+  alertedCount,
   enroll,
   lagOf,
   midStream,
-  outboxCounts,
   pipelineLag,
   plan,
   privateRedis,
@@ -47,23 +47,30 @@ describe('a dependency outage mid-stream', () => {
     const home = kafkaHomeFromEnv(process.env);
     broker = await startLocalBroker({ port: 0, dataDir: brokerDir, home });
     const port = broker.port;
-    const { env, admin, producer } = await setUp({ KAFKA_BROKERS: broker.bootstrap });
+    const { env, admin, producer, receipts } = await setUp({ KAFKA_BROKERS: broker.bootstrap });
     const { accounts, sessions } = plan(ACCOUNTS, N / ACCOUNTS);
     const p = await start('broker-outage', env);
     await enroll(producer, env, accounts, env.REDIS_URL!);
     trace('broker: profiles applied');
 
     await midStream(env, producer, sessions, async () => {
-      trace(`broker: stopping with ${outboxCounts(env.OUTBOX_DIR!).size} alerted`);
+      trace(`broker: stopping with ${alertedCount(env)} alerted`);
       await broker!.stop();
       await sleep(3_000);
       broker = await startLocalBroker({ port, dataDir: brokerDir, home });
       trace('broker: started again');
     });
 
-    const verdict = await settle(admin, env, sessions, 180_000);
+    const verdict = await settle(admin, env, sessions, receipts, 180_000);
     trace(`broker: settled ${JSON.stringify(verdict)}`);
-    expect(verdict).toMatchObject({ missing: 0, duplicated: 0, unexpected: 0, distinct: N });
+    expect(verdict.outbox).toMatchObject({
+      missing: 0,
+      duplicated: 0,
+      unexpected: 0,
+      distinct: N,
+      corrupt: 0,
+    });
+    expect(verdict.receipts).toMatchObject({ missing: 0, duplicated: 0, unexpected: 0, distinct: N });
     // The test's own producer may write a record twice across the outage (kafkajs retries without
     // idempotence): the end can pass N, and those repeats are deduplicated like any other.
     const offsets = await lagOf(admin, env.KAFKA_GROUP_ID!, env.TOPIC_AUTH_EVENTS!);
@@ -92,7 +99,7 @@ describe('a dependency outage mid-stream', () => {
 
   it.concurrent(`Redis goes down: nothing committed or sent while it is down, not ready, then each of ${N} sessions alerted once`, async () => {
     redis = await privateRedis();
-    const { env, admin, producer } = await setUp({ REDIS_URL: redis.url });
+    const { env, admin, producer, receipts } = await setUp({ REDIS_URL: redis.url });
     const { accounts, sessions } = plan(ACCOUNTS, N / ACCOUNTS);
     const p = await start('redis-outage', env);
     await enroll(producer, env, accounts, env.REDIS_URL!);
@@ -102,7 +109,7 @@ describe('a dependency outage mid-stream', () => {
     let during: { committed: Record<string, number>[]; alerted: number[]; ready: boolean } | undefined;
     await midStream(env, producer, sessions, async () => {
       await redis!.kill();
-      trace(`redis: killed with ${outboxCounts(env.OUTBOX_DIR!).size} alerted`);
+      trace(`redis: killed with ${alertedCount(env)} alerted`);
       // Let the chunks in flight fail and the loops start waiting.
       await waitUntil(
         '/readyz to report not ready',
@@ -127,9 +134,9 @@ describe('a dependency outage mid-stream', () => {
         );
       };
       await sleep(1_000);
-      const first = { c: await committed(), a: outboxCounts(env.OUTBOX_DIR!).size };
+      const first = { c: await committed(), a: alertedCount(env) };
       await sleep(4_000);
-      const second = { c: await committed(), a: outboxCounts(env.OUTBOX_DIR!).size };
+      const second = { c: await committed(), a: alertedCount(env) };
       during = { committed: [first.c, second.c], alerted: [first.a, second.a], ready: await p.ready() };
       await redis!.start();
       trace('redis: started again');
@@ -141,9 +148,16 @@ describe('a dependency outage mid-stream', () => {
     expect(during!.alerted[0]).toBeLessThan(N);
     expect(during!.ready).toBe(false);
 
-    const verdict = await settle(admin, env, sessions, 180_000);
+    const verdict = await settle(admin, env, sessions, receipts, 180_000);
     trace(`redis: settled ${JSON.stringify(verdict)}`);
-    expect(verdict).toMatchObject({ missing: 0, duplicated: 0, unexpected: 0, distinct: N });
+    expect(verdict.outbox).toMatchObject({
+      missing: 0,
+      duplicated: 0,
+      unexpected: 0,
+      distinct: N,
+      corrupt: 0,
+    });
+    expect(verdict.receipts).toMatchObject({ missing: 0, duplicated: 0, unexpected: 0, distinct: N });
     expect(await lagOf(admin, env.KAFKA_GROUP_ID!, env.TOPIC_AUTH_EVENTS!)).toEqual({
       lag: 0,
       committed: N,

@@ -1,15 +1,16 @@
 /**
  * Helpers for the reliability suite (test/integration/reliability-*.test.ts): pipeline processes spawned
- * as `login-alerts run`, a private redis-server, load generation, and outcome counting at the outbox and
- * on the topics. Every child is started in its own process group and killed with its group.
+ * as `login-alerts run`, a private redis-server, load generation, and outcome counting two ways: the
+ * lines in every replica's outbox (what was sent) and the receipts on login-alerts.deliveries (what the
+ * pipeline recorded). Every child is started in its own process group and killed with its group.
  */
 
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
+import { type Admin, type Consumer, Kafka, logLevel, type Producer } from 'kafkajs';
 import { TOPIC_ENV, type TopicName } from '../../src/config/schema.js';
 import { ensureTopics } from '../../src/kafka/topics.js';
 import { alertId } from '../../src/pipeline/alerts.js';
@@ -69,7 +70,11 @@ export interface PipelineProc extends Proc {
   ready(): Promise<boolean>;
 }
 
-/** Spawns `node bin/login-alerts.js run` with `env` and waits until its HTTP server answers. */
+/**
+ * Spawns `node bin/login-alerts.js run` with `env` and waits until its HTTP server answers. Each process
+ * writes its own outbox, `<OUTBOX_DIR>/<name>` (as each deployed replica has its own directory), so
+ * a delivery sent again by another replica is a second line, never hidden.
+ */
 export async function spawnPipeline(
   name: string,
   env: Record<string, string>,
@@ -82,6 +87,7 @@ export async function spawnPipeline(
     // `run` requires where its links point; the test's own pipeline is as good a place as any.
     PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
     ...env,
+    ...(env.OUTBOX_DIR ? { OUTBOX_DIR: join(env.OUTBOX_DIR, name) } : {}),
     // Warnings and errors (retries, kafkajs restarts) are what a failing scenario needs to show.
     LOG_LEVEL: 'warn',
     HTTP_PORT: String(port),
@@ -268,6 +274,9 @@ export async function produce(
   }
 }
 
+/** The ids of the enrolment notices `enroll` caused: their receipts are not sign-in alerts. */
+const enrolmentNotices = new Set<string>();
+
 /** Publishes every account's enrolled profile and waits until the pipeline has written them to Redis. */
 export async function enroll(
   producer: Producer,
@@ -275,10 +284,14 @@ export async function enroll(
   accounts: string[],
   redisUrl: string,
 ): Promise<void> {
+  const profiles = accounts.map((a) => profile(a));
+  for (const p of profiles) {
+    enrolmentNotices.add(alertId('account_change', p.account_id, `enrolled@${p.updated_at}`));
+  }
   await produce(
     producer,
     env.TOPIC_ACCOUNT_SECURITY!,
-    accounts.map((a) => ({ key: a, value: JSON.stringify(profile(a)) })),
+    profiles.map((p) => ({ key: p.account_id, value: JSON.stringify(p) })),
   );
   const redis = new Redis(redisUrl);
   try {
@@ -342,7 +355,7 @@ export async function midStream(
   let alertedAtStart = -1;
   const maybe = () => {
     if (fired) return;
-    const alerted = outboxCounts(env.OUTBOX_DIR!).size;
+    const alerted = alertedCount(env);
     if (alerted < sessions.length / 5) return;
     alertedAtStart = alerted;
     fired = action();
@@ -362,7 +375,7 @@ export async function midStream(
       return fired !== undefined;
     },
     90_000,
-    () => `${outboxCounts(env.OUTBOX_DIR!).size} alerted`,
+    () => `${alertedCount(env)} alerted`,
     20,
   );
   await Promise.all([
@@ -423,60 +436,178 @@ export async function pipelineLag(
 // ---------------------------------------------------------------------------------------------------
 // Outcomes
 
-/** new_login lines per alert_id in `<OUTBOX_DIR>/email.jsonl`. */
-export function outboxCounts(dir: string, channel = 'email'): Map<string, number> {
-  const file = join(dir, `${channel}.jsonl`);
-  const counts = new Map<string, number>();
-  if (!existsSync(file)) return counts;
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    if (!line) continue;
-    // A SIGKILL can cut a write short; a torn last line is counted as nothing (asserted on separately).
-    let parsed: { alert_id?: string; kind?: string };
-    try {
-      parsed = JSON.parse(line);
-    } catch {
-      continue;
-    }
-    if (parsed.kind !== 'new_login' || !parsed.alert_id) continue;
-    counts.set(parsed.alert_id, (counts.get(parsed.alert_id) ?? 0) + 1);
-  }
-  return counts;
+/** The key outcomes are counted by: one alert on one channel. */
+export const outcomeKey = (alertId: string, channel: string) => `${alertId} ${channel}`;
+
+export interface OutboxCounts {
+  /** new_login lines per (alert id, channel), over every replica's outbox */
+  counts: Map<string, number>;
+  /** the same per replica directory (its name under OUTBOX_DIR; '' for OUTBOX_DIR itself) */
+  byReplica: Map<string, Map<string, number>>;
+  /** lines ended by their newline that do not parse: a line broken by a write, never expected */
+  corrupt: number;
 }
 
-/** Compares outbox counts with the planned sessions: which are missing, which were sent more than once. */
+/**
+ * new_login lines per (alert id, channel) in every `<channel>.jsonl` under `root` (one directory per
+ * replica, and root itself). A line counts once its newline is written: the bytes after a file's last
+ * newline are a write cut short by a SIGKILL, not a delivery.
+ */
+export function outboxCounts(root: string): OutboxCounts {
+  const counts = new Map<string, number>();
+  const byReplica = new Map<string, Map<string, number>>();
+  let corrupt = 0;
+  if (!existsSync(root)) return { counts, byReplica, corrupt };
+  const replicas = [
+    '',
+    ...readdirSync(root, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name),
+  ];
+  for (const replica of replicas) {
+    const mine = new Map<string, number>();
+    byReplica.set(replica, mine);
+    for (const channel of ['email', 'sms', 'push']) {
+      const file = join(root, replica, `${channel}.jsonl`);
+      if (!existsSync(file)) continue;
+      for (const line of readFileSync(file, 'utf8').split('\n').slice(0, -1)) {
+        let parsed: { alert_id?: string; kind?: string; channel?: string };
+        try {
+          parsed = JSON.parse(line);
+        } catch {
+          corrupt++;
+          continue;
+        }
+        if (parsed.kind !== 'new_login' || !parsed.alert_id) continue;
+        const key = outcomeKey(parsed.alert_id, parsed.channel ?? channel);
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+        mine.set(key, (mine.get(key) ?? 0) + 1);
+      }
+    }
+  }
+  return { counts, byReplica, corrupt };
+}
+
+/**
+ * What one SIGKILL of `victim` can explain, and nothing more. Channels without an idempotency key
+ * (SES, Twilio, the outbox) send again what the victim had sent but not yet settled (receipt and
+ * `sent` mark), so such a delivery may have two lines: one in the victim's outbox and one in a
+ * survivor's. Returns every (alert, channel) that breaks this: more than two sends, a repeat that
+ * does not cross the kill, or more `sent` receipts than sends.
+ */
+export function repeatsNotExplainedBy(
+  env: Record<string, string>,
+  victim: string,
+  receipts: ReceiptWatch,
+): string[] {
+  const { counts, byReplica } = outboxCounts(env.OUTBOX_DIR!);
+  const killed = byReplica.get(victim) ?? new Map<string, number>();
+  const wrong: string[] = [];
+  for (const [key, sends] of counts) {
+    const receipted = receipts.counts().get(key) ?? 0;
+    const crossesKill = sends === 1 || (sends === 2 && killed.get(key) === 1);
+    if (!crossesKill || receipted > sends)
+      wrong.push(`${key}: ${sends} sends (${killed.get(key) ?? 0} by ${victim}), ${receipted} receipts`);
+  }
+  for (const [key, receipted] of receipts.counts()) {
+    if (!counts.has(key)) wrong.push(`${key}: ${receipted} receipts, no send`);
+  }
+  return wrong;
+}
+
+/** How many sessions have their email in some replica's outbox. */
+export function alertedCount(env: Record<string, string>): number {
+  return outboxCounts(env.OUTBOX_DIR!).counts.size;
+}
+
+export interface ReceiptWatch {
+  /** `sent` receipts of sign-in alerts per (alert id, channel); enrolment notices are left out */
+  counts(): Map<string, number>;
+  stop(): Promise<void>;
+}
+
+/** Reads login-alerts.deliveries from the beginning and counts the `sent` receipts, each offset once. */
+export async function watchReceipts(kafka: Kafka, env: Record<string, string>): Promise<ReceiptWatch> {
+  const consumer: Consumer = kafka.consumer({
+    groupId: uniqueName('receipts'),
+    maxWaitTimeInMs: 100,
+    // Rides through a broker outage: kafkajs restarts the consumer instead of leaving it stopped.
+    retry: { retries: 20, initialRetryTime: 200, maxRetryTime: 2_000, restartOnFailure: async () => true },
+  });
+  await consumer.connect();
+  await consumer.subscribe({ topic: env.TOPIC_DELIVERIES!, fromBeginning: true });
+  const seen = new Set<string>();
+  const sent = new Map<string, number>();
+  await consumer.run({
+    eachMessage: async ({ partition, message }) => {
+      const at = `${partition}/${message.offset}`;
+      if (seen.has(at) || !message.value) return;
+      seen.add(at);
+      const r = JSON.parse(message.value.toString()) as { alert_id: string; channel: string; status: string };
+      if (r.status !== 'sent' || enrolmentNotices.has(r.alert_id)) return;
+      const key = outcomeKey(r.alert_id, r.channel);
+      sent.set(key, (sent.get(key) ?? 0) + 1);
+    },
+  });
+  return {
+    counts: () => sent,
+    stop: () => consumer.disconnect(),
+  };
+}
+
+/** Compares counts per (alert id, channel) with the planned sessions' emails: missing, repeated, unexpected. */
 export function judge(sessions: Session[], counts: Map<string, number>) {
-  const expected = new Set(sessions.map((s) => s.alertId));
-  const missing = sessions.filter((s) => !counts.has(s.alertId));
+  const expected = new Set(sessions.map((s) => outcomeKey(s.alertId, 'email')));
+  const missing = sessions.filter((s) => !counts.has(outcomeKey(s.alertId, 'email')));
   const duplicated = [...counts].filter(([, n]) => n > 1);
-  const unexpected = [...counts.keys()].filter((id) => !expected.has(id));
+  const unexpected = [...counts.keys()].filter((key) => !expected.has(key));
   return {
     missing: missing.length,
     duplicated: duplicated.length,
     unexpected: unexpected.length,
     distinct: counts.size,
-    examples: { missing: missing.slice(0, 3), duplicated: duplicated.slice(0, 3) },
+    examples: {
+      missing: missing.slice(0, 3),
+      duplicated: duplicated.slice(0, 3),
+      unexpected: unexpected.slice(0, 3),
+    },
   };
 }
 
+/** The two verdicts: the union of the replicas' outboxes (with its corrupt lines) and the receipts. */
+export interface Verdict {
+  outbox: ReturnType<typeof judge> & { corrupt: number };
+  receipts: ReturnType<typeof judge>;
+}
+
+function verdictOf(env: Record<string, string>, sessions: Session[], receipts: ReceiptWatch): Verdict {
+  const { counts, corrupt } = outboxCounts(env.OUTBOX_DIR!);
+  return { outbox: { ...judge(sessions, counts), corrupt }, receipts: judge(sessions, receipts.counts()) };
+}
+
 /**
- * Waits until every planned session has its email and every group has caught up (so any delivery
- * parked in the retry topic behind a crashed sender's lease has run too), then returns the verdict.
+ * Waits until every planned session has its email in an outbox and its `sent` receipt, and every
+ * group has caught up (so any delivery parked in the retry topic behind a crashed sender's lease has
+ * run too), then returns both verdicts.
  */
 export async function settle(
   admin: Admin,
   env: Record<string, string>,
   sessions: Session[],
+  receipts: ReceiptWatch,
   timeoutMs: number,
-): Promise<ReturnType<typeof judge>> {
-  let verdict = judge(sessions, outboxCounts(env.OUTBOX_DIR!));
+): Promise<Verdict> {
+  let verdict = verdictOf(env, sessions, receipts);
   let lag: Record<string, number> = {};
   await waitUntil(
-    'every session to be alerted and every group to catch up',
+    'every session to be alerted and receipted and every group to catch up',
     async () => {
-      verdict = judge(sessions, outboxCounts(env.OUTBOX_DIR!));
-      if (verdict.missing > 0) return false;
+      verdict = verdictOf(env, sessions, receipts);
+      if (verdict.outbox.missing > 0 || verdict.receipts.missing > 0) return false;
       lag = await pipelineLag(admin, env);
-      trace(`settle: ${JSON.stringify({ distinct: verdict.distinct, duplicated: verdict.duplicated, lag })}`);
+      trace(
+        `settle: ${JSON.stringify({ outbox: verdict.outbox.duplicated, receipts: verdict.receipts.duplicated, lag })}`,
+      );
       return Object.values(lag).every((l) => l === 0);
     },
     timeoutMs,
@@ -486,7 +617,7 @@ export async function settle(
   // One more look after a pause: a duplicate would be written after the lag reached 0 only by a
   // delivery already in flight.
   await sleep(1_000);
-  return judge(sessions, outboxCounts(env.OUTBOX_DIR!));
+  return verdictOf(env, sessions, receipts);
 }
 
 /** Removes a test's outbox directory. */
@@ -503,19 +634,23 @@ export function cleanOutbox(env: Record<string, string> | undefined): void {
  */
 export function scenarioKit() {
   const envs: Record<string, string>[] = [];
-  const clients: { admin: Admin; producer: Producer }[] = [];
+  const clients: { admin: Admin; producer: Producer; receipts?: ReceiptWatch }[] = [];
   const procs: PipelineProc[] = [];
   return {
-    /** A private environment (topics created) with a connected admin and producer. */
+    /** A private environment (topics created) with a connected admin and producer, its receipts watched. */
     async setUp(extra: Record<string, string> = {}) {
       const env = testEnv('redis', extra);
       envs.push(env);
       const kafka = kafkaFor(env);
-      const c = { admin: kafka.admin(), producer: kafka.producer() };
+      const c: { admin: Admin; producer: Producer; receipts?: ReceiptWatch } = {
+        admin: kafka.admin(),
+        producer: kafka.producer(),
+      };
       clients.push(c);
       await Promise.all([c.admin.connect(), c.producer.connect()]);
       await createTopics(c.admin, env);
-      return { env, ...c };
+      c.receipts = await watchReceipts(kafka, env);
+      return { env, admin: c.admin, producer: c.producer, receipts: c.receipts };
     },
     /** `login-alerts run` on `env`, stopped by cleanup(). */
     async start(name: string, env: Record<string, string>): Promise<PipelineProc> {
@@ -526,7 +661,9 @@ export function scenarioKit() {
     async cleanup() {
       await Promise.allSettled(procs.map((p) => p.stop()));
       await killAllChildren();
-      await Promise.allSettled(clients.flatMap((c) => [c.admin.disconnect(), c.producer.disconnect()]));
+      await Promise.allSettled(
+        clients.flatMap((c) => [c.admin.disconnect(), c.producer.disconnect(), c.receipts?.stop()]),
+      );
       for (const env of envs) cleanOutbox(env);
     },
   };

@@ -21,7 +21,12 @@ describe('docker-compose.yml', () => {
   it('has Kafka, Redis, the SES emulator and three login-alerts replicas', () => {
     expect(Object.keys(compose.services).sort()).toEqual(['kafka', 'login-alerts', 'redis', 'ses']);
     expect(compose.services['login-alerts']?.deploy?.replicas).toBe(3);
-    expect(compose.services['login-alerts']?.command).toEqual(['node', '--max-semi-space-size=32', 'bin/login-alerts.js', 'run']);
+    expect(compose.services['login-alerts']?.command).toEqual([
+      'node',
+      '--max-semi-space-size=32',
+      'bin/login-alerts.js',
+      'run',
+    ]);
     expect(compose.services.ses?.command?.join(' ')).toMatch(/aws-ses-v2-local/);
   });
 
@@ -55,7 +60,9 @@ describe('Dockerfile', () => {
     const install = instructions.find((l) => l.startsWith('RUN ') && l.includes('npm ci'));
     expect(install).toMatch(/npm ci --omit=dev\b/);
     expect(instructions).toContain('USER node');
-    expect(instructions.at(-1)).toBe('CMD ["node", "--max-semi-space-size=32", "bin/login-alerts.js", "run"]');
+    expect(instructions.at(-1)).toBe(
+      'CMD ["node", "--max-semi-space-size=32", "bin/login-alerts.js", "run"]',
+    );
     expect(compose.services.ses?.image).toBe('node:24-slim');
   });
 

@@ -176,6 +176,86 @@ describe('dispatcher retry routing', () => {
   });
 });
 
+describe('finishing a batch again after the store failed', () => {
+  it('publishes its receipts once and writes the delivery log', async () => {
+    const memory = createMemoryStore();
+    const account = 'acct-again';
+    const email = 'again@example.com';
+    await memory.write([
+      {
+        op: 'set',
+        key: keys.profile(account),
+        value: JSON.stringify({
+          account_id: account,
+          schema_version: 1,
+          updated_at: '2026-01-01T00:00:00Z',
+          advanced_security: { enrolled: true },
+          contacts: { email },
+        }),
+      },
+    ]);
+    let failWrites = 1;
+    const store: typeof memory = Object.assign(Object.create(memory), {
+      write: async (ops: Parameters<typeof memory.write>[0]) => {
+        if (failWrites-- > 0) throw new AppError('STORE_UNAVAILABLE', 'down', { retryable: true });
+        return memory.write(ops);
+      },
+    });
+    const published: OutRecord[] = [];
+    const publisher: Publisher = { publish: async (r) => void published.push(...r), close: async () => {} };
+    const sends: Delivery[] = [];
+    const sender: Channel = {
+      name: 'email',
+      send: async (d: Delivery) => {
+        sends.push(d);
+        return {};
+      },
+    };
+    const dispatcher = createDispatcher({
+      channel: 'email',
+      sender,
+      store,
+      publisher,
+      renderer: stubRenderer,
+      config: dispatcherConfig({ maxAttempts: 5, backoffMs: STEPS }),
+      log: silentLogger(),
+      retryPartitions: 6,
+    });
+    const at = '2026-01-01T00:00:00Z';
+    const request = {
+      id: 'al_again',
+      account_id: account,
+      kind: 'enrolled',
+      channels: ['email'],
+      occurred_at: at,
+      requested_at: at,
+    };
+    const record = {
+      topic: 'n',
+      partition: 0,
+      message: {
+        key: Buffer.from(account),
+        value: Buffer.from(JSON.stringify(request)),
+        offset: '0',
+        timestamp: '0',
+        attributes: 0,
+        headers: {},
+      },
+    };
+    const tail = await dispatcher.requests([record]);
+    await expect(tail!.finish()).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+    await tail!.finish();
+    expect(sends).toHaveLength(1);
+    const receipts = published
+      .filter((r) => r.topic === 'd')
+      .map((r) => (r.value as { status: string }).status);
+    expect(receipts).toEqual(['sent']);
+    const [mark] = await memory.read([keys.delivery(account, 'al_again', 'email', email)]);
+    expect(mark).toBe('sent');
+    await memory.close();
+  });
+});
+
 describe('dropping a gone push subscription', () => {
   const account = 'acct-gone';
   const gone = { endpoint: 'https://fcm.googleapis.com/fcm/send/gone', keys: { p256dh: 'p', auth: 'a' } };

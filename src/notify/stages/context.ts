@@ -63,6 +63,8 @@ export interface BatchOutput {
   out: OutRecord[];
   writes: WriteOp[];
   goneSubscriptions: { account: string; endpoint: string }[];
+  /** set once `out` is on the broker: a repeated commit writes the delivery log only */
+  published?: boolean;
 }
 
 /** The delivery log's key: one per (alert, channel, recipient). */

@@ -3,8 +3,8 @@ import type { Delivery } from '../../channels/channel.js';
 import type { AccountSecurity } from '../../contracts/account-security.js';
 import type { DeliveryJob } from '../../contracts/notification.js';
 import { AppError } from '../../errors.js';
-import { buildDelivery } from '../deliveries.js';
 import { reportUrl, signLink } from '../links.js';
+import { buildDelivery } from '../recipients.js';
 import type { DispatchContext } from './context.js';
 
 /**

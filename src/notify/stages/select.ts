@@ -9,7 +9,7 @@ import {
   NotificationRequestSchema,
 } from '../../contracts/notification.js';
 import { keys } from '../../state/keys.js';
-import { recipientsFor } from '../deliveries.js';
+import { recipientsFor } from '../recipients.js';
 import { type BatchOutput, type Candidate, type DispatchContext, deliveryKey, receipt } from './context.js';
 import type { Profiles } from './profiles.js';
 

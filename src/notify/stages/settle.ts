@@ -113,10 +113,14 @@ export function dropGoneSubscriptions(batch: BatchOutput, profiles: Profiles): v
 
 /**
  * Makes a settled batch durable: the receipts are published first, and only then is the delivery
- * log written, so a crash in between re-sends rather than loses.
+ * log written, so a crash in between re-sends rather than loses. A commit repeated after the store
+ * failed publishes nothing again: each outcome has one receipt.
  */
 export async function commit(ctx: DispatchContext, batch: BatchOutput): Promise<void> {
-  await ctx.dead.publish(Outputs.of(batch.out));
+  if (!batch.published) {
+    await ctx.dead.publish(Outputs.of(batch.out));
+    batch.published = true;
+  }
   await ctx.store.write(batch.writes);
 }
 

@@ -5,7 +5,7 @@ import { createDeadLetters } from '../src/kafka/dlq.js';
 import { TOPIC_SPECS } from '../src/kafka/topics.js';
 import { createDispatcher, type Dispatcher } from '../src/notify/dispatch.js';
 import { createRetryJobHandler, jobDueAt } from '../src/notify/retry-jobs.js';
-import type { ConsumerParts } from './parts.js';
+import type { ConsumerDeps } from './deps.js';
 
 const CHANNEL_NAMES: ChannelName[] = ['email', 'sms', 'push'];
 
@@ -13,23 +13,26 @@ const CHANNEL_NAMES: ChannelName[] = ['email', 'sms', 'push'];
  * One consumer group per channel on login-alerts.notifications (a slow provider holds back only its
  * own channel) and one on login-alerts.retry for deliveries waiting out a backoff.
  */
-export async function startDeliveries(parts: ConsumerParts): Promise<RunningConsumer[]> {
-  const { config, kafka, log } = parts;
+export async function startDispatchers(deps: ConsumerDeps): Promise<RunningConsumer[]> {
+  const { config, kafka, log } = deps;
   const dispatchers: Partial<Record<ChannelName, Dispatcher>> = {};
   const running: RunningConsumer[] = [];
+  // A channel that cannot work (an outbox another process writes) fails the start, before any
+  // consumer has joined a group, rather than each send.
+  for (const channel of CHANNEL_NAMES) await deps.channels[channel]?.open?.();
   for (const channel of CHANNEL_NAMES) {
     // An off channel (no provider, no outbox) is planned for nobody: no consumer for it.
-    const sender = parts.channels[channel];
+    const sender = deps.channels[channel];
     if (sender === undefined) continue;
     dispatchers[channel] = createDispatcher({
       channel,
       sender,
-      store: parts.store,
-      publisher: parts.publisher,
-      renderer: parts.renderer,
+      store: deps.store,
+      publisher: deps.publisher,
+      renderer: deps.renderer,
       config,
       log: log.child({ consumer: `deliver-${channel}` }),
-      metrics: parts.metrics,
+      metrics: deps.metrics,
       retryPartitions: TOPIC_SPECS.retry.partitions,
     });
     running.push(
@@ -40,16 +43,16 @@ export async function startDeliveries(parts: ConsumerParts): Promise<RunningCons
         handler: dispatchers[channel]!.requests,
         log: log.child({ consumer: `deliver-${channel}` }),
         chunkSize: 100,
-        watch: parts.watch,
+        watch: deps.watch,
       }),
     );
   }
   const retryLog = log.child({ consumer: 'retry' });
   const dead = createDeadLetters({
-    publisher: parts.publisher,
+    publisher: deps.publisher,
     topic: config.topics.dlq,
     log: retryLog,
-    metrics: parts.metrics,
+    metrics: deps.metrics,
   });
   running.push(
     await runDelayedLoop({
@@ -57,7 +60,7 @@ export async function startDeliveries(parts: ConsumerParts): Promise<RunningCons
       groupId: `${config.kafka.groupId}.retry`,
       topic: config.topics.retry,
       log: retryLog,
-      watch: parts.watch,
+      watch: deps.watch,
       dueAt: jobDueAt,
       handler: createRetryJobHandler(dispatchers, dead),
     }),

@@ -17,7 +17,7 @@ import type { Store } from '../src/state/store.js';
  * What the consumers need from the process they run in. The composition root's Services satisfy it;
  * the consumers import nothing from it, so wiring points one way: runtime → consumers → the layers.
  */
-export interface ConsumerParts {
+export interface ConsumerDeps {
   config: Config;
   log: Logger;
   kafka: Kafka;
