@@ -38,7 +38,8 @@ const LATENCY_S = Number(process.env.BENCH_LATENCY_S ?? 30);
  */
 const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 3_000);
 const REDIS_URL = process.env.REDIS_URL?.trim() || 'redis://127.0.0.1:6379';
-const CHILD = new URL('./child.ts', import.meta.url).pathname;
+/** BENCH_CHILD=<path to another checkout's bench/child.ts>: measure that code in the same harness. */
+const CHILD = process.env.BENCH_CHILD?.trim() || new URL('./child.ts', import.meta.url).pathname;
 /** Every measured child runs with the product's runtime flags (Dockerfile, `npm start`, bin/login-alerts.js). */
 const RUNTIME_FLAGS = ['--max-semi-space-size=32'];
 /** BENCH_ONLY=throughput,latency,micro,memory: run those sections and print their figures as JSON (no report). */

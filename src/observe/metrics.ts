@@ -31,7 +31,7 @@ function flowMetrics(registry: Registry) {
     }),
     endToEnd: new Histogram({
       name: 'login_alerts_end_to_end_seconds',
-      help: 'From the event record timestamp to the alert being durable (or the channel send)',
+      help: 'From the event record timestamp to its decision being durable (stage decided: events of enrolled accounts) or to the channel send (stage sent)',
       labelNames: ['stage'] as const,
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
       registers: [registry],

@@ -170,14 +170,18 @@ export function createLoginEventsHandler(deps: LoginEventsDeps): ChunkHandler {
     }
     await dead.publish(out);
     await store.write(state.writes());
-    if (deps.metrics) observe(deps.metrics, tally, items, now());
+    if (deps.metrics) observe(deps.metrics, tally, judged, now());
   };
 }
 
-/** The chunk's counts, and how long each event took from the broker to its decision. */
-function observe(metrics: Metrics, tally: Tally, items: Item[], done: number): void {
+/**
+ * The chunk's counts, and how long each judged event (the ones that can notify) took from the broker
+ * to its durable decision; the others' progress is the consumer lag's to show.
+ */
+function observe(metrics: Metrics, tally: Tally, judged: Set<Item>, done: number): void {
   tally.flush(metrics);
+  if (judged.size === 0) return;
   const decided = metrics.endToEnd.labels({ stage: 'decided' });
-  for (const { record } of items)
+  for (const { record } of judged)
     decided.observe(Math.max(0, done - Number(record.message.timestamp)) / 1000);
 }
