@@ -40,8 +40,11 @@ const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 3_000);
 const REDIS_URL = process.env.REDIS_URL?.trim() || 'redis://127.0.0.1:6379';
 /** BENCH_CHILD=<path to another checkout's bench/child.ts>: measure that code in the same harness. */
 const CHILD = process.env.BENCH_CHILD?.trim() || new URL('./child.ts', import.meta.url).pathname;
-/** Every measured child runs with the product's runtime flags (Dockerfile, `npm start`, bin/login-alerts.js). */
-const RUNTIME_FLAGS = ['--max-semi-space-size=32'];
+/**
+ * Every measured child runs with the product's runtime flags (Dockerfile, `npm start`,
+ * bin/login-alerts.js); BENCH_NODE_FLAGS replaces them (empty: none).
+ */
+const RUNTIME_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '--max-semi-space-size=32').split(' ').filter(Boolean);
 /** BENCH_ONLY=throughput,latency,micro,memory: run those sections and print their figures as JSON (no report). */
 const ONLY = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
 const wants = (section: 'throughput' | 'latency' | 'micro' | 'memory') => !ONLY || ONLY.includes(section);
