@@ -18,8 +18,9 @@ export function clusterReplication(nodes: number): { replicas: number; minInsync
 }
 
 /**
- * min.insync.replicas for a replication factor: RF − 1, at least 1 and at most 2, so writes with
- * acks=all go on while any one replica is down, and never wait for more than two copies.
+ * min.insync.replicas for a replication factor: RF − 1, at least 1 and at most 2. Writes with acks=all
+ * go on while any one replica is down, an acknowledged write is on two brokers from RF 3 up, and no
+ * write ever waits for more than two copies.
  */
 export function minInsyncFor(replicationFactor: number): number {
   return Math.max(1, Math.min(2, replicationFactor - 1));

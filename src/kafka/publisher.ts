@@ -33,6 +33,9 @@ export async function publishEach(publisher: Publisher, records: readonly OutRec
   }
 }
 
+/** kafkajs's own retries of a failed produce request before the publish fails (its default without idempotence). */
+const IDEMPOTENT_RETRIES = 5;
+
 /** Produce requests in flight at once; calls arriving meanwhile are merged into the next request. */
 const MAX_SENDS_IN_FLIGHT = 2;
 
@@ -50,7 +53,16 @@ export async function createPublisher(
     compression?: CompressionTypes;
   } = {},
 ): Promise<Publisher> {
-  const producer: Producer = kafka.producer({ allowAutoTopicCreation: false, maxInFlightRequests: 5 });
+  const producer: Producer = kafka.producer({
+    allowAutoTopicCreation: false,
+    // Idempotence: a request retried after a lost answer (a leader failing over) is written once.
+    // kafkajs then sends one request at a time per broker, keeping the sequence numbers in order.
+    idempotent: true,
+    maxInFlightRequests: 5,
+    // Bounded, as without idempotence, so a broker away surfaces as KAFKA_UNAVAILABLE and the caller
+    // retries its chunk (readers tolerate the repeat) instead of the publish hanging for ever.
+    retry: { retries: IDEMPOTENT_RETRIES },
+  });
   await producer.connect();
   const send: SendRequest = async (topicMessages, count) => {
     opts.onRequest?.(count);
