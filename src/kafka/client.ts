@@ -3,9 +3,6 @@ import type { Config } from '../config/config.js';
 import type { Logger } from '../observe/logger.js';
 import { registerCodecs } from './codecs.js';
 
-/** What kafkajs says, at every producer's creation, of an idempotent producer with bounded retries. */
-const LIMITED_RETRIES_WARNING = 'Limiting retries for the idempotent producer may invalidate EoS guarantees';
-
 /**
  * Builds the kafkajs client from config; kafkajs's own logs go through our masked logger. Every client
  * made here reads (and can write) snappy, lz4 and zstd batches as well as gzip.
@@ -28,8 +25,6 @@ export function createKafka(config: Pick<Config, 'kafka'>, log: Logger, brokers?
       () =>
       ({ level, log: entry }: LogEntry) => {
         const { message, ...rest } = entry;
-        // The publisher bounds an idempotent producer's retries on purpose (see publisher.ts).
-        if (message === LIMITED_RETRIES_WARNING) return;
         if (level <= KafkaLogLevel.ERROR) log.error({ kafka: rest }, message);
         else log.warn({ kafka: rest }, message);
       },

@@ -1,4 +1,6 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { CompressionTypes, Kafka, Producer } from 'kafkajs';
+import { classifyProduceError } from './produce-errors.js';
 import {
   type OutRecord,
   RecordsRefusedError,
@@ -9,6 +11,7 @@ import {
   toPending,
   type Waiting,
 } from './produce-requests.js';
+import { backoffMs } from './retrying.js';
 
 export { type OutRecord, RecordsRefusedError, type Refused, recordBatchBytes } from './produce-requests.js';
 
@@ -33,9 +36,6 @@ export async function publishEach(publisher: Publisher, records: readonly OutRec
   }
 }
 
-/** kafkajs's own retries of a failed produce request before the publish fails (its default without idempotence). */
-const IDEMPOTENT_RETRIES = 5;
-
 /** Produce requests in flight at once; calls arriving meanwhile are merged into the next request. */
 const MAX_SENDS_IN_FLIGHT = 2;
 
@@ -55,18 +55,18 @@ export async function createPublisher(
 ): Promise<Publisher> {
   const producer: Producer = kafka.producer({
     allowAutoTopicCreation: false,
-    // Idempotence: a request retried after a lost answer (a leader failing over) is written once.
-    // kafkajs then sends one request at a time per broker, keeping the sequence numbers in order.
-    idempotent: true,
     maxInFlightRequests: 5,
-    // Bounded, as without idempotence, so a broker away surfaces as KAFKA_UNAVAILABLE and the caller
-    // retries its chunk (readers tolerate the repeat) instead of the publish hanging for ever.
-    retry: { retries: IDEMPOTENT_RETRIES },
+    // No retries inside kafkajs: a send it retries after one broker failed skips the partitions that
+    // moved to a broker that had already answered, and resolves without them (tulios/kafkajs#1303),
+    // which loses records whenever a leader fails over. sendWhole retries the whole request instead
+    // (readers tolerate the repeat). kafkajs refuses idempotence without its own retries, so the
+    // producer is not idempotent; acks=-1 keeps every write on min.insync.replicas brokers.
+    retry: { retries: 0 },
   });
   await producer.connect();
   const send: SendRequest = async (topicMessages, count) => {
     opts.onRequest?.(count);
-    await producer.sendBatch({ topicMessages, acks: -1, compression: opts.compression });
+    await sendWhole(() => producer.sendBatch({ topicMessages, acks: -1, compression: opts.compression }));
   };
   const enqueue = createPump(send);
   return {
@@ -93,6 +93,22 @@ export async function createPublisher(
     },
     close: () => producer.disconnect(),
   };
+}
+
+/** Retries of a whole produce request on a retryable failure (a leader moving) before the publish fails. */
+const SEND_RETRIES = 5;
+
+/** Sends until it succeeds, a failure is for good, or SEND_RETRIES retries (about 6 s) have failed. */
+async function sendWhole(sendOnce: () => Promise<unknown>): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await sendOnce();
+      return;
+    } catch (err) {
+      if (attempt > SEND_RETRIES || !classifyProduceError(err).error.retryable) throw err;
+      await sleep(backoffMs(attempt, 200, 5_000));
+    }
+  }
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import { type Admin, type Kafka, Kafka as KafkaClient, logLevel } from 'kafkajs';
+import { type Admin, type Kafka, Kafka as KafkaClient, logLevel, type Producer } from 'kafkajs';
 import { kafkaHomeFromEnv } from '../../src/kafka/local-broker.js';
 import { type LocalCluster, startLocalCluster } from '../../src/kafka/local-cluster.js';
 import { uniqueName } from './env.js';
@@ -42,6 +42,26 @@ export function clusterClient(cluster: LocalCluster): Kafka {
     logLevel: logLevel.NOTHING,
     retry: { retries: 30, initialRetryTime: 200, maxRetryTime: 2_000 },
   });
+}
+
+/**
+ * A producer for the test's own input: kafkajs's retries off (a send it retries after one broker
+ * failed can skip partitions whose leader moved, see src/kafka/publisher.ts) and each failed send
+ * retried whole after a pause. A record may be written twice across a failover, never lost.
+ */
+export function wholeRetryProducer(kafka: Kafka): Producer {
+  const inner = kafka.producer({ allowAutoTopicCreation: false, retry: { retries: 0 } });
+  const send: Producer['send'] = async (record) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await inner.send(record);
+      } catch (err) {
+        if (attempt >= 240) throw err;
+        await sleep(250);
+      }
+    }
+  };
+  return { ...inner, send };
 }
 
 export interface PartitionState {
