@@ -144,9 +144,8 @@ async function startAll(setup: Setup, id: string): Promise<void> {
 }
 
 /**
- * Waits until each of `starting` answers metadata that lists every node and a controller (asked of
- * the starting nodes themselves: the others may still list a node just killed), giving up when one
- * of them exits.
+ * Waits until metadata asked of `starting` lists every node and a controller, giving up when one of
+ * them exits. Only the starting nodes are asked: the others may still list a node just killed.
  */
 function waitForNodes(setup: Setup, starting: readonly Node[]): Promise<void> {
   return waitUntilReady(

@@ -64,6 +64,44 @@ export function wholeRetryProducer(kafka: Kafka): Producer {
   return { ...inner, send };
 }
 
+/**
+ * Produces `records` in small batches every 250 ms, spread over `spanMs`, until `finished()` says the
+ * scenario's action is over; then the rest goes at once. Sign-ins flow for as long as the action runs.
+ */
+export async function produceWhile(
+  producer: Producer,
+  topic: string,
+  records: { key: string; value: string }[],
+  spanMs: number,
+  finished: () => boolean,
+): Promise<void> {
+  const batch = Math.max(1, Math.ceil(records.length / (spanMs / 250)));
+  let i = 0;
+  while (i < records.length && !finished()) {
+    await producer.send({ topic, acks: -1, messages: records.slice(i, i + batch) });
+    i += batch;
+    await sleep(250);
+  }
+  for (; i < records.length; i += 500) {
+    await producer.send({ topic, acks: -1, messages: records.slice(i, i + 500) });
+  }
+}
+
+/** Polls `check` every 100 ms from now on; `at()` is the ms from now to its first true, or undefined. */
+export function firstTimeThat(check: () => boolean) {
+  const started = Date.now();
+  let at: number | undefined;
+  const timer = setInterval(() => {
+    if (at === undefined && check()) at = Date.now() - started;
+  }, 100);
+  return {
+    at(): number | undefined {
+      clearInterval(timer);
+      return at;
+    },
+  };
+}
+
 export interface PartitionState {
   partition: number;
   leader: number;
