@@ -10,21 +10,23 @@ import { TOPIC_ENV } from '../../src/config/schema.js';
 import type { LocalCluster } from '../../src/kafka/local-cluster.js';
 import { redisUrl } from '../support/env.js';
 import {
-  adminReady,
   alertsOn,
   clusterClient,
   clusterScale,
-  deleteAccountKeys,
   figure,
-  firstTimeThat,
   minInsyncOf,
   partitionsOf,
-  produceWhile,
   startTestCluster,
   waitForIsr,
+} from '../support/kafka-cluster.js';
+import {
+  deleteAccountKeys,
+  firstTimeThat,
+  produceWhile,
+  restartOneByOne,
   watchGroupReadiness,
   wholeRetryProducer,
-} from '../support/kafka-cluster.js';
+} from '../support/kafka-cluster-load.js';
 import { testEnv } from '../support/pipeline-harness.js';
 import {
   cleanOutbox,
@@ -193,38 +195,13 @@ describe('login-alerts on a three-node Kafka cluster', () => {
     await enroll(producer, env, accounts, env.REDIS_URL!);
 
     const readiness = watchGroupReadiness(() => replicas);
-    const restartsMs: number[] = [];
-    const phases: Record<string, number>[] = [];
     const roll = async () => {
       await waitUntil('the first sessions alerted', () => outboxCounts(env.OUTBOX_DIR!).size >= 50, 90_000);
-      for (const i of [0, 1, 2]) {
-        const began = Date.now();
-        await replicas[i]!.stop(30_000);
-        const stopped = Date.now();
-        replicas[i] = await start(`replica-${i + 1}-b`, env);
-        const started = Date.now();
-        await waitUntil('the new replica ready', () => adminReady(replicas[i]!), 90_000);
-        const ready = Date.now();
-        await waitUntil(
-          'three members in a stable group',
-          async () => {
-            const group = (await admin.describeGroups([env.KAFKA_GROUP_ID!])).groups[0];
-            return group?.state === 'Stable' && group.members.length === 3;
-          },
-          90_000,
-        );
-        restartsMs.push(Date.now() - began);
-        phases.push({
-          stopMs: stopped - began,
-          startMs: started - stopped,
-          readyMs: ready - started,
-          stableMs: Date.now() - ready,
-        });
-      }
+      return restartOneByOne(replicas, admin, env.KAFKA_GROUP_ID!, (i) => start(`replica-${i + 1}-b`, env));
     };
     // Sign-ins flow until the third restart is over (spread over up to two minutes; the rest then at once).
     let rolled = false;
-    await Promise.all([
+    const [restarts] = await Promise.all([
       roll().finally(() => {
         rolled = true;
       }),
@@ -242,8 +219,8 @@ describe('login-alerts on a three-node Kafka cluster', () => {
       duplicates: verdict.duplicated,
       longestAllUnreadyMs: longestGapMs,
       readinessSamples: samples,
-      restartToStableGroupMs: restartsMs,
-      phases,
+      restartToStableGroupMs: restarts.map((r) => r.totalMs),
+      phases: restarts,
     });
     expect(verdict).toMatchObject({ missing: 0, duplicated: 0, unexpected: 0, distinct: ROLLING_SESSIONS });
     expect(emails).toBe(ROLLING_SESSIONS);
