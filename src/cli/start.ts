@@ -150,7 +150,7 @@ async function prepareKafka(config: Config): Promise<string[]> {
   }).admin();
   try {
     await admin.connect();
-    const created = await ensureTopics(admin, config.topics);
+    const created = await ensureTopics(admin, config.topics, config.kafka.replicationFactor);
     for (const topic of Object.values(config.topics))
       await retryingKafka(() => admin.fetchTopicOffsets(topic));
     await retryingKafka(() => admin.describeGroups([config.kafka.groupId]));

@@ -22,6 +22,8 @@ export interface Config {
       | undefined;
     /** Codec of every record login-alerts produces; records of every codec are read. */
     compression: Env['KAFKA_COMPRESSION'];
+    /** Replicas of each topic login-alerts creates; undefined: min(3, brokers in the cluster). */
+    replicationFactor: number | undefined;
     /** A partition with lag whose committed offset has not moved for this long is stalled. */
     stallAfterMs: number;
   };
@@ -131,6 +133,7 @@ export function loadConfig(
           }
         : undefined,
       compression: e.KAFKA_COMPRESSION,
+      replicationFactor: e.KAFKA_REPLICATION_FACTOR,
       stallAfterMs: e.STALL_AFTER,
     },
     topics,

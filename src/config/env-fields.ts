@@ -33,6 +33,18 @@ export const positiveInt = (fallback: number) =>
     .positive()
     .default(fallback);
 
+/** A whole number from 1 to `max`, or undefined when unset or empty. */
+export const optionalPositiveInt = (max: number) =>
+  z.preprocess(
+    (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
+    z.coerce
+      .number({ error: 'expected a whole number' })
+      .int('expected a whole number')
+      .positive('expected a whole number above 0')
+      .max(max, `expected at most ${max}`)
+      .optional(),
+  );
+
 export const boolFlag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', ''], { error: 'expected true or false' })
   .default('false')

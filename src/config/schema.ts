@@ -6,6 +6,7 @@ import {
   duration,
   hostList,
   isLoopbackHost,
+  optionalPositiveInt,
   optionalText,
   port,
   positiveInt,
@@ -121,6 +122,8 @@ export const EnvSchema = z
       .default(0),
     WEB_PUSH_ALLOWED_HOSTS: hostList,
     KAFKA_COMPRESSION: z.enum(['none', 'gzip', 'snappy', 'lz4', 'zstd']).default('none'),
+    // Unset: the smaller of 3 and the brokers the cluster reports (src/kafka/topics.ts).
+    KAFKA_REPLICATION_FACTOR: optionalPositiveInt(32_767),
     STALL_AFTER: duration('60s'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     // Tuning (extensions to the contract, all optional).

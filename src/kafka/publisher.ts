@@ -1,4 +1,6 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { CompressionTypes, Kafka, Producer } from 'kafkajs';
+import { classifyProduceError } from './produce-errors.js';
 import {
   type OutRecord,
   RecordsRefusedError,
@@ -9,6 +11,7 @@ import {
   toPending,
   type Waiting,
 } from './produce-requests.js';
+import { backoffMs } from './retrying.js';
 
 export { type OutRecord, RecordsRefusedError, type Refused, recordBatchBytes } from './produce-requests.js';
 
@@ -50,11 +53,20 @@ export async function createPublisher(
     compression?: CompressionTypes;
   } = {},
 ): Promise<Publisher> {
-  const producer: Producer = kafka.producer({ allowAutoTopicCreation: false, maxInFlightRequests: 5 });
+  const producer: Producer = kafka.producer({
+    allowAutoTopicCreation: false,
+    maxInFlightRequests: 5,
+    // No retries inside kafkajs: a send it retries after one broker failed skips the partitions that
+    // moved to a broker that had already answered, and resolves without them (tulios/kafkajs#1303),
+    // which loses records whenever a leader fails over. sendWhole retries the whole request instead
+    // (readers tolerate the repeat). kafkajs refuses idempotence without its own retries, so the
+    // producer is not idempotent; acks=-1 keeps every write on min.insync.replicas brokers.
+    retry: { retries: 0 },
+  });
   await producer.connect();
   const send: SendRequest = async (topicMessages, count) => {
     opts.onRequest?.(count);
-    await producer.sendBatch({ topicMessages, acks: -1, compression: opts.compression });
+    await sendWhole(() => producer.sendBatch({ topicMessages, acks: -1, compression: opts.compression }));
   };
   const enqueue = createPump(send);
   return {
@@ -81,6 +93,22 @@ export async function createPublisher(
     },
     close: () => producer.disconnect(),
   };
+}
+
+/** Retries of a whole produce request on a retryable failure (a leader moving) before the publish fails. */
+const SEND_RETRIES = 5;
+
+/** Sends until it succeeds, a failure is for good, or SEND_RETRIES retries (about 6 s) have failed. */
+async function sendWhole(sendOnce: () => Promise<unknown>): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await sendOnce();
+      return;
+    } catch (err) {
+      if (attempt > SEND_RETRIES || !classifyProduceError(err).error.retryable) throw err;
+      await sleep(backoffMs(attempt, 200, 5_000));
+    }
+  }
 }
 
 /**

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admin, ITopicConfig } from 'kafkajs';
 import type { TopicName } from '../config/schema.js';
+import { minInsyncFor } from './broker-config.js';
 
 /**
  * The largest record batch a topic takes: the broker's default `max.message.bytes` (1 MiB plus the
@@ -31,24 +32,45 @@ export const TOPIC_SPECS: Record<TopicName, TopicSpec> = {
   dlq: { partitions: 3, retentionMs: 30 * 24 * 3600 * 1000 },
 };
 
-/** Creates every missing topic; existing topics are left as they are (idempotent). */
+/**
+ * Creates every missing topic with `replicationFactor` replicas (default: the smaller of 3 and the
+ * brokers the cluster reports) and, when replicated, min.insync.replicas from `minInsyncFor`.
+ * Existing topics are left as they are (idempotent).
+ */
 export async function ensureTopics(
   admin: Admin,
   names: Record<TopicName, string>,
-  replicationFactor = 1,
+  replicationFactor?: number,
 ): Promise<string[]> {
   const existing = new Set(await admin.listTopics());
-  const wanted: ITopicConfig[] = [];
-  for (const [id, spec] of Object.entries(TOPIC_SPECS) as [TopicName, TopicSpec][]) {
-    const topic = names[id];
-    if (existing.has(topic)) continue;
-    const configEntries = [];
-    if (spec.compacted) configEntries.push({ name: 'cleanup.policy', value: 'compact' });
-    if (spec.retentionMs) configEntries.push({ name: 'retention.ms', value: String(spec.retentionMs) });
-    wanted.push({ topic, numPartitions: spec.partitions, replicationFactor, configEntries });
-  }
-  if (wanted.length > 0) await createTopicsAndWait(admin, wanted);
+  const missing = (Object.entries(TOPIC_SPECS) as [TopicName, TopicSpec][]).filter(
+    ([id]) => !existing.has(names[id]),
+  );
+  if (missing.length === 0) return [];
+  const replicas =
+    replicationFactor ?? defaultReplicationFactor((await admin.describeCluster()).brokers.length);
+  const wanted: ITopicConfig[] = missing.map(([id, spec]) => ({
+    topic: names[id],
+    numPartitions: spec.partitions,
+    replicationFactor: replicas,
+    configEntries: topicConfig(spec, replicas),
+  }));
+  await createTopicsAndWait(admin, wanted);
   return wanted.map((t) => t.topic);
+}
+
+/** KAFKA_REPLICATION_FACTOR's default for a cluster of `brokers`: all of them, at most 3. */
+export function defaultReplicationFactor(brokers: number): number {
+  return Math.max(1, Math.min(3, brokers));
+}
+
+function topicConfig(spec: TopicSpec, replicas: number): { name: string; value: string }[] {
+  const entries: { name: string; value: string }[] = [];
+  if (spec.compacted) entries.push({ name: 'cleanup.policy', value: 'compact' });
+  if (spec.retentionMs) entries.push({ name: 'retention.ms', value: String(spec.retentionMs) });
+  // One replica: the broker's own default (1) is the only value that can work.
+  if (replicas > 1) entries.push({ name: 'min.insync.replicas', value: String(minInsyncFor(replicas)) });
+  return entries;
 }
 
 /**

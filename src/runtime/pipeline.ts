@@ -49,7 +49,7 @@ export async function startPipeline(
     const admin = services.kafka.admin();
     await admin.connect();
     try {
-      const created = await ensureTopics(admin, config.topics);
+      const created = await ensureTopics(admin, config.topics, config.kafka.replicationFactor);
       if (created.length > 0) progress(`created topics: ${created.join(', ')}`);
     } finally {
       await admin.disconnect();
