@@ -40,6 +40,7 @@ export async function startAccountSecurity(
         await handler(records);
         // After the store: the directory never lets an event be judged before its profile is stored.
         for (const r of records) deps.directory.apply(profileRecord(r));
+        deps.metrics.enrolledAccounts.set(deps.directory.size);
         const last = records[records.length - 1]!;
         tracker.processed(last.partition, last.message.offset);
       },

@@ -24,6 +24,7 @@ export async function startEnrolledDirectory(
       log: log.child({ consumer: 'enrolled-directory' }),
       handler: async (records) => {
         for (const r of records) directory.apply(profileRecord(r));
+        deps.metrics.enrolledAccounts.set(directory.size);
         const last = records[records.length - 1]!;
         tracker.processed(last.partition, last.message.offset);
       },

@@ -90,6 +90,11 @@ function consumerMetrics(registry: Registry, ready?: () => boolean) {
       labelNames: ['group', 'topic', 'partition'] as const,
       registers: [registry],
     }),
+    enrolledAccounts: new Gauge({
+      name: 'login_alerts_enrolled_accounts',
+      help: "Enrolled accounts in this process's directory (about 100 bytes of memory each)",
+      registers: [registry],
+    }),
     ready: new Gauge({
       name: 'login_alerts_ready',
       help: '1 while /readyz is true (every part ok), else 0',

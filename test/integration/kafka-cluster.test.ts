@@ -123,7 +123,7 @@ describe('login-alerts on a three-node Kafka cluster', () => {
     const { env, proc } = failover;
     if (!env || !proc) throw new Error('the topics test did not start the pipeline');
     const { accounts, sessions } = planSessions(FAILOVER_SESSIONS);
-    await enroll(producer, env, accounts, env.REDIS_URL!);
+    await enroll(producer, env, accounts, env.REDIS_URL!, [proc]);
     const receipts = await watchReceipts(kafka, env);
 
     const before = await partitionsOf(admin, env.TOPIC_AUTH_EVENTS!);
@@ -204,7 +204,7 @@ describe('login-alerts on a three-node Kafka cluster', () => {
       async () => (await admin.describeGroups([env.KAFKA_GROUP_ID!])).groups[0]?.members.length === 3,
       90_000,
     );
-    await enroll(producer, env, accounts, env.REDIS_URL!);
+    await enroll(producer, env, accounts, env.REDIS_URL!, replicas);
     const receipts = await watchReceipts(kafka, env);
 
     const readiness = watchGroupReadiness(() => replicas);

@@ -111,7 +111,7 @@ it(`dead-letters ${BAD} malformed records with their reasons and alerts each of 
   receipts = await watchReceipts(kafka, env);
   proc = await spawnPipeline('bad-input', env);
   const { accounts, sessions } = plan(ACCOUNTS, VALID / ACCOUNTS);
-  await enroll(producer, env, accounts, env.REDIS_URL!);
+  await enroll(producer, env, accounts, env.REDIS_URL!, [proc]);
 
   const seen = new Map<string, DlqRecord>();
   dlq = kafka.consumer({ groupId: uniqueName('dlq-reader'), maxWaitTimeInMs: 100 });

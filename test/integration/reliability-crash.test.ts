@@ -34,7 +34,7 @@ describe('losing a consumer process', () => {
     const { env, admin, producer, receipts } = await setUp();
     const { accounts, sessions } = plan(ACCOUNTS, N / ACCOUNTS);
     const first = await start('crash-1', env);
-    await enroll(producer, env, accounts, env.REDIS_URL!);
+    await enroll(producer, env, accounts, env.REDIS_URL!, [first]);
     trace('crash: profiles applied');
 
     const alertedAtKill = await midStream(env, producer, sessions, () => first.kill());
@@ -65,7 +65,7 @@ describe('losing a consumer process', () => {
       async () => (await admin.describeGroups([env.KAFKA_GROUP_ID!])).groups[0]?.members.length === 3,
       60_000,
     );
-    await enroll(producer, env, accounts, env.REDIS_URL!);
+    await enroll(producer, env, accounts, env.REDIS_URL!, members);
     trace('rebalance: three members, profiles applied');
 
     const [victim, ...survivors] = members as [PipelineProc, ...PipelineProc[]];

@@ -50,7 +50,7 @@ describe('a dependency outage mid-stream', () => {
     const { env, admin, producer, receipts } = await setUp({ KAFKA_BROKERS: broker.bootstrap });
     const { accounts, sessions } = plan(ACCOUNTS, N / ACCOUNTS);
     const p = await start('broker-outage', env);
-    await enroll(producer, env, accounts, env.REDIS_URL!);
+    await enroll(producer, env, accounts, env.REDIS_URL!, [p]);
     trace('broker: profiles applied');
 
     await midStream(env, producer, sessions, async () => {
@@ -102,7 +102,7 @@ describe('a dependency outage mid-stream', () => {
     const { env, admin, producer, receipts } = await setUp({ REDIS_URL: redis.url });
     const { accounts, sessions } = plan(ACCOUNTS, N / ACCOUNTS);
     const p = await start('redis-outage', env);
-    await enroll(producer, env, accounts, env.REDIS_URL!);
+    await enroll(producer, env, accounts, env.REDIS_URL!, [p]);
     expect(await p.ready()).toBe(true);
     trace('redis: profiles applied');
 

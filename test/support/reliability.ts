@@ -283,6 +283,7 @@ export async function enroll(
   env: Record<string, string>,
   accounts: string[],
   redisUrl: string,
+  replicas: { adminUrl: string }[] = [],
 ): Promise<void> {
   const profiles = accounts.map((a) => profile(a));
   for (const p of profiles) {
@@ -312,6 +313,27 @@ export async function enroll(
     );
   } finally {
     redis.disconnect();
+  }
+  // And every replica's enrolled directory holds them (another replica's profile view stored them).
+  for (const replica of replicas) {
+    await waitUntil(
+      `${replica.adminUrl}'s directory to hold the enrolled accounts`,
+      async () => (await enrolledIn(replica.adminUrl)) >= accounts.length,
+      60_000,
+      undefined,
+      200,
+    );
+  }
+}
+
+/** login_alerts_enrolled_accounts on a replica's admin /metrics (0 when it does not answer). */
+async function enrolledIn(adminUrl: string): Promise<number> {
+  try {
+    const res = await fetch(`${adminUrl}/metrics`, { signal: AbortSignal.timeout(1_000) });
+    const line = (await res.text()).split('\n').find((l) => l.startsWith('login_alerts_enrolled_accounts '));
+    return line ? Number(line.split(' ')[1]) : 0;
+  } catch {
+    return 0;
   }
 }
 
