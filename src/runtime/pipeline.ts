@@ -46,34 +46,8 @@ export async function startPipeline(
   });
   const running: RunningConsumer[] = [];
   try {
-    const admin = services.kafka.admin();
-    await admin.connect();
-    try {
-      const created = await ensureTopics(admin, config.topics, config.kafka.replicationFactor);
-      if (created.length > 0) progress(`created topics: ${created.join(', ')}`);
-    } finally {
-      await admin.disconnect();
-    }
-    if (wants('account-security')) {
-      const profiles = await startAccountSecurity(services);
-      running.push(profiles.running);
-      progress('catching up on account.security…');
-      await profiles.caughtUp;
-      progress('account profiles caught up');
-    }
-    if (wants('login-events')) {
-      const directory = await startEnrolledDirectory(services);
-      running.push(directory.running);
-      await directory.caughtUp;
-      progress(`enrolled accounts: ${services.directory.size}`);
-    }
-    if (wants('login-events') || wants('dispatch')) {
-      const warm = await warmUp(services);
-      progress(`warmed up on ${warm.events} synthetic events in ${Math.round(warm.ms)} ms`);
-    }
-    if (wants('login-events')) running.push(await startLoginEvents(services));
-    if (wants('dispatch')) running.push(...(await startDispatchers(services)));
-    if (wants('alert-feed')) running.push(await startAlertFeed(services));
+    await createTopics(services, progress);
+    await startConsumers(services, wants, progress, running);
   } catch (err) {
     await Promise.allSettled(running.map((r) => r.stop()));
     await services.close();
@@ -112,6 +86,50 @@ export async function startPipeline(
       await services.close();
     },
   };
+}
+
+async function createTopics(services: Services, progress: (line: string) => void): Promise<void> {
+  const { config } = services;
+  const admin = services.kafka.admin();
+  await admin.connect();
+  try {
+    const created = await ensureTopics(admin, config.topics, config.kafka.replicationFactor);
+    if (created.length > 0) progress(`created topics: ${created.join(', ')}`);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * Starts the wanted consumers into `running`, in the order that keeps decisions right: the profile
+ * view and the enrolled directory caught up, the code warm, then the groups that act on events.
+ */
+async function startConsumers(
+  services: Services,
+  wants: (name: ConsumerName) => boolean,
+  progress: (line: string) => void,
+  running: RunningConsumer[],
+): Promise<void> {
+  if (wants('account-security')) {
+    const profiles = await startAccountSecurity(services);
+    running.push(profiles.running);
+    progress('catching up on account.security…');
+    await profiles.caughtUp;
+    progress('account profiles caught up');
+  }
+  if (wants('login-events')) {
+    const directory = await startEnrolledDirectory(services);
+    running.push(directory.running);
+    await directory.caughtUp;
+    progress(`enrolled accounts: ${services.directory.size}`);
+  }
+  if (wants('login-events') || wants('dispatch')) {
+    const warm = await warmUp(services);
+    progress(`warmed up on ${warm.events} synthetic events in ${Math.round(warm.ms)} ms`);
+  }
+  if (wants('login-events')) running.push(await startLoginEvents(services));
+  if (wants('dispatch')) running.push(...(await startDispatchers(services)));
+  if (wants('alert-feed')) running.push(await startAlertFeed(services));
 }
 
 /** The IdP webhooks whose tokens are set (none: no `/ingest/…` route exists, 404). */

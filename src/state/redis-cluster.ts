@@ -44,62 +44,9 @@ export function createRedisClusterStore(
 
   return {
     kind: 'redis-cluster',
-    read: (keys) =>
-      guard('read', async () => {
-        const values: (string | undefined)[] = new Array(keys.length).fill(undefined);
-        const groups = groupPositions(keys, nodeOf);
-        await Promise.all(
-          [...groups.values()].map(async (bySlot) => {
-            const slots = [...bySlot.values()];
-            const p = cluster.pipeline();
-            for (const at of slots) p.mget(...at.map((i) => keys[i]!));
-            const replies = (await execPipeline(p)) as (string | null)[][];
-            slots.forEach((at, s) => {
-              at.forEach((i, j) => {
-                values[i] = replies[s]![j] ?? undefined;
-              });
-            });
-          }),
-        );
-        return values;
-      }),
-    write: (ops) =>
-      guard('write', async () => {
-        const groups = new Map<string, WriteOp[]>();
-        for (const op of ops) {
-          const slot = slotOfWrite(op);
-          const list = groups.get(nodeOf(slot));
-          if (list) list.push(op);
-          else groups.set(nodeOf(slot), [op]);
-        }
-        await Promise.all(
-          [...groups.values()].map((list) => {
-            const p = cluster.pipeline() as StorePipeline;
-            for (const op of list) addWrite(p, op);
-            return execPipeline(p);
-          }),
-        );
-      }),
-    claim: (entries) =>
-      guard('claim', async () => {
-        const taken: boolean[] = new Array(entries.length).fill(false);
-        const groups = groupPositions(
-          entries.map((e) => e.key),
-          nodeOf,
-        );
-        await Promise.all(
-          [...groups.values()].map(async (bySlot) => {
-            const at = [...bySlot.values()].flat();
-            const p = cluster.pipeline();
-            for (const i of at) addClaim(p, entries[i]!);
-            const replies = await execPipeline(p);
-            at.forEach((i, j) => {
-              taken[i] = replies[j] === 'OK';
-            });
-          }),
-        );
-        return taken;
-      }),
+    read: (keys) => guard('read', () => readAll(cluster, nodeOf, keys)),
+    write: (ops) => guard('write', () => writeAll(cluster, nodeOf, ops)),
+    claim: (entries) => guard('claim', () => claimAll(cluster, nodeOf, entries)),
     deleteAccount: (accountId) =>
       guard('deleteAccount', async () => {
         // The profile goes first: guarded writes racing with this deletion then write nothing.
@@ -121,6 +68,71 @@ export function createRedisClusterStore(
       cluster.disconnect();
     },
   };
+}
+
+type NodeOf = (slot: number) => string;
+
+/** One pipeline per node group, sent together; one MGET per slot inside each. */
+async function readAll(cluster: Cluster, nodeOf: NodeOf, keys: readonly string[]) {
+  const values: (string | undefined)[] = new Array(keys.length).fill(undefined);
+  const groups = groupPositions(keys, nodeOf);
+  await Promise.all(
+    [...groups.values()].map(async (bySlot) => {
+      const slots = [...bySlot.values()];
+      const p = cluster.pipeline();
+      for (const at of slots) p.mget(...at.map((i) => keys[i]!));
+      const replies = (await execPipeline(p)) as (string | null)[][];
+      slots.forEach((at, s) => {
+        at.forEach((i, j) => {
+          values[i] = replies[s]![j] ?? undefined;
+        });
+      });
+    }),
+  );
+  return values;
+}
+
+/** One pipeline per node group, each keeping the order of its writes. */
+async function writeAll(cluster: Cluster, nodeOf: NodeOf, ops: readonly WriteOp[]): Promise<void> {
+  const groups = new Map<string, WriteOp[]>();
+  for (const op of ops) {
+    const node = nodeOf(slotOfWrite(op));
+    const list = groups.get(node);
+    if (list) list.push(op);
+    else groups.set(node, [op]);
+  }
+  await Promise.all(
+    [...groups.values()].map((list) => {
+      const p = cluster.pipeline() as StorePipeline;
+      for (const op of list) addWrite(p, op);
+      return execPipeline(p);
+    }),
+  );
+}
+
+/** SET NX for each entry, one pipeline per node group; true where this call took the key. */
+async function claimAll(
+  cluster: Cluster,
+  nodeOf: NodeOf,
+  entries: readonly { key: string; value: string; ttlMs: number }[],
+): Promise<boolean[]> {
+  const taken: boolean[] = new Array(entries.length).fill(false);
+  const groups = groupPositions(
+    entries.map((e) => e.key),
+    nodeOf,
+  );
+  await Promise.all(
+    [...groups.values()].map(async (bySlot) => {
+      const at = [...bySlot.values()].flat();
+      const p = cluster.pipeline();
+      for (const i of at) addClaim(p, entries[i]!);
+      const replies = await execPipeline(p);
+      at.forEach((i, j) => {
+        taken[i] = replies[j] === 'OK';
+      });
+    }),
+  );
+  return taken;
 }
 
 /** Positions of `keys` by node group, then by slot, each list in the order given. */
