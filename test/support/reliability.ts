@@ -15,6 +15,8 @@ import { TOPIC_ENV, type TopicName } from '../../src/config/schema.js';
 import { ensureTopics } from '../../src/kafka/topics.js';
 import { alertId } from '../../src/pipeline/alerts.js';
 import { keys } from '../../src/state/keys.js';
+import { createRedisStore } from '../../src/state/redis.js';
+import { createRedisClusterStore } from '../../src/state/redis-cluster.js';
 import { freePort, killAllChildren, type Proc, spawnProc } from './processes.js';
 
 export { killAllChildren };
@@ -294,7 +296,12 @@ export async function enroll(
     env.TOPIC_ACCOUNT_SECURITY!,
     profiles.map((p) => ({ key: p.account_id, value: JSON.stringify(p) })),
   );
-  const redis = new Redis(redisUrl);
+  // Read as the product reads its state: a Redis Cluster when the replicas use one.
+  const seeds = env.REDIS_CLUSTER_NODES?.split(',').map((s) => {
+    const at = s.lastIndexOf(':');
+    return { host: s.slice(0, at), port: Number(s.slice(at + 1)) };
+  });
+  const store = seeds ? createRedisClusterStore(seeds) : createRedisStore(redisUrl);
   try {
     let missing = accounts.length;
     await waitUntil(
@@ -302,8 +309,8 @@ export async function enroll(
       async () => {
         missing = 0;
         for (let i = 0; i < accounts.length; i += 1000) {
-          const values = await redis.mget(...accounts.slice(i, i + 1000).map((a) => keys.profile(a)));
-          missing += values.filter((v) => v === null).length;
+          const values = await store.read(accounts.slice(i, i + 1000).map((a) => keys.profile(a)));
+          missing += values.filter((v) => v === undefined).length;
         }
         return missing === 0;
       },
@@ -312,7 +319,7 @@ export async function enroll(
       200,
     );
   } finally {
-    redis.disconnect();
+    await store.close();
   }
   // And every replica's enrolled directory holds them (another replica's profile view stored them).
   for (const replica of replicas) {
