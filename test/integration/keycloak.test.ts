@@ -1,7 +1,12 @@
 /**
- * The Keycloak provider against a real Keycloak: realm, client and user made through the admin REST API,
+ * The Keycloak provider against a real Keycloak: realm, client and users made through the admin REST API,
  * password grants (one right, several wrong), AuthEvents on the pipeline's auth.events topic, and the
  * product's own pipeline alerting the enrolled user by email.
+ *
+ * Keycloak reaches Kafka through a TCP gate that is closed when Keycloak starts, so the provider first meets
+ * a Kafka it cannot reach: the outage cases run first and open the gate; every later case sees Kafka up.
+ * One Keycloak serves all cases (it is the slow part); the provider's brokers are per process, and only a
+ * client that has never connected can be cut off by a gate in front of the bootstrap address.
  */
 import { AuthEventSchema } from '../../src/contracts/auth-event.js';
 import type { LoginAlert } from '../../src/contracts/login-alert.js';
@@ -11,11 +16,20 @@ import { kafkaBrokers, uniqueName } from '../support/env.js';
 import { profile } from '../support/events.js';
 import { type RunningKeycloak, startKeycloak } from '../support/keycloak.js';
 import { startTestPipeline, type TestPipeline, type Watch } from '../support/pipeline-harness.js';
+import { startTcpGate, type TcpGate } from '../support/tcp-gate.js';
 
 /** Keycloak's first start here builds its runtime (1–3 minutes on a busy two-core machine). */
 const KEYCLOAK_START_MS = 240_000;
+/** The provider's buffer (LOGIN_ALERTS_BUFFER) and the sign-ins made while Kafka is away: 5 must be dropped. */
+const BUFFER = 10;
+const SIGN_INS_DOWN = BUFFER + 5;
+const SIGN_INS_UP = SIGN_INS_DOWN;
+const CHROME =
+  'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+const FIREFOX = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14.7; rv:133.0) Gecko/20100101 Firefox/133.0';
 
 let kc: RunningKeycloak;
+let gate: TcpGate;
 let t: TestPipeline;
 let events: Watch;
 let alerts: Watch;
@@ -23,8 +37,9 @@ let receipts: Watch;
 const realm = uniqueName('realm').replace(/[^a-z0-9-]/gi, '-');
 const product = 'keycloak-demo';
 
-async function admin(path: string, init: { method?: string; body?: unknown } = {}): Promise<Response> {
-  const token = await fetch(`${kc.url}/realms/master/protocol/openid-connect/token`, {
+/** An admin token: a password grant in the master realm, which has no login-alerts listener. */
+const adminGrant = () =>
+  fetch(`${kc.url}/realms/master/protocol/openid-connect/token`, {
     method: 'POST',
     body: new URLSearchParams({
       grant_type: 'password',
@@ -32,7 +47,20 @@ async function admin(path: string, init: { method?: string; body?: unknown } = {
       username: 'admin',
       password: 'admin',
     }),
-  }).then(async (r) => ((await r.json()) as { access_token: string }).access_token);
+  });
+
+let cachedToken: { value: string; until: number } | undefined;
+/** Each grant hashes a password: reuse the token well inside its 60 s lifetime. */
+async function adminToken(): Promise<string> {
+  if (cachedToken && Date.now() < cachedToken.until) return cachedToken.value;
+  const started = Date.now();
+  const value = ((await (await adminGrant()).json()) as { access_token: string }).access_token;
+  cachedToken = { value, until: started + 30_000 };
+  return value;
+}
+
+async function admin(path: string, init: { method?: string; body?: unknown } = {}): Promise<Response> {
+  const token = await adminToken();
   const res = await fetch(`${kc.url}/admin/realms${path}`, {
     method: init.method ?? (init.body ? 'POST' : 'GET'),
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
@@ -42,28 +70,72 @@ async function admin(path: string, init: { method?: string; body?: unknown } = {
   return res;
 }
 
-const grant = (password: string) =>
+const grant = (password: string, username = 'alice', userAgent = CHROME) =>
   fetch(`${kc.url}/realms/${realm}/protocol/openid-connect/token`, {
     method: 'POST',
-    headers: {
-      'user-agent':
-        'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
-    },
-    body: new URLSearchParams({ grant_type: 'password', client_id: 'app', username: 'alice', password }),
+    headers: { 'user-agent': userAgent },
+    body: new URLSearchParams({ grant_type: 'password', client_id: 'app', username, password }),
   });
 
+/** `count` password grants one after another; every one must succeed. Returns each one's milliseconds. */
+async function timed(count: number, signIn: () => Promise<Response>): Promise<number[]> {
+  const ms: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const started = performance.now();
+    const res = await signIn();
+    ms.push(performance.now() - started);
+    expect(res.status).toBe(200);
+  }
+  return ms;
+}
+
+const bobSignsIn = () => grant('bob-pass', 'bob');
+
+const summary = (ms: number[]) => {
+  const sorted = [...ms].sort((a, b) => a - b);
+  const p50 = sorted[Math.floor((sorted.length - 1) / 2)] ?? 0;
+  return `p50 ${p50.toFixed(0)} ms, max ${(sorted.at(-1) ?? 0).toFixed(0)} ms (n=${ms.length})`;
+};
+
+/** Creates a user enrolled with an email contact and returns its Keycloak user id. */
+async function enrolledUser(username: string, password: string): Promise<string> {
+  await admin(`/${realm}/users`, {
+    body: {
+      username,
+      enabled: true,
+      email: `${username}@example.com`,
+      emailVerified: true,
+      firstName: username,
+      lastName: 'Doe',
+      credentials: [{ type: 'password', value: password, temporary: false }],
+    },
+  });
+  const [user] = (await (await admin(`/${realm}/users?username=${username}&exact=true`)).json()) as {
+    id: string;
+  }[];
+  const id = user?.id ?? '';
+  await t.publish('accountSecurity', [
+    { key: id, value: profile(id, { contacts: { email: `${username}@example.com` } }) },
+  ]);
+  await t.profileApplied(id);
+  return id;
+}
+
 let userId: string;
+let bobId: string;
 
 beforeAll(async () => {
   t = await startTestPipeline('memory');
   events = await t.watch('authEvents');
   alerts = await t.watch('loginAlerts');
   receipts = await t.watch('deliveries');
+  gate = await startTcpGate(kafkaBrokers()[0] ?? '');
   kc = await startKeycloak(
     {
-      LOGIN_ALERTS_KAFKA_BROKERS: kafkaBrokers().join(','),
+      LOGIN_ALERTS_KAFKA_BROKERS: gate.address,
       LOGIN_ALERTS_TOPIC: t.config.topics.authEvents,
       LOGIN_ALERTS_PRODUCT: product,
+      LOGIN_ALERTS_BUFFER: String(BUFFER),
     },
     KEYCLOAK_START_MS,
   );
@@ -76,35 +148,89 @@ beforeAll(async () => {
   await admin(`/${realm}/clients`, {
     body: { clientId: 'app', publicClient: true, directAccessGrantsEnabled: true },
   });
-  await admin(`/${realm}/users`, {
-    body: {
-      username: 'alice',
-      enabled: true,
-      email: 'alice@example.com',
-      emailVerified: true,
-      firstName: 'Alice',
-      lastName: 'Doe',
-      credentials: [{ type: 'password', value: 's3cret-pass', temporary: false }],
-    },
-  });
-  const [user] = (await (await admin(`/${realm}/users?username=alice&exact=true`)).json()) as {
-    id: string;
-  }[];
-  userId = user?.id ?? '';
-  await t.publish('accountSecurity', [
-    { key: userId, value: profile(userId, { contacts: { email: 'alice@example.com' } }) },
+  [userId, bobId] = await Promise.all([
+    enrolledUser('alice', 's3cret-pass'),
+    enrolledUser('bob', 'bob-pass'),
   ]);
-  await t.profileApplied(userId);
 }, KEYCLOAK_START_MS + 60_000);
 
 afterAll(async () => {
   console.log(`Keycloak RSS at the end: ${Math.round((kc?.rssKb() ?? 0) / 1024)} MB`);
   await kc?.stop();
+  await gate?.stop();
   await t?.stop();
 }, 60_000);
 
-const alertsOf = (kind: string) =>
-  alerts.values.map((v) => v.value as LoginAlert).filter((a) => a.account_id === userId && a.kind === kind);
+const alertsOf = (kind: string, account = userId) =>
+  alerts.values.map((v) => v.value as LoginAlert).filter((a) => a.account_id === account && a.kind === kind);
+
+const eventsOf = (account: string) =>
+  events.values
+    .filter((v) => v.key === account)
+    .map((v) => v.value as { event_id: string; client: { user_agent?: string } });
+
+/** Keycloak's log lines from the provider's publisher. */
+const publisherLog = async () =>
+  (await kc.log())
+    .split('\n')
+    .filter((line) => line.includes('login-alerts: ') && !line.includes('publishing to'));
+
+describe('the login-alerts Keycloak provider while its Kafka is unreachable', () => {
+  let down: number[] = [];
+  let without: number[] = [];
+  let opened = 0;
+  afterAll(() => gate.open());
+
+  it('signs users in as usual, holds LOGIN_ALERTS_BUFFER events and drops, counts and logs the rest', async () => {
+    // A fresh JVM is slow at first: these grants warm it up and are the reference without the provider.
+    without = await timed(SIGN_INS_DOWN, adminGrant);
+    down = await timed(SIGN_INS_DOWN, bobSignsIn);
+    console.log(
+      `password grants with Kafka unreachable: ${summary(down)}; master realm (no provider): ${summary(without)}`,
+    );
+    const logged = await until(
+      'the provider to log the first drop',
+      async () => (await publisherLog()).find((l) => l.includes('event dropped')),
+      10_000,
+    );
+    expect(logged).toContain(`event dropped (buffer of ${BUFFER} full); 1 dropped, 0 sent`);
+    expect((await publisherLog()).join('\n')).toMatch(/Kafka at 127\.0\.0\.1:\d+ not reachable yet/);
+    expect(eventsOf(bobId)).toHaveLength(0);
+  }, 120_000);
+
+  it('delivers the buffered events once Kafka is reachable, reports the drops, and alerts on later sign-ins', async () => {
+    gate.open();
+    opened = Date.now();
+    const buffered = await events.waitFor(BUFFER, bobId, 60_000);
+    const recoveredMs = Date.now() - opened;
+    expect(buffered).toHaveLength(BUFFER);
+    const again = await until(
+      'the provider to log that it delivers again',
+      async () => (await publisherLog()).find((l) => l.includes('delivering again')),
+      10_000,
+    );
+    expect(again).toContain(`delivering again; ${SIGN_INS_DOWN - BUFFER} dropped`);
+    console.log(`Kafka reachable → ${BUFFER} buffered events on auth.events: ${recoveredMs} ms`);
+    const first = await until('a new-sign-in alert for bob', () => alertsOf('new_login', bobId)[0], 60_000);
+    console.log(`Kafka reachable → first alert: ${Date.now() - opened} ms`);
+
+    const up = await timed(SIGN_INS_UP, bobSignsIn);
+    console.log(
+      `password grants with Kafka up: ${summary(up)}; unreachable: ${summary(down)}; master realm (no provider): ${summary(without)}`,
+    );
+    expect((await grant('bob-pass', 'bob', FIREFOX)).status).toBe(200);
+    await events.waitFor(BUFFER + SIGN_INS_UP + 1, bobId, 30_000);
+    const firefox = eventsOf(bobId).at(-1);
+    expect(firefox?.client.user_agent).toBe(FIREFOX);
+    const later = await until(
+      'the alert on the sign-in from a new device after the outage',
+      () => alertsOf('new_login', bobId).find((a) => a.event_id === firefox?.event_id),
+      60_000,
+    );
+    expect(later.alert_id).not.toBe(first.alert_id);
+    expect(later.reasons).toContain('new_device');
+  }, 180_000);
+});
 
 describe('the login-alerts Keycloak provider', () => {
   it('publishes a password sign-in as a valid AuthEvent keyed by the Keycloak user id, and the pipeline emails an alert', async () => {

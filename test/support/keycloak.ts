@@ -28,6 +28,8 @@ export interface RunningKeycloak {
   startMs: number;
   /** Resident memory of Keycloak's JVM in kB (from /proc), read when asked. */
   rssKb(): number | undefined;
+  /** Keycloak's log so far (stdout and stderr); the file is removed when a started Keycloak stops. */
+  log(): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -229,7 +231,14 @@ export async function startKeycloak(
     await stop();
     await rm(logFile, { force: true });
   };
-  return { url, pid, startMs, rssKb: () => groupRssKb(pid), stop: stopAndClean };
+  return {
+    url,
+    pid,
+    startMs,
+    rssKb: () => groupRssKb(pid),
+    log: () => readFile(logFile, 'utf8'),
+    stop: stopAndClean,
+  };
 }
 
 async function until(check: () => boolean, timeoutMs: number): Promise<void> {

@@ -26,7 +26,7 @@ final class LoginAlertsEventListenerProvider implements EventListenerProvider {
   public void onEvent(Event event) {
     try {
       String json = AuthEventJson.map(event, product != null ? product : realmName(event), userAgent());
-      if (json != null) publisher.offer(event.getUserId(), json);
+      if (json != null && publisher != null) publisher.offer(event.getUserId(), json);
     } catch (RuntimeException e) {
       // A bug here must cost an alert, not the user's sign-in.
       LOG.warnf("login-alerts: could not publish %s: %s", event.getType(), e.toString());

@@ -9,7 +9,8 @@ import org.jboss.logging.Logger;
 
 /**
  * Provider id {@code login-alerts}. Configured by the environment: LOGIN_ALERTS_KAFKA_BROKERS (required to
- * publish), LOGIN_ALERTS_TOPIC (default auth.events), LOGIN_ALERTS_PRODUCT (default: the realm's name).
+ * publish), LOGIN_ALERTS_TOPIC (default auth.events), LOGIN_ALERTS_PRODUCT (default: the realm's name),
+ * LOGIN_ALERTS_BUFFER (events held while Kafka is away, default 10000; more are dropped, counted and logged).
  */
 public final class LoginAlertsEventListenerProviderFactory implements EventListenerProviderFactory {
   public static final String ID = "login-alerts";
@@ -19,14 +20,16 @@ public final class LoginAlertsEventListenerProviderFactory implements EventListe
   private String brokers;
   private String topic;
   private String product;
+  private int buffer;
 
   @Override
   public void init(Config.Scope config) {
     brokers = env("LOGIN_ALERTS_KAFKA_BROKERS", null);
     topic = env("LOGIN_ALERTS_TOPIC", "auth.events");
     product = env("LOGIN_ALERTS_PRODUCT", null);
+    buffer = positive(env("LOGIN_ALERTS_BUFFER", null), LoginAlertsPublisher.DEFAULT_BUFFER);
     if (brokers == null) LOG.warn("login-alerts: LOGIN_ALERTS_KAFKA_BROKERS is not set; events are not published");
-    else LOG.infof("login-alerts: publishing to %s on %s", topic, brokers);
+    else LOG.infof("login-alerts: publishing to %s on %s (buffer %d events)", topic, brokers, buffer);
   }
 
   @Override
@@ -42,7 +45,7 @@ public final class LoginAlertsEventListenerProviderFactory implements EventListe
     LoginAlertsPublisher p = publisher;
     if (p != null) return p;
     synchronized (this) {
-      if (publisher == null) publisher = brokers == null ? null : new LoginAlertsPublisher(brokers, topic);
+      if (publisher == null) publisher = brokers == null ? null : new LoginAlertsPublisher(brokers, topic, buffer);
       return publisher;
     }
   }
@@ -56,6 +59,18 @@ public final class LoginAlertsEventListenerProviderFactory implements EventListe
   @Override
   public String getId() {
     return ID;
+  }
+
+  private static int positive(String value, int fallback) {
+    if (value == null) return fallback;
+    try {
+      int n = Integer.parseInt(value);
+      if (n > 0) return n;
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    LOG.warnf("login-alerts: LOGIN_ALERTS_BUFFER=%s is not a positive integer; using %d", value, fallback);
+    return fallback;
   }
 
   private static String env(String name, String fallback) {
