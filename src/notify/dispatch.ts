@@ -78,7 +78,8 @@ async function deliver(
   const candidates = await select(ctx, jobs, profiles, batch);
   const mine = await claim(ctx, candidates, batch);
   // Started now, awaited by `finish`: the consumer fetches the next requests while these go out, so
-  // a slow provider call holds back no other delivery (the offset waits for `finish`).
+  // a slow provider call holds back no other delivery while a slot is free (the offset waits for
+  // `finish`).
   const sent = runAll(ctx, mine, async (c) => {
     const outcome = await send(ctx, c);
     await record(ctx, c, outcome);
