@@ -9,6 +9,7 @@ import {
   dispatchContext,
 } from './stages/context.js';
 import { type Profiles, readProfiles } from './stages/profiles.js';
+import { record } from './stages/record.js';
 import { jobsFor, readRequest, select } from './stages/select.js';
 import { send } from './stages/send.js';
 import { commit, dropGoneSubscriptions, settle } from './stages/settle.js';
@@ -23,9 +24,11 @@ export interface Dispatcher {
 }
 
 /**
- * Deliver = select → claim → render → send → classify → settle (stages/). The claim is keyed by
- * (alert, channel, recipient); `sent` is written after the provider accepted, so a crash between
- * claim and send re-sends once the lease lapses, and nothing is sent twice otherwise.
+ * Deliver = select → claim → render → send → classify → record → settle (stages/). The claim is
+ * keyed by (alert, channel, recipient); `accepted` is written as soon as the provider accepted, so a
+ * crash between claim and send re-sends once the lease lapses, a crash during a send or before its
+ * record landed may send it twice (at most SEND_SLOTS such sends per dispatcher), and nothing is
+ * sent twice otherwise.
  */
 export function createDispatcher(deps: DispatcherDeps): Dispatcher {
   const ctx = dispatchContext(deps);
@@ -57,10 +60,11 @@ async function requests(
 }
 
 /**
- * Delivers a batch of jobs with a fixed number of store and broker round trips, however many jobs:
- * one read (profiles, SMS opt-outs), one claim, the sends (concurrently), one publish, one write.
- * Resolves once the jobs are claimed and their sends started; `finish` then waits for the sends and
- * makes the receipts and the `sent` marks durable (safe to call again: the sends are not repeated).
+ * Delivers a batch of jobs with a fixed number of broker round trips, however many jobs: one read
+ * (profiles, SMS opt-outs), one claim, the sends (concurrently, within the dispatcher's slots), each
+ * accepted send's mark (shared writes, see recorder.ts), one publish, one write. Resolves once the
+ * jobs are claimed and their sends started; `finish` then waits for the sends and makes the receipts
+ * and the `sent` marks durable (safe to call again: the sends are not repeated).
  */
 async function deliver(
   ctx: DispatchContext,
@@ -74,10 +78,13 @@ async function deliver(
   const candidates = await select(ctx, jobs, profiles, batch);
   const mine = await claim(ctx, candidates, batch);
   // Started now, awaited by `finish`: the consumer fetches the next requests while these go out, so
-  // a slow provider call holds back no other delivery (the offset waits for `finish`).
-  const sent = runAll(mine, ctx.concurrency, async (c) => settle(ctx, c.job, await send(ctx, c), batch)).then(
-    () => dropGoneSubscriptions(batch, profiles),
-  );
+  // a slow provider call holds back no other delivery while a slot is free (the offset waits for
+  // `finish`).
+  const sent = runAll(ctx, mine, async (c) => {
+    const outcome = await send(ctx, c);
+    await record(ctx, c, outcome);
+    settle(ctx, c.job, outcome, batch);
+  }).then(() => dropGoneSubscriptions(batch, profiles));
   sent.catch(() => {}); // reported by finish
   return {
     finish: async () => {
@@ -87,20 +94,23 @@ async function deliver(
   };
 }
 
-/** Runs jobs with bounded concurrency; the first failure (e.g. store down) is rethrown after all settle. */
-async function runAll<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
+/**
+ * Runs each item in one of the dispatcher's slots, shared by every batch in flight, so a batch
+ * waits for slots rather than adding sends; the first failure is rethrown after all settle.
+ */
+async function runAll<T>(ctx: DispatchContext, items: T[], fn: (item: T) => Promise<void>): Promise<void> {
   let failure: unknown;
-  const worker = async () => {
-    while (next < items.length) {
-      const item = items[next++]!;
+  await Promise.all(
+    items.map(async (item) => {
+      const release = await ctx.slots.acquire();
       try {
         await fn(item);
       } catch (err) {
         failure ??= err;
+      } finally {
+        release();
       }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+    }),
+  );
   if (failure) throw failure;
 }

@@ -9,6 +9,7 @@ import { createDispatcher, type DeliveryJob } from '../../src/notify/dispatch.js
 import { silentLogger } from '../../src/observe/logger.js';
 import { keys } from '../../src/state/keys.js';
 import { createMemoryStore } from '../../src/state/memory.js';
+import type { WriteOp } from '../../src/state/store.js';
 import { dispatcherConfig, stubRenderer } from '../support/delivery-kit.js';
 
 const STEPS = [1_000, 5_000, 30_000, 120_000, 600_000];
@@ -194,10 +195,13 @@ describe('finishing a batch again after the store failed', () => {
         }),
       },
     ]);
+    // The batch's commit (the write of its `sent` marks) fails once; the send's own mark does not.
     let failWrites = 1;
+    const commits = (ops: readonly WriteOp[]) => ops.some((o) => o.op === 'set' && o.value === 'sent');
     const store: typeof memory = Object.assign(Object.create(memory), {
       write: async (ops: Parameters<typeof memory.write>[0]) => {
-        if (failWrites-- > 0) throw new AppError('STORE_UNAVAILABLE', 'down', { retryable: true });
+        if (commits(ops) && failWrites-- > 0)
+          throw new AppError('STORE_UNAVAILABLE', 'down', { retryable: true });
         return memory.write(ops);
       },
     });
@@ -244,6 +248,8 @@ describe('finishing a batch again after the store failed', () => {
     };
     const tail = await dispatcher.requests([record]);
     await expect(tail!.finish()).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+    const [accepted] = await memory.read([keys.delivery(account, 'al_again', 'email', email)]);
+    expect(accepted).toMatch(/^accepted \d+$/);
     await tail!.finish();
     expect(sends).toHaveLength(1);
     const receipts = published

@@ -12,7 +12,16 @@ import type { Logger } from '../../observe/logger.js';
 import type { Metrics } from '../../observe/metrics.js';
 import { keys } from '../../state/keys.js';
 import type { Store, WriteOp } from '../../state/store.js';
+import { createRecorder, type Recorder } from '../recorder.js';
+import { createSlots, type Slots } from '../slots.js';
 import type { Renderer } from '../types.js';
+
+/**
+ * Sends of one dispatcher (first attempts and retries, every batch) that may be under way at once.
+ * A slot is held from the send until its outcome is in the delivery log, so this also bounds how
+ * many sends a crash can leave done but unrecorded, and so sent again by whoever takes over.
+ */
+export const SEND_SLOTS = 64;
 
 export interface DispatcherDeps {
   channel: ChannelName;
@@ -25,17 +34,20 @@ export interface DispatcherDeps {
   metrics?: Metrics;
   now?: () => number;
   retryPartitions?: number;
+  /** Sends under way at once, over all batches (default SEND_SLOTS). */
   concurrency?: number;
   /** Claim lease: longer than any send may take, so a live sender is never raced. */
   leaseMs?: number;
 }
 
-export interface DispatchContext extends Omit<DispatcherDeps, 'now' | 'retryPartitions' | 'leaseMs'> {
+export interface DispatchContext
+  extends Omit<DispatcherDeps, 'now' | 'retryPartitions' | 'leaseMs' | 'concurrency'> {
   now: () => number;
   leaseMs: number;
   partitions: number;
-  concurrency: number;
   dead: DeadLetters;
+  slots: Slots;
+  recorder: Recorder;
 }
 
 export function dispatchContext(deps: DispatcherDeps): DispatchContext {
@@ -46,7 +58,8 @@ export function dispatchContext(deps: DispatcherDeps): DispatchContext {
     now,
     leaseMs: deps.leaseMs ?? 60_000,
     partitions: deps.retryPartitions ?? 6,
-    concurrency: deps.concurrency ?? 16,
+    slots: createSlots(deps.concurrency ?? SEND_SLOTS),
+    recorder: createRecorder(deps.store),
     dead: createDeadLetters({ publisher, topic: config.topics.dlq, log, metrics, now }),
   };
 }
@@ -65,6 +78,11 @@ export interface BatchOutput {
   goneSubscriptions: { account: string; endpoint: string }[];
   /** set once `out` is on the broker: a repeated commit writes the delivery log only */
   published?: boolean;
+}
+
+/** How long a `sent` or `done` mark keeps its key from being sent again. */
+export function markTtlMs(ctx: DispatchContext): number {
+  return Math.max(ctx.config.windows.sessionDedupeMs, ctx.config.links.ttlMs);
 }
 
 /** The delivery log's key: one per (alert, channel, recipient). */

@@ -6,17 +6,18 @@ import type { OutRecord } from '../../kafka/publisher.js';
 import { keys } from '../../state/keys.js';
 import { backoffDelayMs, retryTier } from '../backoff.js';
 import type { Outcome } from './classify.js';
-import { type BatchOutput, type DispatchContext, deliveryKey, receipt } from './context.js';
+import { type BatchOutput, type DispatchContext, deliveryKey, markTtlMs, receipt } from './context.js';
 import { type Profiles, withoutSubscriptions } from './profiles.js';
 
 /**
  * Appends what `outcome` means for `job` to the batch. `sent` is written only after the provider
- * accepted; a retried job frees its claim so the retried attempt can take it.
+ * accepted (and after `record` wrote it `accepted`), once its receipt is published; a retried job
+ * frees its claim so the retried attempt can take it.
  */
 export function settle(ctx: DispatchContext, job: DeliveryJob, outcome: Outcome, batch: BatchOutput): void {
   const account = job.request.account_id;
   const mark = (value: 'sent' | 'done'): void => {
-    const ttlMs = Math.max(ctx.config.windows.sessionDedupeMs, ctx.config.links.ttlMs);
+    const ttlMs = markTtlMs(ctx);
     batch.writes.push({ op: 'set', key: deliveryKey(ctx, job), value, ttlMs, guard: keys.profile(account) });
   };
   switch (outcome.kind) {
@@ -113,8 +114,9 @@ export function dropGoneSubscriptions(batch: BatchOutput, profiles: Profiles): v
 
 /**
  * Makes a settled batch durable: the receipts are published first, and only then is the delivery
- * log written, so a crash in between re-sends rather than loses. A commit repeated after the store
- * failed publishes nothing again: each outcome has one receipt.
+ * log written, so a crash in between leaves an accepted send `accepted` (its receipt is published
+ * again by whoever finds it, see claim) and any other outcome to be attempted again. A commit
+ * repeated after the store failed publishes nothing again: each outcome has one receipt.
  */
 export async function commit(ctx: DispatchContext, batch: BatchOutput): Promise<void> {
   if (!batch.published) {
