@@ -27,6 +27,11 @@ function handDrivenKafka(sent: Sent[]): Kafka {
 }
 
 const turn = () => new Promise((r) => setImmediate(r));
+/** The request sent after the first `seen` ones, once it is sent. */
+async function nextSend(sent: Sent[], seen: number): Promise<Sent> {
+  while (sent.length <= seen) await new Promise((r) => setTimeout(r, 20));
+  return sent[seen]!;
+}
 const record = (i: number) => ({ topic: 't', key: `k${i}`, value: { i } });
 
 describe('publisher queue', () => {
@@ -65,7 +70,20 @@ describe('publisher queue', () => {
     expect(settled.sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
   });
 
-  it('fails every call merged into a failed request, as retryable, and only those', async () => {
+  it('resends a request whole after a retryable failure, and its calls succeed with the resend', async () => {
+    const sent: Sent[] = [];
+    const publisher = await createPublisher(handDrivenKafka(sent));
+    const merged = [publisher.publish([record(1)]), publisher.publish([record(2)])];
+    await turn();
+    expect(sent.map((s) => s.messages)).toEqual([2]);
+    sent[0]!.finish(new Error('NOT_LEADER'));
+    const resent = await nextSend(sent, 1);
+    expect(resent.messages).toBe(2);
+    resent.finish();
+    await Promise.all(merged);
+  });
+
+  it('fails every call merged into a request that keeps failing, as retryable, and only those', async () => {
     const sent: Sent[] = [];
     const publisher = await createPublisher(handDrivenKafka(sent));
     const first = publisher.publish([record(0)]);
@@ -73,12 +91,24 @@ describe('publisher queue', () => {
     const merged = [publisher.publish([record(1)]), publisher.publish([record(2)])];
     await turn();
     expect(sent.map((s) => s.messages)).toEqual([1, 2]);
-    sent[1]!.finish(new Error('NOT_LEADER'));
+    // The merged request and each of its resends fail (about 6 s of backoff in all).
+    let failing = sent[1]!;
+    let attempts = 0;
+    const settled = Promise.allSettled(merged);
+    for (;;) {
+      failing.finish(new Error('NOT_LEADER'));
+      attempts++;
+      const next = await Promise.race([nextSend(sent, sent.length), settled.then(() => undefined)]);
+      if (!next) break;
+      expect(next.messages).toBe(2);
+      failing = next;
+    }
+    expect(attempts).toBeGreaterThan(1);
     for (const m of merged)
       await expect(m).rejects.toMatchObject({ code: 'KAFKA_UNAVAILABLE', retryable: true });
     sent[0]!.finish();
     await expect(first).resolves.toBeUndefined();
-  });
+  }, 30_000);
 });
 
 /** A producer that answers at once, refusing (like the broker) any request holding a poisoned record. */
