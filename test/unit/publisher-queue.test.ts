@@ -27,10 +27,13 @@ function handDrivenKafka(sent: Sent[]): Kafka {
 }
 
 const turn = () => new Promise((r) => setImmediate(r));
-/** The request sent after the first `seen` ones, once it is sent. */
-async function nextSend(sent: Sent[], seen: number): Promise<Sent> {
-  while (sent.length <= seen) await new Promise((r) => setTimeout(r, 20));
-  return sent[seen]!;
+/** The request sent after the first `seen` ones, once it is sent; undefined once `over()` holds. */
+async function nextSend(sent: Sent[], seen: number, over = () => false): Promise<Sent | undefined> {
+  while (sent.length <= seen) {
+    if (over()) return undefined;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return sent[seen];
 }
 const record = (i: number) => ({ topic: 't', key: `k${i}`, value: { i } });
 
@@ -78,8 +81,8 @@ describe('publisher queue', () => {
     expect(sent.map((s) => s.messages)).toEqual([2]);
     sent[0]!.finish(new Error('NOT_LEADER'));
     const resent = await nextSend(sent, 1);
-    expect(resent.messages).toBe(2);
-    resent.finish();
+    expect(resent?.messages).toBe(2);
+    resent!.finish();
     await Promise.all(merged);
   });
 
@@ -94,11 +97,14 @@ describe('publisher queue', () => {
     // The merged request and each of its resends fail (about 6 s of backoff in all).
     let failing = sent[1]!;
     let attempts = 0;
-    const settled = Promise.allSettled(merged);
+    let settled = false;
+    void Promise.allSettled(merged).then(() => {
+      settled = true;
+    });
     for (;;) {
       failing.finish(new Error('NOT_LEADER'));
       attempts++;
-      const next = await Promise.race([nextSend(sent, sent.length), settled.then(() => undefined)]);
+      const next = await nextSend(sent, sent.length, () => settled);
       if (!next) break;
       expect(next.messages).toBe(2);
       failing = next;
