@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { catchUpTracker } from '../src/kafka/catch-up.js';
-import { type RunningConsumer, runConsumerLoop } from '../src/kafka/consumer-loop.js';
+import { catchUpTracker, runCatchingUp } from '../src/kafka/catch-up.js';
+import type { RunningConsumer } from '../src/kafka/consumer-loop.js';
 import { createAccountProfilesHandler } from '../src/pipeline/account-profiles.js';
 import { profileRecord } from '../src/pipeline/enrolled-directory.js';
 import type { ConsumerDeps } from './deps.js';
@@ -29,30 +29,19 @@ export async function startAccountSecurity(
     metrics: deps.metrics,
     sideEffects: durable ? undefined : (r) => !tracker.isHistory(r.partition, r.message.offset),
   });
-  let running: RunningConsumer;
-  try {
-    running = await runConsumerLoop({
+  return runCatchingUp(
+    {
       kafka,
       groupId,
-      topics: [topic],
+      topic,
       log,
       handler: async (records) => {
         await handler(records);
         // After the store: the directory never lets an event be judged before its profile is stored.
         for (const r of records) deps.directory.apply(profileRecord(r));
-        deps.metrics.enrolledAccounts.set(deps.directory.size);
-        const last = records[records.length - 1]!;
-        tracker.processed(last.partition, last.message.offset);
       },
       watch: deps.watch,
-    });
-  } catch (err) {
-    await tracker.close();
-    throw err;
-  }
-  const stop = async () => {
-    await tracker.close();
-    await running.stop();
-  };
-  return { running: { consumer: running.consumer, stop }, caughtUp: tracker.caughtUp };
+    },
+    tracker,
+  );
 }

@@ -1,4 +1,10 @@
 import type { Admin, Kafka } from 'kafkajs';
+import {
+  type ChunkHandler,
+  type ConsumerLoopOptions,
+  type RunningConsumer,
+  runConsumerLoop,
+} from './consumer-loop.js';
 import { retryingKafka } from './retrying.js';
 
 /** How often a durable group's committed offsets are looked at again while catching up. */
@@ -78,4 +84,37 @@ export async function catchUpTracker(kafka: Kafka, topic: string, groupId?: stri
     /** Stops looking at the group's commits (the consumer stopped before catching up). */
     close: stopPolling,
   };
+}
+
+export type CatchUpTracker = Awaited<ReturnType<typeof catchUpTracker>>;
+
+/**
+ * A consumer loop over `topic` whose handled chunks advance `tracker`: `caughtUp` resolves once the
+ * topic is read to where it ended at start. Stopping stops both; a loop that cannot start closes it.
+ */
+export async function runCatchingUp(
+  opts: Omit<ConsumerLoopOptions, 'topics' | 'handler'> & { topic: string; handler: ChunkHandler },
+  tracker: CatchUpTracker,
+): Promise<{ running: RunningConsumer; caughtUp: Promise<void> }> {
+  const { topic, handler, ...loop } = opts;
+  let running: RunningConsumer;
+  try {
+    running = await runConsumerLoop({
+      ...loop,
+      topics: [topic],
+      handler: async (records) => {
+        await handler(records);
+        const last = records[records.length - 1]!;
+        tracker.processed(last.partition, last.message.offset);
+      },
+    });
+  } catch (err) {
+    await tracker.close();
+    throw err;
+  }
+  const stop = async () => {
+    await tracker.close();
+    await running.stop();
+  };
+  return { running: { consumer: running.consumer, stop }, caughtUp: tracker.caughtUp };
 }

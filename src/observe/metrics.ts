@@ -1,11 +1,16 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
-/** Every metric the product exports, in one registry per process; `ready` is read at every scrape. */
-export function createMetrics(opts: { ready?: () => boolean } = {}) {
+/** Every metric the product exports, in one registry per process; `ready` and `enrolled` are read at every scrape. */
+export function createMetrics(opts: MetricSources = {}) {
   const registry = new Registry();
   // The default names start with process_ or nodejs_ themselves: login_alerts_process_cpu_seconds_total.
   collectDefaultMetrics({ register: registry, prefix: 'login_alerts_' });
-  return { registry, ...flowMetrics(registry), ...consumerMetrics(registry, opts.ready) };
+  return { registry, ...flowMetrics(registry), ...consumerMetrics(registry, opts) };
+}
+
+interface MetricSources {
+  ready?: () => boolean;
+  enrolled?: () => number;
 }
 
 /** What the records did: events in, alerts, deliveries, end-to-end latency, ingest, dead letters. */
@@ -58,7 +63,7 @@ function flowMetrics(registry: Registry) {
 }
 
 /** How the consumers are: crashes, membership, lag, stalls, and readiness as a whole. */
-function consumerMetrics(registry: Registry, ready?: () => boolean) {
+function consumerMetrics(registry: Registry, { ready, enrolled }: MetricSources) {
   return {
     consumerCrashes: new Counter({
       name: 'login_alerts_consumer_crashes_total',
@@ -94,6 +99,9 @@ function consumerMetrics(registry: Registry, ready?: () => boolean) {
       name: 'login_alerts_enrolled_accounts',
       help: "Enrolled accounts in this process's directory (about 100 bytes of memory each)",
       registers: [registry],
+      collect() {
+        if (enrolled) this.set(enrolled());
+      },
     }),
     ready: new Gauge({
       name: 'login_alerts_ready',

@@ -51,7 +51,8 @@ export async function buildServices(
   health.set('kafka', true);
   // Overrides are for tests: e.g. a push channel whose agent trusts a local push service's CA.
   const channels = { ...createChannels(config), ...opts.channels };
-  const metrics = createMetrics({ ready: () => health.ready });
+  const directory = new EnrolledDirectory();
+  const metrics = createMetrics({ ready: () => health.ready, enrolled: () => directory.size });
   const monitoring = startMonitoring({
     kafka,
     store,
@@ -74,7 +75,7 @@ export async function buildServices(
     health,
     watch: monitoring.watch,
     outcomes: new OutcomeLog(),
-    directory: new EnrolledDirectory(),
+    directory,
     feed: new AlertFeed(),
     async close() {
       await monitoring.stop();

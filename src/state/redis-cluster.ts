@@ -5,6 +5,7 @@ import {
   accountPattern,
   addClaim,
   addWrite,
+  connectOnce,
   defineScripts,
   execPipeline,
   guarded,
@@ -36,7 +37,7 @@ export function createRedisClusterStore(
   // In a pipeline, ioredis follows a MOVED (and learns the slot's new owner) only when every other
   // command in it is a read; a batch of writes would keep the old owner until the next periodic
   // refresh, so any failure asks for the slots again.
-  const guard = guarded(connectOnce(cluster), () => {
+  const guard = guarded(connectOnce(cluster, ['wait', 'end', 'close'], 'redis cluster'), () => {
     if (cluster.status === 'ready') cluster.refreshSlotsCache();
   });
   /** The node group (master and replicas, as ioredis groups them) that serves a slot now. */
@@ -188,20 +189,4 @@ function openCluster(seeds: readonly ClusterSeed[], commandTimeoutMs: number): C
   cluster.on('node error', () => {});
   defineScripts(cluster);
   return cluster;
-}
-
-/** Connects on first use (and again after a close); one connect at a time; throws unless ready. */
-function connectOnce(cluster: Cluster): () => Promise<void> {
-  let connecting: Promise<void> | undefined;
-  return async () => {
-    if (cluster.status === 'ready') return;
-    if (cluster.status === 'wait' || cluster.status === 'end' || cluster.status === 'close') {
-      connecting ??= cluster.connect().finally(() => {
-        connecting = undefined;
-      });
-      await connecting;
-    }
-    const status: string = cluster.status;
-    if (status !== 'ready') throw new Error(`redis cluster is ${status}`);
-  };
 }

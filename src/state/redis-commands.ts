@@ -28,6 +28,29 @@ export function storeError(what: string, err: unknown): AppError {
  * Runs `fn` once the client is ready; any failure becomes STORE_UNAVAILABLE (see `storeError`), after
  * `failed` has been told of it.
  */
+/**
+ * Connects on first use (and again once the client is in one of `reconnectFrom`); one connect at a
+ * time; throws unless ready.
+ */
+export function connectOnce(
+  client: Redis | Cluster,
+  reconnectFrom: readonly string[],
+  name: string,
+): () => Promise<void> {
+  let connecting: Promise<void> | undefined;
+  return async () => {
+    if (client.status === 'ready') return;
+    if (reconnectFrom.includes(client.status)) {
+      connecting ??= client.connect().finally(() => {
+        connecting = undefined;
+      });
+      await connecting;
+    }
+    const status: string = client.status;
+    if (status !== 'ready') throw new Error(`${name} is ${status}`);
+  };
+}
+
 export function guarded(ready: () => Promise<void>, failed: (err: unknown) => void = () => {}) {
   return async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
     try {

@@ -4,6 +4,7 @@ import {
   accountPattern,
   addClaim,
   addWrite,
+  connectOnce,
   defineScripts,
   execPipeline,
   guarded,
@@ -18,7 +19,7 @@ import type { Store } from './store.js';
  */
 export function createRedisStore(url: string, opts: { commandTimeoutMs?: number } = {}): Store {
   const redis = openRedis(url, opts.commandTimeoutMs ?? 2_000);
-  const guard = guarded(connectOnce(redis));
+  const guard = guarded(connectOnce(redis, ['wait', 'end'], 'redis'));
 
   return {
     kind: 'redis',
@@ -71,20 +72,4 @@ function openRedis(url: string, commandTimeoutMs: number): Redis {
   redis.on('error', () => {});
   defineScripts(redis);
   return redis;
-}
-
-/** Connects on first use (and again after a close); one connect at a time; throws unless ready. */
-function connectOnce(redis: Redis): () => Promise<void> {
-  let connecting: Promise<void> | undefined;
-  return async () => {
-    if (redis.status === 'ready') return;
-    if (redis.status === 'wait' || redis.status === 'end') {
-      connecting ??= redis.connect().finally(() => {
-        connecting = undefined;
-      });
-      await connecting;
-    }
-    const status: string = redis.status;
-    if (status !== 'ready') throw new Error(`redis is ${status}`);
-  };
 }
