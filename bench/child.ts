@@ -65,12 +65,14 @@ async function bare(validate: boolean): Promise<void> {
   const finished = new Promise<void>((r) => {
     done = r;
   });
+  const profiler = windowProfile(validate ? 'validate' : 'bare');
   consumer.on(consumer.events.GROUP_JOIN, () => process.stdout.write('READY\n'));
   await consumer.run({
     eachBatch: async ({ batch }) => {
       if (count === 0) {
         first = performance.now();
         cpu0 = cpuUs();
+        profiler.start();
       }
       if (latency) {
         const now = Date.now();
@@ -91,6 +93,7 @@ async function bare(validate: boolean): Promise<void> {
   await finished;
   const seconds = (performance.now() - first) / 1000;
   const cpu = cpuUs() - cpu0;
+  await profiler.stop();
   await consumer.disconnect();
   result({
     mode: validate ? 'validate' : 'bare',

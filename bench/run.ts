@@ -203,8 +203,11 @@ async function pairRun(input: { events: string; profiles: string }, run: string)
 }
 
 // 1–2. The workloads and throughput ------------------------------------------------------------------
-/** The two mixes: one account in `enrolledEvery` is enrolled. */
-const MIXES = { typical: 100, heavy: 10 } as const;
+/**
+ * The mixes: one account in `enrolledEvery` is enrolled. `nobody` (one account in the whole workload) is
+ * not a target's mix: it shows what an event that notifies nobody costs (BENCH_MIXES=nobody).
+ */
+const MIXES = { typical: 100, heavy: 10, nobody: 1e9 } as const;
 type Mix = keyof typeof MIXES;
 /** BENCH_MIXES (default typical,heavy) and BENCH_RUNS (default bare,validate,memory,redis,pair). */
 const mixes = (process.env.BENCH_MIXES ?? 'typical,heavy').split(',').map((m) => m.trim()) as Mix[];
