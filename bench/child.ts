@@ -115,7 +115,9 @@ async function full(): Promise<void> {
   const { runConsumerLoop } = await import('../src/kafka/consumer-loop.js');
   const { ensureTopics } = await import('../src/kafka/topics.js');
   const { silentLogger } = await import('../src/observe/logger.js');
-  const { createLoginEventsHandler } = await import('../src/pipeline/login-events.js');
+  const { createLoginEventsHandler, LOGIN_EVENTS_CHUNK_SIZE } = await import(
+    '../src/pipeline/login-events.js'
+  );
   const { buildServices } = await import('../src/runtime/services.js');
   const config = loadConfig(process.env);
   const log = silentLogger();
@@ -149,6 +151,7 @@ async function full(): Promise<void> {
     kafka: services.kafka,
     groupId: config.kafka.groupId,
     topics: [config.topics.authEvents],
+    chunkSize: LOGIN_EVENTS_CHUNK_SIZE,
     log,
     handler: async (records) => {
       if (count === 0) {

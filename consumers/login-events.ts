@@ -1,5 +1,5 @@
 import { type RunningConsumer, runConsumerLoop } from '../src/kafka/consumer-loop.js';
-import { createLoginEventsHandler } from '../src/pipeline/login-events.js';
+import { createLoginEventsHandler, LOGIN_EVENTS_CHUNK_SIZE } from '../src/pipeline/login-events.js';
 import type { ConsumerDeps } from './deps.js';
 
 /** auth.events → alerts for security teams and notification requests. */
@@ -21,6 +21,7 @@ export function startLoginEvents(deps: ConsumerDeps): Promise<RunningConsumer> {
     groupId: deps.config.kafka.groupId,
     topics: [deps.config.topics.authEvents],
     handler,
+    chunkSize: LOGIN_EVENTS_CHUNK_SIZE,
     log,
     watch: deps.watch,
   });

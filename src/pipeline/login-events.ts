@@ -42,6 +42,15 @@ export interface LoginEventsDeps {
   now?: () => number;
 }
 
+/**
+ * Records per chunk of auth.events (a fetched batch is cut into chunks of at most this many). Each
+ * chunk costs a fixed number of round trips (a read, a second read when it is a backlog, one publish
+ * of its outputs, one write) however few of its events are judged, so a backlog costs less per event
+ * in larger chunks. A caught-up consumer's chunks are as small as its fetches. The outputs still leave
+ * in requests of at most 500 records (see publisher.ts).
+ */
+export const LOGIN_EVENTS_CHUNK_SIZE = 2_500;
+
 /** Chunks up to this size read all their state in one round trip (see `readState`). */
 const ONE_READ_MAX_EVENTS = 50;
 

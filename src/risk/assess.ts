@@ -66,10 +66,14 @@ function prune(
   windowMs: number,
   max: number,
 ): Record<string, number> {
-  const kept = Object.entries(map)
-    .filter(([, at]) => typeof at === 'number' && Number.isFinite(at) && now - at <= windowMs)
-    .sort(([ka, a], [kb, b]) => b - a || (ka < kb ? -1 : ka > kb ? 1 : 0))
-    .slice(0, Math.max(0, max));
+  const kept = Object.entries(map).filter(
+    ([, at]) => typeof at === 'number' && Number.isFinite(at) && now - at <= windowMs,
+  );
+  // Only a map over its cap needs the order (which entries stay); the kept set is the same either way.
+  if (kept.length > max) {
+    kept.sort(([ka, a], [kb, b]) => b - a || (ka < kb ? -1 : ka > kb ? 1 : 0));
+    kept.length = Math.max(0, max);
+  }
   return Object.fromEntries(kept);
 }
 
