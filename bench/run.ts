@@ -7,8 +7,11 @@
  * BENCH_EVENTS (default 200,000) events; KAFKA_BROKERS to use a running broker (otherwise one is
  * started); REDIS_URL (default redis://127.0.0.1:6379) for the Redis runs; BENCH_LATENCY_S (default 30)
  * seconds per latency rate, of which BENCH_WARMUP_MS (default 3,000) are reported apart as the
- * start-up; BENCH_CPU_PROF=<dir> writes a CPU profile of each child's measured window there (bench/profile-window.ts). Every measured consumer runs in its own child process (bench/child.ts), so
- * its CPU time and peak RSS are its own and not the producer's or the harness's.
+ * start-up; BENCH_CPU_PROF=<dir> writes a CPU profile of each child's measured window there
+ * (bench/profile-window.ts; `npm run bench:where -- <dir>/*.cpuprofile` sorts it by owner). Every
+ * measured consumer runs in its own child process (bench/child.ts), so its CPU time and peak RSS are
+ * its own and not the producer's or the harness's. BENCH_MIXES=nobody measures a mix where no account
+ * is enrolled: what an event that notifies nobody costs.
  */
 
 import { spawn } from 'node:child_process';
@@ -557,6 +560,9 @@ process.exit(0);
 
 /** Runs the clean-ups (last registered first) and disconnects. */
 async function tearDown(): Promise<void> {
+  const profiles = process.env.BENCH_CPU_PROF?.trim();
+  if (profiles)
+    progress(`CPU profiles in ${profiles}; by owner: npm run bench:where -- ${profiles}/*.cpuprofile`);
   for (const fn of cleanup.reverse()) await Promise.resolve(fn()).catch(() => {});
   await Promise.allSettled([producer.disconnect(), admin.disconnect()]);
 }

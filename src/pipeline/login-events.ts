@@ -46,10 +46,11 @@ export interface LoginEventsDeps {
  * Records per chunk of auth.events (a fetched batch is cut into chunks of at most this many). Each
  * chunk costs a fixed number of round trips (a read, a second read when it is a backlog, one publish
  * of its outputs, one write) however few of its events are judged, so a backlog costs less per event
- * in larger chunks. A caught-up consumer's chunks are as small as its fetches. The outputs still leave
- * in requests of at most 500 records (see publisher.ts).
+ * in larger chunks; but a chunk's outputs leave only when all of it is decided, so a larger chunk
+ * delays its first alerts. A caught-up consumer's chunks are as small as its fetches. The outputs
+ * leave in requests of at most 500 records (see publisher.ts).
  */
-export const LOGIN_EVENTS_CHUNK_SIZE = 2_500;
+export const LOGIN_EVENTS_CHUNK_SIZE = 1_000;
 
 /** Chunks up to this size read all their state in one round trip (see `readState`). */
 const ONE_READ_MAX_EVENTS = 50;
