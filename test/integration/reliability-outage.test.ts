@@ -70,7 +70,12 @@ describe('a dependency outage mid-stream', () => {
       distinct: N,
       corrupt: 0,
     });
-    expect(verdict.receipts).toMatchObject({ missing: 0, duplicated: 0, unexpected: 0, distinct: N });
+    // Producers resend a failed request whole (contract 1.1): a receipts request that reached the
+    // broker just before it stopped, and whose answer was lost, is written a second time. Every
+    // receipt is there once at least, none is unexpected; the repeats stay far below a
+    // republish-at-every-retry (which repeated whole batches, hundreds of them).
+    expect(verdict.receipts).toMatchObject({ missing: 0, unexpected: 0, distinct: N });
+    expect(verdict.receipts.duplicated).toBeLessThanOrEqual(N / 4);
     // The test's own producer may write a record twice across the outage (kafkajs retries without
     // idempotence): the end can pass N, and those repeats are deduplicated like any other.
     const offsets = await lagOf(admin, env.KAFKA_GROUP_ID!, env.TOPIC_AUTH_EVENTS!);
