@@ -8,8 +8,7 @@ import type { Outcome, OutcomeLog } from '../observe/outcomes.js';
  * (type, outcome) pair at the end of the chunk, because a labelled increment per event costs.
  */
 export class Tally {
-  /** event type ('invalid' for a record that is not an event) → outcome → count */
-  private readonly counts = new Map<string, Map<Outcome, number>>();
+  private readonly counts = new Map<string, number>();
 
   constructor(
     private readonly outcomes: OutcomeLog | undefined,
@@ -18,13 +17,8 @@ export class Tally {
 
   /** Notes one event's outcome (no event: a record that could not be decoded). */
   note(outcome: Outcome, event?: AuthEvent, alert?: LoginAlert): void {
-    const type = event?.type ?? 'invalid';
-    let byOutcome = this.counts.get(type);
-    if (byOutcome === undefined) {
-      byOutcome = new Map();
-      this.counts.set(type, byOutcome);
-    }
-    byOutcome.set(outcome, (byOutcome.get(outcome) ?? 0) + 1);
+    const label = `${event?.type ?? 'invalid'}|${outcome}`;
+    this.counts.set(label, (this.counts.get(label) ?? 0) + 1);
     if (!this.outcomes || !event) return;
     this.outcomes.add({
       event_id: event.event_id,
@@ -42,7 +36,9 @@ export class Tally {
 
   /** Adds the chunk's counts to `login_alerts_events_total`. */
   flush(metrics: Metrics): void {
-    for (const [type, byOutcome] of this.counts)
-      for (const [outcome, n] of byOutcome) metrics.eventsIn.inc({ type, outcome }, n);
+    for (const [label, n] of this.counts) {
+      const [type, outcome] = label.split('|') as [string, string];
+      metrics.eventsIn.inc({ type, outcome }, n);
+    }
   }
 }
