@@ -17,6 +17,8 @@ const ZERO_AAGUID = '00000000-0000-0000-0000-000000000000';
 export interface AuthenticatorNames {
   /** The display name of a known AAGUID (any case); undefined for an unknown, zero or malformed one. */
   nameOf(aaguid: unknown): string | undefined;
+  /** Whether a text is exactly one of the list's (cleaned) names: the closed vocabulary a notice may show. */
+  isName(name: unknown): boolean;
 }
 
 /** The canonical (lower-case) form of an AAGUID, or undefined when it is malformed or the zero AAGUID. */
@@ -33,6 +35,7 @@ export function normalAaguid(aaguid: unknown): string | undefined {
  */
 export function createAuthenticatorNames(load: () => unknown): AuthenticatorNames {
   let names: Map<string, string> | undefined;
+  let known: Set<string> | undefined;
   const table = (): Map<string, string> => {
     if (names) return names;
     const raw = load();
@@ -45,12 +48,19 @@ export function createAuthenticatorNames(load: () => unknown): AuthenticatorName
       }
     }
     names = next;
+    known = new Set(next.values());
     return next;
   };
   return {
     nameOf(aaguid) {
       const key = normalAaguid(aaguid);
       return key === undefined ? undefined : table().get(key);
+    },
+    isName(name) {
+      if (typeof name !== 'string' || name.length === 0 || name.length > MAX_AUTHENTICATOR_NAME * 2)
+        return false;
+      table();
+      return known?.has(name) === true;
     },
   };
 }

@@ -2,6 +2,7 @@ import { LRUCache } from 'lru-cache';
 import UAParser from 'ua-parser-js';
 import type { Device } from '../contracts/login-alert.js';
 import { cleanText } from './text.js';
+import { browserName, osName, vendorName } from './ua-names.js';
 
 /** Only this many leading characters of a user agent are parsed (the contract's limit; caps ReDoS cost). */
 export const MAX_PARSED_UA_LENGTH = 512;
@@ -15,17 +16,6 @@ export interface DeviceParser {
   parse(userAgent: string | undefined): Device;
   stats(): { hits: number; misses: number; size: number };
 }
-
-// ua-parser-js 1.x copies some names with the UA's own casing ("ANDROID") or old branding ("Mac OS").
-const OS_NAMES: Record<string, string> = {
-  'mac os': 'macOS',
-  android: 'Android',
-  linux: 'Linux',
-  symbian: 'Symbian',
-  playstation: 'PlayStation',
-  ios: 'iOS',
-  windows: 'Windows',
-};
 
 // ua-parser-js reports no device type for desktops, and also for phones it could not classify:
 // an unknown type on one of these systems stays unknown rather than becoming "desktop".
@@ -86,23 +76,20 @@ export function parseDevice(ua: string): Device {
     // ua-parser-js does not throw on strings; should a future patch do so, the login still alerts, without a device.
     return EMPTY;
   }
-  const browser = cleanText(result.browser.name);
-  const os = normaliseOs(cleanText(result.os.name));
+  // Names in the vocabulary get their one display spelling ("OPERA" → "Opera", "Mac OS" → "macOS");
+  // others are kept as parsed, for the record: a notice shows only vocabulary names.
+  const browser = browserName(result.browser.name) ?? cleanText(result.browser.name);
+  const os = osName(result.os.name) ?? cleanText(result.os.name);
   const device: Device = {
     browser,
     browser_version: majorVersion(result.browser.version),
     os,
     os_version: cleanText(result.os.version, VERSION_LENGTH),
     device_type: cleanText(result.device.type) ?? inferDesktop(browser, os),
-    vendor: cleanText(result.device.vendor),
+    vendor: vendorName(result.device.vendor) ?? cleanText(result.device.vendor),
     model: cleanText(result.device.model),
   };
   return Object.freeze(compact(device));
-}
-
-function normaliseOs(name: string | undefined): string | undefined {
-  if (name === undefined) return undefined;
-  return OS_NAMES[name.toLowerCase()] ?? name;
 }
 
 // "129.0.6668.90" → "129"; versions that do not start with a number carry no useful major.

@@ -4,7 +4,16 @@ import type { AuthMethod } from '../contracts/auth-event.js';
 import type { Device, Geo, Reason } from '../contracts/login-alert.js';
 import { AppError } from '../errors.js';
 import { EXPLAINED_REASONS, type Messages } from './messages.js';
-import { clean, cleanDefanged } from './sanitize.js';
+import {
+  shownBrowser,
+  shownMajor,
+  shownModel,
+  shownOs,
+  shownPlace,
+  shownProduct,
+  shownVendor,
+} from './outside-text.js';
+import { clean } from './sanitize.js';
 
 const PRODUCTS: Record<string, string> = {
   chatgpt: 'ChatGPT',
@@ -49,20 +58,31 @@ export function formatWhen(
   };
 }
 
-/** "Chrome 129 on macOS (Apple iPhone)" and a short form without versions or model for SMS. */
+/**
+ * "Chrome 129 on macOS (Apple iPhone)" and a short form without versions or model for SMS. Names
+ * come from closed vocabularies and a model must look like one (outside-text.ts); a model that does
+ * not is replaced by its maker's name, or by "Android phone" / "Android tablet".
+ */
 export function formatDevice(
   device: Device | undefined,
   messages: Messages,
 ): { long: string; short: string; known: boolean } {
   const d = device ?? {};
-  const browser = cleanDefanged(d.browser, 32);
-  const os = cleanDefanged(d.os, 32);
-  const vendor = cleanDefanged(d.vendor, 24);
-  const model = cleanDefanged(d.model, 40);
+  const browser = shownBrowser(d.browser);
+  const os = shownOs(d.os);
+  const vendor = shownVendor(d.vendor);
+  const model = shownModel(d.model);
   // A desktop's frozen UA version (macOS 10.15.7, Windows "10" on Windows 11) would mislead: show only real majors.
-  const browserLong = join(browser, majorOf(d.browser_version));
-  const osLong = os === 'macOS' || os === 'Windows' ? os : join(os, majorOf(d.os_version));
-  const hardware = model === '' ? '' : model.startsWith(vendor) ? model : join(vendor, model);
+  const browserLong = join(browser, shownMajor(d.browser_version));
+  const osLong = os === 'macOS' || os === 'Windows' ? os : join(os, shownMajor(d.os_version));
+  const hardware =
+    model !== ''
+      ? model.startsWith(vendor)
+        ? model
+        : join(vendor, model)
+      : typeof d.model === 'string' && d.model !== ''
+        ? vendor || genericHardware(os, d.device_type, messages)
+        : '';
   const compose = (b: string, o: string) =>
     b && o ? messages.deviceOn({ browser: b, os: o }) : b || o || hardware || messages.unknownDevice();
   const long = compose(browserLong, osLong);
@@ -71,6 +91,14 @@ export function formatDevice(
     short: compose(browser, os),
     known: Boolean(browser || os || hardware),
   };
+}
+
+// What stands in for a model that was left out: the kind of device, on its (vocabulary) system.
+function genericHardware(os: string, type: string | undefined, messages: Messages): string {
+  if (os === '') return '';
+  if (type === 'tablet') return messages.tabletOf({ os });
+  // ua-parser-js gives no type for some Android phones; on other systems no type means a desktop.
+  return type === 'mobile' || (type === undefined && os === 'Android') ? messages.phoneOf({ os }) : '';
 }
 
 /** The approximate place, as parts, so SMS can drop the city before spending another segment. */
@@ -82,14 +110,17 @@ export interface Place {
   countryCode: string;
 }
 
-/** Where an event came from: our own geo data, city as given, country named in the person's language. */
+/**
+ * Where an event came from: the city (else the region) as the geo data gives it when it has a place
+ * name's shape, the country named in the person's language (else as given, with the same check).
+ */
 export function formatPlace(geo: Geo | undefined, intlLocale: string, messages: Messages): Place {
   const empty = { city: '', country: '', countryCode: '' };
   if (geo === undefined) return { long: messages.unknownPlace(), ...empty };
   if (geo.network !== 'public') return { long: messages.privateNetwork(), ...empty };
   const code = /^[A-Za-z]{2}$/.test(geo.country_code ?? '') ? (geo.country_code as string).toUpperCase() : '';
-  const country = countryName(code, intlLocale) || clean(geo.country_name, 48);
-  const city = clean(geo.city, 48) || clean(geo.region, 48);
+  const country = countryName(code, intlLocale) || shownPlace(geo.country_name);
+  const city = shownPlace(geo.city) || shownPlace(geo.region);
   return {
     long: placePhrase(city, country, messages) || messages.unknownPlace(),
     city,
@@ -113,12 +144,11 @@ export function formatMethod(
   return { name: messages.method[method](), with: messages.methodWith[method]() };
 }
 
-/** Display name of a product id: known ids mapped, others kept only as safe characters. */
+/** Display name of a product id: known ids mapped, others shown only with a product name's shape. */
 export function formatProduct(product: string | undefined, messages: Messages): string {
   const id = (product ?? '').trim().toLowerCase();
   if (Object.hasOwn(PRODUCTS, id)) return PRODUCTS[id] as string;
-  const safe = cleanDefanged((product ?? '').replace(/[^\p{L}\p{N} ._-]/gu, ''), 32);
-  return safe || messages.fallbackProduct();
+  return shownProduct(product?.trim()) || messages.fallbackProduct();
 }
 
 /**
@@ -202,11 +232,6 @@ function countryName(code: string, locale: string): string {
       return '';
     }
   });
-}
-
-function majorOf(version: string | undefined): string {
-  const m = typeof version === 'string' ? /^\d{1,6}/.exec(version.trim()) : null;
-  return m ? String(Number(m[0])) : '';
 }
 
 function join(a: string, b: string): string {

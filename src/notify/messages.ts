@@ -54,6 +54,9 @@ const MessagesSchema = z.strictObject({
   /** `{{name}}`: the authenticator's display name. */
   authenticator: z.strictObject({ signedIn: text, added: text }),
   deviceOn: text,
+  /** `{{os}}`: what stands in for a device model that is not shown ("Android phone"). */
+  phoneOf: text,
+  tabletOf: text,
   unknownDevice: text,
   near: text,
   inCountry: text,

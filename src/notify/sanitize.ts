@@ -8,9 +8,58 @@ const TO_SPACE = /[\p{Cc}\p{Zl}\p{Zp}\p{Zs}\s]+/gu;
 const TO_DROP = /[\p{Cf}\p{Co}\p{Cn}\p{Cs}]/gu;
 // Printable Latin text with single inner spaces needs no cleaning: the common case, checked fast.
 const SAFE_LINE = /^(?! )[\x21-\x7e\u00a1-\u00ac\u00ae-\u02ff]*(?: [\x21-\x7e\u00a1-\u00ac\u00ae-\u02ff]+)*$/;
-// Tokens an email client or phone could turn into a link or a mailto: attacker-chosen device names
-// must not become clickable. Version numbers ("129.0.1") contain dots but no letters around them.
-const LINKISH = /\S*(?::\/\/|www\.|@|[\p{L}\d-]*\p{L}[\p{L}\d-]*\.\p{L}{2,})\S*/giu;
+
+// The link check works one whitespace-separated token at a time, and every test on a token is a
+// single left-to-right scan (String.includes, split, or a pattern with no nested or adjacent
+// overlapping quantifiers), so its cost is linear in the length of the text, whatever the text.
+// Dots a mail client or a reader may take for a domain's dot: the full stop, the ideographic and
+// half-width ideographic full stops (。｡), the fullwidth one (．) and look-alikes NFKC leaves alone.
+const DOTS = /[\u3002\uff61\uff0e\u2024\ufe52\u0701\u0702\u06d4\u2e3c]/g;
+// "[.]", "(.)", "{.}", "[dot]", "(dot)", "{dot}" and the like: a dot written so filters miss it.
+const BRACKETED_DOT = /[[({<]\s?(?:\.|dot)\s?[\])}>]/g;
+// A scheme ("http:", "tel:", "mailto:") or the start of an authority ("//").
+const SCHEME = /^[a-z][a-z0-9+.-]{0,31}:./;
+// A top-level label: two or more letters of any script (".com", ".рф", ".みんな").
+const TLD = /^\p{L}{2,63}$/u;
+const LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
+/** The words that spell a dot out ("evil dot com"), compared in lower case, brackets removed. */
+const DOT_WORDS = new Set(['dot', 'd0t']);
+
+/**
+ * Whether one token (no whitespace inside) could be taken for a link, a domain or an address:
+ * a scheme, "//", "www.", an "@", punycode ("xn--"), or a `label.tld` shape where the dot may be
+ * any full stop (。．｡) or a bracketed dot ("[.]", "(dot)"). Version numbers ("129.0.1") are not:
+ * their last label is not letters.
+ */
+export function isLinkLike(token: string): boolean {
+  // NFKC folds fullwidth letters, digits and signs (ｅｖｉｌ．ｃｏｍ, ＠, ：) onto their plain forms.
+  const t = token.normalize('NFKC').toLowerCase().replace(BRACKETED_DOT, '.').replace(DOTS, '.');
+  if (t.includes('@') || t.includes('//') || t.includes('www.') || t.includes('xn--')) return true;
+  if (SCHEME.test(t)) return true;
+  if (!t.includes('.')) return false;
+  // Trailing punctuation ("evil.com)", "evil.com.") does not make a domain any less a domain.
+  const labels = t.split('.').map(trimToLettersAndDigits);
+  while (labels.length > 0 && labels[labels.length - 1] === '') labels.pop();
+  if (labels.length < 2) return false;
+  const tld = labels[labels.length - 1] as string;
+  return TLD.test(tld) && labels.slice(0, -1).some((label) => LETTER_OR_DIGIT.test(label));
+}
+
+// A loop rather than /^[^…]+|[^…]+$/: that pattern rescans the tail from every start (quadratic).
+function trimToLettersAndDigits(label: string): string {
+  const points = Array.from(label);
+  let start = 0;
+  let end = points.length;
+  while (start < end && !LETTER_OR_DIGIT.test(points[start] as string)) start++;
+  while (end > start && !LETTER_OR_DIGIT.test(points[end - 1] as string)) end--;
+  return start === 0 && end === points.length ? label : points.slice(start, end).join('');
+}
+
+/** Whether a token spells out a dot ("dot", "(dot)", "[DOT]"): "evil dot com" names a domain. */
+export function isDotWord(token: string): boolean {
+  const t = token.normalize('NFKC').toLowerCase();
+  return DOT_WORDS.has(t.replace(/^[[({<]|[\])}>]$/g, ''));
+}
 
 /** Printable, single-line, trimmed text capped at `max` code points (with an ellipsis); '' when nothing is left. */
 export function clean(value: unknown, max: number): string {
@@ -20,11 +69,26 @@ export function clean(value: unknown, max: number): string {
   return cap(text, max);
 }
 
-/** Like `clean`, and also removes anything that looks like a URL, domain or email address. */
+/**
+ * Like `clean`, and also drops every token that looks like a URL, domain or email address, and a
+ * spelled-out dot with its two neighbours ("evil dot com").
+ */
 export function cleanDefanged(value: unknown, max: number): string {
-  const text = clean(value, max * 2);
-  if (!/[.:@]/.test(text)) return cap(text, max);
-  return cap(text.replace(LINKISH, '').replace(/\s+/g, ' ').trim(), max);
+  return cap(defang(clean(value, max * 2)), max);
+}
+
+/** The tokens of one cleaned line (single spaces) that are not link-like, joined by single spaces. */
+export function defang(line: string): string {
+  if (line === '') return '';
+  const tokens = line.split(' ');
+  const keep = tokens.map((token) => !isLinkLike(token));
+  for (let i = 0; i < tokens.length; i++) {
+    if (!isDotWord(tokens[i] as string) || i === 0 || i === tokens.length - 1) continue;
+    keep[i - 1] = false;
+    keep[i] = false;
+    keep[i + 1] = false;
+  }
+  return tokens.filter((_, i) => keep[i]).join(' ');
 }
 
 /** Collapses all whitespace of rendered output to single spaces and caps it (subjects, SMS, push). */

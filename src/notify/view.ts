@@ -14,7 +14,7 @@ import {
   placePhrase,
 } from './format.js';
 import type { Messages } from './messages.js';
-import { cleanDefanged } from './sanitize.js';
+import { shownAuthenticator } from './outside-text.js';
 import { toGsm } from './sms.js';
 import type { RenderInput } from './types.js';
 
@@ -67,7 +67,7 @@ export function buildView(
   const method = formatMethod(input.method, messages);
   const change =
     input.change !== undefined && Object.hasOwn(messages.change, input.change) ? input.change : undefined;
-  const authenticator = cleanDefanged(input.authenticator, 48);
+  const authenticator = shownAuthenticator(input.authenticator);
   const authenticatorLine = formatAuthenticator(authenticator, input.kind, change, messages);
   const view: NoticeView = {
     lang,

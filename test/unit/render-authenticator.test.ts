@@ -25,7 +25,7 @@ const passkeyAdded: RenderInput = {
   change: 'credential.added',
   severity: 'warning',
   reasons: ['credential_added'],
-  authenticator: 'iCloud Keychain',
+  authenticator: 'Apple Passwords',
 };
 
 describe('the authenticator in an alert', () => {
@@ -40,11 +40,11 @@ describe('the authenticator in an alert', () => {
 
   it('names it on an added passkey in email, SMS and push', () => {
     const out = renderer.render(passkeyAdded);
-    expect(out.email.subject).toBe('A new passkey from iCloud Keychain was added');
-    expect(out.email.html).toContain('A new passkey from iCloud Keychain was added');
-    expect(out.email.text).toMatch(/^A new passkey from iCloud Keychain was added\n/);
-    expect(out.sms).toContain('Passkey or security key added (iCloud Keychain)');
-    expect(out.push.body).toMatch(/^A new passkey from iCloud Keychain was added\. /);
+    expect(out.email.subject).toBe('A new passkey from Apple Passwords was added');
+    expect(out.email.html).toContain('A new passkey from Apple Passwords was added');
+    expect(out.email.text).toMatch(/^A new passkey from Apple Passwords was added\n/);
+    expect(out.sms).toContain('Passkey or security key added (Apple Passwords)');
+    expect(out.push.body).toMatch(/^A new passkey from Apple Passwords was added\. /);
   });
 
   it('names it in Brazilian Portuguese', () => {
@@ -54,9 +54,9 @@ describe('the authenticator in an alert', () => {
     expect(login.sms).toContain('com YubiKey 5 Series');
     expect(login.push.body).toContain('Login feito com YubiKey 5 Series.');
     const add = renderer.render({ ...passkeyAdded, locale: 'pt-BR' });
-    expect(add.email.subject).toBe('Uma nova chave de acesso de iCloud Keychain foi adicionada');
-    expect(add.sms).toContain('(iCloud Keychain)');
-    expect(add.push.body).toMatch(/^Uma nova chave de acesso de iCloud Keychain foi adicionada\. /);
+    expect(add.email.subject).toBe('Uma nova chave de acesso de Apple Passwords foi adicionada');
+    expect(add.sms).toContain('(Apple Passwords)');
+    expect(add.push.body).toMatch(/^Uma nova chave de acesso de Apple Passwords foi adicionada\. /);
   });
 
   it('says nothing of it when the name is unknown, and keeps the generic change', () => {
@@ -83,12 +83,17 @@ describe('the authenticator in an alert', () => {
     expect(`${out.email.subject}${out.email.text}${out.sms}${out.push.body}`).not.toContain('iCloud');
   });
 
-  it('escapes it in HTML and keeps it to one printable line everywhere', () => {
-    const out = renderer.render({ ...signIn, authenticator: 'Key <b>"x"</b>\n\u202eevil' });
-    expect(out.email.html).toContain('Key &lt;b&gt;&quot;x&quot;&lt;/b&gt; evil');
-    expect(out.email.html).not.toContain('<b>"x"');
-    expect(out.email.text).toContain('Signed in with your Key <b>"x"</b> evil.');
-    expect(out.push.body).not.toMatch(/[\n\u202e]/);
+  it('shows only names from the bundled list, and none that reads as a domain', () => {
+    for (const authenticator of [
+      'Key <b>"x"</b>\n\u202eevil',
+      'YubiKey 5 Series CALL 18005550199',
+      'ATKey.Pro CTAP2.1',
+      'yubikey 5 series',
+    ]) {
+      const out = renderer.render({ ...signIn, authenticator });
+      const all = `${out.email.subject}${out.email.html}${out.email.text}${out.sms}${out.push.title}${out.push.body}`;
+      expect(all).not.toMatch(/with your|evil|18005550199|ATKey|yubikey/i);
+    }
   });
 
   it('keeps the name in an SMS, dropping the device and the place first', () => {

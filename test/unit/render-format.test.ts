@@ -74,10 +74,29 @@ describe('formatDevice', () => {
     });
   });
 
-  test('drops anything that looks like a link or an address', () => {
+  test('puts a generic phrase in place of a model that is not shaped like one', () => {
+    const hostile = { browser: 'Chrome', os: 'Android', model: 'see evil.example or mail a@b.co' };
+    expect(formatDevice(hostile, en).long).toBe('Chrome on Android (Android phone)');
+    expect(formatDevice({ ...hostile, device_type: 'tablet' }, pt).long).toBe(
+      'Chrome no Android (tablet Android)',
+    );
+    expect(formatDevice({ ...hostile, vendor: 'Samsung' }, en).long).toBe('Chrome on Android (Samsung)');
+    expect(formatDevice({ ...hostile, os: 'Windows', device_type: 'desktop' }, en).long).toBe(
+      'Chrome on Windows',
+    );
+  });
+
+  test('shows only vocabulary names and digit-and-dot versions with a short major', () => {
     expect(
-      formatDevice({ browser: 'Chrome', os: 'Android', model: 'see evil.example or mail a@b.co' }, en).long,
-    ).toBe('Chrome on Android (see or mail)');
+      formatDevice({ browser: 'OPERA', browser_version: '12.10', os: 'ANDROID', os_version: '4.1' }, en).long,
+    ).toBe('Opera 12 on Android 4');
+    expect(
+      formatDevice(
+        { browser: 'Chrome', browser_version: '18005550199', os: 'Android', os_version: '14 call' },
+        en,
+      ).long,
+    ).toBe('Chrome on Android');
+    expect(formatDevice({ browser: 'Evil Browser', os: 'Call 1-800 OS' }, en).long).toBe('Unknown device');
   });
 });
 
@@ -97,6 +116,15 @@ describe('formatPlace', () => {
     );
     expect(formatPlace({ network: 'public', country_code: 'BR' }, 'en-GB', en).long).toBe('in Brazil');
     expect(formatPlace({ network: 'public', country_code: 'BR' }, 'pt-BR', pt).long).toBe('Brasil');
+  });
+
+  test('leaves out place names that are not shaped like one', () => {
+    const long = (city: string) =>
+      formatPlace({ network: 'public', city, country_code: 'GB' }, 'en-GB', en).long;
+    expect(long('Call 1-800-555-0199')).toBe('in United Kingdom');
+    expect(long('evil。com')).toBe('in United Kingdom');
+    expect(long('Lon\u202Edon')).toBe('in United Kingdom');
+    expect(long('Frankfurt (Oder)')).toBe('near Frankfurt (Oder), United Kingdom');
   });
 
   test('falls back to the given country name for codes Intl does not know', () => {
@@ -137,9 +165,12 @@ describe('methods, products, reasons, counts', () => {
     expect(formatAttempts(1234, 'pt-BR', pt)).toBe('1.234 tentativas de login malsucedidas');
   });
 
-  test('keeps unknown products as safe text', () => {
+  test('shows unknown products only when shaped like a name', () => {
     expect(formatProduct('ChatGPT', en)).toBe('ChatGPT');
-    expect(formatProduct('x'.repeat(100), en)).toHaveLength(32);
+    expect(formatProduct('acme-portal_2', en)).toBe('acme-portal_2');
+    expect(formatProduct('x'.repeat(100), en)).toBe('OpenAI');
+    expect(formatProduct('CALL 1 800 555 0199', en)).toBe('OpenAI');
+    expect(formatProduct('evil dot com', en)).toBe('OpenAI');
   });
 });
 
