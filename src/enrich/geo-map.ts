@@ -1,6 +1,6 @@
 import type { AnonymousIPResponse, AsnResponse, CityResponse } from 'maxmind';
 import type { Geo } from '../contracts/login-alert.js';
-import { cleanText } from './text.js';
+import { cleanText, strictText } from './text.js';
 
 /** Geo fields a database can contribute; `network` is decided before any lookup. */
 export type GeoFields = Omit<Geo, 'network'>;
@@ -41,29 +41,29 @@ function mapGeoip2(r: CityResponse): GeoFields {
   const code = countryCode(r.country?.iso_code);
   return {
     country_code: code,
-    country_name: cleanText(r.country?.names?.en, NAME_LENGTH) ?? countryName(code),
-    region: cleanText(r.subdivisions?.[0]?.names?.en, NAME_LENGTH),
-    city: cleanText(r.city?.names?.en, NAME_LENGTH),
+    country_name: strictText(r.country?.names?.en, NAME_LENGTH) ?? countryName(code),
+    region: strictText(r.subdivisions?.[0]?.names?.en, NAME_LENGTH),
+    city: strictText(r.city?.names?.en, NAME_LENGTH),
     latitude: coordinate(r.location?.latitude, 90),
     longitude: coordinate(r.location?.longitude, 180),
     accuracy_radius_km: positive(r.location?.accuracy_radius),
     time_zone: cleanText(r.location?.time_zone, NAME_LENGTH),
     // Enterprise and ISP-enriched City databases carry the AS in traits; a separate ASN database wins.
     asn: asNumber(r.traits?.autonomous_system_number),
-    as_org: cleanText(r.traits?.autonomous_system_organization, NAME_LENGTH),
+    as_org: strictText(r.traits?.autonomous_system_organization, NAME_LENGTH),
   };
 }
 
 function mapDbip(r: DbipCityRecord): GeoFields {
   const code = countryCode(r.country_code);
-  const city = cleanText(r.city, NAME_LENGTH);
+  const city = strictText(r.city, NAME_LENGTH);
   const latitude = coordinate(r.latitude, 90);
   const longitude = coordinate(r.longitude, 180);
   const located = latitude !== undefined && longitude !== undefined;
   return {
     country_code: code,
     country_name: countryName(code),
-    region: cleanText(r.state1, NAME_LENGTH),
+    region: strictText(r.state1, NAME_LENGTH),
     city,
     latitude,
     longitude,
@@ -77,7 +77,7 @@ export function mapAsnRecord(record: AsnResponse | null): GeoFields {
   if (record === null || typeof record !== 'object') return {};
   return {
     asn: asNumber(record.autonomous_system_number),
-    as_org: cleanText(record.autonomous_system_organization, NAME_LENGTH),
+    as_org: strictText(record.autonomous_system_organization, NAME_LENGTH),
   };
 }
 

@@ -30,3 +30,13 @@ function truncate(text: string, max: number): string {
   }
   return out.trimEnd();
 }
+
+/**
+ * Like `cleanText`, but a value that needed cleaning (control or format characters such as bidi
+ * overrides, line breaks, doubled or edge spaces) is refused: undefined. For names a database gives,
+ * where such characters have no honest use and stripping them would show what they were hiding.
+ */
+export function strictText(value: unknown, max = MAX_DISPLAY_LENGTH): string | undefined {
+  if (typeof value !== 'string' || value.length === 0 || UNSAFE.test(value)) return undefined;
+  return cleanText(value, max);
+}

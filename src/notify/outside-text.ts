@@ -112,6 +112,11 @@ const LETTER = /\p{L}/u;
 const DIGIT = /\p{Nd}/gu;
 const SCRIPTS = [/\p{Script=Latin}/u, /\p{Script=Greek}/u, /\p{Script=Cyrillic}/u];
 
+/** Whether a word has letters of more than one of Latin, Greek and Cyrillic: a homoglyph's mark. */
+function mixesScripts(word: string): boolean {
+  return SCRIPTS.filter((script) => script.test(word)).length > 1;
+}
+
 /** The place name when it has a place name's shape (the rule above), '' otherwise. */
 export function shownPlace(name: unknown): string {
   if (typeof name !== 'string' || name.length === 0 || name.length > MAX_PLACE_LENGTH * 2) return '';
@@ -123,7 +128,7 @@ export function shownPlace(name: unknown): string {
     if (!PLACE_WORD.test(word) || !LETTER.test(word) || Array.from(word).length > MAX_PLACE_WORD) return '';
     if (isLinkLike(word)) return '';
     if (isDotWord(word) && i > 0 && i < words.length - 1) return '';
-    if (SCRIPTS.filter((script) => script.test(word)).length > 1) return '';
+    if (mixesScripts(word)) return '';
   }
   return (text.match(DIGIT)?.length ?? 0) <= MAX_PLACE_DIGITS ? text : '';
 }
@@ -131,7 +136,8 @@ export function shownPlace(name: unknown): string {
 /*
  * A product name (an event's `product`, or an identity provider's application or realm name) that is
  * not one of ours is shown only when it is 1–32 characters of letters, digits, spaces and . _ -,
- * with at most 4 digits, no link-like word and no spelled-out dot.
+ * with at most 4 digits, no link-like word, no spelled-out dot and no word mixing Latin, Greek and
+ * Cyrillic letters.
  */
 const PRODUCT_SHAPE = /^[\p{L}\p{N}._-]+(?: [\p{L}\p{N}._-]+)*$/u;
 const MAX_PRODUCT_LENGTH = 32;
@@ -141,7 +147,8 @@ const MAX_PRODUCT_DIGITS = 4;
 export function shownProduct(name: unknown): string {
   if (typeof name !== 'string' || name.length > MAX_PRODUCT_LENGTH || !PRODUCT_SHAPE.test(name)) return '';
   if ((name.match(DIGIT)?.length ?? 0) > MAX_PRODUCT_DIGITS) return '';
-  for (const word of name.split(' ')) if (isLinkLike(word) || isDotWord(word)) return '';
+  for (const word of name.split(' '))
+    if (isLinkLike(word) || isDotWord(word) || mixesScripts(word)) return '';
   return name;
 }
 
