@@ -97,18 +97,19 @@ export function shownModel(model: unknown): string {
  * A place name (a city, region or country from a geo database) is shown only when all of these hold:
  *  1. 1–48 characters in NFC, no control, format (bidi, zero-width), private-use or unassigned
  *     character: words of letters (any script) and combining marks, separated by single spaces;
- *     inside a word also apostrophes (' ’), hyphens and periods, a word may be wrapped in
- *     parentheses ("Frankfurt (Oder)") and may end in a comma ("Washington, D.C.");
+ *     inside a word also apostrophes (' ’), hyphens, periods and, in a word without Latin letters,
+ *     the katakana middle dot (イラン・イスラム); a word may be digits alone ("Paris 15"), may be
+ *     wrapped in parentheses ("Frankfurt (Oder)") and may end in a comma ("Washington, D.C.");
  *  2. no word longer than 30 characters, none link-like ("evil.com", "evil。com", "xn--…"), none a
  *     spelled-out dot between two words ("evil dot com");
  *  3. no word mixes Latin, Greek and Cyrillic letters ("раypal" with a Cyrillic "р");
  *  4. at most 2 digits in all ("Paris 15"), of any script (fullwidth "８" counts).
  */
-const PLACE_WORD = /^\(?[\p{L}\p{M}\p{Nd}'’.\-‐]+\)?,?$/u;
+const PLACE_WORD = /^\(?[\p{L}\p{M}\p{Nd}'’.\-‐・]+\)?,?$/u;
 const MAX_PLACE_LENGTH = 48;
 const MAX_PLACE_WORD = 30;
 const MAX_PLACE_DIGITS = 2;
-const LETTER = /\p{L}/u;
+const LETTER_OR_DIGITS = /\p{L}|^\p{Nd}+$/u;
 const DIGIT = /\p{Nd}/gu;
 const SCRIPTS = [/\p{Script=Latin}/u, /\p{Script=Greek}/u, /\p{Script=Cyrillic}/u];
 
@@ -125,10 +126,12 @@ export function shownPlace(name: unknown): string {
   const words = text.split(' ');
   for (let i = 0; i < words.length; i++) {
     const word = words[i] as string;
-    if (!PLACE_WORD.test(word) || !LETTER.test(word) || Array.from(word).length > MAX_PLACE_WORD) return '';
+    if (!PLACE_WORD.test(word) || !LETTER_OR_DIGITS.test(word) || Array.from(word).length > MAX_PLACE_WORD)
+      return '';
     if (isLinkLike(word)) return '';
     if (isDotWord(word) && i > 0 && i < words.length - 1) return '';
-    if (mixesScripts(word)) return '';
+    // Japanese joins words with a middle dot; beside Latin letters it would stand in for a domain's dot.
+    if (mixesScripts(word) || (word.includes('・') && SCRIPTS[0]?.test(word))) return '';
   }
   return (text.match(DIGIT)?.length ?? 0) <= MAX_PLACE_DIGITS ? text : '';
 }

@@ -22,6 +22,16 @@ const SCHEME = /^[a-z][a-z0-9+.-]{0,31}:./;
 // A top-level label: two or more letters of any script (".com", ".рф", ".みんな").
 const TLD = /^\p{L}{2,63}$/u;
 const LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
+const BRACKET_ENDS = /^[[({<]|[\])}>]$/g;
+/** The patterns of the link check, exported for the test that holds them free of nested quantifiers. */
+export const LINK_PATTERNS: readonly RegExp[] = [
+  DOTS,
+  BRACKETED_DOT,
+  SCHEME,
+  TLD,
+  LETTER_OR_DIGIT,
+  BRACKET_ENDS,
+];
 /** The words that spell a dot out ("evil dot com"), compared in lower case, brackets removed. */
 const DOT_WORDS = new Set(['dot', 'd0t']);
 
@@ -58,7 +68,7 @@ function trimToLettersAndDigits(label: string): string {
 /** Whether a token spells out a dot ("dot", "(dot)", "[DOT]"): "evil dot com" names a domain. */
 export function isDotWord(token: string): boolean {
   const t = token.normalize('NFKC').toLowerCase();
-  return DOT_WORDS.has(t.replace(/^[[({<]|[\])}>]$/g, ''));
+  return DOT_WORDS.has(t.replace(BRACKET_ENDS, ''));
 }
 
 /** Printable, single-line, trimmed text capped at `max` code points (with an ellipsis); '' when nothing is left. */
