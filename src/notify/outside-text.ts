@@ -39,17 +39,17 @@ export function shownMajor(version: unknown): string {
  *  1. 1–32 characters, all ASCII letters, digits, single spaces and - _ . + ( );
  *  2. at most 4 space-separated tokens, none of them link-like (isLinkLike: "evil.com",
  *     "evil[.]com", "xn--…") or a spelled-out dot ("dot");
- *  3. every word of 4 or more letters (a capitalised, lower-case or all-capitals run) is a known model word (MODEL_WORDS: makers and product lines,
- *     "Galaxy", "Pixel", "Redmi", "Note", "power"), so "CALL", "TEXT" or "HELPDESK" are not;
- *  4. digits: no run longer than 5 and no more than 6 in all (a dialable number needs 7 or more,
- *     however it is grouped: "1-800-555-0199", "800.555.0199"). A leading year-and-month code
- *     (Xiaomi's "2201117TG", "M2101K6G": 2201 and 2101) is set aside first: it is 4 digits whose
- *     values are fixed by the calendar, leaving at most 6 free digits either way.
- * Anything else, including a model with fullwidth or other non-ASCII characters, is left out.
+ *  3. every word of 4 or more letters (a capitalised, lower-case or all-capitals run) is a known
+ *     model word (MODEL_WORDS: makers and product lines, "Galaxy", "Pixel", "Redmi", "Note",
+ *     "power"), so "CALL", "TEXT" or "HELPDESK" are not;
+ *  4. digits: no run longer than 5 and no more than 6 in all: a dialable number needs 7 or more,
+ *     however it is grouped ("1-800-555-0199", "800.555.0199").
+ * Anything else, including a model with fullwidth or other non-ASCII characters, is left out; the
+ * notice then names the maker alone when it knows it (Xiaomi's all-digit "2201117TG" reads
+ * "Xiaomi"), else the kind of device.
  */
 const MODEL_SHAPE = /^[A-Za-z0-9._+()-]+(?: [A-Za-z0-9._+()-]+){0,3}$/;
 const MAX_MODEL_LENGTH = 32;
-const DATE_CODE = /^M?(?:19|2\d)(?:0[1-9]|1[0-2])/i;
 // Words: a capitalised or lower-case run, or a run of capitals ("SonyEricssonLT": Sony, Ericsson, LT).
 const WORD = /[A-Z]?[a-z]+|[A-Z]+/g;
 const MIN_CHECKED_WORD = 4;
@@ -84,9 +84,8 @@ export function shownModel(model: unknown): string {
   for (const [word] of model.matchAll(WORD)) {
     if (word.length >= MIN_CHECKED_WORD && !MODEL_WORDS.has(word.toLowerCase())) return '';
   }
-  const free = model.replace(DATE_CODE, (code) => code.replace(/\d/g, ''));
   let digits = 0;
-  for (const [run] of free.matchAll(DIGIT_RUN)) {
+  for (const [run] of model.matchAll(DIGIT_RUN)) {
     if (run.length > MAX_DIGIT_RUN) return '';
     digits += run.length;
   }

@@ -81,6 +81,9 @@ describe('formatDevice', () => {
       'Chrome no Android (tablet Android)',
     );
     expect(formatDevice({ ...hostile, vendor: 'Samsung' }, en).long).toBe('Chrome on Android (Samsung)');
+    expect(formatDevice({ ...hostile, vendor: 'Xiaomi', model: '2201117TG' }, en).long).toBe(
+      'Chrome on Android (Xiaomi)',
+    );
     expect(formatDevice({ ...hostile, os: 'Windows', device_type: 'desktop' }, en).long).toBe(
       'Chrome on Windows',
     );
