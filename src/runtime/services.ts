@@ -4,6 +4,7 @@ import type { Config } from '../config/config.js';
 import { createDeviceParser } from '../enrich/device.js';
 import { openGeo } from '../enrich/geo.js';
 import { AlertFeed } from '../http/alert-feed.js';
+import { checkKafkaAccess } from '../kafka/access-check.js';
 import { createKafka } from '../kafka/client.js';
 import { COMPRESSION_TYPES } from '../kafka/codecs.js';
 import { createPublisher } from '../kafka/publisher.js';
@@ -44,6 +45,8 @@ export async function buildServices(
     watch: true,
     onReload: (path) => log.info({ path }, 'geo database reloaded'),
   });
+  // Settings the brokers refuse stop the start here, naming Kafka (exit 2), not after a minute of retries.
+  await checkKafkaAccess(config);
   const kafka = createKafka(config, log);
   const publisher = await createPublisher(kafka, {
     compression: COMPRESSION_TYPES[config.kafka.compression],
