@@ -34,6 +34,9 @@ export async function buildServices(
   log: Logger,
   opts: { channels?: Partial<Record<ChannelName, Channel>> } = {},
 ): Promise<Services> {
+  // Settings the brokers refuse stop the start here, before anything is opened, naming Kafka (exit 2),
+  // not after a minute of retries.
+  await checkKafkaAccess(config);
   const health = new Health();
   const store = openStore(config);
   await store.ping();
@@ -45,8 +48,6 @@ export async function buildServices(
     watch: true,
     onReload: (path) => log.info({ path }, 'geo database reloaded'),
   });
-  // Settings the brokers refuse stop the start here, naming Kafka (exit 2), not after a minute of retries.
-  await checkKafkaAccess(config);
   const kafka = createKafka(config, log);
   const publisher = await createPublisher(kafka, {
     compression: COMPRESSION_TYPES[config.kafka.compression],
