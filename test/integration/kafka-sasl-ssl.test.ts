@@ -48,7 +48,7 @@ beforeAll(async () => {
     KAFKA_SASL_USERNAME: ALERTS_USER.name,
     KAFKA_SASL_PASSWORD: ALERTS_USER.password,
   });
-}, 120_000);
+}, 180_000);
 
 afterAll(async () => {
   await broker?.stop();
@@ -131,7 +131,7 @@ describe('Kafka over SASL_SSL (SCRAM-SHA-512)', () => {
     );
     await pipeline.stop();
     pipeline = undefined;
-  }, 60_000);
+  }, 120_000);
 
   it('refuses a wrong password, an untrusted certificate and a plaintext client at start, naming Kafka and the setting', async () => {
     const wrong = await refusedStart({ KAFKA_SASL_PASSWORD: 'not-the-password' });
@@ -181,5 +181,5 @@ describe('Kafka over SASL_SSL (SCRAM-SHA-512)', () => {
       40_000,
     );
     expect(emails).toHaveLength(3);
-  }, 90_000);
+  }, 150_000);
 });

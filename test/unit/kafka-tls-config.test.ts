@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { loadConfig } from '../../src/config/config.js';
 import { AppError } from '../../src/errors.js';
 import { classifyConnectFailure, describeRefusal } from '../../src/kafka/access-check.js';
+import { nodeProperties } from '../../src/kafka/broker-config.js';
+import { checkSecurity, scramFormatArgs, securityProperties } from '../../src/kafka/broker-security.js';
 import { kafkaSecurity } from '../../src/kafka/client.js';
 import { createTestCa, type TestCa } from '../support/tls-certs.js';
 
@@ -146,5 +148,53 @@ describe('a refused Kafka connection', () => {
     const failure = classifyConnectFailure(wrap(refusedConn));
     expect(failure.kind).toBe('unknown');
     expect(describeRefusal(failure, 'k:9093', { sasl })).toBeUndefined();
+  });
+});
+
+describe('the local broker SASL_SSL listener', () => {
+  const security = {
+    keyFile: '/k.key',
+    certFile: '/k.pem',
+    caFile: '/ca.pem',
+    users: [
+      { name: 'broker-admin', password: 'pw-1' },
+      { name: 'alerts', password: 'pw-2' },
+    ],
+  };
+
+  it('puts SASL_SSL on the client port, PLAINTEXT beside it only when asked, the controllers on PLAINTEXT', () => {
+    const secure = {
+      properties: securityProperties({ ...security, authorizer: true }, '/data/keystore.pem'),
+    };
+    const self = { nodeId: 1, port: 9093, controllerPort: 9100 };
+    const only = nodeProperties(self, [self], '/data', secure);
+    expect(only).toContain('listeners=SASL_SSL://127.0.0.1:9093,CONTROLLER://127.0.0.1:9100\n');
+    expect(only).toContain('advertised.listeners=SASL_SSL://127.0.0.1:9093\n');
+    expect(only).toContain('inter.broker.listener.name=SASL_SSL\n');
+    expect(only).toContain('ssl.keystore.location=/data/keystore.pem\n');
+    expect(only).toContain('ssl.truststore.location=/ca.pem\n');
+    expect(only).toContain('username="broker-admin" password="pw-1";\n');
+    expect(only).toContain('super.users=User:broker-admin;User:ANONYMOUS\n');
+    const both = nodeProperties({ ...self, plaintextPort: 9092 }, [self], '/data', secure);
+    expect(both).toContain(
+      'listeners=SASL_SSL://127.0.0.1:9093,PLAINTEXT://127.0.0.1:9092,CONTROLLER://127.0.0.1:9100\n',
+    );
+    expect(nodeProperties(self, [self], '/data')).toContain(
+      'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT\n',
+    );
+  });
+
+  it('creates every user at format time and refuses names that would break the StorageTool or JAAS syntax', () => {
+    expect(scramFormatArgs(security)).toEqual([
+      '--add-scram',
+      'SCRAM-SHA-512=[name=broker-admin,password=pw-1]',
+      '--add-scram',
+      'SCRAM-SHA-512=[name=alerts,password=pw-2]',
+    ]);
+    expect(scramFormatArgs(undefined)).toEqual([]);
+    expect(() => checkSecurity({ ...security, users: [{ name: 'a', password: 'p",x]' }] })).toThrow(
+      /letters, digits/,
+    );
+    expect(() => checkSecurity({ ...security, users: [] })).toThrow(/needs a SCRAM user/);
   });
 });
