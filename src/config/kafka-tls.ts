@@ -9,9 +9,9 @@ import { readPemCertificates, readPemPrivateKey } from './pem-files.js';
 export interface KafkaTls {
   /** PEM CA certificates that verify the brokers; undefined: the system's trusted CAs. */
   ca: string | undefined;
-  /** PEM client certificate chain and its key (mutual TLS); both or neither. */
+  /** PEM client certificate chain and its key (mutual TLS); both or neither. Named so log masking redacts it. */
   cert: string | undefined;
-  key: string | undefined;
+  privateKey: string | undefined;
   /** The name the brokers' certificates are checked against (and sent as SNI) instead of each host. */
   servername: string | undefined;
 }
@@ -57,7 +57,7 @@ export function readKafkaTls(e: KafkaTlsEnv): { tls: KafkaTls | undefined; probl
   const tls: KafkaTls = {
     ca: undefined,
     cert: undefined,
-    key: undefined,
+    privateKey: undefined,
     servername: e.KAFKA_SSL_SERVERNAME,
   };
   if (e.KAFKA_SSL_CA_FILE) {
@@ -73,7 +73,7 @@ export function readKafkaTls(e: KafkaTlsEnv): { tls: KafkaTls | undefined; probl
     if (cert.ok && key.ok) {
       if (cert.value.first.checkPrivateKey(key.value.key)) {
         tls.cert = cert.value.pem;
-        tls.key = key.value.pem;
+        tls.privateKey = key.value.pem;
       } else {
         problems.push(
           `KAFKA_SSL_KEY_FILE: ${e.KAFKA_SSL_KEY_FILE} is not the key of the first certificate in ${e.KAFKA_SSL_CERT_FILE}`,

@@ -44,7 +44,7 @@ export function kafkaSecurity(kafka: Config['kafka']): {
 } {
   const ssl: ConnectionOptions | false = kafka.ssl ? { rejectUnauthorized: true } : false;
   if (ssl && kafka.tls) {
-    const { ca, cert, key, servername } = kafka.tls;
+    const { ca, cert, privateKey: key, servername } = kafka.tls;
     if (ca !== undefined) ssl.ca = ca;
     if (cert !== undefined && key !== undefined) Object.assign(ssl, { cert, key });
     if (servername !== undefined) ssl.servername = servername;
