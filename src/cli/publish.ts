@@ -4,6 +4,7 @@ import type { AuthEvent } from '../contracts/auth-event.js';
 import { validateAuthEvent } from '../contracts/decode.js';
 import { type JsonTextItem, parseEventsText } from '../contracts/json-text.js';
 import { AppError } from '../errors.js';
+import { checkKafkaAccess } from '../kafka/access-check.js';
 import { createKafka } from '../kafka/client.js';
 import { COMPRESSION_TYPES } from '../kafka/codecs.js';
 import { createPublisher } from '../kafka/publisher.js';
@@ -49,6 +50,7 @@ export async function publishEvents(events: AuthEvent[]): Promise<string> {
   const config = loadConfig();
   const brokers = config.kafka.brokers ?? ['127.0.0.1:9092'];
   const log = createLogger(config.logLevel);
+  await checkKafkaAccess(config, brokers);
   const publisher = await createPublisher(createKafka(config, log, brokers), {
     compression: COMPRESSION_TYPES[config.kafka.compression],
   });

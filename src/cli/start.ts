@@ -2,6 +2,8 @@ import { createServer } from 'node:net';
 import { Kafka, logLevel } from 'kafkajs';
 import { type Config, LOCAL_OUTBOX_DIR, loadConfig } from '../config/config.js';
 import { AppError } from '../errors.js';
+import { checkKafkaAccess } from '../kafka/access-check.js';
+import { kafkaSecurity } from '../kafka/client.js';
 import { kafkaHomeFromEnv, type LocalBroker, startLocalBroker } from '../kafka/local-broker.js';
 import { retryingKafka } from '../kafka/retrying.js';
 import { ensureTopics } from '../kafka/topics.js';
@@ -57,6 +59,7 @@ export async function runStartCommand(_args: string[]): Promise<number> {
     env.OUTBOX_DIR ||= LOCAL_OUTBOX_DIR;
     const config = loadConfig(env);
     const log = createLogger(config.logLevel);
+    await checkKafkaAccess(config);
     const created = await prepareKafka(config);
     if (created.length > 0) say(`created topics: ${created.join(', ')}`);
     const pipeline = await startPipeline(config, log, { onProgress: say });
@@ -144,8 +147,7 @@ async function prepareKafka(config: Config): Promise<string[]> {
   const admin = new Kafka({
     clientId: `${config.kafka.clientId}-warm-up`,
     brokers: config.kafka.brokers ?? [],
-    ssl: config.kafka.ssl,
-    ...(config.kafka.sasl ? { sasl: config.kafka.sasl as never } : {}),
+    ...kafkaSecurity(config.kafka),
     logLevel: logLevel.NOTHING,
   }).admin();
   try {

@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { AppError } from '../errors.js';
+import { type KafkaTls, readKafkaTls } from './kafka-tls.js';
 import { type Env, EnvSchema, TOPIC_ENV, type TopicName } from './schema.js';
+
+export type { KafkaTls } from './kafka-tls.js';
 
 export type ChannelName = 'email' | 'sms' | 'push';
 
@@ -17,6 +20,8 @@ export interface Config {
     clientId: string;
     groupId: string;
     ssl: boolean;
+    /** TLS material (CA, client certificate, server name); set exactly when `ssl` is. */
+    tls: KafkaTls | undefined;
     sasl:
       | { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string }
       | undefined;
@@ -106,8 +111,11 @@ export function loadConfig(
   opts: { production?: boolean } = {},
 ): Readonly<Config> {
   const parsed = EnvSchema.safeParse(env);
+  // Files are read only once the settings naming them are known to fit together.
+  const kafkaTls = parsed.success ? readKafkaTls(parsed.data) : { tls: undefined, problems: [] };
   const problems = [
     ...(parsed.success ? [] : describeIssues(parsed.error.issues)),
+    ...kafkaTls.problems,
     ...(opts.production ? missingProductionSettings(env) : []),
   ];
   if (!parsed.success || problems.length > 0) {
@@ -125,6 +133,7 @@ export function loadConfig(
       clientId: e.KAFKA_CLIENT_ID,
       groupId: e.KAFKA_GROUP_ID,
       ssl: e.KAFKA_SSL,
+      tls: kafkaTls.tls,
       sasl: e.KAFKA_SASL_MECHANISM
         ? {
             mechanism: e.KAFKA_SASL_MECHANISM,

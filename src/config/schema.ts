@@ -13,6 +13,7 @@ import {
   seedNodes,
   url,
 } from './env-fields.js';
+import { kafkaTlsSettingProblems } from './kafka-tls.js';
 
 export { DEFAULT_WEB_PUSH_ALLOWED_HOSTS, isLoopbackHost } from './env-fields.js';
 
@@ -54,6 +55,10 @@ export const EnvSchema = z
     KAFKA_SASL_MECHANISM: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).optional(),
     KAFKA_SASL_USERNAME: optionalText,
     KAFKA_SASL_PASSWORD: optionalText,
+    KAFKA_SSL_CA_FILE: optionalText,
+    KAFKA_SSL_CERT_FILE: optionalText,
+    KAFKA_SSL_KEY_FILE: optionalText,
+    KAFKA_SSL_SERVERNAME: optionalText,
     TOPIC_AUTH_EVENTS: z.string().min(1).default(DEFAULT_TOPICS.authEvents),
     TOPIC_ACCOUNT_SECURITY: z.string().min(1).default(DEFAULT_TOPICS.accountSecurity),
     TOPIC_LOGIN_ALERTS: z.string().min(1).default(DEFAULT_TOPICS.loginAlerts),
@@ -153,6 +158,8 @@ export const EnvSchema = z
     MEMORY_STORE_MAX_KEYS: positiveInt(2_000_000),
   })
   .superRefine((env, ctx) => {
+    for (const p of kafkaTlsSettingProblems(env))
+      ctx.addIssue({ code: 'custom', path: [p.path], message: p.message });
     if (env.KAFKA_SASL_MECHANISM && (!env.KAFKA_SASL_USERNAME || !env.KAFKA_SASL_PASSWORD)) {
       ctx.addIssue({
         code: 'custom',

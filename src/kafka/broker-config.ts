@@ -9,6 +9,13 @@ export interface NodeAddress {
   nodeId: number;
   port: number;
   controllerPort: number;
+  /** With a SASL_SSL listener on `port`: a PLAINTEXT client port as well, when wanted. */
+  plaintextPort?: number;
+}
+
+/** The SASL_SSL client listener of a node (broker-security.ts writes its lines). */
+export interface SecureListener {
+  properties: string[];
 }
 
 /** The replication every topic of a cluster of `nodes` gets: all nodes, at most 3. */
@@ -27,7 +34,12 @@ export function minInsyncFor(replicationFactor: number): number {
 }
 
 /** Properties of a node of a combined quorum of `voters` (the node itself among them). */
-export function nodeProperties(self: NodeAddress, voters: readonly NodeAddress[], logDirs: string): string {
+export function nodeProperties(
+  self: NodeAddress,
+  voters: readonly NodeAddress[],
+  logDirs: string,
+  secure?: SecureListener,
+): string {
   const { replicas, minInsync } = clusterReplication(voters.length);
   const quorum = voters.map((v) => `${v.nodeId}@127.0.0.1:${v.controllerPort}`).join(',');
   const lines = [
@@ -35,11 +47,7 @@ export function nodeProperties(self: NodeAddress, voters: readonly NodeAddress[]
     'process.roles=broker,controller',
     `node.id=${self.nodeId}`,
     `controller.quorum.voters=${quorum}`,
-    `listeners=PLAINTEXT://127.0.0.1:${self.port},CONTROLLER://127.0.0.1:${self.controllerPort}`,
-    `advertised.listeners=PLAINTEXT://127.0.0.1:${self.port}`,
-    'controller.listener.names=CONTROLLER',
-    'inter.broker.listener.name=PLAINTEXT',
-    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    ...listenerLines(self, secure),
     `log.dirs=${logDirs}`,
     'num.partitions=1',
     `default.replication.factor=${replicas}`,
@@ -58,6 +66,34 @@ export function nodeProperties(self: NodeAddress, voters: readonly NodeAddress[]
   ];
   if (voters.length > 1) lines.push(...SMALL_NODE);
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * The client listeners: PLAINTEXT alone, or SASL_SSL on the client port (brokers talk to each other
+ * through it too) with PLAINTEXT beside it only when `plaintextPort` is set. The controllers always
+ * talk PLAINTEXT on loopback.
+ */
+function listenerLines(self: NodeAddress, secure: SecureListener | undefined): string[] {
+  const controller = `CONTROLLER://127.0.0.1:${self.controllerPort}`;
+  if (!secure) {
+    return [
+      `listeners=PLAINTEXT://127.0.0.1:${self.port},${controller}`,
+      `advertised.listeners=PLAINTEXT://127.0.0.1:${self.port}`,
+      'controller.listener.names=CONTROLLER',
+      'inter.broker.listener.name=PLAINTEXT',
+      'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    ];
+  }
+  const clients = [`SASL_SSL://127.0.0.1:${self.port}`];
+  if (self.plaintextPort !== undefined) clients.push(`PLAINTEXT://127.0.0.1:${self.plaintextPort}`);
+  return [
+    `listeners=${[...clients, controller].join(',')}`,
+    `advertised.listeners=${clients.join(',')}`,
+    'controller.listener.names=CONTROLLER',
+    'inter.broker.listener.name=SASL_SSL',
+    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SASL_SSL:SASL_SSL,CONTROLLER:PLAINTEXT',
+    ...secure.properties,
+  ];
 }
 
 /**

@@ -1,6 +1,7 @@
 /** Waiting for local Kafka nodes to answer: metadata listing the brokers wanted and a controller. */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Kafka, logLevel } from 'kafkajs';
+import type { ConnectionOptions } from 'node:tls';
+import { Kafka, logLevel, type SASLOptions } from 'kafkajs';
 import type { Progress } from './kafka-jars.js';
 import type { JvmExit } from './kafka-jvm.js';
 
@@ -11,6 +12,8 @@ export interface ReadyWanted {
   exits: readonly Promise<JvmExit>[];
   timeoutMs: number;
   progress: Progress;
+  /** TLS and SASL of the probe, for a node whose client port speaks SASL_SSL. */
+  client?: { ssl: ConnectionOptions; sasl: SASLOptions };
 }
 
 /** Resolves once a metadata request through `bootstrap` lists every wanted broker and a controller. */
@@ -25,7 +28,7 @@ export async function waitUntilReady(bootstrap: string[], wanted: ReadyWanted): 
   let lastError = 'no answer yet';
   while (Date.now() < deadline) {
     if (exit) throw new Error(`the JVM exited early (code ${exit.code}, signal ${exit.signal})`);
-    const problem = await probe(bootstrap, wanted.brokerIds);
+    const problem = await probe(bootstrap, wanted);
     if (problem === undefined) return;
     lastError = problem;
     if (Date.now() - lastReport > 5000) {
@@ -40,10 +43,12 @@ export async function waitUntilReady(bootstrap: string[], wanted: ReadyWanted): 
 }
 
 /** undefined when ready, otherwise what is missing. */
-async function probe(bootstrap: string[], brokerIds: readonly number[]): Promise<string | undefined> {
+async function probe(bootstrap: string[], wanted: ReadyWanted): Promise<string | undefined> {
+  const { brokerIds } = wanted;
   const admin = new Kafka({
     clientId: 'login-alerts-broker-probe',
     brokers: bootstrap,
+    ...wanted.client,
     connectionTimeout: 1000,
     requestTimeout: 2000,
     retry: { retries: 0 },

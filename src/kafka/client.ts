@@ -1,4 +1,5 @@
-import { Kafka, type KafkaConfig, logLevel as KafkaLogLevel, type LogEntry } from 'kafkajs';
+import type { ConnectionOptions } from 'node:tls';
+import { Kafka, type KafkaConfig, logLevel as KafkaLogLevel, type LogEntry, type SASLOptions } from 'kafkajs';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../observe/logger.js';
 import { registerCodecs } from './codecs.js';
@@ -14,7 +15,7 @@ export function createKafka(config: Pick<Config, 'kafka'>, log: Logger, brokers?
   const opts: KafkaConfig = {
     clientId: config.kafka.clientId,
     brokers: list,
-    ssl: config.kafka.ssl,
+    ...kafkaSecurity(config.kafka),
     connectionTimeout: 3_000,
     requestTimeout: 30_000,
     // ~60 s of retries before kafkajs gives up and restarts a consumer: a broker restart (tens of
@@ -29,6 +30,25 @@ export function createKafka(config: Pick<Config, 'kafka'>, log: Logger, brokers?
         else log.warn({ kafka: rest }, message);
       },
   };
-  if (config.kafka.sasl) opts.sasl = config.kafka.sasl as KafkaConfig['sasl'];
   return new Kafka(opts);
+}
+
+/**
+ * The TLS and SASL options of every kafkajs client made from config: certificates are always
+ * verified; only the settings given are passed, so an unset server name leaves kafkajs sending each
+ * broker's own host name.
+ */
+export function kafkaSecurity(kafka: Config['kafka']): {
+  ssl: ConnectionOptions | false;
+  sasl?: SASLOptions;
+} {
+  const ssl: ConnectionOptions | false = kafka.ssl ? { rejectUnauthorized: true } : false;
+  if (ssl && kafka.tls) {
+    const { ca, cert, privateKey: key, servername } = kafka.tls;
+    if (ca !== undefined) ssl.ca = ca;
+    if (cert !== undefined && key !== undefined) Object.assign(ssl, { cert, key });
+    if (servername !== undefined) ssl.servername = servername;
+  }
+  // A copy: kafkajs writes into the SASL options it is given, and config is frozen.
+  return kafka.sasl ? { ssl, sasl: { ...kafka.sasl } as SASLOptions } : { ssl };
 }

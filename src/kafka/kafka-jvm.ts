@@ -72,6 +72,8 @@ export async function formatStorage(p: {
   propsFile: string;
   logDirs: string;
   logFile: string;
+  /** More StorageTool arguments, e.g. `--add-scram` for users that exist from the first start. */
+  extraArgs?: readonly string[];
   progress?: (line: string) => void;
 }): Promise<void> {
   if (existsSync(join(p.logDirs, 'meta.properties'))) return;
@@ -79,6 +81,7 @@ export async function formatStorage(p: {
   const log = await open(p.logFile, 'a');
   try {
     const args = [...p.javaArgs, 'kafka.tools.StorageTool', 'format', '-t', p.clusterId, '-c', p.propsFile];
+    args.push(...(p.extraArgs ?? []));
     const { code, signal } = await exitOf(spawnJava(args, log.fd));
     if (code !== 0) {
       throw new AppError(

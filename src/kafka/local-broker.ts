@@ -11,9 +11,17 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppError } from '../errors.js';
-import { clusterId, nodeProperties } from './broker-config.js';
+import { clusterId, nodeProperties, type SecureListener } from './broker-config.js';
 import { createOwnedDataDir, removeOrphanedDataDirs } from './broker-data-dirs.js';
-import { waitUntilReady } from './broker-ready.js';
+import { type ReadyWanted, waitUntilReady } from './broker-ready.js';
+import {
+  type BrokerSecurity,
+  checkSecurity,
+  probeSecurity,
+  scramFormatArgs,
+  securityProperties,
+  writeKeystore,
+} from './broker-security.js';
 import { ensureKafkaJars, type KafkaJarsOptions, type Progress, secondsSince } from './kafka-jars.js';
 import {
   formatStorage,
@@ -26,6 +34,7 @@ import {
 } from './kafka-jvm.js';
 import { choosePort, freePort } from './ports.js';
 
+export type { BrokerSecurity, ScramUser } from './broker-security.js';
 export {
   ensureKafkaJars,
   type KafkaJars,
@@ -48,12 +57,16 @@ export interface LocalBrokerOptions extends KafkaJarsOptions {
   startTimeoutMs?: number;
   /** Maximum heap; default 512m. */
   heap?: string;
+  /** A SASL_SSL client listener on `port` (SCRAM-SHA-512 users made at format time); default PLAINTEXT. */
+  security?: BrokerSecurity;
 }
 
 export interface LocalBroker {
-  /** host:port for KAFKA_BROKERS. */
+  /** host:port for KAFKA_BROKERS (the SASL_SSL listener when `security` was given). */
   bootstrap: string;
   port: number;
+  /** With `security.plaintext`: host:port of the PLAINTEXT listener beside the SASL_SSL one. */
+  plaintextBootstrap: string | undefined;
   dataDir: string;
   logFile: string;
   /** Process id of the broker JVM. */
@@ -92,6 +105,7 @@ interface Launch {
   javaArgs: string[];
   timeoutMs: number;
   progress: Progress;
+  probe: ReadyWanted['client'];
 }
 
 /** Starts the broker and resolves once it answers a metadata request. */
@@ -110,7 +124,10 @@ export async function startLocalBroker(opts: LocalBrokerOptions = {}): Promise<L
     javaArgs: jvmArgs({ libDir: jars.libDir, dataDir, heap: opts.heap ?? '512m' }),
     timeoutMs: opts.startTimeoutMs ?? 90_000,
     progress,
+    probe: undefined,
   };
+  const secure = opts.security ? await secureListener(opts.security, dataDir) : undefined;
+  if (opts.security) setup.probe = probeSecurity(opts.security);
 
   // A port found free can be taken by another process before the JVM binds it (several test runs starting
   // brokers at once); with ports of our own choosing, pick again.
@@ -118,21 +135,32 @@ export async function startLocalBroker(opts: LocalBrokerOptions = {}): Promise<L
   for (let attempt = 1; ; attempt++) {
     const port = await choosePort(opts.port, DEFAULT_PORT);
     const controllerPort = await freePort();
-    const self = { nodeId: 1, port, controllerPort };
-    await writeFile(setup.propsFile, nodeProperties(self, [self], setup.logDirs));
+    const plaintextPort = opts.security?.plaintext ? await freePort() : undefined;
+    const self = { nodeId: 1, port, controllerPort, plaintextPort };
+    await writeFile(setup.propsFile, nodeProperties(self, [self], setup.logDirs, secure));
     // A kept --data-dir is formatted already; formatStorage leaves it.
-    if (attempt === 1) await formatStorage({ ...setup, clusterId: clusterId() });
-    const outcome = await launch(setup, port);
+    if (attempt === 1)
+      await formatStorage({ ...setup, clusterId: clusterId(), extraArgs: scramFormatArgs(opts.security) });
+    const outcome = await launch(setup, port, plaintextPort);
     if (!('portTaken' in outcome)) return outcome;
     if (fixedPort || attempt >= 3) throw outcome.error;
     progress(`Port ${port} or ${controllerPort} was taken while Kafka started; trying other ports…`);
   }
 }
 
+/** The SASL_SSL listener's properties, its PEM keystore written into the data directory. */
+export async function secureListener(security: BrokerSecurity, dataDir: string): Promise<SecureListener> {
+  checkSecurity(security);
+  const keystore = join(dataDir, 'keystore.pem');
+  await writeKeystore(security, keystore);
+  return { properties: securityProperties(security, keystore) };
+}
+
 /** Runs the JVM until it answers; a failure to bind its ports is reported, not thrown, so the caller can retry. */
 async function launch(
   setup: Launch,
   port: number,
+  plaintextPort: number | undefined,
 ): Promise<LocalBroker | { portTaken: true; error: AppError }> {
   const { logFile, dataDir } = setup;
   const started = Date.now();
@@ -154,6 +182,7 @@ async function launch(
       exits: [jvm.exited],
       timeoutMs: setup.timeoutMs,
       progress: setup.progress,
+      client: setup.probe,
     });
   } catch (err) {
     await jvm.kill();
@@ -170,5 +199,6 @@ async function launch(
   }
   setup.progress(`Kafka ${setup.version} ready at ${bootstrap} after ${secondsSince(started)} s`);
   const { pid, exited } = jvm;
-  return { bootstrap, port, dataDir, logFile, pid, version: setup.version, exited, stop };
+  const plaintextBootstrap = plaintextPort === undefined ? undefined : `127.0.0.1:${plaintextPort}`;
+  return { bootstrap, port, plaintextBootstrap, dataDir, logFile, pid, version: setup.version, exited, stop };
 }

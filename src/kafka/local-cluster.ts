@@ -8,7 +8,8 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppError } from '../errors.js';
 import { clusterId, type NodeAddress, nodeProperties } from './broker-config.js';
-import { waitUntilReady } from './broker-ready.js';
+import { type ReadyWanted, waitUntilReady } from './broker-ready.js';
+import { type BrokerSecurity, probeSecurity, scramFormatArgs } from './broker-security.js';
 import { ensureKafkaJars, type KafkaJarsOptions, type Progress, secondsSince } from './kafka-jars.js';
 import {
   formatStorage,
@@ -19,7 +20,7 @@ import {
   startKafkaJvm,
   tailOf,
 } from './kafka-jvm.js';
-import { brokerDataDir } from './local-broker.js';
+import { brokerDataDir, secureListener } from './local-broker.js';
 import { freePorts } from './ports.js';
 
 export interface LocalClusterOptions extends KafkaJarsOptions {
@@ -29,12 +30,16 @@ export interface LocalClusterOptions extends KafkaJarsOptions {
   heap?: string;
   /** Milliseconds to wait for every node to be registered; default 120 000. */
   startTimeoutMs?: number;
+  /** Every node's client port speaks SASL_SSL (one certificate for all: 127.0.0.1); default PLAINTEXT. */
+  security?: BrokerSecurity;
 }
 
 export interface ClusterNode {
   nodeId: number;
   /** host:port of this node's client listener. */
   bootstrap: string;
+  /** With `security.plaintext`: host:port of its PLAINTEXT listener. */
+  plaintextBootstrap: string | undefined;
   dataDir: string;
   logFile: string;
   /** Process id of the running JVM; undefined while the node is down. */
@@ -45,6 +50,8 @@ export interface ClusterNode {
 export interface LocalCluster {
   /** Every node's host:port, for KAFKA_BROKERS. */
   brokers: string[];
+  /** With `security.plaintext`: every node's PLAINTEXT host:port. */
+  plaintextBrokers: string[] | undefined;
   nodes: readonly ClusterNode[];
   version: string;
   /** SIGKILL one node and wait for its exit. */
@@ -68,6 +75,8 @@ interface Setup {
   javaArgs: (node: Node) => string[];
   timeoutMs: number;
   progress: Progress;
+  security: BrokerSecurity | undefined;
+  probe: ReadyWanted['client'];
 }
 
 /** Starts the nodes and resolves once metadata lists every one of them and a controller. */
@@ -86,6 +95,8 @@ export async function startLocalCluster(opts: LocalClusterOptions = {}): Promise
     javaArgs: (node) => jvmArgs({ libDir: jars.libDir, dataDir: node.dataDir, heap, small: true }),
     timeoutMs: opts.startTimeoutMs ?? 120_000,
     progress,
+    security: opts.security,
+    probe: opts.security ? probeSecurity(opts.security) : undefined,
   };
   const started = Date.now();
   const id = clusterId();
@@ -116,16 +127,20 @@ function nodeIn(root: string, nodeId: number): Node {
 async function startAll(setup: Setup, id: string): Promise<void> {
   const { nodes } = setup;
   for (let attempt = 1; ; attempt++) {
-    const ports = await freePorts(nodes.length * 2);
+    const each = setup.security?.plaintext ? 3 : 2;
+    const ports = await freePorts(nodes.length * each);
     for (const [i, node] of nodes.entries()) {
-      node.port = ports[2 * i]!;
-      node.controllerPort = ports[2 * i + 1]!;
+      node.port = ports[each * i]!;
+      node.controllerPort = ports[each * i + 1]!;
+      if (each === 3) node.plaintextPort = ports[each * i + 2]!;
     }
     await Promise.all(
       nodes.map(async (node) => {
         await mkdir(node.dataDir, { recursive: true });
-        await writeFile(node.propsFile, nodeProperties(node, nodes, node.logDirs));
-        await formatStorage({ ...node, javaArgs: setup.javaArgs(node), clusterId: id });
+        const secure = setup.security ? await secureListener(setup.security, node.dataDir) : undefined;
+        await writeFile(node.propsFile, nodeProperties(node, nodes, node.logDirs, secure));
+        const extraArgs = scramFormatArgs(setup.security);
+        await formatStorage({ ...node, javaArgs: setup.javaArgs(node), clusterId: id, extraArgs });
       }),
     );
     setup.progress(`Starting ${nodes.length} Kafka nodes on ${nodes.map((n) => n.port).join(', ')}…`);
@@ -155,6 +170,7 @@ function waitForNodes(setup: Setup, starting: readonly Node[]): Promise<void> {
       exits: starting.flatMap((n) => (n.jvm ? [n.jvm.exited] : [])),
       timeoutMs: setup.timeoutMs,
       progress: setup.progress,
+      client: setup.probe,
     },
   );
 }
@@ -183,11 +199,14 @@ function clusterHandle(setup: Setup, version: string, dataDir: string): LocalClu
     return node;
   };
   let stopping: Promise<void> | undefined;
+  const plaintext = (n: Node) => (n.plaintextPort === undefined ? undefined : `127.0.0.1:${n.plaintextPort}`);
   return {
     brokers: nodes.map((n) => `127.0.0.1:${n.port}`),
+    plaintextBrokers: setup.security?.plaintext ? nodes.map((n) => plaintext(n)!) : undefined,
     nodes: nodes.map((n) => ({
       nodeId: n.nodeId,
       bootstrap: `127.0.0.1:${n.port}`,
+      plaintextBootstrap: plaintext(n),
       dataDir: n.dataDir,
       logFile: n.logFile,
       pid: () => (n.jvm?.alive() ? n.jvm.pid : undefined),

@@ -4,6 +4,7 @@ import type { Config } from '../config/config.js';
 import { createDeviceParser } from '../enrich/device.js';
 import { openGeo } from '../enrich/geo.js';
 import { AlertFeed } from '../http/alert-feed.js';
+import { checkKafkaAccess } from '../kafka/access-check.js';
 import { createKafka } from '../kafka/client.js';
 import { COMPRESSION_TYPES } from '../kafka/codecs.js';
 import { createPublisher } from '../kafka/publisher.js';
@@ -33,6 +34,9 @@ export async function buildServices(
   log: Logger,
   opts: { channels?: Partial<Record<ChannelName, Channel>> } = {},
 ): Promise<Services> {
+  // Settings the brokers refuse stop the start here, before anything is opened, naming Kafka (exit 2),
+  // not after a minute of retries.
+  await checkKafkaAccess(config);
   const health = new Health();
   const store = openStore(config);
   await store.ping();

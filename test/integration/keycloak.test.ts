@@ -7,19 +7,25 @@
  * a Kafka it cannot reach: the outage cases run first and open the gate; every later case sees Kafka up.
  * One Keycloak serves all cases (it is the slow part); the provider's brokers are per process, and only a
  * client that has never connected can be cut off by a gate in front of the bootstrap address.
+ *
+ * The broker is this test's own and speaks only SASL_SSL (SCRAM-SHA-512, a CA the test made) with Kafka's
+ * authorizer on: Keycloak's principal holds nothing but WRITE on auth.events, the ACL the README documents.
  */
+import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes } from 'kafkajs';
 import { AuthEventSchema } from '../../src/contracts/auth-event.js';
 import type { LoginAlert } from '../../src/contracts/login-alert.js';
 import type { DeliveryReceipt } from '../../src/contracts/records.js';
+import { kafkaHomeFromEnv, type LocalBroker, startLocalBroker } from '../../src/kafka/local-broker.js';
 import { receiptsOf, until } from '../support/delivery-kit.js';
-import { kafkaBrokers, uniqueName } from '../support/env.js';
+import { uniqueName } from '../support/env.js';
 import { profile } from '../support/events.js';
 import { type RunningKeycloak, startKeycloak } from '../support/keycloak.js';
 import { startTestPipeline, type TestPipeline, type Watch } from '../support/pipeline-harness.js';
 import { startTcpGate, type TcpGate } from '../support/tcp-gate.js';
+import { createTestCa, type TestCa } from '../support/tls-certs.js';
 
 /** Keycloak's first start here builds its runtime (1–3 minutes on a busy two-core machine). */
-const KEYCLOAK_START_MS = 240_000;
+const KEYCLOAK_START_MS = 300_000;
 /** The provider's buffer (LOGIN_ALERTS_BUFFER) and the sign-ins made while Kafka is away: 5 must be dropped. */
 const BUFFER = 10;
 const SIGN_INS_DOWN = BUFFER + 5;
@@ -28,6 +34,12 @@ const CHROME =
   'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 const FIREFOX = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14.7; rv:133.0) Gecko/20100101 Firefox/133.0';
 
+/** The broker's own user (a super user, also the pipeline's) and Keycloak's, which may only write auth.events. */
+const BROKER_USER = { name: 'broker-admin', password: 'broker-admin-pw' };
+const KEYCLOAK_USER = { name: 'keycloak', password: 'keycloak-pw-0123' };
+
+let ca: TestCa;
+let broker: LocalBroker;
 let kc: RunningKeycloak;
 let gate: TcpGate;
 let t: TestPipeline;
@@ -124,18 +136,68 @@ async function enrolledUser(username: string, password: string): Promise<string>
 let userId: string;
 let bobId: string;
 
+/** WRITE on the topic, nothing else: what Keycloak's principal needs (an idempotent producer included). */
+async function grantWriteOnly(topic: string, principal: string): Promise<void> {
+  const admin = t.pipeline.services.kafka.admin();
+  await admin.connect();
+  try {
+    await admin.createAcls({
+      acl: [
+        {
+          resourceType: AclResourceTypes.TOPIC,
+          resourceName: topic,
+          resourcePatternType: ResourcePatternTypes.LITERAL,
+          principal,
+          host: '*',
+          operation: AclOperationTypes.WRITE,
+          permissionType: AclPermissionTypes.ALLOW,
+        },
+      ],
+    });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 beforeAll(async () => {
-  t = await startTestPipeline('memory');
+  ca = createTestCa('login-alerts-keycloak-test-ca');
+  broker = await startLocalBroker({
+    port: 0,
+    home: kafkaHomeFromEnv(process.env),
+    heap: '256m',
+    security: {
+      ...ca.issue('kafka', ['127.0.0.1', 'localhost']),
+      caFile: ca.caFile,
+      users: [BROKER_USER, KEYCLOAK_USER],
+      authorizer: true,
+    },
+  });
+  t = await startTestPipeline('memory', {
+    env: {
+      KAFKA_BROKERS: broker.bootstrap,
+      KAFKA_SSL: 'true',
+      KAFKA_SSL_CA_FILE: ca.caFile,
+      KAFKA_SASL_MECHANISM: 'scram-sha-512',
+      KAFKA_SASL_USERNAME: BROKER_USER.name,
+      KAFKA_SASL_PASSWORD: BROKER_USER.password,
+    },
+  });
+  await grantWriteOnly(t.config.topics.authEvents, `User:${KEYCLOAK_USER.name}`);
   events = await t.watch('authEvents');
   alerts = await t.watch('loginAlerts');
   receipts = await t.watch('deliveries');
-  gate = await startTcpGate(kafkaBrokers()[0] ?? '');
+  gate = await startTcpGate(broker.bootstrap);
   kc = await startKeycloak(
     {
       LOGIN_ALERTS_KAFKA_BROKERS: gate.address,
       LOGIN_ALERTS_TOPIC: t.config.topics.authEvents,
       LOGIN_ALERTS_PRODUCT: product,
       LOGIN_ALERTS_BUFFER: String(BUFFER),
+      LOGIN_ALERTS_KAFKA_SECURITY_PROTOCOL: 'SASL_SSL',
+      LOGIN_ALERTS_KAFKA_SASL_MECHANISM: 'SCRAM-SHA-512',
+      LOGIN_ALERTS_KAFKA_SASL_USERNAME: KEYCLOAK_USER.name,
+      LOGIN_ALERTS_KAFKA_SASL_PASSWORD: KEYCLOAK_USER.password,
+      LOGIN_ALERTS_KAFKA_SSL_CA_FILE: ca.caFile,
     },
     KEYCLOAK_START_MS,
   );
@@ -147,18 +209,24 @@ beforeAll(async () => {
   });
   await admin(`/${realm}/clients`, {
     body: { clientId: 'app', publicClient: true, directAccessGrantsEnabled: true },
+  }).catch(async (err: Error) => {
+    // Keycloak's answer is a bare 500: its log (removed when it stops) says why.
+    const lines = (await kc.log()).split('\n').filter((l) => /ERROR|Exception|login-alerts/.test(l));
+    throw new Error(`${err.message}\nKeycloak's log:\n${lines.slice(-30).join('\n')}`);
   });
   [userId, bobId] = await Promise.all([
     enrolledUser('alice', 's3cret-pass'),
     enrolledUser('bob', 'bob-pass'),
   ]);
-}, KEYCLOAK_START_MS + 60_000);
+}, KEYCLOAK_START_MS + 180_000);
 
 afterAll(async () => {
   console.log(`Keycloak RSS at the end: ${Math.round((kc?.rssKb() ?? 0) / 1024)} MB`);
   await kc?.stop();
   await gate?.stop();
   await t?.stop();
+  await broker?.stop();
+  ca?.remove();
 }, 60_000);
 
 const alertsOf = (kind: string, account = userId) =>
@@ -195,6 +263,10 @@ describe('the login-alerts Keycloak provider while its Kafka is unreachable', ()
     );
     expect(logged).toContain(`event dropped (buffer of ${BUFFER} full); 1 dropped, 0 sent`);
     expect((await publisherLog()).join('\n')).toMatch(/Kafka at 127\.0\.0\.1:\d+ not reachable yet/);
+    expect(await kc.log()).toMatch(
+      /publishing to \S+ on 127\.0\.0\.1:\d+ over SASL_SSL as SCRAM-SHA-512 user keycloak/,
+    );
+    expect(await kc.log()).not.toContain(KEYCLOAK_USER.password);
     expect(eventsOf(bobId)).toHaveLength(0);
   }, 120_000);
 
@@ -232,7 +304,7 @@ describe('the login-alerts Keycloak provider while its Kafka is unreachable', ()
   }, 180_000);
 });
 
-describe('the login-alerts Keycloak provider', () => {
+describe('the login-alerts Keycloak provider over SASL_SSL with a write-only ACL', () => {
   it('publishes a password sign-in as a valid AuthEvent keyed by the Keycloak user id, and the pipeline emails an alert', async () => {
     const before = Date.now();
     expect((await grant('s3cret-pass')).status).toBe(200);

@@ -1,5 +1,6 @@
 package io.loginalerts.keycloak;
 
+import java.util.Properties;
 import org.keycloak.Config;
 import org.keycloak.events.EventListenerProvider;
 import org.keycloak.events.EventListenerProviderFactory;
@@ -10,7 +11,9 @@ import org.jboss.logging.Logger;
 /**
  * Provider id {@code login-alerts}. Configured by the environment: LOGIN_ALERTS_KAFKA_BROKERS (required to
  * publish), LOGIN_ALERTS_TOPIC (default auth.events), LOGIN_ALERTS_PRODUCT (default: the realm's name),
- * LOGIN_ALERTS_BUFFER (events held while Kafka is away, default 10000; more are dropped, counted and logged).
+ * LOGIN_ALERTS_BUFFER (events held while Kafka is away, default 10000; more are dropped, counted and logged),
+ * and the connection's security (TLS, SASL) as {@link KafkaSecurity} reads it. Security settings that cannot
+ * work leave the provider off, with an error in the log: never a producer that is less secure than asked.
  */
 public final class LoginAlertsEventListenerProviderFactory implements EventListenerProviderFactory {
   public static final String ID = "login-alerts";
@@ -18,6 +21,7 @@ public final class LoginAlertsEventListenerProviderFactory implements EventListe
 
   private volatile LoginAlertsPublisher publisher;
   private String brokers;
+  private final Properties security = new Properties();
   private String topic;
   private String product;
   private int buffer;
@@ -28,8 +32,19 @@ public final class LoginAlertsEventListenerProviderFactory implements EventListe
     topic = env("LOGIN_ALERTS_TOPIC", "auth.events");
     product = env("LOGIN_ALERTS_PRODUCT", null);
     buffer = positive(env("LOGIN_ALERTS_BUFFER", null), LoginAlertsPublisher.DEFAULT_BUFFER);
-    if (brokers == null) LOG.warn("login-alerts: LOGIN_ALERTS_KAFKA_BROKERS is not set; events are not published");
-    else LOG.infof("login-alerts: publishing to %s on %s (buffer %d events)", topic, brokers, buffer);
+    if (brokers == null) {
+      LOG.warn("login-alerts: LOGIN_ALERTS_KAFKA_BROKERS is not set; events are not published");
+      return;
+    }
+    String over;
+    try {
+      over = KafkaSecurity.apply(security, LoginAlertsEventListenerProviderFactory::envOrNull);
+    } catch (IllegalArgumentException e) {
+      LOG.errorf("login-alerts: %s; events are not published", e.getMessage());
+      brokers = null;
+      return;
+    }
+    LOG.infof("login-alerts: publishing to %s on %s over %s (buffer %d events)", topic, brokers, over, buffer);
   }
 
   @Override
@@ -45,7 +60,7 @@ public final class LoginAlertsEventListenerProviderFactory implements EventListe
     LoginAlertsPublisher p = publisher;
     if (p != null) return p;
     synchronized (this) {
-      if (publisher == null) publisher = brokers == null ? null : new LoginAlertsPublisher(brokers, topic, buffer);
+      if (publisher == null) publisher = brokers == null ? null : new LoginAlertsPublisher(brokers, security, topic, buffer);
       return publisher;
     }
   }
@@ -71,6 +86,10 @@ public final class LoginAlertsEventListenerProviderFactory implements EventListe
     }
     LOG.warnf("login-alerts: LOGIN_ALERTS_BUFFER=%s is not a positive integer; using %d", value, fallback);
     return fallback;
+  }
+
+  private static String envOrNull(String name) {
+    return env(name, null);
   }
 
   private static String env(String name, String fallback) {

@@ -11,6 +11,8 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.jboss.logging.Logger;
 
@@ -29,8 +31,13 @@ final class LoginAlertsPublisher implements AutoCloseable {
   static final int DROP_LOG_SECONDS = 10;
   private static final Logger LOG = Logger.getLogger(LoginAlertsPublisher.class);
   private static final long RETRY_CREATE_MS = 5_000;
+  /** A partitionsFor that fails sooner than this was refused (authorization, authentication), not timed out. */
+  private static final long FAST_FAILURE_MS = 1_000;
+  private static final long BACKOFF_FIRST_MS = 1_000;
+  private static final long BACKOFF_MAX_MS = 30_000;
 
   private final String brokers;
+  private final Properties security;
   private final String topic;
   private final int capacity;
   private final BlockingQueue<String[]> queue;
@@ -43,8 +50,10 @@ final class LoginAlertsPublisher implements AutoCloseable {
   private volatile KafkaProducer<String, String> producer;
   private volatile boolean running = true;
 
-  LoginAlertsPublisher(String brokers, String topic, int capacity) {
+  /** `security`: the connection's security settings (see {@link KafkaSecurity}), applied over the defaults. */
+  LoginAlertsPublisher(String brokers, Properties security, String topic, int capacity) {
     this.brokers = brokers;
+    this.security = security;
     this.topic = topic;
     this.capacity = capacity;
     this.queue = new ArrayBlockingQueue<>(capacity);
@@ -89,18 +98,38 @@ final class LoginAlertsPublisher implements AutoCloseable {
     return null;
   }
 
-  /** Blocks until the topic's partitions are known, so no buffered event is spent on an unreachable Kafka. */
+  /**
+   * Blocks until the topic's partitions are known, so no buffered event is spent on an unreachable Kafka. An
+   * unreachable Kafka makes partitionsFor wait max.block.ms; a refusal (no WRITE on the topic, a wrong
+   * password, an untrusted certificate) returns at once, so those are retried with a growing pause instead
+   * of a busy loop.
+   */
   private boolean awaitKafka(KafkaProducer<String, String> p) {
     boolean logged = false;
+    long backoff = BACKOFF_FIRST_MS;
     while (running) {
+      long started = System.nanoTime();
       try {
         p.partitionsFor(topic);
         return true;
       } catch (KafkaException e) {
+        boolean refused = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started) < FAST_FAILURE_MS;
         if (!logged) {
-          LOG.warnf("login-alerts: Kafka at %s not reachable yet (%s); buffering up to %d event(s)", brokers,
-              e.toString(), capacity);
+          if (e instanceof AuthorizationException)
+            LOG.errorf("login-alerts: Kafka at %s refuses topic %s to this producer (%s): grant its principal WRITE on"
+                + " the topic; buffering up to %d event(s), retrying with backoff", brokers, topic, e.toString(), capacity);
+          else if (e instanceof AuthenticationException)
+            LOG.errorf("login-alerts: Kafka at %s refused this producer's sign-in or TLS handshake (%s): check the"
+                + " LOGIN_ALERTS_KAFKA_* settings; buffering up to %d event(s), retrying with backoff", brokers,
+                e.toString(), capacity);
+          else
+            LOG.warnf("login-alerts: Kafka at %s not reachable yet (%s); buffering up to %d event(s)", brokers,
+                e.toString(), capacity);
           logged = true;
+        }
+        if (refused) {
+          if (!pause(backoff)) return false;
+          backoff = Math.min(backoff * 2, BACKOFF_MAX_MS);
         }
       }
     }
@@ -159,6 +188,7 @@ final class LoginAlertsPublisher implements AutoCloseable {
     p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000");
     p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
     p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "none");
+    p.putAll(security);
     return p;
   }
 
