@@ -89,7 +89,10 @@ const REFUSAL_TEXT: Record<Refusal, string> = {
 export function explainFailures(client: Redis | Cluster, name: string) {
   let last: { message: string; refusal: Refusal | undefined } | undefined;
   const remember = (err: unknown) => {
-    if (isErrorLike(err)) last = { message: err.message, refusal: refusalOf(err) };
+    // A Cluster that reached no node reports the last node's error inside its own.
+    const cause =
+      isErrorLike(err) && 'lastNodeError' in err ? (err as { lastNodeError: unknown }).lastNodeError : err;
+    if (isErrorLike(cause)) last = { message: cause.message, refusal: refusalOf(cause) };
   };
   client.on('error', remember);
   client.on('node error', remember);

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { freePort, type Proc, spawnProc } from './processes.js';
+import { freePortPair } from './redis-cluster.js';
 import { waitUntil } from './reliability.js';
 
 const SETPRIV = '/usr/bin/setpriv';
@@ -20,7 +21,7 @@ export const ADMIN_PASSWORD = 'admin-pw-not-the-store-one';
 /**
  * The store's ACL rules, in order (the README's production line without the user and password):
  * the commands both stores send, on `la:` keys only, no pub/sub channels; a Cluster adds
- * `+cluster|slots +cluster|info`.
+ * `+cluster|slots +cluster|info +client|setname` (the client names its slot-refresh connection).
  */
 export const STORE_ACL = [
   'resetkeys',
@@ -40,7 +41,7 @@ export const STORE_ACL = [
   '+script|load',
   '+script|exists',
 ] as const;
-export const CLUSTER_ACL = ['+cluster|slots', '+cluster|info'] as const;
+export const CLUSTER_ACL = ['+cluster|slots', '+cluster|info', '+client|setname'] as const;
 
 /** The files openssl made: a CA, a server certificate it signed, a client certificate, and a stranger CA. */
 export interface TlsFiles {
@@ -250,4 +251,105 @@ export async function answers(proc: Proc, admin: Redis, port: number): Promise<v
     undefined,
     20,
   );
+}
+
+export interface TlsCluster {
+  /** `localhost:P1,localhost:P2,…`: REDIS_CLUSTER_NODES for the store. */
+  readonly seeds: string;
+  readonly files: TlsFiles;
+  readonly storePassword: string;
+  /** The test's own client to each node (user `default`). */
+  readonly admins: readonly Redis[];
+  stop(): Promise<void>;
+}
+
+/**
+ * A Redis Cluster of `masters` TLS-only nodes (no replicas), the bus over TLS too, each announcing
+ * itself as `localhost`: its certificate names only `localhost`, so the client must dial every node
+ * by that name (the seeds as given, the others as CLUSTER SLOTS announces them) for it to verify.
+ */
+export async function startTlsCluster(masters = 3): Promise<TlsCluster> {
+  const files = makeTlsFiles('DNS:localhost');
+  const storePassword = `store-pw-${Math.random().toString(36).slice(2)}`;
+  const dir = mkdtempSync(join(tmpdir(), 'login-alerts-redis-tls-cluster-'));
+  const procs: Proc[] = [];
+  const admins: Redis[] = [];
+  const ports: number[] = [];
+  const stop = async () => {
+    for (const a of admins) a.disconnect();
+    await Promise.all(procs.map((p) => p.stop(3_000)));
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(files.dir, { recursive: true, force: true });
+  };
+  try {
+    for (let i = 0; i < masters; i++) {
+      const port = await freePortPair();
+      const proc = spawnProc(
+        `redis-server tls cluster ${port}`,
+        SETPRIV,
+        [
+          '--pdeathsig',
+          'KILL',
+          'redis-server',
+          ...tlsServerArgs(files, port, storePassword, { cluster: true }),
+          '--tls-cluster',
+          'yes',
+          '--cluster-enabled',
+          'yes',
+          '--cluster-config-file',
+          join(dir, `nodes-${port}.conf`),
+          '--cluster-node-timeout',
+          '2000',
+          '--cluster-announce-hostname',
+          'localhost',
+          '--cluster-preferred-endpoint-type',
+          'hostname',
+          '--dir',
+          dir,
+        ],
+        process.env,
+      );
+      procs.push(proc);
+      const admin = adminClient(files, port, 'localhost');
+      admins.push(admin);
+      await answers(proc, admin, port);
+      ports.push(port);
+    }
+    const create = spawnProc(
+      'redis-cli --cluster create (tls)',
+      'redis-cli',
+      [
+        '--tls',
+        '--cacert',
+        files.ca,
+        '--cert',
+        files.clientCert,
+        '--key',
+        files.clientKey,
+        '--no-auth-warning',
+        '-a',
+        ADMIN_PASSWORD,
+        '--cluster',
+        'create',
+        ...ports.map((p) => `127.0.0.1:${p}`),
+        '--cluster-yes',
+      ],
+      process.env,
+    );
+    await create.exited;
+    if (create.child.exitCode !== 0)
+      throw new Error(`redis-cli --cluster create failed:\n${create.output()}`);
+    await waitUntil(
+      'every TLS cluster node to report cluster_state:ok',
+      async () => {
+        const infos = await Promise.all(admins.map((a) => a.cluster('INFO').catch(() => '')));
+        return infos.every((i) => String(i).includes('cluster_state:ok'));
+      },
+      30_000,
+    );
+    return { seeds: ports.map((p) => `localhost:${p}`).join(','), files, storePassword, admins, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
 }
