@@ -218,6 +218,17 @@ describe('Redis over TLS with an ACL user', () => {
     expect(err.message).not.toContain(redis.storePassword);
   });
 
+  it('serves no plaintext client: redis:// to the TLS port is a store failure', async () => {
+    const plain = createRedisStore(redis.url.replace('rediss://', 'redis://'));
+    try {
+      const err = await rejection(plain.ping());
+      expect(err.code).toBe('STORE_UNAVAILABLE');
+      expect(err.message).toMatch(/^redis ping failed: redis is \w+: /);
+    } finally {
+      await plain.close();
+    }
+  });
+
   it('turns readiness false naming Redis while the password is refused, and true again once it is back', async () => {
     const t = await startTestPipeline('redis', {
       env: { REDIS_URL: redis.url, REDIS_TLS_CA_FILE: redis.files.ca },
