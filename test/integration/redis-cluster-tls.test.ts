@@ -2,9 +2,10 @@
  * The Redis Cluster store over TLS as the ACL user, on a real three-master cluster whose nodes speak
  * only TLS (the bus too) and whose certificates name only `localhost` (test/support/redis-tls.ts):
  * configured the way `run` is (REDIS_CLUSTER_NODES, REDIS_TLS, REDIS_TLS_CA_FILE, REDIS_USERNAME,
- * REDIS_PASSWORD), it works across every master with the documented ACL and no command refused, and a
- * wrong password is a clear STORE_REFUSED.
+ * REDIS_PASSWORD), the store and the whole pipeline work across every master with the documented ACL
+ * and no command refused, and a wrong password is a clear STORE_REFUSED.
  */
+import { rm } from 'node:fs/promises';
 import { loadConfig } from '../../src/config/config.js';
 import { AppError } from '../../src/errors.js';
 import { accountPrefix, keys } from '../../src/state/keys.js';
@@ -12,7 +13,10 @@ import { createRedisClusterStore } from '../../src/state/redis-cluster.js';
 import { keySlot } from '../../src/state/redis-slots.js';
 import type { Store } from '../../src/state/store.js';
 import { uniqueName } from '../support/env.js';
+import { profile, signIn } from '../support/events.js';
+import { startTestPipeline } from '../support/pipeline-harness.js';
 import { STORE_USER, startTlsCluster, type TlsCluster } from '../support/redis-tls.js';
+import { waitUntil } from '../support/reliability.js';
 
 function clusterStore(cluster: TlsCluster, password: string): Store {
   const config = loadConfig({
@@ -61,6 +65,44 @@ describe('Redis Cluster over TLS with an ACL user', () => {
       expect(refused.flat()).toEqual([]);
     } finally {
       await store.close();
+    }
+  });
+
+  it('alerts and records its deliveries end to end through the pipeline on the TLS cluster, with no command refused', async () => {
+    await Promise.all(cluster.admins.map((n) => n.acl('LOG', 'RESET')));
+    // 'memory' only keeps the harness from adding the shared REDIS_URL: the cluster is the store.
+    const t = await startTestPipeline('memory', {
+      env: {
+        REDIS_CLUSTER_NODES: cluster.seeds,
+        REDIS_TLS: 'true',
+        REDIS_TLS_CA_FILE: cluster.files.ca,
+        REDIS_USERNAME: STORE_USER,
+        REDIS_PASSWORD: cluster.storePassword,
+      },
+    });
+    const account = uniqueName('acct');
+    try {
+      expect(t.pipeline.services.store.kind).toBe('redis-cluster');
+      const alerts = await t.watch('loginAlerts');
+      await t.publish('accountSecurity', [{ key: account, value: profile(account) }]);
+      await t.profileApplied(account);
+      const event = signIn(account);
+      await t.publish('authEvents', [{ key: account, value: event }]);
+      const [alert] = await alerts.waitFor(1, account);
+      expect(alert?.value).toMatchObject({ event_id: event.event_id });
+      await waitUntil(
+        'the delivery records on the cluster',
+        async () => {
+          const found = await Promise.all(cluster.admins.map((n) => n.keys(`${accountPrefix(account)}d:*`)));
+          return found.flat().length > 0;
+        },
+        20_000,
+      );
+      const refused = await Promise.all(cluster.admins.map((n) => n.acl('LOG') as Promise<unknown[]>));
+      expect(refused.flat()).toEqual([]);
+    } finally {
+      await t.stop();
+      await rm(t.config.outboxDir!, { recursive: true, force: true });
     }
   });
 
