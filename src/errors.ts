@@ -18,6 +18,8 @@ export type ErrorCode =
   | 'BAD_USAGE'
   // infrastructure
   | 'STORE_UNAVAILABLE'
+  /** Redis refused this client (credentials, an ACL permission, TLS trust): retryable, an operator must act. */
+  | 'STORE_REFUSED'
   | 'KAFKA_UNAVAILABLE'
   /** The broker refused a record for good (MESSAGE_TOO_LARGE, INVALID_RECORD, …): never retried. */
   | 'KAFKA_RECORD_REJECTED'

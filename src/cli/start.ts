@@ -1,6 +1,7 @@
 import { createServer } from 'node:net';
 import { Kafka, logLevel } from 'kafkajs';
 import { type Config, LOCAL_OUTBOX_DIR, loadConfig } from '../config/config.js';
+import { redactRedisUrl } from '../config/redis-tls.js';
 import { AppError } from '../errors.js';
 import { checkKafkaAccess } from '../kafka/access-check.js';
 import { kafkaSecurity } from '../kafka/client.js';
@@ -174,5 +175,5 @@ async function prepareKafka(config: Config): Promise<string[]> {
 function stateLine(config: Config): string {
   if (config.redisClusterNodes)
     return `Redis Cluster ${config.redisClusterNodes.map((n) => `${n.host}:${n.port}`).join(',')}`;
-  return config.redisUrl ? `Redis ${config.redisUrl.replace(/\/\/[^@]*@/, '//***@')}` : 'in memory';
+  return config.redisUrl ? `Redis ${redactRedisUrl(config.redisUrl)}` : 'in memory';
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { AppError } from '../errors.js';
 import { type KafkaTls, readKafkaTls } from './kafka-tls.js';
+import { type RedisSecurity, redisSecurityOf } from './redis-tls.js';
 import { type Env, EnvSchema, TOPIC_ENV, type TopicName } from './schema.js';
 
 export type { KafkaTls } from './kafka-tls.js';
@@ -36,6 +37,8 @@ export interface Config {
   redisUrl: string | undefined;
   /** Seeds of a Redis Cluster (REDIS_CLUSTER_NODES); never set together with `redisUrl`. */
   redisClusterNodes: { host: string; port: number }[] | undefined;
+  /** TLS and credentials for either Redis store; holds PEM text and a password: never log it. */
+  redisSecurity: RedisSecurity;
   geo: { cityDb: string | undefined; asnDb: string | undefined; anonymousDb: string | undefined };
   ses:
     | { region: string; endpoint: string | undefined; from: string; configurationSet: string | undefined }
@@ -148,6 +151,7 @@ export function loadConfig(
     topics,
     redisUrl: e.REDIS_URL,
     redisClusterNodes: e.REDIS_CLUSTER_NODES,
+    redisSecurity: redisSecurityOf(e),
     geo: { cityDb: e.GEOIP_CITY_DB, asnDb: e.GEOIP_ASN_DB, anonymousDb: e.GEOIP_ANONYMOUS_DB },
     ses,
     twilio,

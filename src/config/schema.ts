@@ -14,6 +14,7 @@ import {
   url,
 } from './env-fields.js';
 import { kafkaTlsSettingProblems } from './kafka-tls.js';
+import { redisSecurityFields, redisSecurityIssues } from './redis-tls.js';
 
 export { DEFAULT_WEB_PUSH_ALLOWED_HOSTS, isLoopbackHost } from './env-fields.js';
 
@@ -73,6 +74,7 @@ export const EnvSchema = z
       'expected redis://host:port[/db] or rediss://...',
     ),
     REDIS_CLUSTER_NODES: seedNodes,
+    ...redisSecurityFields,
     GEOIP_CITY_DB: optionalText,
     GEOIP_ASN_DB: optionalText,
     GEOIP_ANONYMOUS_DB: optionalText,
@@ -204,6 +206,9 @@ export const EnvSchema = z
         message:
           'REDIS_URL is set too: use REDIS_URL for one Redis server or REDIS_CLUSTER_NODES for a Cluster, not both',
       });
+    }
+    for (const [name, message] of redisSecurityIssues(env)) {
+      ctx.addIssue({ code: 'custom', path: [name], message });
     }
     if ((env.SES_ENDPOINT || env.SES_REGION) && !env.SES_FROM) {
       ctx.addIssue({

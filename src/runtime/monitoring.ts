@@ -1,4 +1,5 @@
 import type { Kafka } from 'kafkajs';
+import { AppError } from '../errors.js';
 import { type LagReport, type PartitionLag, startLagMonitor } from '../kafka/lag-monitor.js';
 import type { ConsumerEvent, ConsumerRef, ConsumerWatch } from '../kafka/supervisor.js';
 import type { Health } from '../observe/health.js';
@@ -113,11 +114,13 @@ function startStoreProbe(deps: Pick<MonitoringDeps, 'store' | 'health' | 'storeP
       });
       await Promise.race([store.ping(), timeout]).finally(() => clearTimeout(timer));
       health.report('store', { ok: true, detail: store.kind });
-    } catch {
+    } catch (err) {
+      // A refusal (credentials, ACL, TLS) says so: its message carries no secret, only Redis's reason.
+      const refused = err instanceof AppError && err.code === 'STORE_REFUSED';
       health.report('store', {
         ok: false,
-        code: 'STORE_UNAVAILABLE',
-        detail: 'the state store did not answer a ping',
+        code: refused ? 'STORE_REFUSED' : 'STORE_UNAVAILABLE',
+        detail: refused ? `${store.kind}: ${err.message}` : 'the state store did not answer a ping',
       });
     }
   };

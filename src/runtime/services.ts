@@ -3,6 +3,7 @@ import type { Channel, ChannelName } from '../channels/channel.js';
 import type { Config } from '../config/config.js';
 import { createDeviceParser } from '../enrich/device.js';
 import { openGeo } from '../enrich/geo.js';
+import { AppError } from '../errors.js';
 import { AlertFeed } from '../http/alert-feed.js';
 import { checkKafkaAccess } from '../kafka/access-check.js';
 import { createKafka } from '../kafka/client.js';
@@ -17,6 +18,7 @@ import { EnrolledDirectory } from '../pipeline/enrolled-directory.js';
 import { createMemoryStore } from '../state/memory.js';
 import { createRedisStore } from '../state/redis.js';
 import { createRedisClusterStore } from '../state/redis-cluster.js';
+import { StoreRefused } from '../state/redis-connection.js';
 import type { Store } from '../state/store.js';
 import { createChannels } from './channels.js';
 import { startMonitoring } from './monitoring.js';
@@ -39,7 +41,10 @@ export async function buildServices(
   await checkKafkaAccess(config);
   const health = new Health();
   const store = openStore(config);
-  await store.ping();
+  await store.ping().catch((err: unknown) => {
+    void store.close();
+    throw startRefusal(config, err);
+  });
   health.set('store', true, store.kind);
   const geo = await openGeo({
     cityDb: config.geo.cityDb,
@@ -93,7 +98,23 @@ export async function buildServices(
 
 /** The configured state store: a Redis Cluster, one Redis server, or memory (one process only). */
 function openStore(config: Config): Store {
-  if (config.redisClusterNodes) return createRedisClusterStore(config.redisClusterNodes);
-  if (config.redisUrl) return createRedisStore(config.redisUrl);
+  const security = config.redisSecurity;
+  if (config.redisClusterNodes) return createRedisClusterStore(config.redisClusterNodes, { security });
+  if (config.redisUrl) return createRedisStore(config.redisUrl, { security });
   return createMemoryStore({ maxKeys: config.memoryStoreMaxKeys });
+}
+
+/**
+ * A store that refuses this client at start is a configuration to fix, not an outage to wait out:
+ * it stops the start with BAD_CONFIG (exit 2) naming the variables to check. Other failures pass.
+ */
+function startRefusal(config: Config, err: unknown): unknown {
+  if (!(err instanceof StoreRefused)) return err;
+  const where = config.redisClusterNodes ? 'REDIS_CLUSTER_NODES' : 'REDIS_URL';
+  const named: Record<StoreRefused['refusal'], string> = {
+    credentials: config.redisSecurity.password !== undefined ? 'REDIS_USERNAME, REDIS_PASSWORD' : where,
+    permission: where,
+    tls: config.redisSecurity.tls?.ca !== undefined ? 'REDIS_TLS_CA_FILE' : where,
+  };
+  return new AppError('BAD_CONFIG', `${named[err.refusal]}: ${err.message}`, { cause: err });
 }

@@ -1,4 +1,5 @@
 import { Cluster } from 'ioredis';
+import type { RedisSecurity } from '../config/redis-tls.js';
 import { AppError } from '../errors.js';
 import { accountPrefix } from './keys.js';
 import {
@@ -12,6 +13,7 @@ import {
   type StorePipeline,
   unlinkMatching,
 } from './redis-commands.js';
+import { explainFailures, securityOptions } from './redis-connection.js';
 import { keySlot } from './redis-slots.js';
 import type { Store, WriteOp } from './store.js';
 
@@ -31,15 +33,20 @@ export interface ClusterSeed {
  */
 export function createRedisClusterStore(
   seeds: readonly ClusterSeed[],
-  opts: { commandTimeoutMs?: number } = {},
+  opts: { commandTimeoutMs?: number; security?: RedisSecurity } = {},
 ): Store {
-  const cluster = openCluster(seeds, opts.commandTimeoutMs ?? 2_000);
+  const cluster = openCluster(seeds, opts.commandTimeoutMs ?? 2_000, opts.security);
+  const failures = explainFailures(cluster, 'redis cluster');
   // In a pipeline, ioredis follows a MOVED (and learns the slot's new owner) only when every other
   // command in it is a read; a batch of writes would keep the old owner until the next periodic
   // refresh, so any failure asks for the slots again.
-  const guard = guarded(connectOnce(cluster, ['wait', 'end', 'close'], 'redis cluster'), () => {
-    if (cluster.status === 'ready') cluster.refreshSlotsCache();
-  });
+  const guard = guarded(
+    connectOnce(cluster, ['wait', 'end', 'close'], 'redis cluster'),
+    () => {
+      if (cluster.status === 'ready') cluster.refreshSlotsCache();
+    },
+    failures.explain,
+  );
   /** The node group (master and replicas, as ioredis groups them) that serves a slot now. */
   const nodeOf = (slot: number): string => cluster.slots[slot]?.join(';') ?? '';
 
@@ -165,8 +172,17 @@ function slotOfWrite(op: WriteOp): number {
   return slot;
 }
 
-/** A lazily connected cluster client with the store's scripts; failed reconnects stay quiet. */
-function openCluster(seeds: readonly ClusterSeed[], commandTimeoutMs: number): Cluster {
+/**
+ * A lazily connected cluster client with the store's scripts; failed reconnects stay quiet. Each node
+ * connection carries the TLS settings and the ACL user, and sends only the store's commands plus
+ * CLUSTER SLOTS and CLUSTER INFO (no INFO ready check, no CLIENT SETINFO).
+ */
+function openCluster(
+  seeds: readonly ClusterSeed[],
+  commandTimeoutMs: number,
+  security: RedisSecurity | undefined,
+): Cluster {
+  const secure = securityOptions(security);
   const cluster = new Cluster(
     seeds.map((s) => ({ host: s.host, port: s.port })),
     {
@@ -181,7 +197,21 @@ function openCluster(seeds: readonly ClusterSeed[], commandTimeoutMs: number): C
       retryDelayOnTryAgain: 100,
       slotsRefreshTimeout: 1_000,
       clusterRetryStrategy: (times) => Math.min(times * 200, 2_000),
-      redisOptions: { commandTimeout: commandTimeoutMs, maxRetriesPerRequest: 1 },
+      redisOptions: {
+        ...secure,
+        commandTimeout: commandTimeoutMs,
+        maxRetriesPerRequest: 1,
+        enableReadyCheck: false,
+        disableClientInfo: true,
+      },
+      // The client resolves seed names to addresses by default, and TLS would then check the
+      // certificate against an address: with TLS a seed is dialled by the name given, so a
+      // certificate issued for that name verifies. Nodes learned from CLUSTER SLOTS are dialled as
+      // the cluster announces them (an address, or a name with cluster-preferred-endpoint-type
+      // hostname), and their certificates must name that.
+      ...(secure.tls
+        ? { dnsLookup: (address: string, done: (err: null, a: string) => void) => done(null, address) }
+        : {}),
     },
   );
   // ioredis emits 'error' on every failed reconnect; the consumers report unavailability instead.

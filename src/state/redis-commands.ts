@@ -25,10 +25,6 @@ export function storeError(what: string, err: unknown): AppError {
 }
 
 /**
- * Runs `fn` once the client is ready; any failure becomes STORE_UNAVAILABLE (see `storeError`), after
- * `failed` has been told of it.
- */
-/**
  * Connects on first use (and again once the client is in one of `reconnectFrom`); one connect at a
  * time; throws unless ready.
  */
@@ -51,14 +47,22 @@ export function connectOnce(
   };
 }
 
-export function guarded(ready: () => Promise<void>, failed: (err: unknown) => void = () => {}) {
+/**
+ * Runs `fn` once the client is ready; any failure becomes STORE_UNAVAILABLE (see `storeError`), or the
+ * StoreRefused `explain` makes of it, after `failed` has been told of it.
+ */
+export function guarded(
+  ready: () => Promise<void>,
+  failed: (err: unknown) => void = () => {},
+  explain: (err: unknown) => unknown = (err) => err,
+) {
   return async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
     try {
       await ready();
       return await fn();
     } catch (err) {
       failed(err);
-      throw storeError(what, err);
+      throw storeError(what, explain(err));
     }
   };
 }

@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import type { RedisSecurity } from '../config/redis-tls.js';
 import { accountPrefix } from './keys.js';
 import {
   accountPattern,
@@ -11,15 +12,20 @@ import {
   type StorePipeline,
   unlinkMatching,
 } from './redis-commands.js';
+import { explainFailures, securityOptions } from './redis-connection.js';
 import type { Store } from './store.js';
 
 /**
  * Redis store: every batch method is one pipeline (one round trip). Connection loss surfaces as a
  * retryable STORE_UNAVAILABLE so consumers stop committing and wait instead of dropping events.
  */
-export function createRedisStore(url: string, opts: { commandTimeoutMs?: number } = {}): Store {
-  const redis = openRedis(url, opts.commandTimeoutMs ?? 2_000);
-  const guard = guarded(connectOnce(redis, ['wait', 'end'], 'redis'));
+export function createRedisStore(
+  url: string,
+  opts: { commandTimeoutMs?: number; security?: RedisSecurity } = {},
+): Store {
+  const redis = openRedis(url, opts.commandTimeoutMs ?? 2_000, opts.security);
+  const failures = explainFailures(redis, 'redis');
+  const guard = guarded(connectOnce(redis, ['wait', 'end'], 'redis'), undefined, failures.explain);
 
   return {
     kind: 'redis',
@@ -59,10 +65,17 @@ export function createRedisStore(url: string, opts: { commandTimeoutMs?: number 
   };
 }
 
-/** A lazily connected client with the store's two scripts defined; failed reconnects stay quiet. */
-function openRedis(url: string, commandTimeoutMs: number): Redis {
+/**
+ * A lazily connected client with the store's two scripts defined; failed reconnects stay quiet. It
+ * sends only the store's own commands (no INFO ready check, no CLIENT SETINFO), so an ACL user limited
+ * to them and to `la:*` keys is enough; a server still loading answers LOADING, a retryable failure.
+ */
+function openRedis(url: string, commandTimeoutMs: number, security: RedisSecurity | undefined): Redis {
   const redis = new Redis(url, {
+    ...securityOptions(security),
     lazyConnect: true,
+    enableReadyCheck: false,
+    disableClientInfo: true,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     commandTimeout: commandTimeoutMs,

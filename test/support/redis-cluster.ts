@@ -228,7 +228,7 @@ async function startNode(dir: string): Promise<ClusterNodeProc> {
 }
 
 /** A port P in a high range with P and P + 10000 both free on 127.0.0.1 (bound then released). */
-async function freePortPair(): Promise<number> {
+export async function freePortPair(): Promise<number> {
   for (;;) {
     const port = 20_000 + Math.floor(Math.random() * 30_000);
     if ((await canBind(port)) && (await canBind(port + BUS_OFFSET))) return port;
