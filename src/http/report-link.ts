@@ -27,8 +27,15 @@ export interface LinkResponse {
   body: string;
 }
 
-/** Answers GET/HEAD (show) or POST (confirm) for a link token, already percent-decoded. */
-export type ReportLinkHandler = (method: 'GET' | 'HEAD' | 'POST', token: string) => Promise<LinkResponse>;
+/**
+ * Answers GET/HEAD (show) or POST (confirm) for a link token, already percent-decoded; `scope` is the
+ * confirm form's choice (`everywhere`: "Sign out everywhere"; otherwise the reported session only).
+ */
+export type ReportLinkHandler = (
+  method: 'GET' | 'HEAD' | 'POST',
+  token: string,
+  scope?: string,
+) => Promise<LinkResponse>;
 
 /**
  * "This wasn't me": GET shows a confirmation page and changes nothing (mail scanners follow links);
@@ -44,7 +51,7 @@ export function createReportLinkHandler(deps: ReportLinkDeps): ReportLinkHandler
     body: renderReportPage(kind, locale, pageData),
   });
 
-  return async (method, token) => {
+  return async (method, token, scope) => {
     let claims: LinkClaims;
     try {
       claims = verifyLink(token, deps.secret, now());
@@ -60,7 +67,12 @@ export function createReportLinkHandler(deps: ReportLinkDeps): ReportLinkHandler
     const ttlMs = Math.max(claims.expiresAt * 1000 - now(), 1_000);
     const [claimed] = await deps.store.claim([{ key: usedKey, value: '1', ttlMs }]);
     if (!claimed) return page('used', claims.locale);
-    const alert = buildReportedAlert(claims.accountId, claims.alertId, now());
+    const alert = buildReportedAlert(
+      claims.accountId,
+      claims.alertId,
+      now(),
+      scope === 'everywhere' ? 'everywhere' : 'session',
+    );
     try {
       await deps.publisher.publish(alertRecords(alert, deps.topics));
     } catch (err) {
