@@ -249,6 +249,12 @@ describe('report → containment → record, through the pipeline (Auth0)', () =
     expect(record?.response_id).toMatch(/^rs_/);
     expect(sessions.has(alert.idp!.session_id!)).toBe(false);
     expect(sessions.has('someone-elses-session')).toBe(true);
+    // The dashboard's feed shows the outcome beside the alert.
+    const shown = await until('the outcome on the dashboard feed', async () => {
+      const list = (await (await fetch(`${t.pipeline.adminUrl}/api/responses`)).json()) as ResponseRecord[];
+      return list.find((r) => r.alert_id === alert.alert_id);
+    });
+    expect(shown).toEqual(record);
   }, 60_000);
 
   it('"Sign out everywhere" ends every session of the account (the choice travels in the confirmed report)', async () => {
