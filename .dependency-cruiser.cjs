@@ -7,7 +7,9 @@
  *   src/http/                     routes; never imported by the core
  *   src/pipeline/  (decide)       decode → read state → dedupe → enrich → assess → emit
  *   src/notify/    (deliver)      select → claim → render → send → classify → settle
- *   src/channels/, src/kafka/, src/state/, src/ingest/   edges: providers, broker, stores, IdP shapes
+ *   src/respond/   (contain)      remember → select → claim → act → classify → record
+ *   src/channels/, src/kafka/, src/state/, src/ingest/, src/responders/   edges: providers, broker,
+ *                                 stores, IdP shapes, IdP admin APIs
  *   src/risk/, src/enrich/, src/contracts/               pure
  *   src/observe/                  logger, masking, metrics, health, outcome log: usable by every layer
  *   src/errors.ts, src/config/    shared by all
@@ -33,19 +35,31 @@ module.exports = {
       'pure-stays-pure',
       'Validation, enrichment and risk are pure: they import no edge, flow, route or wiring.',
       '^src/(contracts|enrich|risk)/',
-      '^(src/(channels|kafka|state|ingest|notify|pipeline|http|runtime|cli)/|consumers/)',
+      '^(src/(channels|kafka|state|ingest|responders|notify|respond|pipeline|http|runtime|cli)/|consumers/)',
     ),
     forbid(
       'edges-point-down',
       'Providers, the broker, the stores and the IdP mappers know nothing of the flows above them.',
-      '^src/(channels|kafka|state|ingest)/',
-      '^(src/(notify|pipeline|http|runtime|cli)/|consumers/)',
+      '^src/(channels|kafka|state|ingest|responders)/',
+      '^(src/(notify|respond|pipeline|http|runtime|cli)/|consumers/)',
     ),
     forbid(
       'deliver-below-decide',
       'Delivery never imports the decision code, routes or wiring.',
       '^src/notify/',
       '^(src/(pipeline|http|runtime|cli)/|consumers/)',
+    ),
+    forbid(
+      'contain-beside-deliver',
+      'The respond flow imports neither the decision code nor delivery, routes or wiring; delivery never imports it.',
+      '^src/respond/',
+      '^(src/(pipeline|notify|channels|http|runtime|cli)/|consumers/)',
+    ),
+    forbid(
+      'deliver-never-imports-contain',
+      'Delivery and the decision code never import the respond flow or the IdP admin clients.',
+      '^src/(notify|pipeline)/',
+      '^src/(respond|responders)/',
     ),
     forbid(
       'decide-never-imports-deliver',

@@ -82,6 +82,7 @@ function topicEnv(run: string, input: { events: string; profiles: string }): Rec
     notifications: `${run}.notifications`,
     retry: `${run}.retry`,
     dlq: `${run}.dlq`,
+    responses: `${run}.responses`,
   };
   const env: Record<string, string> = {
     TOPIC_AUTH_EVENTS: names.authEvents,
@@ -93,6 +94,7 @@ function topicEnv(run: string, input: { events: string; profiles: string }): Rec
     TOPIC_NOTIFICATIONS: names.notifications,
     TOPIC_RETRY: names.retry,
     TOPIC_DLQ: names.dlq,
+    TOPIC_RESPONSES: names.responses,
   };
   return env;
 }

@@ -2,6 +2,7 @@ import type { Kafka } from 'kafkajs';
 import type { Channel, ChannelName } from '../src/channels/channel.js';
 import type { Config } from '../src/config/config.js';
 import type { LoginAlert } from '../src/contracts/login-alert.js';
+import type { ResponseRecord } from '../src/contracts/records.js';
 import type { DeviceParser } from '../src/enrich/device.js';
 import type { GeoLookup } from '../src/enrich/geo.js';
 import type { Publisher } from '../src/kafka/publisher.js';
@@ -33,6 +34,6 @@ export interface ConsumerDeps {
   outcomes: OutcomeLog;
   /** Which accounts are enrolled, from account.security (every process holds all of it). */
   directory: EnrolledDirectory;
-  /** The dashboard's live feed. */
-  feed: { push(alert: LoginAlert): void };
+  /** The dashboard's live feed: alerts, and the containment outcomes beside them. */
+  feed: { push(alert: LoginAlert): void; pushResponse(response: ResponseRecord): void };
 }

@@ -49,6 +49,11 @@ export type ErrorCode =
   | 'RETRIES_EXHAUSTED'
   /** Another live process writes this outbox file: each process needs its own OUTBOX_DIR. */
   | 'OUTBOX_IN_USE'
+  // containment (respond)
+  /** An event names an identity provider whose responder is not configured: nothing could be done. */
+  | 'RESPONDER_NOT_CONFIGURED'
+  /** Another responder holds the claim on this (alert, action): look again once its lease lapses. */
+  | 'RESPONSE_IN_FLIGHT'
   // links
   | 'LINK_INVALID'
   | 'LINK_EXPIRED'

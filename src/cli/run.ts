@@ -41,6 +41,7 @@ const ONLY_NAMES: Record<string, ConsumerName> = {
   deliveries: 'dispatch',
   'alert-feed': 'alert-feed',
   dashboard: 'alert-feed',
+  respond: 'respond',
 };
 const OLD_NAMES = new Set(['dashboard', 'deliveries']);
 

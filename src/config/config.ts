@@ -81,6 +81,16 @@ export interface Config {
   securityTopicAudience: 'enrolled' | 'all';
   delivery: { maxAttempts: number; backoffMs: number[] };
   memoryStoreMaxKeys: number;
+  /** Containment responders (contract v1.2); an unconfigured one is undefined. */
+  respond: RespondConfig;
+}
+
+/** Where each identity provider's admin API is and the credentials login-alerts uses there. */
+export interface RespondConfig {
+  keycloak: { url: string; clientId: string; clientSecret: string } | undefined;
+  /** `baseUrl`: https://<domain> (or the configured URL); `audience`: the Management API's identifier. */
+  auth0: { baseUrl: string; audience: string; clientId: string; clientSecret: string } | undefined;
+  okta: { orgUrl: string; apiToken: string } | undefined;
 }
 
 /** One line per problem: `NAME: why`. */
@@ -187,6 +197,7 @@ export function loadConfig(
     securityTopicAudience: e.SECURITY_TOPIC_AUDIENCE,
     delivery: { maxAttempts: e.DELIVERY_MAX_ATTEMPTS, backoffMs: e.DELIVERY_BACKOFF },
     memoryStoreMaxKeys: e.MEMORY_STORE_MAX_KEYS,
+    respond: respondersOf(e),
   };
   return deepFreeze(config);
 }
@@ -217,6 +228,41 @@ function providersOf(e: Env): Pick<Config, 'ses' | 'twilio' | 'vapid'> {
       ? { publicKey: e.VAPID_PUBLIC_KEY, privateKey: e.VAPID_PRIVATE_KEY, subject: e.VAPID_SUBJECT }
       : undefined;
   return { ses, twilio, vapid };
+}
+
+/** The responders the environment configures (the schema has refused half configurations). */
+function respondersOf(e: Env): RespondConfig {
+  const trim = (url: string) => url.replace(/\/+$/, '');
+  const auth0Base = e.RESPOND_AUTH0_DOMAIN
+    ? trim(
+        /^https?:\/\//.test(e.RESPOND_AUTH0_DOMAIN)
+          ? e.RESPOND_AUTH0_DOMAIN
+          : `https://${e.RESPOND_AUTH0_DOMAIN}`,
+      )
+    : undefined;
+  return {
+    keycloak:
+      e.RESPOND_KEYCLOAK_URL && e.RESPOND_KEYCLOAK_CLIENT_ID && e.RESPOND_KEYCLOAK_CLIENT_SECRET
+        ? {
+            url: trim(e.RESPOND_KEYCLOAK_URL),
+            clientId: e.RESPOND_KEYCLOAK_CLIENT_ID,
+            clientSecret: e.RESPOND_KEYCLOAK_CLIENT_SECRET,
+          }
+        : undefined,
+    auth0:
+      auth0Base && e.RESPOND_AUTH0_CLIENT_ID && e.RESPOND_AUTH0_CLIENT_SECRET
+        ? {
+            baseUrl: auth0Base,
+            audience: `${auth0Base}/api/v2/`,
+            clientId: e.RESPOND_AUTH0_CLIENT_ID,
+            clientSecret: e.RESPOND_AUTH0_CLIENT_SECRET,
+          }
+        : undefined,
+    okta:
+      e.RESPOND_OKTA_ORG_URL && e.RESPOND_OKTA_API_TOKEN
+        ? { orgUrl: trim(e.RESPOND_OKTA_ORG_URL), apiToken: e.RESPOND_OKTA_API_TOKEN }
+        : undefined,
+  };
 }
 
 function route(provider: object | undefined, outboxDir: string | undefined): ChannelRoute {

@@ -29,6 +29,7 @@ export const DEFAULT_TOPICS = {
   notifications: 'login-alerts.notifications',
   retry: 'login-alerts.retry',
   dlq: 'login-alerts.dlq',
+  responses: 'login-alerts.responses',
 } as const;
 
 export type TopicName = keyof typeof DEFAULT_TOPICS;
@@ -44,7 +45,31 @@ export const TOPIC_ENV = {
   notifications: 'TOPIC_NOTIFICATIONS',
   retry: 'TOPIC_RETRY',
   dlq: 'TOPIC_DLQ',
+  responses: 'TOPIC_RESPONSES',
 } as const satisfies Record<TopicName, string>;
+
+/** Each responder's variables: all set (on) or none (off); a half configuration is an error. */
+export const RESPONDER_VARIABLES = {
+  keycloak: ['RESPOND_KEYCLOAK_URL', 'RESPOND_KEYCLOAK_CLIENT_ID', 'RESPOND_KEYCLOAK_CLIENT_SECRET'],
+  auth0: ['RESPOND_AUTH0_DOMAIN', 'RESPOND_AUTH0_CLIENT_ID', 'RESPOND_AUTH0_CLIENT_SECRET'],
+  okta: ['RESPOND_OKTA_ORG_URL', 'RESPOND_OKTA_API_TOKEN'],
+} as const;
+
+/** https, or http on a loopback host (a local IdP): admin credentials never cross a network in the clear. */
+function isIdpUrl(v: string): boolean {
+  try {
+    const u = new URL(v);
+    return u.protocol === 'https:' || (u.protocol === 'http:' && isLoopbackHost(u.hostname));
+  } catch {
+    return false;
+  }
+}
+
+const idpUrl = (name: string) =>
+  optionalText.refine(
+    (v) => v === undefined || isIdpUrl(v),
+    `${name}: expected an https URL (http only on a loopback host)`,
+  );
 
 /** Every variable of the contract plus a few tuning knobs, with the contract's defaults. */
 export const EnvSchema = z
@@ -69,6 +94,7 @@ export const EnvSchema = z
     TOPIC_NOTIFICATIONS: z.string().min(1).default(DEFAULT_TOPICS.notifications),
     TOPIC_RETRY: z.string().min(1).default(DEFAULT_TOPICS.retry),
     TOPIC_DLQ: z.string().min(1).default(DEFAULT_TOPICS.dlq),
+    TOPIC_RESPONSES: z.string().min(1).default(DEFAULT_TOPICS.responses),
     REDIS_URL: optionalText.refine(
       (v) => v === undefined || /^rediss?:\/\/[^\s]+$/.test(v),
       'expected redis://host:port[/db] or rediss://...',
@@ -158,6 +184,18 @@ export const EnvSchema = z
         return steps as number[];
       }),
     MEMORY_STORE_MAX_KEYS: positiveInt(2_000_000),
+    // Containment responders (contract v1.2): each on only when all of its variables are set.
+    RESPOND_KEYCLOAK_URL: idpUrl('RESPOND_KEYCLOAK_URL'),
+    RESPOND_KEYCLOAK_CLIENT_ID: optionalText,
+    RESPOND_KEYCLOAK_CLIENT_SECRET: optionalText,
+    RESPOND_AUTH0_DOMAIN: optionalText.refine(
+      (v) => v === undefined || /^[A-Za-z0-9.-]+(:\d+)?$/.test(v) || isIdpUrl(v),
+      'expected the tenant host name (tenant.eu.auth0.com), or an http(s) URL (http only on a loopback host)',
+    ),
+    RESPOND_AUTH0_CLIENT_ID: optionalText,
+    RESPOND_AUTH0_CLIENT_SECRET: optionalText,
+    RESPOND_OKTA_ORG_URL: idpUrl('RESPOND_OKTA_ORG_URL'),
+    RESPOND_OKTA_API_TOKEN: optionalText,
   })
   .superRefine((env, ctx) => {
     for (const p of kafkaTlsSettingProblems(env))
@@ -209,6 +247,17 @@ export const EnvSchema = z
     }
     for (const [name, message] of redisSecurityIssues(env)) {
       ctx.addIssue({ code: 'custom', path: [name], message });
+    }
+    for (const [name, vars] of Object.entries(RESPONDER_VARIABLES)) {
+      const set = vars.filter((v) => env[v] !== undefined);
+      if (set.length > 0 && set.length < vars.length) {
+        const missing = vars.filter((v) => env[v] === undefined);
+        ctx.addIssue({
+          code: 'custom',
+          path: [missing[0] as string],
+          message: `the ${name} responder needs ${vars.join(', ')} together; missing ${missing.join(', ')}`,
+        });
+      }
     }
     if ((env.SES_ENDPOINT || env.SES_REGION) && !env.SES_FROM) {
       ctx.addIssue({

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AUTH_METHODS, type AuthEvent, EVENT_TYPES, FAILURE_REASONS } from './auth-event.js';
+import { IdpSchema } from './idp.js';
 
 /*
  * A hand-written check of AuthEvent v1 that accepts only what `AuthEventSchema` accepts and keeps the
@@ -51,6 +52,11 @@ function isAuth(v: unknown): boolean {
   );
 }
 
+/** The idp block has no transforms, so what zod accepts it accepts unchanged; it is rare enough to check by zod. */
+function isIdp(v: unknown): boolean {
+  return isPlainObject(v) && IdpSchema.safeParse(v).success;
+}
+
 /** True only for a value `AuthEventSchema` accepts unchanged. */
 export function isAuthEvent(v: unknown): v is AuthEvent {
   if (!isPlainObject(v) || !TYPES.has(v.type)) return false;
@@ -65,6 +71,7 @@ export function isAuthEvent(v: unknown): v is AuthEvent {
     text(v.product, 1, 64) &&
     text(v.source, 1, 64) &&
     isClient(v.client) &&
-    isAuth(v.auth)
+    isAuth(v.auth) &&
+    optional(v, 'idp', isIdp)
   );
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { IdpSchema } from './idp.js';
 
 export const EVENT_TYPES = [
   'login.succeeded',
@@ -63,6 +64,8 @@ const common = {
   client: ClientSchema,
   auth: AuthSchema,
   source: z.string().min(1).max(64),
+  /** v1.2: the identity provider and its ids, for containment; without it no IdP is called. */
+  idp: IdpSchema.optional(),
 };
 
 /** AuthEvent v1. A discriminated union so `session_id` is required exactly where the contract says. */

@@ -3,7 +3,12 @@ import { AccountSecuritySchema } from './account-security.js';
 import { AuthEventSchema } from './auth-event.js';
 import { LoginAlertSchema } from './login-alert.js';
 import { NotificationRequestSchema } from './notification.js';
-import { DeliveryReceiptSchema, DlqRecordSchema, TrainingExclusionSchema } from './records.js';
+import {
+  DeliveryReceiptSchema,
+  DlqRecordSchema,
+  ResponseRecordSchema,
+  TrainingExclusionSchema,
+} from './records.js';
 
 /** The zod schemas that are the single source of truth, by the file name of their JSON Schema. */
 export const SCHEMAS = {
@@ -14,6 +19,7 @@ export const SCHEMAS = {
   'dlq-record.schema.json': DlqRecordSchema,
   'training-exclusion.schema.json': TrainingExclusionSchema,
   'notification-request.schema.json': NotificationRequestSchema,
+  'response-record.schema.json': ResponseRecordSchema,
 } as const;
 
 /** JSON Schema text (draft 2020-12) for each contract, as zod's own exporter writes it. */

@@ -1,9 +1,13 @@
 import { z } from 'zod';
 import { CHANNELS } from './account-security.js';
 import { AUTH_METHODS } from './auth-event.js';
+import { IdpSchema } from './idp.js';
 
 export const ALERT_KINDS = ['new_login', 'failed_attempts', 'account_change', 'user_reported'] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
+/** What a confirmed report asks to end: the reported session, or every session of the account. */
+export const REPORT_SCOPES = ['session', 'everywhere'] as const;
+export type ReportScope = (typeof REPORT_SCOPES)[number];
 export const SEVERITIES = ['info', 'warning', 'critical'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 export const REASONS = [
@@ -83,6 +87,10 @@ export const LoginAlertSchema = z
     stale: z.boolean(),
     failure_count: z.number().int().optional(),
     reported_alert_id: z.string().optional(),
+    /** v1.2: the event's identity provider and its ids, copied from the AuthEvent. */
+    idp: IdpSchema.optional(),
+    /** v1.2, on user_reported: what the person asked to end, the reported session or every session. */
+    report_scope: z.enum(REPORT_SCOPES).optional(),
   })
   .meta({ id: 'LoginAlert', title: 'LoginAlert v1' });
 export type LoginAlert = z.output<typeof LoginAlertSchema>;

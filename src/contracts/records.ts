@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CHANNELS } from './account-security.js';
+import { IDP_PROVIDERS } from './idp.js';
 
 export const RECEIPT_STATUSES = ['sent', 'failed', 'suppressed', 'expired'] as const;
 export type ReceiptStatus = (typeof RECEIPT_STATUSES)[number];
@@ -54,3 +55,28 @@ export const TrainingExclusionSchema = z
   })
   .meta({ id: 'TrainingExclusion', title: 'Training exclusion v1' });
 export type TrainingExclusion = z.output<typeof TrainingExclusionSchema>;
+
+/** What a report asks an identity provider to do (contract v1.2). */
+export const RESPONSE_ACTIONS = ['session_revoked', 'all_sessions_revoked', 'credential_removed'] as const;
+export type ResponseAction = (typeof RESPONSE_ACTIONS)[number];
+/** `not_found`: the session or credential was already gone, which is as good as done. */
+export const RESPONSE_STATUSES = ['done', 'not_found', 'failed'] as const;
+export type ResponseStatus = (typeof RESPONSE_STATUSES)[number];
+
+/**
+ * One record per containment action, on login-alerts.responses keyed by account. `response_id` is
+ * deterministic per (reported alert, action), so a replay repeats a record and never invents one.
+ */
+export const ResponseRecordSchema = z
+  .object({
+    response_id: z.string().min(1),
+    alert_id: z.string().min(1).describe('the reported alert'),
+    account_id: z.string().min(1),
+    idp: z.enum(IDP_PROVIDERS),
+    action: z.enum(RESPONSE_ACTIONS),
+    status: z.enum(RESPONSE_STATUSES),
+    error_code: z.string().optional(),
+    at: z.iso.datetime({ offset: true }),
+  })
+  .meta({ id: 'ResponseRecord', title: 'Containment response v1.2' });
+export type ResponseRecord = z.output<typeof ResponseRecordSchema>;

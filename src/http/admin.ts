@@ -50,6 +50,7 @@ function feedRoutes(app: FastifyInstance, feed: AlertFeed): void {
       .send(DASHBOARD),
   );
   app.get('/api/alerts', async () => feed.recent());
+  app.get('/api/responses', async () => feed.recentResponses());
   app.get('/api/alerts/stream', (request, reply) => {
     reply.hijack();
     const res = reply.raw;
@@ -80,10 +81,15 @@ function stream(res: ServerResponse, feed: AlertFeed): () => void {
   };
   for (const alert of feed.recent().reverse()) send(`data: ${JSON.stringify(alert)}\n\n`);
   const unsubscribe = feed.subscribe((alert) => send(`data: ${JSON.stringify(alert)}\n\n`));
+  // Containment outcomes as their own event type, after the alerts they answer.
+  const response = (r: object) => send(`event: response\ndata: ${JSON.stringify(r)}\n\n`);
+  for (const r of feed.recentResponses().reverse()) response(r);
+  const unsubscribeResponses = feed.subscribeResponses(response);
   const keepAlive = setInterval(() => send(': keep-alive\n\n'), SSE_KEEP_ALIVE_MS);
   return () => {
     clearInterval(keepAlive);
     unsubscribe();
+    unsubscribeResponses();
   };
 }
 

@@ -16,7 +16,7 @@ export interface PublicRoutesDeps {
   plugins?: FastifyPluginAsync[];
 }
 
-/** Link-page bodies are never read (the confirm form posts nothing we need); bounded all the same. */
+/** Link-page bodies: the confirm form posts one field (`scope`); anything else is bounded and dropped. */
 const LINK_BODY_LIMIT = 8 * 1024;
 
 /**
@@ -38,13 +38,11 @@ export function publicRoutes(deps: PublicRoutesDeps): FastifyPluginAsync {
 
 function linkRoutes(handle: ReportLinkHandler, limits: Partial<LinkRateLimits> = {}) {
   return async (app: FastifyInstance) => {
-    // Whatever a form or a scanner posts is read up to the limit (413 beyond) and dropped: no
-    // content type is refused with 415 and nothing parses it.
+    // Whatever a form or a scanner posts is read up to the limit (413 beyond): no content type is
+    // refused with 415, and only the confirm form's `scope` field is ever read from it.
     app.removeAllContentTypeParsers();
-    app.addContentTypeParser(
-      '*',
-      { parseAs: 'buffer', bodyLimit: LINK_BODY_LIMIT },
-      (_request, _body, done) => done(null, undefined),
+    app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: LINK_BODY_LIMIT }, (request, body, done) =>
+      done(null, formScope(request.headers['content-type'], body as Buffer)),
     );
     const limited = linkRateLimit(app, { ...DEFAULT_LINK_RATE_LIMITS, ...limits });
     app.route<{ Params: { token: string } }>({
@@ -53,7 +51,8 @@ function linkRoutes(handle: ReportLinkHandler, limits: Partial<LinkRateLimits> =
       onRequest: limited,
       handler: async (request, reply) => {
         const method = request.method as 'GET' | 'HEAD' | 'POST';
-        const page = await handle(method, request.params.token);
+        const scope = typeof request.body === 'string' ? request.body : undefined;
+        const page = await handle(method, request.params.token, scope);
         return reply.code(page.status).headers(page.headers).send(page.body);
       },
     });
@@ -64,4 +63,11 @@ function linkRoutes(handle: ReportLinkHandler, limits: Partial<LinkRateLimits> =
         reply.code(405).header('allow', 'GET, HEAD, POST').send({ error: 'method not allowed' }),
     });
   };
+}
+
+/** The confirm form's `scope` (`session` or `everywhere`) from a urlencoded body; anything else: undefined. */
+function formScope(contentType: string | undefined, body: Buffer): string | undefined {
+  if (!/^application\/x-www-form-urlencoded\b/i.test(contentType ?? '')) return undefined;
+  const scope = new URLSearchParams(body.toString('utf8')).get('scope');
+  return scope === 'session' || scope === 'everywhere' ? scope : undefined;
 }

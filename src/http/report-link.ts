@@ -1,10 +1,12 @@
 import { AppError } from '../errors.js';
 import type { Publisher } from '../kafka/publisher.js';
 import { type LinkClaims, verifyLink } from '../notify/links.js';
+import type { ReportedItem } from '../notify/report-pages.js';
 import { REPORT_PAGE_HEADERS, REPORT_PAGE_STATUS, renderReportPage } from '../notify/report-pages.js';
 import type { Logger } from '../observe/logger.js';
 import { buildReportedAlert } from '../pipeline/alerts.js';
 import { alertRecords } from '../pipeline/emit.js';
+import { readTarget } from '../respond/target.js';
 import { keys } from '../state/keys.js';
 import type { Store } from '../state/store.js';
 
@@ -27,8 +29,15 @@ export interface LinkResponse {
   body: string;
 }
 
-/** Answers GET/HEAD (show) or POST (confirm) for a link token, already percent-decoded. */
-export type ReportLinkHandler = (method: 'GET' | 'HEAD' | 'POST', token: string) => Promise<LinkResponse>;
+/**
+ * Answers GET/HEAD (show) or POST (confirm) for a link token, already percent-decoded; `scope` is the
+ * confirm form's choice (`everywhere`: "Sign out everywhere"; otherwise the reported session only).
+ */
+export type ReportLinkHandler = (
+  method: 'GET' | 'HEAD' | 'POST',
+  token: string,
+  scope?: string,
+) => Promise<LinkResponse>;
 
 /**
  * "This wasn't me": GET shows a confirmation page and changes nothing (mail scanners follow links);
@@ -38,13 +47,17 @@ export function createReportLinkHandler(deps: ReportLinkDeps): ReportLinkHandler
   const now = deps.now ?? Date.now;
 
   const pageData = deps.settingsUrl ? { settingsUrl: deps.settingsUrl } : {};
-  const page = (kind: Page, locale?: string): LinkResponse => ({
+  const page = (
+    kind: Page,
+    locale?: string,
+    more: Parameters<typeof renderReportPage>[2] = {},
+  ): LinkResponse => ({
     status: REPORT_PAGE_STATUS[kind],
     headers: { ...REPORT_PAGE_HEADERS, 'x-frame-options': 'DENY' },
-    body: renderReportPage(kind, locale, pageData),
+    body: renderReportPage(kind, locale, { ...pageData, ...more }),
   });
 
-  return async (method, token) => {
+  return async (method, token, scope) => {
     let claims: LinkClaims;
     try {
       claims = verifyLink(token, deps.secret, now());
@@ -54,13 +67,19 @@ export function createReportLinkHandler(deps: ReportLinkDeps): ReportLinkHandler
     }
     const usedKey = keys.linkUsed(claims.accountId, claims.alertId);
     if (method !== 'POST') {
-      const [used] = await deps.store.read([usedKey]);
-      return used ? page('used', claims.locale) : page('confirm', claims.locale);
+      const [used, ...item] = await deps.store.read([usedKey, ...reportedKeys(claims)]);
+      if (used) return page('used', claims.locale);
+      return page('confirm', claims.locale, { reported: reportedItem(item) });
     }
     const ttlMs = Math.max(claims.expiresAt * 1000 - now(), 1_000);
     const [claimed] = await deps.store.claim([{ key: usedKey, value: '1', ttlMs }]);
     if (!claimed) return page('used', claims.locale);
-    const alert = buildReportedAlert(claims.accountId, claims.alertId, now());
+    const alert = buildReportedAlert(
+      claims.accountId,
+      claims.alertId,
+      now(),
+      scope === 'everywhere' ? 'everywhere' : 'session',
+    );
     try {
       await deps.publisher.publish(alertRecords(alert, deps.topics));
     } catch (err) {
@@ -74,6 +93,36 @@ export function createReportLinkHandler(deps: ReportLinkDeps): ReportLinkHandler
       };
     }
     deps.log.info({ alert_id: alert.alert_id }, 'user reported an alert');
-    return page('confirmed', claims.locale);
+    const item = await deps.store.read(reportedKeys(claims)).catch(() => []);
+    return page('confirmed', claims.locale, { reported: reportedItem(item), scope: alert.report_scope });
+  };
+}
+
+/** The keys that name what a link reports: the alert's report target and the account's profile. */
+function reportedKeys(claims: LinkClaims): string[] {
+  return [keys.reportTarget(claims.accountId, claims.alertId), keys.profile(claims.accountId)];
+}
+
+/** What the pages name, from our own stored alert and the person's time zone; undefined when not kept. */
+function reportedItem([targetText, profileText]: (string | undefined)[]): ReportedItem | undefined {
+  const target = readTarget(targetText);
+  if (!target) return undefined;
+  let timeZone: string | undefined;
+  try {
+    const zone = (JSON.parse(profileText ?? '{}') as { preferences?: { timezone?: unknown } }).preferences
+      ?.timezone;
+    timeZone = typeof zone === 'string' ? zone : undefined;
+  } catch {
+    timeZone = undefined;
+  }
+  return {
+    kind: target.kind,
+    device: target.device,
+    geo: target.geo,
+    occurredAt: target.occurred_at,
+    timeZone,
+    canEndSession: target.idp.session_id !== undefined,
+    canRemoveCredential:
+      target.idp.credential_id !== undefined && target.reasons.includes('credential_added'),
   };
 }

@@ -13,6 +13,7 @@ import {
   guarded,
   type IngestBatch,
   type IngestOutcome,
+  idpBlock,
   ignored,
   invalid,
   isObject,
@@ -68,6 +69,13 @@ function mapRecord(record: unknown, index: number, opts: MapOptions): IngestOutc
       client: { ip: str(data, 'ip'), user_agent: clip(str(data, 'user_agent'), 2048) },
       auth: { method: methodOf(data, code), failure_reason: failure },
       source: 'auth0',
+      idp: idpBlock({
+        provider: 'auth0',
+        tenant: str(data, 'hostname'),
+        userId,
+        sessionId: str(data, 'details.session_id'),
+        credentialId: enrolled ? str(data, 'details.authenticator.id') : undefined,
+      }),
     },
     opts.now,
   );

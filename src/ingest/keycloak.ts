@@ -16,6 +16,7 @@ import {
   guarded,
   type IngestBatch,
   type IngestOutcome,
+  idpBlock,
   ignored,
   invalid,
   isObject,
@@ -69,6 +70,7 @@ function mapEvent(event: unknown, index: number, opts: MapOptions): IngestOutcom
   const eventId = eventIdFrom('keycloak', idpId);
   const details = isObject(event.details) ? event.details : {};
   const credentialType = str(details, 'credential_type');
+  const credentialId = str(details, 'public_key_credential_id') ?? str(details, 'credential_id');
   return finish(
     index,
     idpId,
@@ -83,13 +85,22 @@ function mapEvent(event: unknown, index: number, opts: MapOptions): IngestOutcom
       client: { ip: str(event, 'ipAddress'), user_agent: clip(str(details, 'user_agent'), 2048) },
       auth: {
         method: methodOf(credentialType, details),
-        credential_id: clip(str(details, 'public_key_credential_id') ?? str(details, 'credential_id'), 256),
+        credential_id: clip(credentialId, 256),
         failure_reason:
           type === 'login.failed' ? failureReason(str(event, 'error'), credentialType) : undefined,
         aaguid:
           type === 'credential.added' ? aaguidOf(str(details, 'public_key_credential_aaguid')) : undefined,
       },
       source: 'keycloak',
+      // The admin REST API names realms by name: realmName, else realmId (the name unless the realm was
+      // created with its own id).
+      idp: idpBlock({
+        provider: 'keycloak',
+        realm: str(event, 'realmName') ?? str(event, 'realmId'),
+        userId,
+        sessionId: str(event, 'sessionId'),
+        credentialId,
+      }),
     },
     opts.now,
   );

@@ -14,6 +14,7 @@ import {
   guarded,
   type IngestBatch,
   type IngestOutcome,
+  idpBlock,
   ignored,
   invalid,
   isObject,
@@ -60,6 +61,7 @@ function mapEvent(event: unknown, index: number, opts: MapOptions): IngestOutcom
   const eventId = eventIdFrom('okta', uuid);
   const isCredential = mapped.type.startsWith('credential.');
   const session = str(event, 'authenticationContext.externalSessionId');
+  const accountId = isCredential ? (userTarget(event) ?? str(event, 'actor.id')) : str(event, 'actor.id');
   return finish(
     index,
     uuid,
@@ -68,7 +70,7 @@ function mapEvent(event: unknown, index: number, opts: MapOptions): IngestOutcom
       schema_version: 1,
       type: mapped.type,
       occurred_at: str(event, 'published'),
-      account_id: isCredential ? (userTarget(event) ?? str(event, 'actor.id')) : str(event, 'actor.id'),
+      account_id: accountId,
       session_id:
         session && session !== 'unknown' ? session : mapped.type === 'login.succeeded' ? eventId : undefined,
       product: clip(opts.product, 64) ?? 'okta',
@@ -85,6 +87,12 @@ function mapEvent(event: unknown, index: number, opts: MapOptions): IngestOutcom
             : undefined,
       },
       source: 'okta',
+      idp: idpBlock({
+        provider: 'okta',
+        userId: accountId,
+        sessionId: session && session !== 'unknown' ? session : undefined,
+        credentialId: isCredential ? factorTarget(event) : undefined,
+      }),
     },
     opts.now,
   );
@@ -124,6 +132,14 @@ function userTarget(event: Record<string, unknown>): string | undefined {
   if (!Array.isArray(targets)) return undefined;
   const user = targets.find((t) => str(t, 'type') === 'User');
   return str(user, 'id');
+}
+
+/** The factor a credential event is about, when Okta names it among the targets. */
+function factorTarget(event: Record<string, unknown>): string | undefined {
+  const targets = event.target;
+  if (!Array.isArray(targets)) return undefined;
+  const factor = targets.find((t) => /factor|authenticator/i.test(str(t, 'type') ?? ''));
+  return str(factor, 'id');
 }
 
 function signInMethod(event: Record<string, unknown>, eventType: string): AuthMethod {

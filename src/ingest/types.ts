@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { AuthEvent } from '../contracts/auth-event.js';
 import { validateAuthEvent } from '../contracts/decode.js';
+import { IDP_ID_PATTERN, IDP_NAME_PATTERN, type IdpProvider } from '../contracts/idp.js';
 import type { ErrorCode } from '../errors.js';
 
 export const IDP_FORMATS = ['keycloak', 'auth0', 'okta'] as const;
@@ -77,6 +78,38 @@ const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 export function aaguidOf(v: string | undefined): string | undefined {
   if (v === undefined || !UUID.test(v) || v === ZERO_UUID) return undefined;
   return v.toLowerCase();
+}
+
+const idpId = (v: string | undefined, max: number) =>
+  v !== undefined && v.length <= max && IDP_ID_PATTERN.test(v) ? v : undefined;
+
+/**
+ * The AuthEvent's idp block from an IdP's own ids, or undefined when the user id (or a Keycloak realm) does
+ * not fit the contract's shape. An optional id that does not fit is left out rather than refusing the event:
+ * the alert matters more than the containment it would allow.
+ */
+export function idpBlock(fields: {
+  provider: IdpProvider;
+  realm?: string;
+  tenant?: string;
+  userId?: string;
+  sessionId?: string;
+  credentialId?: string;
+}): Json | undefined {
+  const user_id = idpId(fields.userId, 128);
+  if (user_id === undefined) return undefined;
+  const name = (v: string | undefined) =>
+    v !== undefined && v.length <= 100 && IDP_NAME_PATTERN.test(v) ? v : undefined;
+  const realm = name(fields.realm);
+  if (fields.provider === 'keycloak' && realm === undefined) return undefined;
+  return {
+    provider: fields.provider,
+    realm: fields.provider === 'keycloak' ? realm : undefined,
+    tenant: fields.provider === 'keycloak' ? undefined : name(fields.tenant),
+    user_id,
+    session_id: idpId(fields.sessionId, 128),
+    credential_id: idpId(fields.credentialId, 256),
+  };
 }
 
 /** Drops undefined fields so the candidate is plain JSON (optional fields absent, not undefined). */

@@ -16,6 +16,8 @@ export interface RetryPolicy {
    * throws (the failure is for good, or the caller is stopping); returning means try again.
    */
   failed: (err: unknown, attempt: number, waitMs: number) => void;
+  /** The wait after a failure, when the failure itself says how long (a Retry-After); default the backoff. */
+  waitMs?: (err: unknown, backoffMs: number) => number;
   /** Runs after each wait, before the next try (a heartbeat that keeps the group membership). */
   beforeRetry?: () => Promise<void>;
   /** Hears a try succeed after at least one failure. */
@@ -30,7 +32,8 @@ export async function retryWithBackoff<T>(fn: () => Promise<T>, policy: RetryPol
       if (attempt > 1) policy.recovered?.();
       return value;
     } catch (err) {
-      const waitMs = backoffMs(attempt, policy.firstMs, policy.maxMs);
+      const backoff = backoffMs(attempt, policy.firstMs, policy.maxMs);
+      const waitMs = policy.waitMs ? policy.waitMs(err, backoff) : backoff;
       policy.failed(err, attempt, waitMs);
       await sleep(waitMs);
       await policy.beforeRetry?.();

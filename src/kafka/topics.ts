@@ -30,6 +30,7 @@ export const TOPIC_SPECS: Record<TopicName, TopicSpec> = {
   notifications: { partitions: 6 },
   retry: { partitions: 6 },
   dlq: { partitions: 3, retentionMs: 30 * 24 * 3600 * 1000 },
+  responses: { partitions: 6 },
 };
 
 /**

@@ -1,6 +1,8 @@
 // The pages behind a signed "This wasn't me" link. GET shows `confirm`, whose form POSTs back to
 // the same URL (a link scanner that prefetches the GET never confirms anything); the result pages
 // follow. Plain HTML, one inline style block, no script and no external asset.
+import type { AlertKind, Device, Geo, ReportScope } from '../contracts/login-alert.js';
+import { formatDevice, formatPlace, formatWhen } from './format.js';
 import { resolveLocale } from './locale.js';
 import { DEFAULT_LOCALE, DEFAULT_TEMPLATES_DIR } from './render.js';
 import { loadTemplateSets, requireTemplates, type Template, type TemplateSet } from './templates.js';
@@ -31,6 +33,24 @@ export const REPORT_PAGE_HEADERS: Readonly<Record<string, string>> = {
 export interface ReportPageData {
   /** where "review your security settings" points */
   settingsUrl?: string;
+  /** What is being reported, from our own alert (never from the request): named so the person confirms the right one. */
+  reported?: ReportedItem;
+  /** On the confirmed page: what the person chose. */
+  scope?: ReportScope;
+}
+
+/** The reported alert as the pages name it, and what a report of it can end. */
+export interface ReportedItem {
+  kind: AlertKind;
+  device?: Device;
+  geo?: Geo;
+  occurredAt: string;
+  /** the person's time zone (their profile), else UTC */
+  timeZone?: string;
+  /** the IdP named the session: a report can end it */
+  canEndSession: boolean;
+  /** the IdP named the added credential: a report can remove it */
+  canRemoveCredential: boolean;
 }
 
 /** Renders the report pages from templates compiled once. */
@@ -54,8 +74,36 @@ export function createReportPages(opts: { templatesDir?: string } = {}): ReportP
       const template = set.templates.get(`report_${kind}.html`) as Template | undefined;
       // An unknown kind is a caller bug; the invalid-link page is the safe answer to show.
       const page = template ?? (set.templates.get('report_invalid.html') as Template);
-      return page({ lang: resolved.template, settingsUrl: httpUrl(data.settingsUrl) });
+      return page({
+        lang: resolved.template,
+        settingsUrl: httpUrl(data.settingsUrl),
+        ...reportedView(data, set, resolved.intl),
+      });
     },
+  };
+}
+
+/**
+ * Every key the report templates read, always present (they compile strict): what was reported
+ * (device, approximate place, time in the person's zone) and which containment the page offers or says
+ * is under way.
+ */
+function reportedView(data: ReportPageData, set: TemplateSet, intlLocale: string) {
+  const r = data.reported;
+  const everywhere = data.scope === 'everywhere';
+  const signIn = r?.kind === 'new_login';
+  const credential = r?.kind === 'account_change' && r.canRemoveCredential;
+  return {
+    hasReported: r !== undefined,
+    isSignIn: signIn,
+    device: r ? formatDevice(r.device, set.messages).long : '',
+    where: r ? formatPlace(r.geo, intlLocale, set.messages).long : '',
+    when: r ? formatWhen(r.occurredAt, r.timeZone, intlLocale).long : '',
+    /** the form offers "Sign out everywhere" as a second, explicit choice */
+    offersChoice: signIn || credential,
+    endingSession: signIn && !everywhere && r?.canEndSession === true,
+    endingAll: (signIn || credential) && everywhere,
+    removingCredential: credential,
   };
 }
 

@@ -53,6 +53,12 @@ function flowMetrics(registry: Registry) {
       labelNames: ['idp', 'outcome'] as const,
       registers: [registry],
     }),
+    responses: new Counter({
+      name: 'login_alerts_responses_total',
+      help: 'Containment actions recorded on login-alerts.responses, by IdP, action and status (done, not_found, failed)',
+      labelNames: ['idp', 'action', 'status'] as const,
+      registers: [registry],
+    }),
     dlqWriteFailures: new Counter({
       name: 'login_alerts_dlq_write_failures_total',
       help: 'Dead-letter records the broker refused for good (logged as DLQ_WRITE_FAILED and skipped), by source topic',

@@ -1,7 +1,15 @@
 import { createHash } from 'node:crypto';
 import type { Channel } from '../contracts/account-security.js';
 import type { AuthEvent } from '../contracts/auth-event.js';
-import type { AlertKind, Device, Geo, LoginAlert, Reason, Severity } from '../contracts/login-alert.js';
+import type {
+  AlertKind,
+  Device,
+  Geo,
+  LoginAlert,
+  Reason,
+  ReportScope,
+  Severity,
+} from '../contracts/login-alert.js';
 
 /** Deterministic: the same decision on a replay yields the same id, so consumers can dedupe on it. */
 export function alertId(kind: AlertKind, accountId: string, discriminator: string): string {
@@ -55,6 +63,7 @@ export function buildAlert(event: AuthEvent, parts: AlertParts, now: number): Lo
   if (event.session_id) alert.session_id = event.session_id;
   if (parts.failureCount !== undefined) alert.failure_count = parts.failureCount;
   if (parts.authenticator !== undefined) alert.authenticator = parts.authenticator;
+  if (event.idp !== undefined) alert.idp = event.idp;
   return alert;
 }
 
@@ -62,9 +71,14 @@ export function buildAlert(event: AuthEvent, parts: AlertParts, now: number): Lo
  * The LoginAlert a person's "this wasn't me" makes: about an earlier alert rather than an event,
  * so it carries no client; its id derives from the reported alert, so a replay yields the same one.
  */
-export function buildReportedAlert(accountId: string, reportedAlertId: string, now: number): LoginAlert {
+export function buildReportedAlert(
+  accountId: string,
+  reportedAlertId: string,
+  now: number,
+  scope?: ReportScope,
+): LoginAlert {
   const at = new Date(now).toISOString();
-  return {
+  const alert: LoginAlert = {
     alert_id: alertId('user_reported', accountId, reportedAlertId),
     event_id: reportedAlertId,
     account_id: accountId,
@@ -79,4 +93,6 @@ export function buildReportedAlert(accountId: string, reportedAlertId: string, n
     stale: false,
     reported_alert_id: reportedAlertId,
   };
+  if (scope !== undefined) alert.report_scope = scope;
+  return alert;
 }

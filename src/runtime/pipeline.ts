@@ -3,6 +3,7 @@ import { startAlertFeed } from '../../consumers/alert-feed.js';
 import { startDispatchers } from '../../consumers/dispatch.js';
 import { startEnrolledDirectory } from '../../consumers/enrolled-directory.js';
 import { startLoginEvents } from '../../consumers/login-events.js';
+import { startRespond } from '../../consumers/respond.js';
 import type { Channel, ChannelName } from '../channels/channel.js';
 import type { Config } from '../config/config.js';
 import { AppError } from '../errors.js';
@@ -16,7 +17,13 @@ import type { Logger } from '../observe/logger.js';
 import { buildServices, type Services } from './services.js';
 import { warmUp } from './warm-up.js';
 
-export const CONSUMER_NAMES = ['account-security', 'login-events', 'dispatch', 'alert-feed'] as const;
+export const CONSUMER_NAMES = [
+  'account-security',
+  'login-events',
+  'dispatch',
+  'alert-feed',
+  'respond',
+] as const;
 export type ConsumerName = (typeof CONSUMER_NAMES)[number];
 
 export interface RunningPipeline {
@@ -130,6 +137,7 @@ async function startConsumers(
   if (wants('login-events')) running.push(await startLoginEvents(services));
   if (wants('dispatch')) running.push(...(await startDispatchers(services)));
   if (wants('alert-feed')) running.push(await startAlertFeed(services));
+  if (wants('respond')) running.push(await startRespond(services));
 }
 
 /** The IdP webhooks whose tokens are set (none: no `/ingest/…` route exists, 404). */

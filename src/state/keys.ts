@@ -41,4 +41,9 @@ export const keys = {
     `${accountPrefix(account)}d:${shortHash(`${alertId}|${channel}|${recipient}`)}`,
   smsSuppressed: (account: string, phone: string) => `${accountPrefix(account)}sms-stop:${shortHash(phone)}`,
   linkUsed: (account: string, alertId: string) => `${accountPrefix(account)}link:${shortHash(alertId)}`,
+  /** What a report of this alert would end (see respond/target.ts), kept while its link can be used. */
+  reportTarget: (account: string, alertId: string) => `${accountPrefix(account)}rt:${shortHash(alertId)}`,
+  /** The claim, then the outcome, of one containment action for one reported alert. */
+  response: (account: string, alertId: string, action: string) =>
+    `${accountPrefix(account)}rs:${shortHash(`${alertId}|${action}`)}`,
 };

@@ -14,8 +14,9 @@
 import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes } from 'kafkajs';
 import { AuthEventSchema } from '../../src/contracts/auth-event.js';
 import type { LoginAlert } from '../../src/contracts/login-alert.js';
-import type { DeliveryReceipt } from '../../src/contracts/records.js';
+import type { DeliveryReceipt, ResponseRecord } from '../../src/contracts/records.js';
 import { kafkaHomeFromEnv, type LocalBroker, startLocalBroker } from '../../src/kafka/local-broker.js';
+import { signLink } from '../../src/notify/links.js';
 import { receiptsOf, until } from '../support/delivery-kit.js';
 import { uniqueName } from '../support/env.js';
 import { profile } from '../support/events.js';
@@ -172,16 +173,7 @@ beforeAll(async () => {
       authorizer: true,
     },
   });
-  t = await startTestPipeline('memory', {
-    env: {
-      KAFKA_BROKERS: broker.bootstrap,
-      KAFKA_SSL: 'true',
-      KAFKA_SSL_CA_FILE: ca.caFile,
-      KAFKA_SASL_MECHANISM: 'scram-sha-512',
-      KAFKA_SASL_USERNAME: BROKER_USER.name,
-      KAFKA_SASL_PASSWORD: BROKER_USER.password,
-    },
-  });
+  t = await startTestPipeline('memory', { env: pipelineKafkaEnv() });
   await grantWriteOnly(t.config.topics.authEvents, `User:${KEYCLOAK_USER.name}`);
   events = await t.watch('authEvents');
   alerts = await t.watch('loginAlerts');
@@ -228,6 +220,16 @@ afterAll(async () => {
   await broker?.stop();
   ca?.remove();
 }, 60_000);
+
+/** The pipeline's Kafka settings: the test broker's SASL_SSL listener as its super user. */
+const pipelineKafkaEnv = () => ({
+  KAFKA_BROKERS: broker.bootstrap,
+  KAFKA_SSL: 'true',
+  KAFKA_SSL_CA_FILE: ca.caFile,
+  KAFKA_SASL_MECHANISM: 'scram-sha-512',
+  KAFKA_SASL_USERNAME: BROKER_USER.name,
+  KAFKA_SASL_PASSWORD: BROKER_USER.password,
+});
 
 const alertsOf = (kind: string, account = userId) =>
   alerts.values.map((v) => v.value as LoginAlert).filter((a) => a.account_id === account && a.kind === kind);
@@ -357,4 +359,234 @@ describe('the login-alerts Keycloak provider over SASL_SSL with a write-only ACL
     const alert = await until('a failed-attempts alert', () => alertsOf('failed_attempts')[0], 60_000);
     expect(alert.reasons).toContain('failure_burst');
   }, 90_000);
+});
+
+/**
+ * Containment: a second pipeline (its own topics, store and link secret) reads the same auth.events with a
+ * Keycloak responder configured, so the pipeline above stays as it is. Its service account is a confidential
+ * client holding realm-management → manage-users (and view-users, to list credentials).
+ */
+describe('"This wasn\'t me" ends the intrusion at Keycloak', () => {
+  const RESPOND_CLIENT = 'login-alerts-respond';
+  const RESPOND_SECRET = 'respond-client-secret-0123456789';
+  let t2: TestPipeline;
+  let alerts2: Watch;
+  let responses2: Watch;
+  let carolId: string;
+
+  beforeAll(async () => {
+    await admin(`/${realm}/clients`, {
+      body: {
+        clientId: RESPOND_CLIENT,
+        publicClient: false,
+        secret: RESPOND_SECRET,
+        serviceAccountsEnabled: true,
+        standardFlowEnabled: false,
+        directAccessGrantsEnabled: false,
+      },
+    });
+    const json = async <T>(path: string) => (await (await admin(path)).json()) as T;
+    const [client] = await json<{ id: string }[]>(`/${realm}/clients?clientId=${RESPOND_CLIENT}`);
+    const account = await json<{ id: string }>(`/${realm}/clients/${client?.id}/service-account-user`);
+    const [management] = await json<{ id: string }[]>(`/${realm}/clients?clientId=realm-management`);
+    const roles = await Promise.all(
+      ['manage-users', 'view-users'].map((r) =>
+        json<object>(`/${realm}/clients/${management?.id}/roles/${r}`),
+      ),
+    );
+    await admin(`/${realm}/users/${account.id}/role-mappings/clients/${management?.id}`, { body: roles });
+    t2 = await startTestPipeline('memory', {
+      env: {
+        ...pipelineKafkaEnv(),
+        TOPIC_AUTH_EVENTS: t.config.topics.authEvents,
+        RESPOND_KEYCLOAK_URL: kc.url,
+        RESPOND_KEYCLOAK_CLIENT_ID: RESPOND_CLIENT,
+        RESPOND_KEYCLOAK_CLIENT_SECRET: RESPOND_SECRET,
+      },
+      only: ['account-security', 'login-events', 'respond'],
+    });
+    alerts2 = await t2.watch('loginAlerts');
+    responses2 = await t2.watch('responses');
+    await admin(`/${realm}/users`, {
+      body: {
+        username: 'carol',
+        enabled: true,
+        email: 'carol@example.com',
+        emailVerified: true,
+        firstName: 'Carol',
+        lastName: 'Doe',
+        credentials: [{ type: 'password', value: 'carol-pass', temporary: false }],
+      },
+    });
+    carolId = (await json<{ id: string }[]>(`/${realm}/users?username=carol&exact=true`))[0]?.id ?? '';
+    await t2.publish('accountSecurity', [{ key: carolId, value: profile(carolId) }]);
+    await t2.profileApplied(carolId);
+  }, 120_000);
+
+  afterAll(async () => {
+    await t2?.stop();
+  }, 60_000);
+
+  const carolSignsIn = async (userAgent: string) => {
+    const res = await grant('carol-pass', 'carol', userAgent);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as {
+      access_token: string;
+      refresh_token: string;
+      session_state?: string;
+    };
+    // The session id: the answer's session_state, else the access token's sid claim.
+    const claims = JSON.parse(
+      Buffer.from(body.access_token.split('.')[1] ?? '', 'base64url').toString('utf8'),
+    );
+    return { refresh_token: body.refresh_token, session_state: body.session_state ?? (claims.sid as string) };
+  };
+  const refresh = (refreshToken: string) =>
+    fetch(`${kc.url}/realms/${realm}/protocol/openid-connect/token`, {
+      method: 'POST',
+      body: new URLSearchParams({
+        grant_type: 'refresh_token',
+        client_id: 'app',
+        refresh_token: refreshToken,
+      }),
+    });
+  const carolSessions = async () =>
+    ((await (await admin(`/${realm}/users/${carolId}/sessions`)).json()) as { id: string }[]).map(
+      (s) => s.id,
+    );
+  const alertOf = (match: (a: LoginAlert) => boolean, account = carolId) =>
+    until(
+      'the alert in the responding pipeline',
+      () =>
+        alerts2.values.map((v) => v.value as LoginAlert).find((a) => a.account_id === account && match(a)),
+      60_000,
+    );
+  const confirm = (alertId: string, scope: 'session' | 'everywhere', account = carolId) =>
+    fetch(
+      `${t2.pipeline.httpUrl}/r/${signLink(
+        { alertId, accountId: account, expiresAt: Math.floor(Date.now() / 1000) + 600 },
+        t2.config.links.secret,
+      )}`,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: `scope=${scope}`,
+      },
+    );
+  const responseTo = (alertId: string, action: string) =>
+    until(
+      `the ${action} response`,
+      () =>
+        responses2.values
+          .map((v) => v.value as ResponseRecord)
+          .find((r) => r.alert_id === alertId && r.action === action),
+      60_000,
+    );
+
+  it('a password grant makes a session; the confirmed report ends it: gone from the admin API, its refresh token refused', async () => {
+    const intruder = await carolSignsIn(FIREFOX);
+    const alert = await alertOf(
+      (a) => a.kind === 'new_login' && a.idp?.session_id === intruder.session_state,
+    );
+    expect(alert.idp).toEqual({
+      provider: 'keycloak',
+      realm,
+      user_id: carolId,
+      session_id: intruder.session_state,
+    });
+    expect(await carolSessions()).toContain(intruder.session_state);
+    const clicked = Date.now();
+    expect((await confirm(alert.alert_id, 'session')).status).toBe(200);
+    const record = await responseTo(alert.alert_id, 'session_revoked');
+    console.log(`report confirmed → Keycloak session ended and recorded: ${Date.now() - clicked} ms`);
+    expect(record).toMatchObject({ account_id: carolId, idp: 'keycloak', status: 'done' });
+    expect(await carolSessions()).not.toContain(intruder.session_state);
+    const refused = await refresh(intruder.refresh_token);
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { error: string }).error).toBe('invalid_grant');
+  }, 120_000);
+
+  it('"Sign out everywhere" ends a second session too', async () => {
+    const ua = 'Mozilla/5.0 (X11; Linux x86_64; rv:134.0) Gecko/20100101 Firefox/134.0';
+    const first = await carolSignsIn(CHROME);
+    const intruder = await carolSignsIn(ua);
+    const alert = await alertOf(
+      (a) => a.kind === 'new_login' && a.idp?.session_id === intruder.session_state,
+    );
+    expect(await carolSessions()).toEqual(
+      expect.arrayContaining([first.session_state, intruder.session_state]),
+    );
+    expect((await confirm(alert.alert_id, 'everywhere')).status).toBe(200);
+    expect(await responseTo(alert.alert_id, 'all_sessions_revoked')).toMatchObject({ status: 'done' });
+    expect(await carolSessions()).toEqual([]);
+    for (const session of [first, intruder]) expect((await refresh(session.refresh_token)).status).toBe(400);
+  }, 120_000);
+
+  it('a reported credential.added removes that credential from the account', async () => {
+    // A user created with a passkey as Keycloak stores one (a realm import's shape): its WebAuthn id in
+    // credentialData.
+    const webauthnId = 'q83vEjRWeJCrze8SNFZ4kA';
+    await admin(`/${realm}/users`, {
+      body: {
+        username: 'dave',
+        enabled: true,
+        email: 'dave@example.com',
+        emailVerified: true,
+        firstName: 'Dave',
+        lastName: 'Doe',
+        credentials: [
+          { type: 'password', value: 'dave-pass', temporary: false },
+          {
+            type: 'webauthn-passwordless',
+            userLabel: 'Unknown passkey',
+            credentialData: JSON.stringify({
+              aaguid: 'fbfc3007-154e-4ecc-8c0b-6e020557d7bd',
+              credentialId: `${webauthnId}==`,
+              counter: 0,
+              attestationStatementFormat: 'none',
+              credentialPublicKey: 'pQECAyYgASFYIPw',
+            }),
+            secretData: '{}',
+          },
+        ],
+      },
+    });
+    const daveId =
+      ((await (await admin(`/${realm}/users?username=dave&exact=true`)).json()) as { id: string }[])[0]?.id ??
+      '';
+    await t2.publish('accountSecurity', [{ key: daveId, value: profile(daveId) }]);
+    await t2.profileApplied(daveId);
+    const credentials = async () =>
+      (
+        (await (await admin(`/${realm}/users/${daveId}/credentials`)).json()) as {
+          id: string;
+          type: string;
+        }[]
+      ).map((c) => c.type);
+    expect(await credentials()).toContain('webauthn-passwordless');
+    // The event the provider publishes for the registration (UPDATE_CREDENTIAL with public_key_credential_id).
+    const eventId = `keycloak:${uniqueName('reg')}`;
+    await t.publish('authEvents', [
+      {
+        key: daveId,
+        value: {
+          event_id: eventId,
+          schema_version: 1,
+          type: 'credential.added',
+          occurred_at: new Date().toISOString(),
+          account_id: daveId,
+          product,
+          client: { ip: '127.0.0.1', user_agent: FIREFOX },
+          auth: { method: 'passkey', credential_id: webauthnId },
+          source: 'keycloak',
+          idp: { provider: 'keycloak', realm, user_id: daveId, credential_id: webauthnId },
+        },
+      },
+    ]);
+    const alert = await alertOf((a) => a.kind === 'account_change' && a.event_id === eventId, daveId);
+    expect((await confirm(alert.alert_id, 'session', daveId)).status).toBe(200);
+    expect(await responseTo(alert.alert_id, 'credential_removed')).toMatchObject({ status: 'done' });
+    expect(await credentials()).not.toContain('webauthn-passwordless');
+    expect(await credentials()).toContain('password');
+  }, 120_000);
 });

@@ -29,7 +29,8 @@ export function testEnv(
     ALERT_LINK_SECRET: 'test-secret-test-secret-test-secret-0123',
     ...extra,
   };
-  for (const [id, name] of Object.entries(TOPIC_ENV)) env[name] = `${prefix}.${id}`;
+  // Private topics, unless the caller names one (a second pipeline reading the first one's events).
+  for (const [id, name] of Object.entries(TOPIC_ENV)) env[name] = extra[name] ?? `${prefix}.${id}`;
   // The shared Redis unless the caller brought its own.
   if (store === 'redis') env.REDIS_URL = extra.REDIS_URL ?? redisUrl();
   return env;

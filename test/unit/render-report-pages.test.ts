@@ -58,3 +58,53 @@ test('a missing page template stops start-up', () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+describe('the pages name what is reported and what is being done (v1.2)', () => {
+  const signIn = {
+    kind: 'new_login' as const,
+    device: { browser: 'Firefox', browser_version: '133.0', os: 'Windows', os_version: '10' },
+    geo: { network: 'public' as const, country_code: 'JP', city: 'Tokyo' },
+    occurredAt: '2026-12-06T01:32:00Z',
+    timeZone: 'America/Sao_Paulo',
+    canEndSession: true,
+    canRemoveCredential: false,
+  };
+
+  test('a sign-in: device, approximate place and time in the person’s zone, and two explicit choices', () => {
+    const html = renderReportPage('confirm', 'en', { reported: signIn });
+    expect(html).toContain('<strong>Firefox 133 on Windows</strong>');
+    expect(html).toContain('near Tokyo, Japan');
+    expect(html).toContain('22:32');
+    expect(html).toContain('name="scope" value="session"');
+    expect(html).toContain('name="scope" value="everywhere"');
+    const pt = renderReportPage('confirm', 'pt-BR', { reported: signIn });
+    expect(pt).toContain('Japão');
+    expect(pt).toContain('sair de todos os dispositivos');
+  });
+
+  test('after confirming: the session, or every session, is being ended', () => {
+    expect(renderReportPage('confirmed', 'en', { reported: signIn, scope: 'session' })).toContain(
+      'signing out Firefox 133 on Windows now',
+    );
+    expect(renderReportPage('confirmed', 'en', { reported: signIn, scope: 'everywhere' })).toContain(
+      'signing you out everywhere',
+    );
+    expect(renderReportPage('confirmed', 'pt-BR', { reported: signIn, scope: 'everywhere' })).toContain(
+      'encerrando todas as suas sessões',
+    );
+  });
+
+  test('nothing to end (failed attempts, or nothing kept): one button, and the security team is told', () => {
+    const html = renderReportPage('confirm', 'en', { reported: { ...signIn, kind: 'failed_attempts' } });
+    expect(html).not.toContain('value="everywhere"');
+    expect(renderReportPage('confirm', 'en')).not.toContain("You're reporting");
+    expect(renderReportPage('confirmed', 'en', {})).toContain('Our security team has been told.');
+  });
+
+  test('device text from an event cannot inject markup', () => {
+    const html = renderReportPage('confirm', 'en', {
+      reported: { ...signIn, device: { browser: '<img src=x onerror=alert(1)>', os: 'Windows' } },
+    });
+    expect(html).not.toMatch(/<img/i);
+  });
+});

@@ -35,6 +35,14 @@ final class AuthEventJson {
 
   /** The AuthEvent for this event, or null when it is not one login-alerts alerts on (or names no user). */
   static String map(Event event, String product, String userAgent) {
+    return map(event, product, userAgent, null);
+  }
+
+  /**
+   * The AuthEvent, with the contract's v1.2 idp block when `realm` (the realm's name, as the admin REST API
+   * addresses it) and the user id fit its shape; an optional id that does not fit is left out.
+   */
+  static String map(Event event, String product, String userAgent, String realm) {
     if (event.getType() == null || event.getUserId() == null || event.getIpAddress() == null) return null;
     String type = typeOf(event.getType().name());
     if (type == null) return null;
@@ -68,8 +76,28 @@ final class AuthEventJson {
     return json.append(",\"product\":").append(quote(clip(product, 64)))
         .append(",\"client\":").append(client)
         .append(",\"auth\":").append(auth)
-        .append(",\"source\":\"keycloak\"}")
+        .append(",\"source\":\"keycloak\"")
+        .append(idpBlock(realm, event.getUserId(), session, credentialId))
+        .append('}')
         .toString();
+  }
+
+  private static final String IDP_ID = "[A-Za-z0-9._~:@|+=/-]+";
+  private static final String IDP_NAME = "[A-Za-z0-9._~:-]+";
+
+  /** `,"idp":{…}` (contract v1.2), or "" when the realm or the user id does not fit the shape. */
+  static String idpBlock(String realm, String userId, String session, String credentialId) {
+    if (!fits(realm, IDP_NAME, 100) || !fits(userId, IDP_ID, 128)) return "";
+    StringBuilder idp = new StringBuilder(",\"idp\":{\"provider\":\"keycloak\"")
+        .append(",\"realm\":").append(quote(realm))
+        .append(",\"user_id\":").append(quote(userId));
+    if (fits(session, IDP_ID, 128)) idp.append(",\"session_id\":").append(quote(session));
+    if (fits(credentialId, IDP_ID, 256)) idp.append(",\"credential_id\":").append(quote(credentialId));
+    return idp.append('}').toString();
+  }
+
+  private static boolean fits(String s, String pattern, int max) {
+    return s != null && !s.isEmpty() && s.length() <= max && s.matches(pattern);
   }
 
   /** WebAuthn passwordless credentials are passkeys, plain WebAuthn ones security keys. */

@@ -25,7 +25,8 @@ final class LoginAlertsEventListenerProvider implements EventListenerProvider {
   @Override
   public void onEvent(Event event) {
     try {
-      String json = AuthEventJson.map(event, product != null ? product : realmName(event), userAgent());
+      String realm = realmName(event);
+      String json = AuthEventJson.map(event, product != null ? product : realm, userAgent(), realm);
       if (json != null && publisher != null) publisher.offer(event.getUserId(), json);
     } catch (RuntimeException e) {
       // A bug here must cost an alert, not the user's sign-in.
