@@ -53,8 +53,11 @@ export interface Config {
   /** Public listener: link pages, health, ingest. */
   httpHost: string;
   httpPort: number;
-  /** Admin listener: dashboard, /api, /metrics, detailed readiness; token required off loopback. */
-  admin: { host: string; port: number; token: string | undefined };
+  /**
+   * Admin listener: dashboard, /api, /metrics, detailed readiness; token required off loopback.
+   * `allowedHosts`: the names (ADMIN_ALLOWED_HOSTS) its `Host` header may carry besides loopback and `host`.
+   */
+  admin: { host: string; port: number; token: string | undefined; allowedHosts: string[] };
   /** Webhook tokens: an ingest endpoint is enabled only when its token is set. */
   ingest: { auth0Token: string | undefined; oktaToken: string | undefined };
   /** Reverse proxies in front of the public listener whose X-Forwarded-For entry is trusted. */
@@ -158,7 +161,12 @@ export function loadConfig(
     },
     httpHost: e.HTTP_HOST,
     httpPort: e.HTTP_PORT,
-    admin: { host: e.ADMIN_HOST, port: e.ADMIN_PORT, token: e.ADMIN_TOKEN },
+    admin: {
+      host: e.ADMIN_HOST,
+      port: e.ADMIN_PORT,
+      token: e.ADMIN_TOKEN,
+      allowedHosts: e.ADMIN_ALLOWED_HOSTS,
+    },
     ingest: { auth0Token: e.INGEST_AUTH0_TOKEN, oktaToken: e.INGEST_OKTA_TOKEN },
     trustProxyHops: e.TRUST_PROXY_HOPS,
     webPushAllowedHosts: e.WEB_PUSH_ALLOWED_HOSTS,

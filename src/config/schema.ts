@@ -5,6 +5,7 @@ import {
   brokers,
   duration,
   hostList,
+  hostNames,
   isLoopbackHost,
   optionalPositiveInt,
   optionalText,
@@ -14,7 +15,7 @@ import {
   url,
 } from './env-fields.js';
 
-export { DEFAULT_WEB_PUSH_ALLOWED_HOSTS, isLoopbackHost } from './env-fields.js';
+export { DEFAULT_WEB_PUSH_ALLOWED_HOSTS, hostOf, isLoopbackHost, listedHost } from './env-fields.js';
 
 /** Default topic names from the public contract; each can be overridden by its TOPIC_* variable. */
 export const DEFAULT_TOPICS = {
@@ -106,6 +107,7 @@ export const EnvSchema = z
       (v) => v === undefined || v.length >= 16,
       'expected at least 16 characters',
     ),
+    ADMIN_ALLOWED_HOSTS: hostNames,
     INGEST_AUTH0_TOKEN: optionalText.refine(
       (v) => v === undefined || v.length >= 16,
       'expected at least 16 characters',

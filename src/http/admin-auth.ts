@@ -1,5 +1,7 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { hostOf, isLoopbackHost, listedHost } from '../config/schema.js';
+import { errorBody } from './app.js';
 
 /** The cookie a browser gets after opening `/?token=<ADMIN_TOKEN>` once. */
 export const ADMIN_COOKIE = 'login_alerts_admin';
@@ -43,6 +45,26 @@ export function adminAuth(token: string) {
       .code(401)
       .header('www-authenticate', 'Bearer realm="login-alerts admin"')
       .send({ error: 'unauthorized' });
+  };
+}
+
+/**
+ * An onRequest hook for the admin listener: it answers only to the names it is reached by. A
+ * request whose `Host` (port ignored) is not a loopback name or address, `adminHost`, or one of
+ * `allowed` gets 421, token or not, and so does one without a `Host`. A web page whose DNS name
+ * is rebound to 127.0.0.1 reaches the socket, but its requests carry its own name and are refused.
+ */
+export function adminHostGuard(adminHost: string, allowed: readonly string[]) {
+  const names = new Set<string>();
+  for (const name of [adminHost, ...allowed]) {
+    const host = listedHost(name);
+    if (host !== undefined) names.add(host);
+  }
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const given = request.headers.host;
+    const host = typeof given === 'string' ? hostOf(given) : undefined;
+    if (host !== undefined && (isLoopbackHost(host) || names.has(host))) return;
+    await reply.code(421).send(errorBody(421));
   };
 }
 

@@ -68,6 +68,17 @@ describe('configuration', () => {
     expect(configError({ ADMIN_TOKEN: 'short' })).toMatch(/ADMIN_TOKEN: expected at least 16/);
   });
 
+  it('reads ADMIN_ALLOWED_HOSTS as names or addresses, lower case, port and brackets dropped', () => {
+    expect(loadConfig({}).admin.allowedHosts).toEqual([]);
+    expect(
+      loadConfig({ ADMIN_ALLOWED_HOSTS: 'Admin.Internal, login-alerts:8081, [::1]:9, fd00::5, ops.example.' })
+        .admin.allowedHosts,
+    ).toEqual(['admin.internal', 'login-alerts', '::1', 'fd00::5', 'ops.example']);
+    for (const bad of ['https://admin.internal/', 'a b', '*.example.com', 'user@host']) {
+      expect(configError({ ADMIN_ALLOWED_HOSTS: bad })).toMatch(/^ADMIN_ALLOWED_HOSTS: expected host names/m);
+    }
+  });
+
   it('enables an ingest webhook only with a token of at least 16 characters', () => {
     expect(loadConfig({}).ingest).toEqual({ auth0Token: undefined, oktaToken: undefined });
     const c = loadConfig({ INGEST_AUTH0_TOKEN: 'a'.repeat(16), INGEST_OKTA_TOKEN: 'o'.repeat(20) });
