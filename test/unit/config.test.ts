@@ -49,7 +49,7 @@ describe('configuration', () => {
   it('applies the v1.1 defaults: two listeners, push allow-list, no compression, 60 s stall', () => {
     const c = loadConfig({});
     expect(c.httpHost).toBe('0.0.0.0');
-    expect(c.admin).toEqual({ host: '127.0.0.1', port: 8081, token: undefined });
+    expect(c.admin).toEqual({ host: '127.0.0.1', port: 8081, token: undefined, allowedHosts: [] });
     expect(c.trustProxyHops).toBe(0);
     expect(c.webPushAllowedHosts).toContain('fcm.googleapis.com');
     expect(c.webPushAllowedHosts).toContain('*.push.apple.com');
