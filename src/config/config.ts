@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { AppError } from '../errors.js';
+import { productionProblems } from './production.js';
 import { type Env, EnvSchema, TOPIC_ENV, type TopicName } from './schema.js';
 
 export type ChannelName = 'email' | 'sms' | 'push';
@@ -84,23 +85,6 @@ export function describeIssues(issues: { path: PropertyKey[]; message: string }[
 }
 
 /**
- * Settings `run` cannot do without (contract v1.1 "Production settings"): links signed with a
- * per-process secret stop working at the next restart and differ between replicas, and links to
- * 127.0.0.1 lead nowhere for the person reading the alert.
- */
-function missingProductionSettings(env: NodeJS.ProcessEnv): string[] {
-  const missing: string[] = [];
-  const unset = (name: string) => (env[name] ?? '').trim() === '';
-  if (unset('KAFKA_BROKERS'))
-    missing.push('KAFKA_BROKERS: required for `run` (use `start` for a local broker)');
-  if (unset('ALERT_LINK_SECRET'))
-    missing.push('ALERT_LINK_SECRET: required for `run`: at least 32 characters, the same on every replica');
-  if (unset('PUBLIC_BASE_URL'))
-    missing.push('PUBLIC_BASE_URL: required for `run`: the public URL the links in alerts point to');
-  return missing;
-}
-
-/**
  * Parses the environment once; throws BAD_CONFIG naming every bad variable. `production` (for
  * `run`) also requires the settings that have only local defaults.
  */
@@ -111,7 +95,7 @@ export function loadConfig(
   const parsed = EnvSchema.safeParse(env);
   const problems = [
     ...(parsed.success ? [] : describeIssues(parsed.error.issues)),
-    ...(opts.production ? missingProductionSettings(env) : []),
+    ...(opts.production ? productionProblems(env) : []),
   ];
   if (!parsed.success || problems.length > 0) {
     throw new AppError('BAD_CONFIG', problems.join('\n'));

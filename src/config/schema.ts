@@ -98,6 +98,8 @@ export const EnvSchema = z
       'expected at least 32 characters',
     ),
     PUBLIC_BASE_URL: url('PUBLIC_BASE_URL'),
+    // Read by `run`'s checks (production.ts): http for PUBLIC_BASE_URL behind a same-host TLS proxy.
+    PUBLIC_BASE_URL_ALLOW_HTTP: boolFlag,
     OUTBOX_DIR: optionalText,
     HTTP_HOST: z.string().trim().min(1).default('0.0.0.0'),
     HTTP_PORT: port(8080),

@@ -140,7 +140,7 @@ describe('configuration', () => {
       encoding: 'utf8',
       timeout: 30_000,
     });
-  const secret = 's'.repeat(32);
+  const secret = '5f0c9a7e2b14d8c36e9f01a2b7c4d5e8';
 
   it('`run` exits 2 naming ALERT_LINK_SECRET and PUBLIC_BASE_URL when both are missing', () => {
     const result = run({});
@@ -161,6 +161,92 @@ describe('configuration', () => {
     const short = run({ ALERT_LINK_SECRET: 'short', PUBLIC_BASE_URL: 'https://alerts.example.com' });
     expect(short.status).toBe(2);
     expect(short.stderr).toMatch(/ALERT_LINK_SECRET: expected at least 32 characters/);
+  });
+
+  it('`run` exits 2 naming each secret that is a placeholder', () => {
+    const base = { ALERT_LINK_SECRET: secret, PUBLIC_BASE_URL: 'https://alerts.example.com' };
+    const placeholders: [string, string][] = [
+      ['ALERT_LINK_SECRET', 'change-me-change-me-change-me-change-me'],
+      ['ALERT_LINK_SECRET', 'CHANGEME_0123456789abcdef0123456789'],
+      ['ALERT_LINK_SECRET', 'replace-me-with-32-random-characters!'],
+      ['ALERT_LINK_SECRET', 's'.repeat(32)],
+      ['ALERT_LINK_SECRET', 'abcd'.repeat(8)],
+      ['ADMIN_TOKEN', 'change-me-admin-token-change-me'],
+      ['ADMIN_TOKEN', 'example-admin-token-0123'],
+      ['INGEST_AUTH0_TOKEN', 'secret-secret-secret'],
+      ['INGEST_OKTA_TOKEN', 'Password1234567890'],
+      ['KAFKA_SASL_PASSWORD', 'changeme'],
+      ['TWILIO_AUTH_TOKEN', '0000000000000000'],
+    ];
+    const result = run({
+      ...base,
+      ...Object.fromEntries(placeholders.filter(([n]) => n !== 'ALERT_LINK_SECRET')),
+      ALERT_LINK_SECRET: 'change-me-change-me-change-me-change-me',
+      KAFKA_SASL_MECHANISM: 'plain',
+      KAFKA_SASL_USERNAME: 'login-alerts',
+      TWILIO_ACCOUNT_SID: `AC${'1f'.repeat(16)}`,
+      TWILIO_FROM: '+15005550006',
+    });
+    expect(result.status).toBe(2);
+    for (const name of new Set(placeholders.map(([n]) => n))) {
+      expect(result.stderr).toMatch(new RegExp(`^ {2}${name}: looks like a placeholder`, 'm'));
+    }
+    for (const [name, value] of placeholders) {
+      expect(() =>
+        loadConfig({ ...base, [name]: value, KAFKA_BROKERS: 'k:9092' }, { production: true }),
+      ).toThrow(new RegExp(`${name}: looks like a placeholder`));
+    }
+    // `start` keeps its local defaults: the same values load there.
+    expect(
+      loadConfig({ ALERT_LINK_SECRET: 'change-me-change-me-change-me-change-me' }).links.secretIsEphemeral,
+    ).toBe(false);
+    // Real secrets pass.
+    const real = loadConfig(
+      {
+        ...base,
+        KAFKA_BROKERS: 'k:9092',
+        ADMIN_TOKEN: 'f3a9c1d07be24e65',
+        INGEST_OKTA_TOKEN: 'oKt4-9x2Lq-7Wm3Z',
+      },
+      { production: true },
+    );
+    expect(real.admin.token).toBe('f3a9c1d07be24e65');
+  });
+
+  it('`run` wants an https PUBLIC_BASE_URL unless its host is loopback or PUBLIC_BASE_URL_ALLOW_HTTP is set', () => {
+    const load = (env: Record<string, string>) =>
+      loadConfig({ KAFKA_BROKERS: 'k:9092', ALERT_LINK_SECRET: secret, ...env }, { production: true });
+    expect(() => load({ PUBLIC_BASE_URL: 'http://alerts.example.com' })).toThrow(
+      /^PUBLIC_BASE_URL: must be https for `run`/m,
+    );
+    expect(() => load({ PUBLIC_BASE_URL: 'ftp://alerts.example.com' })).toThrow(
+      /^PUBLIC_BASE_URL: expected an https/m,
+    );
+    expect(() => load({ PUBLIC_BASE_URL: 'http://127.0.0.1.nip.io' })).toThrow(
+      /PUBLIC_BASE_URL: must be https/,
+    );
+    for (const ok of [
+      'https://alerts.example.com',
+      'http://localhost:8080',
+      'http://127.0.0.1:8080',
+      'http://[::1]:8080',
+    ]) {
+      expect(load({ PUBLIC_BASE_URL: ok }).links.publicBaseUrl).toBe(ok);
+    }
+    expect(
+      load({ PUBLIC_BASE_URL: 'http://alerts.example.com', PUBLIC_BASE_URL_ALLOW_HTTP: 'true' }).links
+        .publicBaseUrl,
+    ).toBe('http://alerts.example.com');
+    expect(() =>
+      load({ PUBLIC_BASE_URL: 'http://alerts.example.com', PUBLIC_BASE_URL_ALLOW_HTTP: 'false' }),
+    ).toThrow(/PUBLIC_BASE_URL: must be https/);
+    const cli = run({ ALERT_LINK_SECRET: secret, PUBLIC_BASE_URL: 'http://alerts.example.com' });
+    expect(cli.status).toBe(2);
+    expect(cli.stderr).toMatch(/PUBLIC_BASE_URL: must be https/);
+    // `start` is not held to it.
+    expect(loadConfig({ PUBLIC_BASE_URL: 'http://alerts.example.com' }).links.publicBaseUrl).toBe(
+      'http://alerts.example.com',
+    );
   });
 
   it('`start` keeps its local defaults: the same environment loads without a secret or base URL', () => {
