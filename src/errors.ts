@@ -47,6 +47,8 @@ export type ErrorCode =
   | 'RETRIES_EXHAUSTED'
   /** Another live process writes this outbox file: each process needs its own OUTBOX_DIR. */
   | 'OUTBOX_IN_USE'
+  /** The outbox path is a symbolic link or not a regular file: never followed, never written. */
+  | 'OUTBOX_NOT_A_FILE'
   // links
   | 'LINK_INVALID'
   | 'LINK_EXPIRED'
