@@ -65,6 +65,11 @@ export interface Config {
   trustProxyHops: number;
   /** Hosts (or `*.suffix` patterns) that push endpoints may use. */
   webPushAllowedHosts: string[];
+  /**
+   * True when WEB_PUSH_ALLOWED_HOSTS was set: the operator's exact names may then resolve anywhere.
+   * False for the defaults, whose every resolved address must be public.
+   */
+  webPushHostsListed: boolean;
   logLevel: Env['LOG_LEVEL'];
   windows: {
     sessionDedupeMs: number;
@@ -154,6 +159,8 @@ export function loadConfig(
     ingest: { auth0Token: e.INGEST_AUTH0_TOKEN, oktaToken: e.INGEST_OKTA_TOKEN },
     trustProxyHops: e.TRUST_PROXY_HOPS,
     webPushAllowedHosts: e.WEB_PUSH_ALLOWED_HOSTS,
+    // Unset or empty gives the defaults (env-fields.ts hostList): the same test here.
+    webPushHostsListed: (env.WEB_PUSH_ALLOWED_HOSTS ?? '').trim() !== '',
     logLevel: e.LOG_LEVEL,
     windows: {
       sessionDedupeMs: e.SESSION_DEDUPE_WINDOW,

@@ -53,6 +53,9 @@ describe('configuration', () => {
     expect(c.trustProxyHops).toBe(0);
     expect(c.webPushAllowedHosts).toContain('fcm.googleapis.com');
     expect(c.webPushAllowedHosts).toContain('*.push.apple.com');
+    // The defaults are not the operator's list: their exact names get the address check too.
+    expect(c.webPushHostsListed).toBe(false);
+    expect(loadConfig({ WEB_PUSH_ALLOWED_HOSTS: 'fcm.googleapis.com' }).webPushHostsListed).toBe(true);
     expect(c.kafka.compression).toBe('none');
     expect(c.kafka.stallAfterMs).toBe(60_000);
   });
