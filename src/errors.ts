@@ -54,6 +54,8 @@ export type ErrorCode =
   | 'RESPONDER_NOT_CONFIGURED'
   /** Another responder holds the claim on this (alert, action): look again once its lease lapses. */
   | 'RESPONSE_IN_FLIGHT'
+  /** The outbox path is a symbolic link or not a regular file: never followed, never written. */
+  | 'OUTBOX_NOT_A_FILE'
   // links
   | 'LINK_INVALID'
   | 'LINK_EXPIRED'

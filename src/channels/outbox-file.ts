@@ -1,5 +1,6 @@
 // The outbox file: one writing process per file, held by a lock file naming its pid; a line counts
 // only once its newline is written.
+import { constants } from 'node:fs';
 import { type FileHandle, link, mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError } from '../errors.js';
@@ -27,7 +28,7 @@ export async function openOutboxFile(file: string): Promise<OutboxFile> {
   await takeLock(lock, file);
   let fh: FileHandle | undefined;
   try {
-    fh = await open(file, 'a+', 0o600);
+    fh = await openNoFollow(file);
     await dropTornTail(fh);
   } catch (err) {
     await fh?.close();
@@ -42,6 +43,37 @@ export async function openOutboxFile(file: string): Promise<OutboxFile> {
       await releaseLock(lock);
     },
   };
+}
+
+/**
+ * Opens (creating) `file` for appending without following a symbolic link at its path, and only if
+ * it is a regular file: a link planted there (pointing at a file this user may write) would
+ * otherwise receive addresses and links, or be truncated by the torn-tail repair.
+ */
+async function openNoFollow(file: string): Promise<FileHandle> {
+  const flags = constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW;
+  let fh: FileHandle;
+  try {
+    fh = await open(file, flags, 0o600);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ELOOP') throw notAFile(file, 'is a symbolic link', err);
+    throw err;
+  }
+  if (!(await fh.stat()).isFile()) {
+    await fh.close();
+    throw notAFile(file, 'is not a regular file');
+  }
+  return fh;
+}
+
+function notAFile(file: string, what: string, cause?: unknown): AppError {
+  return new AppError(
+    'OUTBOX_NOT_A_FILE',
+    `outbox ${file} ${what}: it is never followed or written; remove it`,
+    {
+      cause,
+    },
+  );
 }
 
 async function takeLock(lock: string, file: string): Promise<void> {

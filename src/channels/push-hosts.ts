@@ -6,8 +6,15 @@ import { parseIp } from '../enrich/ip-parse.js';
  * resolves names and asks here about the host it read and each address it found.
  */
 export interface PushAllowList {
-  /** hosts listed exactly: allowed whatever they resolve to */
+  /** hosts listed exactly */
   readonly exact: ReadonlySet<string>;
+  /**
+   * Whether an exactly listed host may resolve anywhere. True only for a list the operator wrote
+   * (WEB_PUSH_ALLOWED_HOSTS): naming a host exactly is then the decision to trust it. The default
+   * list names public push services, whose addresses are checked like a pattern's (a split-horizon
+   * DNS could answer fcm.googleapis.com with an internal address).
+   */
+  readonly trustExact: boolean;
   /** `*.suffix` patterns, kept as `.suffix`: any deeper name matches, the bare suffix does not */
   readonly suffixes: readonly string[];
 }
@@ -19,16 +26,22 @@ export interface AllowedEndpoint {
   host: string;
   /** the host to connect to: without IPv6 brackets */
   connectHost: string;
-  /** listed exactly: its addresses are not checked */
-  exact: boolean;
+  /** listed exactly by the operator: its addresses are not checked */
+  trusted: boolean;
   /** the host is an address literal: nothing to resolve */
   literal: boolean;
 }
 
 export type EndpointCheck = { ok: true; endpoint: AllowedEndpoint } | { ok: false; reason: string };
 
-/** Normalises list entries the way the URL parser normalises endpoint hosts, so both compare as text. */
-export function compileAllowList(entries: readonly string[]): PushAllowList {
+/**
+ * Normalises list entries the way the URL parser normalises endpoint hosts, so both compare as text.
+ * `trustExact`: the list is the operator's own (see PushAllowList.trustExact).
+ */
+export function compileAllowList(
+  entries: readonly string[],
+  opts: { trustExact: boolean } = { trustExact: true },
+): PushAllowList {
   const exact = new Set<string>();
   const suffixes: string[] = [];
   for (const entry of entries) {
@@ -38,7 +51,7 @@ export function compileAllowList(entries: readonly string[]): PushAllowList {
     if (pattern) suffixes.push(`.${host}`);
     else exact.add(host);
   }
-  return { exact, suffixes };
+  return { exact, suffixes, trustExact: opts.trustExact };
 }
 
 /** The host of `text` as a URL parser would write it, or undefined when it is not a host. */
@@ -73,7 +86,7 @@ export function checkEndpoint(endpoint: string, list: PushAllowList): EndpointCh
   const matched = exact || (!literal && list.suffixes.some((s) => host.endsWith(s)));
   if (!matched) return { ok: false, reason: `host ${host} is not in WEB_PUSH_ALLOWED_HOSTS` };
   const connectHost = host.startsWith('[') ? host.slice(1, -1) : host;
-  return { ok: true, endpoint: { url, host, connectHost, exact, literal } };
+  return { ok: true, endpoint: { url, host, connectHost, trusted: exact && list.trustExact, literal } };
 }
 
 /**
@@ -92,14 +105,17 @@ export function isPublicAddress(address: string): boolean {
   return classifyIp(address)?.network === 'public';
 }
 
-/** The first address to connect to, or why none may be: every address must pass unless the host is listed exactly. */
+/**
+ * The first address to connect to, or why none may be: every address must be public unless the
+ * operator listed the host exactly.
+ */
 export function vetAddresses(
   endpoint: AllowedEndpoint,
   addresses: readonly { address: string; family: number }[],
 ): { ok: true; address: string; family: 4 | 6 } | { ok: false; reason: string } {
   const first = addresses[0];
   if (first === undefined) return { ok: false, reason: `host ${endpoint.host} has no address` };
-  if (!endpoint.exact) {
+  if (!endpoint.trusted) {
     const bad = addresses.find((a) => !isPublicAddress(a.address));
     if (bad !== undefined) {
       return { ok: false, reason: `host ${endpoint.host} resolves to a non-public address` };

@@ -22,6 +22,11 @@ export interface WebPushChannelOptions {
   vapid: { publicKey: string; privateKey: string; subject: string };
   /** WEB_PUSH_ALLOWED_HOSTS: host names or `*.suffix` patterns endpoints may use */
   allowedHosts: readonly string[];
+  /**
+   * Whether `allowedHosts` is the operator's own list, whose exact names may resolve anywhere
+   * (default true); false for the built-in defaults, whose every address must be public.
+   */
+  trustExactHosts?: boolean;
   /** deadline for a whole request (connect, send, answer); default 10 s */
   timeoutMs?: number;
   /** tests: an agent that trusts the local push service's self-signed CA */
@@ -48,7 +53,7 @@ export function createWebPushChannel(opts: WebPushChannelOptions): Channel<PushD
   } catch (err) {
     throw new AppError('BAD_CONFIG', `invalid VAPID details: ${(err as Error).message}`);
   }
-  const allowList = compileAllowList(opts.allowedHosts);
+  const allowList = compileAllowList(opts.allowedHosts, { trustExact: opts.trustExactHosts ?? true });
   const resolver = opts.resolver ?? systemResolver;
 
   /** Where this endpoint may be reached, or PUSH_ENDPOINT_NOT_ALLOWED: checked at every send, after DNS. */

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { AppError } from '../errors.js';
 import { type KafkaTls, readKafkaTls } from './kafka-tls.js';
+import { productionProblems } from './production.js';
 import { type RedisSecurity, redisSecurityOf } from './redis-tls.js';
 import { type Env, EnvSchema, TOPIC_ENV, type TopicName } from './schema.js';
 
@@ -61,14 +62,22 @@ export interface Config {
   /** Public listener: link pages, health, ingest. */
   httpHost: string;
   httpPort: number;
-  /** Admin listener: dashboard, /api, /metrics, detailed readiness; token required off loopback. */
-  admin: { host: string; port: number; token: string | undefined };
+  /**
+   * Admin listener: dashboard, /api, /metrics, detailed readiness; token required off loopback.
+   * `allowedHosts`: the names (ADMIN_ALLOWED_HOSTS) its `Host` header may carry besides loopback and `host`.
+   */
+  admin: { host: string; port: number; token: string | undefined; allowedHosts: string[] };
   /** Webhook tokens: an ingest endpoint is enabled only when its token is set. */
   ingest: { auth0Token: string | undefined; oktaToken: string | undefined };
   /** Reverse proxies in front of the public listener whose X-Forwarded-For entry is trusted. */
   trustProxyHops: number;
   /** Hosts (or `*.suffix` patterns) that push endpoints may use. */
   webPushAllowedHosts: string[];
+  /**
+   * True when WEB_PUSH_ALLOWED_HOSTS was set: the operator's exact names may then resolve anywhere.
+   * False for the defaults, whose every resolved address must be public.
+   */
+  webPushHostsListed: boolean;
   logLevel: Env['LOG_LEVEL'];
   windows: {
     sessionDedupeMs: number;
@@ -99,23 +108,6 @@ export function describeIssues(issues: { path: PropertyKey[]; message: string }[
 }
 
 /**
- * Settings `run` cannot do without (contract v1.1 "Production settings"): links signed with a
- * per-process secret stop working at the next restart and differ between replicas, and links to
- * 127.0.0.1 lead nowhere for the person reading the alert.
- */
-function missingProductionSettings(env: NodeJS.ProcessEnv): string[] {
-  const missing: string[] = [];
-  const unset = (name: string) => (env[name] ?? '').trim() === '';
-  if (unset('KAFKA_BROKERS'))
-    missing.push('KAFKA_BROKERS: required for `run` (use `start` for a local broker)');
-  if (unset('ALERT_LINK_SECRET'))
-    missing.push('ALERT_LINK_SECRET: required for `run`: at least 32 characters, the same on every replica');
-  if (unset('PUBLIC_BASE_URL'))
-    missing.push('PUBLIC_BASE_URL: required for `run`: the public URL the links in alerts point to');
-  return missing;
-}
-
-/**
  * Parses the environment once; throws BAD_CONFIG naming every bad variable. `production` (for
  * `run`) also requires the settings that have only local defaults.
  */
@@ -129,7 +121,7 @@ export function loadConfig(
   const problems = [
     ...(parsed.success ? [] : describeIssues(parsed.error.issues)),
     ...kafkaTls.problems,
-    ...(opts.production ? missingProductionSettings(env) : []),
+    ...(opts.production ? productionProblems(env) : []),
   ];
   if (!parsed.success || problems.length > 0) {
     throw new AppError('BAD_CONFIG', problems.join('\n'));
@@ -181,10 +173,17 @@ export function loadConfig(
     },
     httpHost: e.HTTP_HOST,
     httpPort: e.HTTP_PORT,
-    admin: { host: e.ADMIN_HOST, port: e.ADMIN_PORT, token: e.ADMIN_TOKEN },
+    admin: {
+      host: e.ADMIN_HOST,
+      port: e.ADMIN_PORT,
+      token: e.ADMIN_TOKEN,
+      allowedHosts: e.ADMIN_ALLOWED_HOSTS,
+    },
     ingest: { auth0Token: e.INGEST_AUTH0_TOKEN, oktaToken: e.INGEST_OKTA_TOKEN },
     trustProxyHops: e.TRUST_PROXY_HOPS,
     webPushAllowedHosts: e.WEB_PUSH_ALLOWED_HOSTS,
+    // Unset or empty gives the defaults (env-fields.ts hostList): the same test here.
+    webPushHostsListed: (env.WEB_PUSH_ALLOWED_HOSTS ?? '').trim() !== '',
     logLevel: e.LOG_LEVEL,
     windows: {
       sessionDedupeMs: e.SESSION_DEDUPE_WINDOW,

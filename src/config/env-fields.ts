@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
 
@@ -127,6 +128,50 @@ export const hostList = z
     }
     return list;
   });
+
+/**
+ * Names a listener answers to (ADMIN_ALLOWED_HOSTS): comma-separated host names or address literals,
+ * an optional `:port` ignored; kept lower case, without brackets or a trailing root dot.
+ */
+export const hostNames = z
+  .string()
+  .optional()
+  .transform((text, ctx) => {
+    if (text === undefined || text.trim() === '') return [];
+    const names: string[] = [];
+    for (const item of text
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)) {
+      const name = listedHost(item);
+      if (name === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected host names or addresses separated by commas, got "${item}"`,
+        });
+        return z.NEVER;
+      }
+      names.push(name);
+    }
+    return names;
+  });
+
+/**
+ * The host of a `Host` header value or a list entry (`name`, `name:port`, `[v6]`, `[v6]:port`):
+ * lower case, without brackets, port or trailing root dot; undefined when it is not one.
+ */
+export function hostOf(text: string): string | undefined {
+  if (text.length > 255) return undefined;
+  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*\.?))(?::\d{1,5})?$/.exec(text);
+  if (m === null) return undefined;
+  const host = (m[1] ?? m[2] ?? '').toLowerCase();
+  return host.endsWith('.') ? host.slice(0, -1) : host;
+}
+
+/** A configured host (an entry of a list, or ADMIN_HOST): as hostOf, and a bare IPv6 address too. */
+export function listedHost(text: string): string | undefined {
+  return isIP(text) === 6 ? text.toLowerCase() : hostOf(text);
+}
 
 /** True for an address literal or name that only this machine answers. */
 export function isLoopbackHost(host: string): boolean {

@@ -5,6 +5,7 @@ import {
   brokers,
   duration,
   hostList,
+  hostNames,
   isLoopbackHost,
   optionalPositiveInt,
   optionalText,
@@ -16,7 +17,7 @@ import {
 import { kafkaTlsSettingProblems } from './kafka-tls.js';
 import { redisSecurityFields, redisSecurityIssues } from './redis-tls.js';
 
-export { DEFAULT_WEB_PUSH_ALLOWED_HOSTS, isLoopbackHost } from './env-fields.js';
+export { DEFAULT_WEB_PUSH_ALLOWED_HOSTS, hostOf, isLoopbackHost, listedHost } from './env-fields.js';
 
 /** Default topic names from the public contract; each can be overridden by its TOPIC_* variable. */
 export const DEFAULT_TOPICS = {
@@ -130,6 +131,8 @@ export const EnvSchema = z
       'expected at least 32 characters',
     ),
     PUBLIC_BASE_URL: url('PUBLIC_BASE_URL'),
+    // Read by `run`'s checks (production.ts): http for PUBLIC_BASE_URL behind a same-host TLS proxy.
+    PUBLIC_BASE_URL_ALLOW_HTTP: boolFlag,
     OUTBOX_DIR: optionalText,
     HTTP_HOST: z.string().trim().min(1).default('0.0.0.0'),
     HTTP_PORT: port(8080),
@@ -139,6 +142,7 @@ export const EnvSchema = z
       (v) => v === undefined || v.length >= 16,
       'expected at least 16 characters',
     ),
+    ADMIN_ALLOWED_HOSTS: hostNames,
     INGEST_AUTH0_TOKEN: optionalText.refine(
       (v) => v === undefined || v.length >= 16,
       'expected at least 16 characters',

@@ -6,7 +6,7 @@ import type { Logger } from '../observe/logger.js';
 import type { Metrics } from '../observe/metrics.js';
 import type { OutcomeLog } from '../observe/outcomes.js';
 import { adminRoutes } from './admin.js';
-import { adminAuth } from './admin-auth.js';
+import { adminAuth, adminHostGuard } from './admin-auth.js';
 import type { AlertFeed } from './alert-feed.js';
 import { createHttpApp } from './app.js';
 import { publicRoutes } from './public.js';
@@ -15,7 +15,8 @@ import type { ReportLinkHandler } from './report-link.js';
 
 export interface HttpDeps {
   public: { host: string; port: number; trustProxyHops: number };
-  admin: { host: string; port: number; token?: string };
+  /** `allowedHosts`: names the admin `Host` header may carry besides loopback and `host`. */
+  admin: { host: string; port: number; token?: string; allowedHosts?: readonly string[] };
   health: Health;
   metrics: Metrics;
   log: Logger;
@@ -60,7 +61,9 @@ export async function startHttpServers(deps: HttpDeps): Promise<RunningHttp> {
     }),
   );
   const adminApp = createHttpApp({ name: 'admin', log: deps.log, bodyLimit: ADMIN_BODY_LIMIT });
-  // On the root instance, so it guards every request, unknown paths included.
+  // On the root instance, so they guard every request, unknown paths included: the Host check
+  // first, so a request to a foreign name is refused whatever credentials it carries.
+  adminApp.addHook('onRequest', adminHostGuard(deps.admin.host, deps.admin.allowedHosts ?? []));
   if (deps.admin.token) adminApp.addHook('onRequest', adminAuth(deps.admin.token));
   await adminApp.register(
     adminRoutes({

@@ -21,18 +21,21 @@ import {
   str,
 } from './types.js';
 
-/** Sign-in codes login-alerts alerts on; every other code is ignored with its name as the reason. */
-const LOGIN_FAILED: Record<string, 'bad_password' | 'bad_otp' | 'other'> = {
-  f: 'other',
-  fp: 'bad_password',
-  fu: 'other',
-  fc: 'other',
-  fco: 'other',
-  fcoa: 'other',
-  fens: 'other',
+/**
+ * Sign-in codes login-alerts alerts on; every other code is ignored with its name as the reason. A
+ * Map, not an object: a code named `constructor` or `__proto__` is unknown, not an inherited property.
+ */
+const LOGIN_FAILED: ReadonlyMap<string, 'bad_password' | 'bad_otp' | 'other'> = new Map([
+  ['f', 'other'],
+  ['fp', 'bad_password'],
+  ['fu', 'other'],
+  ['fc', 'other'],
+  ['fco', 'other'],
+  ['fcoa', 'other'],
+  ['fens', 'other'],
   // A second factor refused after a correct password: the password is known to someone.
-  gd_auth_failed: 'bad_otp',
-};
+  ['gd_auth_failed', 'bad_otp'],
+]);
 
 export function mapAuth0(payload: unknown, opts: MapOptions): IngestBatch {
   const records = Array.isArray(payload) ? payload : isObject(payload) ? [payload] : undefined;
@@ -47,7 +50,7 @@ function mapRecord(record: unknown, index: number, opts: MapOptions): IngestOutc
   if (!logId) return invalid(index, undefined, 'log_id: required (the idempotency key)');
   const code = str(data, 'type');
   if (!code) return invalid(index, logId, 'data.type: required');
-  const failure = LOGIN_FAILED[code];
+  const failure = LOGIN_FAILED.get(code);
   const enrolled = code === 'gd_enrollment_complete';
   if (code !== 's' && !enrolled && failure === undefined)
     return ignored(index, logId, `Auth0 log type "${code}" is not mapped`);

@@ -26,13 +26,16 @@ import {
 
 type Mapped = 'login.succeeded' | 'login.failed' | 'credential.added' | 'credential.removed';
 
-/** Event types login-alerts alerts on; every other type is ignored with its name as the reason. */
-export const KEYCLOAK_TYPES: Record<string, Mapped> = {
-  LOGIN: 'login.succeeded',
-  LOGIN_ERROR: 'login.failed',
-  UPDATE_CREDENTIAL: 'credential.added',
-  REMOVE_CREDENTIAL: 'credential.removed',
-};
+/**
+ * Event types login-alerts alerts on; every other type is ignored with its name as the reason. A Map,
+ * not an object: a type named `constructor` or `__proto__` is unknown, not an inherited property.
+ */
+export const KEYCLOAK_TYPES: ReadonlyMap<string, Mapped> = new Map([
+  ['LOGIN', 'login.succeeded'],
+  ['LOGIN_ERROR', 'login.failed'],
+  ['UPDATE_CREDENTIAL', 'credential.added'],
+  ['REMOVE_CREDENTIAL', 'credential.removed'],
+]);
 
 /**
  * Keycloak 24+ emits these beside UPDATE_CREDENTIAL / REMOVE_CREDENTIAL (same change, its own event id, the
@@ -56,7 +59,7 @@ function mapEvent(event: unknown, index: number, opts: MapOptions): IngestOutcom
   const idpId =
     str(event, 'id') ?? derivedId([time, kcType, userId, str(event, 'sessionId'), str(event, 'ipAddress')]);
   if (!kcType) return invalid(index, idpId, 'type: required');
-  const type = KEYCLOAK_TYPES[kcType];
+  const type = KEYCLOAK_TYPES.get(kcType);
   if (LEGACY_TWINS.has(kcType))
     return ignored(
       index,

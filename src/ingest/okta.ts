@@ -22,11 +22,12 @@ import {
   str,
 } from './types.js';
 
-const CREDENTIAL_EVENTS: Record<string, 'credential.added' | 'credential.removed'> = {
-  'user.mfa.factor.activate': 'credential.added',
-  'user.mfa.factor.deactivate': 'credential.removed',
-  'user.account.update_password': 'credential.added',
-};
+/** A Map, not an object: an event type named `constructor` or `__proto__` is unknown, not inherited. */
+const CREDENTIAL_EVENTS: ReadonlyMap<string, 'credential.added' | 'credential.removed'> = new Map([
+  ['user.mfa.factor.activate', 'credential.added'],
+  ['user.mfa.factor.deactivate', 'credential.removed'],
+  ['user.account.update_password', 'credential.added'],
+]);
 
 export function mapOkta(payload: unknown, opts: MapOptions): IngestBatch {
   const events = Array.isArray(payload) ? payload : (hookEvents(payload) ?? singleEvent(payload));
@@ -115,7 +116,7 @@ function typeAndReason(eventType: string, result: string | undefined, reason: st
   // A refused second factor means the first one (the password) was right.
   if (eventType === 'user.authentication.auth_via_mfa' && result === 'FAILURE')
     return { type: 'login.failed', reason: 'bad_otp' };
-  const credential = CREDENTIAL_EVENTS[eventType];
+  const credential = CREDENTIAL_EVENTS.get(eventType);
   if (credential && (result === undefined || result === 'SUCCESS')) return { type: credential };
   return { ignore: `Okta event type "${eventType}"${result ? ` (${result})` : ''} is not mapped` };
 }

@@ -1,9 +1,13 @@
-// Signed "This wasn't me" links. The token is `base64url(payload) + '.' + base64url(mac)`, where the
-// payload is a compact binary record (version, expiry, alert id, account id, locale) and the mac is
-// HMAC-SHA256 over a domain label and the payload, truncated to 128 bits (RFC 2104 §5 allows
-// truncation to half the hash length). Hex ids (the usual deterministic alert id) are stored as
-// bytes, so a 64-hex alert id costs 33 bytes instead of 65: tokens stay around 120 characters.
-import { createHmac, timingSafeEqual } from 'node:crypto';
+// "This wasn't me" links, sealed. The token is `base64url(version ‖ nonce ‖ ciphertext) + '.' +
+// base64url(tag)`: the claims (expiry, alert id, account id, locale, as a compact binary record) are
+// encrypted with AES-256-GCM, so whoever sees the URL (a mail gateway, a proxy log, a shoulder) learns
+// neither the account nor the alert, and the 128-bit tag authenticates the record as the MAC did. Both
+// keys are derived from ALERT_LINK_SECRET with HKDF-SHA256, each under its own label. The nonce is
+// synthetic: the first 96 bits of an HMAC of the plaintext under the nonce key, so a nonce repeats
+// only with its whole plaintext (and then the token too), never for two different records, however
+// many links are made. Hex ids (the usual deterministic alert id) are stored as bytes: a 64-hex
+// alert id costs 33 bytes instead of 65, and tokens stay under 130 characters.
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync } from 'node:crypto';
 import { AppError } from '../errors.js';
 
 /** What a link proves: which alert of which account, until when, and in which language to answer. */
@@ -15,9 +19,14 @@ export interface LinkClaims {
   locale?: string;
 }
 
-const VERSION = 1;
-const MAC_BYTES = 16;
-const DOMAIN = Buffer.from('login-alerts/report-link/v1\0', 'utf8');
+const VERSION = 2;
+const NONCE_BYTES = 12;
+const TAG_BYTES = 16;
+const HEADER_BYTES = 1 + NONCE_BYTES;
+/** The version byte and this label are authenticated with every token (GCM additional data). */
+const DOMAIN = Buffer.from('login-alerts/report-link/v2\0', 'utf8');
+const KEY_INFO = 'login-alerts/report-link/v2 aes-256-gcm key';
+const NONCE_INFO = 'login-alerts/report-link/v2 synthetic nonce key';
 const MAX_ID_CHARS = 128;
 const MAX_LOCALE_CHARS = 35;
 /** Longer tokens are rejected before any decoding work. */
@@ -27,36 +36,51 @@ const TOKEN = /^([A-Za-z0-9_-]{8,})\.([A-Za-z0-9_-]{22})$/;
 const UTF8 = 0;
 const HEX = 1;
 
-/** Signs claims into a URL-safe token. Throws INTERNAL when the claims are out of range. */
+/** Seals claims into a URL-safe token. Throws INTERNAL when the claims are out of range. */
 export function signLink(claims: LinkClaims, secret: string): string {
-  checkSecret(secret);
+  const keys = keysFor(secret);
   if (!Number.isInteger(claims.expiresAt) || claims.expiresAt < 0 || claims.expiresAt > 0xffffffff) {
     throw new AppError('INTERNAL', 'link expiresAt must be whole epoch seconds within 32 bits');
   }
   const expiry = Buffer.alloc(4);
   expiry.writeUInt32BE(claims.expiresAt);
-  const payload = Buffer.concat([
-    Buffer.of(VERSION),
+  const plain = Buffer.concat([
     expiry,
     encodeString(claims.alertId, 'alertId', MAX_ID_CHARS, false),
     encodeString(claims.accountId, 'accountId', MAX_ID_CHARS, false),
     encodeString(claims.locale ?? '', 'locale', MAX_LOCALE_CHARS, true),
   ]);
-  return `${payload.toString('base64url')}.${mac(payload, secret).toString('base64url')}`;
+  const nonce = createHmac('sha256', keys.nonce).update(plain).digest().subarray(0, NONCE_BYTES);
+  const header = Buffer.concat([Buffer.of(VERSION), nonce]);
+  const cipher = createCipheriv('aes-256-gcm', keys.seal, nonce, { authTagLength: TAG_BYTES });
+  cipher.setAAD(Buffer.concat([DOMAIN, header.subarray(0, 1)]));
+  const sealed = Buffer.concat([header, cipher.update(plain), cipher.final()]);
+  return `${sealed.toString('base64url')}.${cipher.getAuthTag().toString('base64url')}`;
 }
 
-/** Verifies a token at `nowMs`; throws AppError LINK_INVALID (forged, altered, malformed) or LINK_EXPIRED. */
+/** Opens a token at `nowMs`; throws AppError LINK_INVALID (forged, altered, malformed) or LINK_EXPIRED. */
 export function verifyLink(token: string, secret: string, nowMs: number): LinkClaims {
-  checkSecret(secret);
+  const keys = keysFor(secret);
   const match = typeof token === 'string' && token.length <= MAX_TOKEN_CHARS ? TOKEN.exec(token) : null;
   if (match === null) throw invalid('malformed token');
-  const payload = canonicalBase64url(match[1] as string);
-  const given = canonicalBase64url(match[2] as string);
-  if (payload === undefined || given === undefined || given.length !== MAC_BYTES)
+  const sealed = canonicalBase64url(match[1] as string);
+  const tag = canonicalBase64url(match[2] as string);
+  if (sealed === undefined || tag === undefined || tag.length !== TAG_BYTES || sealed.length <= HEADER_BYTES)
     throw invalid('malformed token');
-  // Compare before parsing: nothing an attacker wrote is interpreted until the mac holds.
-  if (!timingSafeEqual(given, mac(payload, secret))) throw invalid('signature mismatch');
-  const claims = decodePayload(payload);
+  if (sealed[0] !== VERSION) throw invalid('unknown version');
+  const decipher = createDecipheriv('aes-256-gcm', keys.seal, sealed.subarray(1, HEADER_BYTES), {
+    authTagLength: TAG_BYTES,
+  });
+  decipher.setAAD(Buffer.concat([DOMAIN, sealed.subarray(0, 1)]));
+  decipher.setAuthTag(tag);
+  let plain: Buffer;
+  try {
+    // Nothing decrypted is read until final() has checked the tag: an altered token yields nothing.
+    plain = Buffer.concat([decipher.update(sealed.subarray(HEADER_BYTES)), decipher.final()]);
+  } catch {
+    throw invalid('authentication failed');
+  }
+  const claims = decodePayload(plain);
   if (nowMs >= claims.expiresAt * 1000) throw new AppError('LINK_EXPIRED', 'link expired');
   return claims;
 }
@@ -66,14 +90,26 @@ export function reportUrl(baseUrl: string, token: string): string {
   return `${baseUrl.replace(/\/+$/, '')}/r/${token}`;
 }
 
-function mac(payload: Buffer, secret: string): Buffer {
-  return createHmac('sha256', secret).update(DOMAIN).update(payload).digest().subarray(0, MAC_BYTES);
+interface LinkKeys {
+  /** AES-256-GCM key */
+  seal: Buffer;
+  /** HMAC key of the synthetic nonce */
+  nonce: Buffer;
 }
 
-function checkSecret(secret: string): void {
+// One secret per process in practice: the keys of the last one are kept, not derived per link.
+let cached: { secret: string; keys: LinkKeys } | undefined;
+
+/** The two keys HKDF-SHA256 derives from the secret, each under its own label. */
+function keysFor(secret: string): LinkKeys {
   if (typeof secret !== 'string' || secret.length < 16) {
     throw new AppError('BAD_CONFIG', 'link secret must be at least 16 characters');
   }
+  if (cached?.secret === secret) return cached.keys;
+  const derive = (info: string) => Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), info, 32));
+  const keys = { seal: derive(KEY_INFO), nonce: derive(NONCE_INFO) };
+  cached = { secret, keys };
+  return keys;
 }
 
 function invalid(why: string): AppError {
@@ -108,7 +144,6 @@ function decodePayload(payload: Buffer): LinkClaims {
     offset += n;
     return at;
   };
-  if (payload.readUInt8(need(1)) !== VERSION) throw invalid('unknown version');
   const expiresAt = payload.readUInt32BE(need(4));
   const readString = () => {
     const tag = payload.readUInt8(need(1));

@@ -1,3 +1,5 @@
+import { isIP } from 'node:net';
+
 /**
  * Masking for logs: personal data keeps just enough shape to correlate, secrets vanish.
  * Applied to every string a log line carries, so a careless `log.info({ event })` stays safe.
@@ -19,8 +21,12 @@ const EMAIL = /(?<![A-Za-z0-9._%+-])([A-Za-z0-9._%+-])(?=([A-Za-z0-9._%+-]*))\2@
 const DOMAIN = /[A-Za-z0-9.-]\.[A-Za-z]{2}/;
 const PHONE = /\+\d{1,3}[\d\s-]{5,14}(\d{2})\b/g;
 const IPV4 = /\b(\d{1,3})\.(\d{1,3})\.\d{1,3}\.\d{1,3}\b/g;
-// An IPv6 address is at most 39 characters: the middle is bounded, so backtracking is too.
-const IPV6 = /\b([0-9a-fA-F]{1,4}):([0-9a-fA-F]{1,4}):[0-9a-fA-F:]{0,31}:[0-9a-fA-F]{0,4}\b/g;
+// IPv6 candidates: whole runs of hex digits, colons and dots (read once, atomically, from the start
+// of the run), each judged by net.isIP, so `::1`, `fe80::1`, `2001:db8::` and `::ffff:1.2.3.4`
+// are found wherever the `::` stands, and a time or a MAC address is not.
+const HEX_COLON_RUN = /(?<![0-9A-Za-z:.])(?=([0-9A-Fa-f:.]+))\1/g;
+/** The longest IPv6 text (`ffff:…:255.255.255.255`). */
+const MAX_IPV6_CHARS = 45;
 // Long opaque strings: JWTs and signed link tokens (dot-separated runs, read whole and split in
 // code), and Twilio-style API keys (bounded).
 const DOTTED_RUN = /(?<![A-Za-z0-9_.-])(?=([A-Za-z0-9_.-]+))\1/g;
@@ -35,8 +41,16 @@ export function maskText(text: string): string {
       DOMAIN.test(domain) ? `${first}***@` : match,
     )
     .replace(PHONE, '+***$1')
-    .replace(IPV4, '$1.$2.x.x')
-    .replace(IPV6, '$1:$2:x::x');
+    .replace(HEX_COLON_RUN, maskIpv6)
+    .replace(IPV4, '$1.$2.x.x');
+}
+
+/** An IPv6 address keeps its first two groups (the network's start): `2001:db8:x::x`. */
+function maskIpv6(run: string): string {
+  if (run.length > MAX_IPV6_CHARS || !run.includes(':') || isIP(run) !== 6) return run;
+  const [head = ''] = run.split('::');
+  const groups = head === '' ? [] : head.split(':');
+  return `${groups[0] ?? '0'}:${groups[1] ?? '0'}:x::x`;
 }
 
 /** `text` cut to MAX_LOGGED_CHARS, saying how much was dropped. */
@@ -65,10 +79,15 @@ function maskTokens(run: string): string {
   return out.join('.');
 }
 
+/** Nesting below this depth is logged as DEPTH_MARKER: nothing deeper is looked at, so nothing raw. */
+export const MAX_LOGGED_DEPTH = 8;
+export const DEPTH_MARKER = '[depth]';
+
 /** Deep copy of `value` with secrets removed and personal data masked. */
 export function maskValue(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return maskText(value);
-  if (value === null || typeof value !== 'object' || depth > 8) return value;
+  if (value === null || typeof value !== 'object') return value;
+  if (depth > MAX_LOGGED_DEPTH) return DEPTH_MARKER;
   if (Array.isArray(value)) return value.map((v) => maskValue(v, depth + 1));
   if (value instanceof Error) {
     return { type: value.name, message: maskText(value.message), code: (value as { code?: unknown }).code };

@@ -33,6 +33,7 @@ export function createChannels(config: Config): Partial<Record<ChannelName, Chan
     channels.push = createWebPushChannel({
       vapid: config.vapid,
       allowedHosts: config.webPushAllowedHosts,
+      trustExactHosts: config.webPushHostsListed,
     }) as Channel;
   } else if (outbox !== undefined) channels.push = createOutboxChannel('push', outbox);
   return channels;

@@ -22,6 +22,15 @@ export function isProfileKey(key: string): boolean {
   return key.startsWith('la:{') && key.endsWith('}:profile') && key.indexOf('}') === key.length - 9;
 }
 
+/**
+ * True for a link-use claim (`la:{<account>}:link:<hash>`): the single-use mark of a report link,
+ * which the memory store never evicts before its TTL (an evicted claim would let a link be used twice).
+ */
+export function isLinkUsedKey(key: string): boolean {
+  const end = key.indexOf('}');
+  return key.startsWith('la:{') && end > 0 && key.startsWith('}:link:', end);
+}
+
 /** A short, fixed-length digest: keeps keys small when ids are long (sessions, endpoints). */
 export function shortHash(text: string): string {
   return createHash('sha256').update(text).digest('base64url').slice(0, 16);

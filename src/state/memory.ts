@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import { accountPrefix, isProfileKey } from './keys.js';
+import { accountPrefix, isLinkUsedKey, isProfileKey } from './keys.js';
 import type { Store, WriteOp } from './store.js';
 
 /**
@@ -23,6 +23,10 @@ const compact = (key: string): string => JSON.parse(JSON.stringify(key)) as stri
  * Profiles are held apart and never evicted: an evicted profile would silently stop an enrolled
  * account's alerts, and another account's traffic must not be able to cause that. They are bounded
  * by the number of accounts and removed by tombstones (deleteAccount).
+ *
+ * Link-use claims (the single-use marks of report links) are held apart too, until their TTL: an
+ * evicted claim would let a "This wasn't me" link be confirmed twice. They are bounded by the links
+ * people confirm (each needs a sealed token from an alert) and swept when they expire.
  */
 export function createMemoryStore(opts: { maxKeys?: number } = {}): Store {
   const tiers = createTiers(opts.maxKeys ?? 2_000_000);
@@ -38,7 +42,8 @@ export function createMemoryStore(opts: { maxKeys?: number } = {}): Store {
     async claim(entries) {
       return entries.map((e) => {
         if (tiers.has(e.key)) return false;
-        cache.set(compact(e.key), e.value, { ttl: e.ttlMs });
+        if (isLinkUsedKey(e.key)) tiers.setValue(e.key, e.value, e.ttlMs);
+        else cache.set(compact(e.key), e.value, { ttl: e.ttlMs });
         return true;
       });
     },
@@ -50,15 +55,20 @@ export function createMemoryStore(opts: { maxKeys?: number } = {}): Store {
       cache.clear();
       markers.clear();
       profiles.clear();
+      tiers.linkClaims.clear();
     },
   };
 }
 
-/** The three tiers (LRU, markers, profiles) and the reads and writes that span them. */
+/** The four tiers (LRU, markers, profiles, link claims) and the reads and writes that span them. */
 interface Tiers {
   cache: LRUCache<string, string>;
   markers: Map<string, number>;
   profiles: Map<string, string>;
+  /** Link-use claims: key → value and expiry (epoch ms); never evicted, only expired. */
+  linkClaims: Map<string, { value: string; expiresAt: number }>;
+  /** Milliseconds a key has left (Infinity: no TTL; 0: none or gone). */
+  remainingTtl(key: string): number;
   has(key: string): boolean;
   get(key: string): string | undefined;
   /** A set-if-absent `'1'` marker with a TTL; the oldest marker goes beyond `maxKeys`. */
@@ -75,6 +85,16 @@ function createTiers(maxKeys: number): Tiers {
   });
   const markers = new Map<string, number>();
   const profiles = new Map<string, string>();
+  const linkClaims = new Map<string, { value: string; expiresAt: number }>();
+  // Expired claims are swept whenever the map has doubled since the last sweep: amortised O(1).
+  let sweepAt = 1_024;
+  const claimHit = (key: string): string | undefined => {
+    const claim = linkClaims.get(key);
+    if (claim === undefined) return undefined;
+    if (claim.expiresAt > Date.now()) return claim.value;
+    linkClaims.delete(key);
+    return undefined;
+  };
   const epoch = Date.now();
   /** Tenths of a second since the store started, rounded up: a small integer for three years. */
   const expiryTick = (ttlMs: number) => Math.ceil((Date.now() - epoch + ttlMs) / 100);
@@ -90,8 +110,13 @@ function createTiers(maxKeys: number): Tiers {
     cache,
     markers,
     profiles,
-    has: (key) => profiles.has(key) || cache.has(key) || markerHit(key),
-    get: (key) => profiles.get(key) ?? cache.get(key) ?? (markerHit(key) ? '1' : undefined),
+    linkClaims,
+    has: (key) => profiles.has(key) || cache.has(key) || markerHit(key) || claimHit(key) !== undefined,
+    get: (key) => profiles.get(key) ?? cache.get(key) ?? (markerHit(key) ? '1' : claimHit(key)),
+    remainingTtl(key) {
+      const claim = linkClaims.get(key);
+      return claim === undefined ? cache.getRemainingTTL(key) : Math.max(0, claim.expiresAt - Date.now());
+    },
     mark(key, ttlMs) {
       markers.set(compact(key), expiryTick(ttlMs));
       if (markers.size > maxKeys) markers.delete(markers.keys().next().value as string);
@@ -99,7 +124,15 @@ function createTiers(maxKeys: number): Tiers {
     setValue(key, value, ttlMs) {
       // Profiles carry no TTL: they live until a tombstone.
       if (isProfileKey(key)) profiles.set(compact(key), value);
-      else cache.set(compact(key), value, { ttl: ttlMs });
+      else if (isLinkUsedKey(key)) {
+        // A TTL of 0 means none, as in the LRU: the claim then lasts until deleted.
+        linkClaims.set(compact(key), { value, expiresAt: ttlMs > 0 ? Date.now() + ttlMs : Infinity });
+        if (linkClaims.size >= sweepAt) {
+          const now = Date.now();
+          for (const [k, c] of linkClaims) if (c.expiresAt <= now) linkClaims.delete(k);
+          sweepAt = Math.max(1_024, linkClaims.size * 2);
+        }
+      } else cache.set(compact(key), value, { ttl: ttlMs });
     },
   };
 }
@@ -108,7 +141,7 @@ function apply(tiers: Tiers, op: WriteOp): void {
   const { cache, markers, profiles } = tiers;
   if (op.op === 'cas') {
     if (tiers.get(op.key) !== op.expect) return;
-    const left = cache.getRemainingTTL(op.key);
+    const left = tiers.remainingTtl(op.key);
     markers.delete(op.key);
     tiers.setValue(op.key, op.value, Number.isFinite(left) ? left : 0);
     return;
@@ -118,9 +151,10 @@ function apply(tiers: Tiers, op: WriteOp): void {
     profiles.delete(op.key);
     cache.delete(op.key);
     markers.delete(op.key);
+    tiers.linkClaims.delete(op.key);
   } else if (op.op === 'setnx') {
     if (tiers.has(op.key)) return;
-    if (op.value === '1' && !isProfileKey(op.key)) tiers.mark(op.key, op.ttlMs);
+    if (op.value === '1' && !isProfileKey(op.key) && !isLinkUsedKey(op.key)) tiers.mark(op.key, op.ttlMs);
     else tiers.setValue(op.key, op.value, op.ttlMs);
   } else {
     markers.delete(op.key);
@@ -135,6 +169,12 @@ function removeAccount(tiers: Tiers, prefix: string): number {
   for (const key of [...tiers.cache.keys()]) {
     if (key.startsWith(prefix)) {
       tiers.cache.delete(key);
+      removed++;
+    }
+  }
+  for (const key of [...tiers.linkClaims.keys()]) {
+    if (key.startsWith(prefix)) {
+      tiers.linkClaims.delete(key);
       removed++;
     }
   }

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createOutboxChannel } from '../../src/channels/outbox.js';
@@ -96,6 +96,36 @@ describe('outbox channel', () => {
     await outbox.close?.();
     expect((await stat(path.join(dir, 'sms.jsonl'))).mode & 0o777).toBe(0o600);
     expect((await stat(dir)).mode & 0o777).toBe(0o700);
+  });
+
+  test('never follows a symbolic link planted at its file: OUTBOX_NOT_A_FILE, the target untouched', async () => {
+    const elsewhere = path.join(root, 'elsewhere');
+    await mkdir(elsewhere);
+    const target = path.join(elsewhere, 'authorized_keys');
+    // No trailing newline: following the link, the torn-tail repair would truncate it to nothing.
+    await writeFile(target, 'ssh-ed25519 AAAA precious', { mode: 0o600 });
+    const dir = path.join(root, 'outbox');
+    await mkdir(dir, { mode: 0o700 });
+    await symlink(target, path.join(dir, 'email.jsonl'));
+    const dangling = path.join(elsewhere, 'created-through-link');
+    await symlink(dangling, path.join(dir, 'sms.jsonl'));
+
+    const email = createOutboxChannel('email', dir);
+    await expect(email.open?.()).rejects.toMatchObject({ code: 'OUTBOX_NOT_A_FILE', retryable: false });
+    const err = await email.send(emailDelivery()).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toMatchObject({ code: 'OUTBOX_NOT_A_FILE', retryable: false });
+    expect((err as Error).message).toMatch(/email\.jsonl is a symbolic link/);
+    await email.close?.();
+    const sms = createOutboxChannel('sms', dir);
+    await expect(sms.send(smsDelivery())).rejects.toMatchObject({ code: 'OUTBOX_NOT_A_FILE' });
+    await sms.close?.();
+
+    expect(await readFile(target, 'utf8')).toBe('ssh-ed25519 AAAA precious');
+    await expect(stat(dangling)).rejects.toMatchObject({ code: 'ENOENT' });
+    expect((await lstat(path.join(dir, 'email.jsonl'))).isSymbolicLink()).toBe(true);
   });
 
   test('appends across instances instead of truncating', async () => {

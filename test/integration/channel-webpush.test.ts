@@ -2,6 +2,7 @@ import https from 'node:https';
 import net from 'node:net';
 import webpush from 'web-push';
 import { createWebPushChannel, type HostResolver, parseRetryAfter } from '../../src/channels/webpush.js';
+import { loadConfig } from '../../src/config/config.js';
 import { AppError } from '../../src/errors.js';
 import { pushDelivery } from '../support/deliveries.js';
 import { type PushService, startPushService } from '../support/push-service.js';
@@ -214,6 +215,33 @@ describe('push endpoints the channel may not contact', () => {
     const err = await failure(guarded(['127.0.0.1']).send(pushDelivery(subscriptionOn('127.0.0.1'))));
     // The listener hangs up at once: a transport failure, not a refusal by the allow-list.
     expect(err.code).not.toBe('PUSH_ENDPOINT_NOT_ALLOWED');
+    expect(connections).toBe(before + 1);
+  });
+
+  test('split-horizon DNS: a default-list host resolving to 127.0.0.1 is refused; listed by the operator, it is contacted', async () => {
+    // An internal resolver that answers the push service's public name with an internal address.
+    const splitHorizon: HostResolver = { lookup: async () => [{ address: '127.0.0.1', family: 4 }] };
+    const subscription = subscriptionOn('fcm.googleapis.com');
+    const fromConfig = (env: Record<string, string>) => {
+      const config = loadConfig(env);
+      return createWebPushChannel({
+        vapid,
+        timeoutMs: 2000,
+        resolver: splitHorizon,
+        allowedHosts: config.webPushAllowedHosts,
+        trustExactHosts: config.webPushHostsListed,
+      });
+    };
+    const before = connections;
+    const err = await failure(fromConfig({}).send(pushDelivery(subscription)));
+    expect(err).toMatchObject({ code: 'PUSH_ENDPOINT_NOT_ALLOWED', retryable: false });
+    expect(err.message).toContain('fcm.googleapis.com resolves to a non-public address');
+    expect(connections).toBe(before);
+    // The operator naming it exactly in WEB_PUSH_ALLOWED_HOSTS is the opt-out the contract gives.
+    const listed = await failure(
+      fromConfig({ WEB_PUSH_ALLOWED_HOSTS: 'fcm.googleapis.com' }).send(pushDelivery(subscription)),
+    );
+    expect(listed.code).not.toBe('PUSH_ENDPOINT_NOT_ALLOWED');
     expect(connections).toBe(before + 1);
   });
 

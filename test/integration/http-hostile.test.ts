@@ -216,6 +216,24 @@ describe('hostile HTTP', () => {
     expect(asBearer.status).toBe(401);
   });
 
+  it('refuses an admin request for a foreign Host (DNS rebinding) with 421, with or without the token', async () => {
+    for (const auth of ['', `Authorization: Bearer ${TOKEN}\r\n`]) {
+      const res = await rawRequest(
+        adminPort,
+        `GET /api/alerts HTTP/1.1\r\nHost: rebind.example:${adminPort}\r\n${auth}\r\n`,
+        { until: responseComplete },
+      );
+      expect([auth !== '', res.statuses]).toEqual([auth !== '', [421]]);
+      expect(res.text).toContain('{"error":"misdirected request"}');
+    }
+    const ok = await rawRequest(
+      adminPort,
+      `GET /api/alerts HTTP/1.1\r\nHost: localhost:${adminPort}\r\nAuthorization: Bearer ${TOKEN}\r\n\r\n`,
+      { until: responseComplete },
+    );
+    expect(ok.statuses).toEqual([200]);
+  });
+
   it('binds the admin listener to 127.0.0.1 only, the public one to every address', async () => {
     // 127.0.0.2 is another address of this machine (the loopback range): a listener bound to
     // 127.0.0.1 alone does not answer there, one bound to 0.0.0.0 does.

@@ -185,6 +185,69 @@ describe('the admin listener', () => {
   });
 });
 
+describe('the admin listener’s own names (DNS rebinding)', () => {
+  const TOKEN = 'admin-token-for-the-host-test';
+  const get = (port: number, head: string) =>
+    rawRequest(port, `GET /api/alerts HTTP/1.1\r\n${head}Connection: close\r\n\r\n`, {
+      until: responseComplete,
+    });
+  const bodyOf = (text: string) => text.slice(text.indexOf('\r\n\r\n') + 4);
+
+  it('refuses a foreign Host with 421, with and without a valid ADMIN_TOKEN', async () => {
+    for (const token of [undefined, TOKEN]) {
+      const http = await start({ admin: { host: '127.0.0.1', port: 0, token } });
+      const port = Number(new URL(http.adminUrl).port);
+      const auth = token ? `Authorization: Bearer ${token}\r\n` : '';
+      for (const host of [
+        'rebind.example',
+        'rebind.example:8081',
+        'localhost.rebind.example',
+        '127.0.0.1.nip.io',
+      ]) {
+        const res = await get(port, `Host: ${host}\r\n${auth}`);
+        expect([token !== undefined, host, res.statuses]).toEqual([token !== undefined, host, [421]]);
+        expect(JSON.parse(bodyOf(res.text))).toEqual({ error: 'misdirected request' });
+      }
+      // The same request to a loopback name passes (with the token where one is set).
+      for (const host of ['localhost', `127.0.0.1:${port}`, '127.1.2.3', '[::1]:8081', 'LOCALHOST.']) {
+        const res = await get(port, `Host: ${host}\r\n${auth}`);
+        expect([host, res.statuses]).toEqual([host, [200]]);
+      }
+      // The public listener serves any name: it is meant to be reached by the public one.
+      const pub = Number(new URL(http.publicUrl).port);
+      const healthz = await rawRequest(pub, 'GET /healthz HTTP/1.1\r\nHost: rebind.example\r\n\r\n', {
+        until: responseComplete,
+      });
+      expect(healthz.statuses).toEqual([200]);
+    }
+  });
+
+  it('refuses a request without a Host: 421 for HTTP/1.0, 400 from Node for HTTP/1.1', async () => {
+    const http = await start();
+    const port = Number(new URL(http.adminUrl).port);
+    const old = await rawRequest(port, 'GET /api/alerts HTTP/1.0\r\n\r\n', { until: responseComplete });
+    expect(old.statuses).toEqual([421]);
+    const missing = await rawRequest(port, 'GET /api/alerts HTTP/1.1\r\n\r\n', { until: responseComplete });
+    expect(missing.statuses).toEqual([400]);
+  });
+
+  it('answers to ADMIN_HOST and the names in ADMIN_ALLOWED_HOSTS, port ignored', async () => {
+    const http = await start({
+      admin: { host: '127.0.0.1', port: 0, allowedHosts: ['admin.internal', 'login-alerts'] },
+    });
+    const port = Number(new URL(http.adminUrl).port);
+    for (const [host, status] of [
+      ['admin.internal', 200],
+      ['Admin.Internal:9999', 200],
+      ['login-alerts:8081', 200],
+      ['admin.internal.rebind.example', 421],
+      ['login-alerts.evil', 421],
+    ] as const) {
+      expect([host, (await get(port, `Host: ${host}\r\n`)).statuses]).toEqual([host, [status]]);
+    }
+  });
+});
+
 describe('the public route extension point', () => {
   it('registers a later module’s routes with the listener’s body limit and error handling', async () => {
     const ingest: FastifyPluginAsync = async (app) => {

@@ -164,6 +164,58 @@ describe('memory store bounds', () => {
     await store.close();
   });
 
+  it('never evicts a link-use claim: a flood of other keys up to MEMORY_STORE_MAX_KEYS leaves it claimed', async () => {
+    const store = createMemoryStore({ maxKeys: 1_000 });
+    const victim = uniqueName('victim');
+    const used = keys.linkUsed(victim, 'alert-1');
+    const short = keys.linkUsed(victim, 'alert-2');
+    expect(await store.claim([{ key: used, value: '1', ttlMs: 60_000 }])).toEqual([true]);
+    // Another account's traffic: claims, values and markers, several times the bound of every tier.
+    const busy = uniqueName('busy');
+    for (let round = 0; round < 5; round++) {
+      const n = (i: number) => `${round}-${i}`;
+      await store.claim(
+        Array.from({ length: 1_000 }, (_, i) => ({
+          key: keys.delivery(busy, n(i), 'push', 'y'),
+          value: 'c',
+          ttlMs: 60_000,
+        })),
+      );
+      await store.claim(
+        Array.from({ length: 1_000 }, (_, i) => ({
+          key: keys.linkUsed(busy, n(i)),
+          value: '1',
+          ttlMs: 60_000,
+        })),
+      );
+      await store.write(
+        Array.from({ length: 1_000 }, (_, i) => [
+          { op: 'set' as const, key: keys.history(`${busy}-${n(i)}`), value: 'h', ttlMs: 60_000 },
+          { op: 'setnx' as const, key: keys.session(busy, n(i)), value: '1', ttlMs: 60_000 },
+        ]).flat(),
+      );
+    }
+    // The other state was evicted (the flood stayed bounded); the claims were not.
+    expect(await store.read([keys.delivery(busy, '0-0', 'push', 'y'), keys.history(`${busy}-0-0`)])).toEqual([
+      undefined,
+      undefined,
+    ]);
+    expect(await store.read([used])).toEqual(['1']);
+    expect(await store.claim([{ key: used, value: '1', ttlMs: 60_000 }])).toEqual([false]);
+    // A claim still ends with its TTL, and is deleted like any key (a report that was not published).
+    expect(await store.claim([{ key: short, value: '1', ttlMs: 300 }])).toEqual([true]);
+    expect(await store.read([short])).toEqual(['1']);
+    await sleep(400);
+    expect(await store.read([short])).toEqual([undefined]);
+    expect(await store.claim([{ key: short, value: '1', ttlMs: 60_000 }])).toEqual([true]);
+    await store.write([{ op: 'del', key: short }]);
+    expect(await store.read([short])).toEqual([undefined]);
+    // A tombstone removes them with the rest of the account.
+    await store.deleteAccount(victim);
+    expect(await store.read([used])).toEqual([undefined]);
+    await store.close();
+  });
+
   it('keeps markers compactly: bounded, oldest evicted first, expired after their TTL', async () => {
     const store = createMemoryStore({ maxKeys: 1_000 });
     const marker = (i: number, ttlMs = 60_000) => ({ op: 'setnx' as const, key: `m${i}`, value: '1', ttlMs });

@@ -1,6 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { loadConfig } from '../../src/config/config.js';
+import { SECRET_VARIABLES } from '../../src/config/production.js';
 import { EnvSchema } from '../../src/config/schema.js';
 
 const compose = parse(readFileSync(new URL('../../docker-compose.yml', import.meta.url), 'utf8')) as {
@@ -38,7 +40,10 @@ describe('docker-compose.yml', () => {
   });
 
   it('sets only variables the configuration schema knows, and they parse', () => {
-    const env = compose.services['login-alerts']?.environment ?? {};
+    const env = interpolate(compose.services['login-alerts']?.environment ?? {}, {
+      ALERT_LINK_SECRET: randomBytes(32).toString('hex'),
+      ADMIN_TOKEN: randomBytes(24).toString('hex'),
+    });
     const known = new Set([...Object.keys(EnvSchema.shape), 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']);
     expect(Object.keys(env).filter((k) => !known.has(k))).toEqual([]);
     // What `run` requires (the link secret, the public base URL) is there: it would start.
@@ -49,7 +54,42 @@ describe('docker-compose.yml', () => {
     expect(config.redisUrl).toBe('redis://redis:6379');
     expect(config.ses?.endpoint).toBe('http://ses:8005');
   });
+
+  it('holds no secret: each one must come from the environment, or compose refuses to start', () => {
+    const env = compose.services['login-alerts']?.environment ?? {};
+    for (const name of SECRET_VARIABLES.filter((n) => n in env)) {
+      expect([name, env[name]]).toEqual([
+        name,
+        expect.stringMatching(new RegExp(`^\\$\\{${name}:\\?.+\\}$`)),
+      ]);
+    }
+    expect(Object.keys(env)).toEqual(expect.arrayContaining(['ALERT_LINK_SECRET', 'ADMIN_TOKEN']));
+    // Unset, the `${VAR:?message}` form stops compose with the message; `run` itself refuses the old
+    // literal values.
+    expect(() => interpolate(env, {})).toThrow(/ALERT_LINK_SECRET: set ALERT_LINK_SECRET to a random value/);
+    const old = interpolate(env, {
+      ALERT_LINK_SECRET: 'change-me-change-me-change-me-change-me',
+      ADMIN_TOKEN: 'change-me-admin-token-change-me',
+    });
+    expect(() => loadConfig(old, { production: true })).toThrow(
+      /ALERT_LINK_SECRET: looks like a placeholder/,
+    );
+  });
 });
+
+/** Compose's `${VAR:?message}` interpolation, for the values this file uses: unset is an error. */
+function interpolate(env: Record<string, string>, from: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(env).map(([k, v]) => [
+      k,
+      v.replace(/\$\{(\w+):\?([^}]*)\}/g, (_m, name: string, message: string) => {
+        const value = from[name];
+        if (value === undefined || value === '') throw new Error(`${name}: ${message}`);
+        return value;
+      }),
+    ]),
+  );
+}
 
 describe('Dockerfile', () => {
   const dockerfile = text('Dockerfile');

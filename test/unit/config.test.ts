@@ -49,10 +49,13 @@ describe('configuration', () => {
   it('applies the v1.1 defaults: two listeners, push allow-list, no compression, 60 s stall', () => {
     const c = loadConfig({});
     expect(c.httpHost).toBe('0.0.0.0');
-    expect(c.admin).toEqual({ host: '127.0.0.1', port: 8081, token: undefined });
+    expect(c.admin).toEqual({ host: '127.0.0.1', port: 8081, token: undefined, allowedHosts: [] });
     expect(c.trustProxyHops).toBe(0);
     expect(c.webPushAllowedHosts).toContain('fcm.googleapis.com');
     expect(c.webPushAllowedHosts).toContain('*.push.apple.com');
+    // The defaults are not the operator's list: their exact names get the address check too.
+    expect(c.webPushHostsListed).toBe(false);
+    expect(loadConfig({ WEB_PUSH_ALLOWED_HOSTS: 'fcm.googleapis.com' }).webPushHostsListed).toBe(true);
     expect(c.kafka.compression).toBe('none');
     expect(c.kafka.stallAfterMs).toBe(60_000);
   });
@@ -66,6 +69,17 @@ describe('configuration', () => {
       'x'.repeat(16),
     );
     expect(configError({ ADMIN_TOKEN: 'short' })).toMatch(/ADMIN_TOKEN: expected at least 16/);
+  });
+
+  it('reads ADMIN_ALLOWED_HOSTS as names or addresses, lower case, port and brackets dropped', () => {
+    expect(loadConfig({}).admin.allowedHosts).toEqual([]);
+    expect(
+      loadConfig({ ADMIN_ALLOWED_HOSTS: 'Admin.Internal, login-alerts:8081, [::1]:9, fd00::5, ops.example.' })
+        .admin.allowedHosts,
+    ).toEqual(['admin.internal', 'login-alerts', '::1', 'fd00::5', 'ops.example']);
+    for (const bad of ['https://admin.internal/', 'a b', '*.example.com', 'user@host']) {
+      expect(configError({ ADMIN_ALLOWED_HOSTS: bad })).toMatch(/^ADMIN_ALLOWED_HOSTS: expected host names/m);
+    }
   });
 
   it('enables an ingest webhook only with a token of at least 16 characters', () => {
@@ -129,7 +143,7 @@ describe('configuration', () => {
       encoding: 'utf8',
       timeout: 30_000,
     });
-  const secret = 's'.repeat(32);
+  const secret = '5f0c9a7e2b14d8c36e9f01a2b7c4d5e8';
 
   it('`run` exits 2 naming ALERT_LINK_SECRET and PUBLIC_BASE_URL when both are missing', () => {
     const result = run({});
@@ -150,6 +164,92 @@ describe('configuration', () => {
     const short = run({ ALERT_LINK_SECRET: 'short', PUBLIC_BASE_URL: 'https://alerts.example.com' });
     expect(short.status).toBe(2);
     expect(short.stderr).toMatch(/ALERT_LINK_SECRET: expected at least 32 characters/);
+  });
+
+  it('`run` exits 2 naming each secret that is a placeholder', () => {
+    const base = { ALERT_LINK_SECRET: secret, PUBLIC_BASE_URL: 'https://alerts.example.com' };
+    const placeholders: [string, string][] = [
+      ['ALERT_LINK_SECRET', 'change-me-change-me-change-me-change-me'],
+      ['ALERT_LINK_SECRET', 'CHANGEME_0123456789abcdef0123456789'],
+      ['ALERT_LINK_SECRET', 'replace-me-with-32-random-characters!'],
+      ['ALERT_LINK_SECRET', 's'.repeat(32)],
+      ['ALERT_LINK_SECRET', 'abcd'.repeat(8)],
+      ['ADMIN_TOKEN', 'change-me-admin-token-change-me'],
+      ['ADMIN_TOKEN', 'example-admin-token-0123'],
+      ['INGEST_AUTH0_TOKEN', 'secret-secret-secret'],
+      ['INGEST_OKTA_TOKEN', 'Password1234567890'],
+      ['KAFKA_SASL_PASSWORD', 'changeme'],
+      ['TWILIO_AUTH_TOKEN', '0000000000000000'],
+    ];
+    const result = run({
+      ...base,
+      ...Object.fromEntries(placeholders.filter(([n]) => n !== 'ALERT_LINK_SECRET')),
+      ALERT_LINK_SECRET: 'change-me-change-me-change-me-change-me',
+      KAFKA_SASL_MECHANISM: 'plain',
+      KAFKA_SASL_USERNAME: 'login-alerts',
+      TWILIO_ACCOUNT_SID: `AC${'1f'.repeat(16)}`,
+      TWILIO_FROM: '+15005550006',
+    });
+    expect(result.status).toBe(2);
+    for (const name of new Set(placeholders.map(([n]) => n))) {
+      expect(result.stderr).toMatch(new RegExp(`^ {2}${name}: looks like a placeholder`, 'm'));
+    }
+    for (const [name, value] of placeholders) {
+      expect(() =>
+        loadConfig({ ...base, [name]: value, KAFKA_BROKERS: 'k:9092' }, { production: true }),
+      ).toThrow(new RegExp(`${name}: looks like a placeholder`));
+    }
+    // `start` keeps its local defaults: the same values load there.
+    expect(
+      loadConfig({ ALERT_LINK_SECRET: 'change-me-change-me-change-me-change-me' }).links.secretIsEphemeral,
+    ).toBe(false);
+    // Real secrets pass.
+    const real = loadConfig(
+      {
+        ...base,
+        KAFKA_BROKERS: 'k:9092',
+        ADMIN_TOKEN: 'f3a9c1d07be24e65',
+        INGEST_OKTA_TOKEN: 'oKt4-9x2Lq-7Wm3Z',
+      },
+      { production: true },
+    );
+    expect(real.admin.token).toBe('f3a9c1d07be24e65');
+  });
+
+  it('`run` wants an https PUBLIC_BASE_URL unless its host is loopback or PUBLIC_BASE_URL_ALLOW_HTTP is set', () => {
+    const load = (env: Record<string, string>) =>
+      loadConfig({ KAFKA_BROKERS: 'k:9092', ALERT_LINK_SECRET: secret, ...env }, { production: true });
+    expect(() => load({ PUBLIC_BASE_URL: 'http://alerts.example.com' })).toThrow(
+      /^PUBLIC_BASE_URL: must be https for `run`/m,
+    );
+    expect(() => load({ PUBLIC_BASE_URL: 'ftp://alerts.example.com' })).toThrow(
+      /^PUBLIC_BASE_URL: expected an https/m,
+    );
+    expect(() => load({ PUBLIC_BASE_URL: 'http://127.0.0.1.nip.io' })).toThrow(
+      /PUBLIC_BASE_URL: must be https/,
+    );
+    for (const ok of [
+      'https://alerts.example.com',
+      'http://localhost:8080',
+      'http://127.0.0.1:8080',
+      'http://[::1]:8080',
+    ]) {
+      expect(load({ PUBLIC_BASE_URL: ok }).links.publicBaseUrl).toBe(ok);
+    }
+    expect(
+      load({ PUBLIC_BASE_URL: 'http://alerts.example.com', PUBLIC_BASE_URL_ALLOW_HTTP: 'true' }).links
+        .publicBaseUrl,
+    ).toBe('http://alerts.example.com');
+    expect(() =>
+      load({ PUBLIC_BASE_URL: 'http://alerts.example.com', PUBLIC_BASE_URL_ALLOW_HTTP: 'false' }),
+    ).toThrow(/PUBLIC_BASE_URL: must be https/);
+    const cli = run({ ALERT_LINK_SECRET: secret, PUBLIC_BASE_URL: 'http://alerts.example.com' });
+    expect(cli.status).toBe(2);
+    expect(cli.stderr).toMatch(/PUBLIC_BASE_URL: must be https/);
+    // `start` is not held to it.
+    expect(loadConfig({ PUBLIC_BASE_URL: 'http://alerts.example.com' }).links.publicBaseUrl).toBe(
+      'http://alerts.example.com',
+    );
   });
 
   it('`start` keeps its local defaults: the same environment loads without a secret or base URL', () => {

@@ -40,6 +40,37 @@ describe('signed report links', () => {
     expect(token.length).toBeLessThan(130);
   });
 
+  test('reveals neither the account id nor the alert id, in any encoding', () => {
+    const ids = [claims.accountId, claims.alertId, 'user@example.com', 'acct-0000-readable'];
+    for (const accountId of ids) {
+      const token = signLink({ ...claims, accountId }, SECRET);
+      const bytes = Buffer.concat(token.split('.').map((part) => Buffer.from(part, 'base64url')));
+      for (const id of [accountId, claims.alertId]) {
+        const needles = [
+          Buffer.from(id, 'utf8'),
+          ...(/^[0-9a-f]+$/.test(id) ? [Buffer.from(id, 'hex')] : []),
+        ];
+        for (const needle of needles) {
+          // Every 8-byte window of the id, so no fragment of it is left readable either.
+          for (let i = 0; i + 8 <= needle.length; i++)
+            expect(bytes.includes(needle.subarray(i, i + 8))).toBe(false);
+          // Its base64 at each of the three alignments, in the token text itself.
+          for (const pad of [0, 1, 2]) {
+            const b64 = Buffer.concat([Buffer.alloc(pad), needle])
+              .toString('base64url')
+              .slice(4, -4);
+            if (b64.length >= 8) expect(token.includes(b64)).toBe(false);
+          }
+        }
+        expect(token).not.toContain(id);
+      }
+    }
+    // Two links of one account share nothing readable: the same claims give the same token only.
+    const a = signLink(claims, SECRET);
+    expect(signLink(claims, SECRET)).toBe(a);
+    expect(signLink({ ...claims, alertId: 'b'.repeat(64) }, SECRET).slice(0, 20)).not.toBe(a.slice(0, 20));
+  });
+
   test('keeps ids of the longest allowed size', () => {
     const big = { alertId: 'é'.repeat(128), accountId: '字'.repeat(128), expiresAt: claims.expiresAt };
     expect(verifyLink(signLink(big, SECRET), SECRET, NOW)).toEqual(big);

@@ -55,3 +55,43 @@ describe('log masking on hostile input', () => {
     expect(maskText('login-alerts.auth.events v1.2.3')).toBe('login-alerts.auth.events v1.2.3');
   });
 });
+
+describe('log masking: IPv6 wherever the :: stands, and depth', () => {
+  it.each([
+    ['::1', '0:0:x::x'],
+    ['fe80::1', 'fe80:0:x::x'],
+    ['2001:db8::', '2001:db8:x::x'],
+    ['::ffff:1.2.3.4', '0:0:x::x'],
+    ['2001:db8:85a3::8a2e:370:7334', '2001:db8:x::x'],
+    ['2001:0db8:0000:0000:0000:ff00:0042:8329', '2001:0db8:x::x'],
+    ['fe80::1%eth0', 'fe80:0:x::x%eth0'],
+    ['[::1]:8080', '[0:0:x::x]:8080'],
+    ['64:ff9b::10.0.0.1', '64:ff9b:x::x'],
+  ])('masks %s in free text', (address, masked) => {
+    const out = maskText(`from ${address} now`);
+    expect(out).toBe(`from ${masked} now`);
+  });
+
+  it('leaves what is not an IPv6 address: times, version strings, ratios', () => {
+    for (const text of ['at 12:30:45.123', 'v1.2.3', 'a::b::c', 'ratio 3:2']) {
+      expect(maskText(text)).toBe(text);
+    }
+  });
+
+  it('logs objects deeper than the limit as a marker, never their raw contents', () => {
+    let nested: Record<string, unknown> = { email: 'deep@example.com', ip: '::1', token: 'abc' };
+    for (let i = 0; i < 20; i++) nested = { child: nested };
+    const text = JSON.stringify(maskValue({ event: nested }));
+    expect(text).toContain('"[depth]"');
+    expect(text).not.toContain('deep@example.com');
+    expect(text).not.toContain('"abc"');
+    // Arrays count as levels too.
+    let list: unknown = ['x@example.org'];
+    for (let i = 0; i < 20; i++) list = [list];
+    expect(JSON.stringify(maskValue(list))).not.toContain('x@example.org');
+    // Within the limit everything is kept (and masked).
+    expect(maskValue({ a: { b: { c: { ip: 'fe80::1' } } } })).toEqual({
+      a: { b: { c: { ip: 'fe80:0:x::x' } } },
+    });
+  });
+});

@@ -6,7 +6,7 @@ import {
 } from '../../src/channels/push-hosts.js';
 import { DEFAULT_WEB_PUSH_ALLOWED_HOSTS } from '../../src/config/schema.js';
 
-const defaults = compileAllowList(DEFAULT_WEB_PUSH_ALLOWED_HOSTS);
+const defaults = compileAllowList(DEFAULT_WEB_PUSH_ALLOWED_HOSTS, { trustExact: false });
 const allowed = (endpoint: string, list = defaults) => checkEndpoint(endpoint, list).ok;
 
 describe('push endpoint hosts, as written', () => {
@@ -68,7 +68,7 @@ describe('push endpoint hosts, as written', () => {
     const at = (e: string) => {
       const c = checkEndpoint(e, list);
       return c.ok
-        ? { exact: c.endpoint.exact, literal: c.endpoint.literal, host: c.endpoint.connectHost }
+        ? { exact: c.endpoint.trusted, literal: c.endpoint.literal, host: c.endpoint.connectHost }
         : c;
     };
     expect(at('https://127.0.0.1/x')).toEqual({ exact: true, literal: true, host: '127.0.0.1' });
@@ -151,5 +151,33 @@ describe('vetting resolved addresses', () => {
       address: '::1',
       family: 6,
     });
+  });
+});
+
+describe('split-horizon DNS and the default list', () => {
+  const vet = (list: ReturnType<typeof compileAllowList>, url: string, address: string) => {
+    const c = checkEndpoint(url, list);
+    if (!c.ok) throw new Error(c.reason);
+    return vetAddresses(c.endpoint, [{ address, family: address.includes(':') ? 6 : 4 }]);
+  };
+
+  test.each([
+    ['fcm.googleapis.com', '127.0.0.1'],
+    ['fcm.googleapis.com', '10.0.0.8'],
+    ['updates.push.services.mozilla.com', '169.254.169.254'],
+    ['web.push.apple.com', '::1'],
+  ])('a default exact host (%s) resolving to %s is refused', (host, address) => {
+    expect(vet(defaults, `https://${host}/x`, address)).toEqual({
+      ok: false,
+      reason: `host ${host} resolves to a non-public address`,
+    });
+    expect(vet(defaults, `https://${host}/x`, '142.250.74.106').ok).toBe(true);
+  });
+
+  test('the same name listed exactly by the operator keeps the opt-out: it may resolve anywhere', () => {
+    const operator = compileAllowList(['fcm.googleapis.com', '*.push.apple.com']);
+    expect(vet(operator, 'https://fcm.googleapis.com/x', '127.0.0.1').ok).toBe(true);
+    // A pattern is never an opt-out, whoever wrote it.
+    expect(vet(operator, 'https://a.push.apple.com/x', '127.0.0.1').ok).toBe(false);
   });
 });
