@@ -16,8 +16,12 @@ export const SECRET_VARIABLES = [
   'INGEST_AUTH0_TOKEN',
   'INGEST_OKTA_TOKEN',
   'KAFKA_SASL_PASSWORD',
+  'REDIS_PASSWORD',
   'TWILIO_AUTH_TOKEN',
   'VAPID_PRIVATE_KEY',
+  'RESPOND_KEYCLOAK_CLIENT_SECRET',
+  'RESPOND_AUTH0_CLIENT_SECRET',
+  'RESPOND_OKTA_API_TOKEN',
 ] as const;
 
 /** The opt-out of the https rule, for a TLS-terminating proxy on the same host. */
