@@ -3,6 +3,7 @@
  * tests see the process.env.KAFKA_BROKERS set here). A KAFKA_BROKERS already set means "use that cluster".
  * The JVM is launched with a parent-death signal, so killing the test run leaves no broker behind.
  */
+import { execFileSync } from 'node:child_process';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { require as tsxRequire } from 'tsx/cjs/api';
@@ -27,6 +28,10 @@ export default async function globalSetup(
   _globalConfig: unknown,
   projectConfig: { rootDir: string },
 ): Promise<void> {
+  // Tests that start bin/login-alerts.js run the compiled dist/: build it when a source is newer.
+  execFileSync(process.execPath, [join(projectConfig.rootDir, 'scripts/build.mjs'), '--if-stale'], {
+    stdio: 'inherit',
+  });
   const given = process.env.KAFKA_BROKERS?.trim();
   if (given) {
     process.stderr.write(`\n[test harness] using KAFKA_BROKERS=${given}\n`);
