@@ -1,6 +1,6 @@
 import { AppError } from '../errors.js';
 import { createLogger } from '../observe/logger.js';
-import { installProcessHandlers } from './process-handlers.js';
+import { dropKnownWarnings, installProcessHandlers } from './process-handlers.js';
 
 const USAGE = `usage: login-alerts <command>
 
@@ -32,6 +32,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
 export async function main(argv: string[]): Promise<number> {
   // Error level whatever LOG_LEVEL says: these lines are what a crashed or leaking process leaves.
   installProcessHandlers(createLogger('error', 'login-alerts'));
+  dropKnownWarnings();
   const [name, ...args] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     console.log(USAGE);
