@@ -53,7 +53,7 @@ export default async function globalSetup(
   await warnIfRedisIsDown(process.env.REDIS_URL?.trim() || 'redis://127.0.0.1:6379');
 }
 
-/** Redis is started by .ci/run, not here; say clearly when it is missing so Redis tests' failures make sense. */
+/** Redis is started by npm test's set-up (scripts/test-prerequisites.sh), not here; say clearly when it is missing so Redis tests' failures make sense. */
 async function warnIfRedisIsDown(url: string): Promise<void> {
   let host = '127.0.0.1';
   let port = 6379;
@@ -84,7 +84,7 @@ async function warnIfRedisIsDown(url: string): Promise<void> {
   if (!answer.startsWith('+PONG') && !answer.startsWith('-NOAUTH') && !answer.startsWith('-WRONGPASS')) {
     process.stderr.write(
       `[test harness] WARNING: nothing answers as Redis at ${host}:${port} (${answer}). ` +
-        'Tests that need Redis will fail; start one (.ci/run does) or set REDIS_URL.\n',
+        'Tests that need Redis will fail; start one (npm test does) or set REDIS_URL.\n',
     );
   }
 }
