@@ -28,6 +28,9 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   schemas: async () => (await import('./schemas.js')).runSchemasCommand,
 };
 
+/** The commands `login-alerts` knows, in the order of its usage text. */
+export const COMMAND_NAMES: readonly string[] = Object.freeze(Object.keys(COMMANDS));
+
 /** Dispatches a command; turns errors into the contract's exit codes with a readable message. */
 export async function main(argv: string[]): Promise<number> {
   // Error level whatever LOG_LEVEL says: these lines are what a crashed or leaking process leaves.
