@@ -1,6 +1,6 @@
 /**
  * Fetches the local broker's jars into the cache (Maven runs only when the cache is missing or stale).
- * Used by .ci/run so the download shows up as its own timed step, not inside the first test.
+ * Used by npm test's set-up (scripts/test-prerequisites.sh) so the download shows up as its own timed step, not inside the first test.
  */
 import { ensureKafkaJars, kafkaHomeFromEnv } from '../src/kafka/local-broker.js';
 

@@ -1,6 +1,6 @@
 import { AppError } from '../errors.js';
 import { createLogger } from '../observe/logger.js';
-import { installProcessHandlers } from './process-handlers.js';
+import { dropKnownWarnings, installProcessHandlers } from './process-handlers.js';
 
 const USAGE = `usage: login-alerts <command>
 
@@ -28,10 +28,14 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   schemas: async () => (await import('./schemas.js')).runSchemasCommand,
 };
 
+/** The commands `login-alerts` knows, in the order of its usage text. */
+export const COMMAND_NAMES: readonly string[] = Object.freeze(Object.keys(COMMANDS));
+
 /** Dispatches a command; turns errors into the contract's exit codes with a readable message. */
 export async function main(argv: string[]): Promise<number> {
   // Error level whatever LOG_LEVEL says: these lines are what a crashed or leaking process leaves.
   installProcessHandlers(createLogger('error', 'login-alerts'));
+  dropKnownWarnings();
   const [name, ...args] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     console.log(USAGE);

@@ -30,3 +30,30 @@ export function installProcessHandlers(log: Logger, exit: (code: number) => void
 function asError(value: unknown): Error {
   return value instanceof Error ? value : new Error(String(value));
 }
+
+/** Warning types this process drops: each is a dependency's harmless habit that Node reports. */
+const DROPPED_WARNINGS = new Set([
+  // kafkajs 2.2.4 (its last release) schedules its request queue's first check at a negative delay
+  // (`throttledUntil` starts at -1). Node has always run such a timer after 1 ms; from Node 23 it
+  // also prints this warning, on every client, into the terminal of `demo` and `publish`.
+  'TimeoutNegativeWarning',
+]);
+let dropping = false;
+
+/** Stops the warnings in DROPPED_WARNINGS from being printed; every other warning goes through. Idempotent. */
+export function dropKnownWarnings(): void {
+  if (dropping) return;
+  dropping = true;
+  const emit = process.emitWarning;
+  process.emitWarning = function (this: NodeJS.Process, warning: string | Error, ...rest: unknown[]) {
+    const type = warning instanceof Error ? warning.name : typeOfWarning(rest[0]);
+    if (type !== undefined && DROPPED_WARNINGS.has(type)) return;
+    return (emit as (...args: unknown[]) => void).call(this, warning, ...rest);
+  } as typeof process.emitWarning;
+}
+
+function typeOfWarning(arg: unknown): string | undefined {
+  if (typeof arg === 'string') return arg;
+  if (arg && typeof arg === 'object' && 'type' in arg && typeof arg.type === 'string') return arg.type;
+  return undefined;
+}

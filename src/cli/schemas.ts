@@ -2,8 +2,9 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderJsonSchemas } from '../contracts/json-schemas.js';
 import { AppError } from '../errors.js';
+import { packagePath } from '../package-files.js';
 
-const SCHEMA_DIR = new URL('../../schemas/', import.meta.url).pathname;
+const SCHEMA_DIR = packagePath('schemas');
 
 /** `login-alerts schemas --write|--check`: regenerate schemas/ from the zod contracts, or verify it. */
 export async function runSchemasCommand(args: string[]): Promise<number> {

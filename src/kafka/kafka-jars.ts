@@ -8,11 +8,11 @@ import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { AppError } from '../errors.js';
+import { packagePath } from '../package-files.js';
 
-/** kafka/ at the repository root: pom.xml pins the broker version, log4j2.properties configures its logs. */
-export const KAFKA_DIR = fileURLToPath(new URL('../../kafka/', import.meta.url));
+/** kafka/ at the package root: pom.xml pins the broker version, log4j2.properties configures its logs. */
+export const KAFKA_DIR = packagePath('kafka');
 const POM = join(KAFKA_DIR, 'pom.xml');
 const MARKER = '.login-alerts-complete.json';
 

@@ -1,7 +1,7 @@
 // Renders one notice (a login alert or the enrolment confirmation) for every channel at once, from
 // templates compiled once at start. Pure: data in, strings out; the raw user agent is not an input.
-import { fileURLToPath } from 'node:url';
 import { AppError } from '../errors.js';
+import { packagePath } from '../package-files.js';
 import { type ResolvedLocale, resolveLocale } from './locale.js';
 import { oneLine, tidyText } from './sanitize.js';
 import { fitSms } from './sms.js';
@@ -21,7 +21,7 @@ export {
 } from './types.js';
 
 /** The templates directory shipped with the package. */
-export const DEFAULT_TEMPLATES_DIR = fileURLToPath(new URL('../../templates/', import.meta.url));
+export const DEFAULT_TEMPLATES_DIR = packagePath('templates');
 
 /** Loads and compiles every template once; throws BAD_CONFIG naming any missing template or phrase. */
 export function createRenderer(opts: { templatesDir?: string } = {}): Renderer {

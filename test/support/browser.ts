@@ -1,4 +1,4 @@
-/** Headless Chromium (Debian's `chromium`, installed by .ci/run) driven by playwright-core. */
+/** Headless Chromium (Debian's `chromium`, installed by `npm test`'s set-up, scripts/test-prerequisites.sh) driven by playwright-core. */
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -20,7 +20,7 @@ export const CHROMIUM_ARGS = [
 
 export async function launchChromium(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run installs it)`);
+    throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (npm test installs it)`);
   }
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 30_000 });
 }

@@ -17,7 +17,7 @@ export function kafkaBrokers(): string[] {
   return brokers;
 }
 
-/** Redis for integration tests; .ci/run starts one on the default address. */
+/** Redis for integration tests; npm test starts one on the default address when none answers. */
 export function redisUrl(): string {
   return process.env.REDIS_URL?.trim() || 'redis://127.0.0.1:6379';
 }

