@@ -1,5 +1,5 @@
 import { createSesChannel } from '../../src/channels/ses.js';
-import { AppError } from '../../src/errors.js';
+import { failure } from '../support/app-error.js';
 import { emailDelivery } from '../support/deliveries.js';
 import { type SesEmulator, startSesEmulator } from '../support/ses-emulator.js';
 import { type SesTap, startSesTap } from '../support/ses-tap.js';
@@ -30,15 +30,6 @@ const channel = (timeoutMs = 5000) =>
     credentials,
     timeoutMs,
   });
-
-async function failure(p: Promise<unknown>): Promise<AppError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(AppError);
-  return err as AppError;
-}
 
 describe('SES channel', () => {
   test('delivers the email to SES with To, UTF-8 subject and both bodies', async () => {

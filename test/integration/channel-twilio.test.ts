@@ -1,5 +1,5 @@
 import { createTwilioChannel } from '../../src/channels/twilio.js';
-import { AppError } from '../../src/errors.js';
+import { failure } from '../support/app-error.js';
 import { smsDelivery } from '../support/deliveries.js';
 import { startTwilioFaults, type TwilioFaults } from '../support/twilio-faults.js';
 import { startTwilioMock, type TwilioMock } from '../support/twilio-mock.js';
@@ -21,15 +21,6 @@ afterAll(async () => {
 beforeEach(() => {
   faults.requests.length = 0;
 });
-
-async function failure(p: Promise<unknown>): Promise<AppError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(AppError);
-  return err as AppError;
-}
 
 describe('Twilio channel against Twilio’s OpenAPI contract (Prism)', () => {
   test('sends from a phone number and gets an SM… sid back', async () => {

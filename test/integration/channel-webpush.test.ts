@@ -3,7 +3,7 @@ import net from 'node:net';
 import webpush from 'web-push';
 import { createWebPushChannel, type HostResolver, parseRetryAfter } from '../../src/channels/webpush.js';
 import { loadConfig } from '../../src/config/config.js';
-import { AppError } from '../../src/errors.js';
+import { failure } from '../support/app-error.js';
 import { pushDelivery } from '../support/deliveries.js';
 import { type PushService, startPushService } from '../support/push-service.js';
 
@@ -19,15 +19,6 @@ afterAll(async () => {
 
 const channel = (over: Partial<Parameters<typeof createWebPushChannel>[0]> = {}) =>
   createWebPushChannel({ vapid, timeoutMs: 5000, agent: push.agent, allowedHosts: ['127.0.0.1'], ...over });
-
-async function failure(p: Promise<unknown>): Promise<AppError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(AppError);
-  return err as AppError;
-}
 
 describe('Web Push channel against a verifying push service', () => {
   test('delivers an encrypted payload the subscriber can decrypt, with TTL, Urgency, Topic and valid VAPID', async () => {

@@ -6,11 +6,11 @@
 import type { IdpRef } from '../../src/contracts/idp.js';
 import type { LoginAlert } from '../../src/contracts/login-alert.js';
 import type { ResponseRecord } from '../../src/contracts/records.js';
-import { AppError } from '../../src/errors.js';
 import { signLink } from '../../src/notify/links.js';
 import { createAuth0Responder } from '../../src/responders/auth0.js';
 import { idpFetch } from '../../src/responders/http.js';
 import { createOktaResponder } from '../../src/responders/okta.js';
+import { failure } from '../support/app-error.js';
 import { enrolQuietly, until } from '../support/delivery-kit.js';
 import { uniqueName } from '../support/env.js';
 import { signIn } from '../support/events.js';
@@ -21,16 +21,6 @@ const CLIENT_SECRET = 'auth0-client-secret-value';
 const OKTA_TOKEN = '00okta-api-token-value';
 const USER = 'auth0|6620c3b1e4f5a6b7c8d9e0f1';
 const auth0Target = (session: string): IdpRef => ({ provider: 'auth0', user_id: USER, session_id: session });
-
-/** The AppError a promise rejects with. */
-async function failure(p: Promise<unknown>): Promise<AppError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(AppError);
-  return err as AppError;
-}
 
 describe('the Auth0 responder, on the wire', () => {
   let mock: Awaited<ReturnType<typeof startAuth0Mock>>;
