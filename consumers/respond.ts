@@ -21,7 +21,7 @@ export function startRespond(deps: ConsumerDeps): Promise<RunningConsumer> {
       store: deps.store,
       publisher: deps.publisher,
       responders: createResponders(config.respond),
-      topics: { responses: config.topics.responses },
+      topics: { responses: config.topics.responses, notifications: config.topics.notifications },
       log,
       metrics: deps.metrics,
       targetTtlMs: config.links.ttlMs + TARGET_MARGIN_MS,

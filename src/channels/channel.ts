@@ -8,7 +8,7 @@ interface DeliveryBase {
   /** alert id (or enrolment notice id) this delivery belongs to */
   alertId: string;
   accountId: string;
-  kind: AlertKind | 'enrolled';
+  kind: AlertKind | 'enrolled' | 'containment';
   severity: Severity;
   /** (alert id, channel, recipient): stable across retries; passed to providers that dedupe on it */
   idempotencyKey: string;

@@ -1,8 +1,15 @@
 import { z } from 'zod';
 import { CHANNELS, type Channel } from './account-security.js';
-import { type LoginAlert, LoginAlertSchema } from './login-alert.js';
+import { DeviceSchema, GeoSchema, type LoginAlert, LoginAlertSchema } from './login-alert.js';
+import { RESPONSE_ACTIONS, RESPONSE_STATUSES } from './records.js';
 
-export const NOTICE_KINDS = ['new_login', 'failed_attempts', 'account_change', 'enrolled'] as const;
+export const NOTICE_KINDS = [
+  'new_login',
+  'failed_attempts',
+  'account_change',
+  'enrolled',
+  'containment',
+] as const;
 export type NoticeKind = (typeof NOTICE_KINDS)[number];
 
 /**
@@ -17,6 +24,16 @@ export const NotificationRequestSchema = z.object({
   occurred_at: z.iso.datetime({ offset: true }),
   requested_at: z.iso.datetime({ offset: true }),
   alert: LoginAlertSchema.optional(),
+  /** kind `containment`: what a report's action did, and the reported sign-in's device and place. */
+  containment: z
+    .object({
+      response_id: z.string().min(1),
+      action: z.enum(RESPONSE_ACTIONS),
+      status: z.enum(RESPONSE_STATUSES),
+      device: DeviceSchema.optional(),
+      geo: GeoSchema.optional(),
+    })
+    .optional(),
 });
 export type NotificationRequest = z.output<typeof NotificationRequestSchema>;
 
@@ -40,14 +57,27 @@ export interface EnrolmentNotice {
   requested_at: string;
 }
 
+/** A containment notice: one response's outcome, told on the reported alert's channels. */
+export interface ContainmentNotice {
+  account_id: string;
+  channels: Channel[];
+  /** when the reported sign-in or change happened */
+  occurred_at: string;
+  requested_at: string;
+  containment: NonNullable<NotificationRequest['containment']>;
+}
+
 /**
  * The one builder of notification requests: for an alert (its channels, told when it was
- * detected) or for an enrolment notice.
+ * detected), an enrolment notice, or a containment notice (its id derived from the response id, so
+ * a replayed response requests the same notice and delivery's claim sends it once).
  */
 export function notificationRequest(
-  of: { alert: LoginAlert } | { enrolled: EnrolmentNotice },
+  of: { alert: LoginAlert } | { enrolled: EnrolmentNotice } | { contained: ContainmentNotice },
 ): NotificationRequest {
   if ('enrolled' in of) return { ...of.enrolled, kind: 'enrolled' };
+  if ('contained' in of)
+    return { ...of.contained, id: `nt_${of.contained.containment.response_id}`, kind: 'containment' };
   const { alert } = of;
   return {
     id: alert.alert_id,

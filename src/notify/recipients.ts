@@ -29,7 +29,7 @@ export function buildDelivery(
   const base = {
     alertId: request.id,
     accountId: request.account_id,
-    kind: request.kind === 'enrolled' ? ('enrolled' as const) : request.alert!.kind,
+    kind: request.alert?.kind ?? (request.kind as 'enrolled' | 'containment'),
     severity,
     idempotencyKey: `${request.id}:${channel}:${shortHash(recipient)}`,
   };

@@ -2,6 +2,7 @@
 import type { AuthMethod } from '../contracts/auth-event.js';
 import type { Device, Geo, Reason, Severity } from '../contracts/login-alert.js';
 import type { NoticeKind } from '../contracts/notification.js';
+import type { ResponseAction, ResponseStatus } from '../contracts/records.js';
 import type { Change } from './messages.js';
 
 export { NOTICE_KINDS, type NoticeKind } from '../contracts/notification.js';
@@ -30,6 +31,8 @@ export interface RenderInput {
   /** The WebAuthn authenticator's display name (from our AAGUID list), when known. */
   authenticator?: string;
   change?: Change;
+  /** kind `containment`: which action a report asked for and how it ended */
+  containment?: { action: ResponseAction; status: ResponseStatus };
   reportUrl?: string;
   settingsUrl?: string;
 }

@@ -15,7 +15,8 @@ export interface RespondDeps {
   publisher: Publisher;
   /** The configured responders; an event naming another provider is recorded failed, RESPONDER_NOT_CONFIGURED. */
   responders: Partial<Record<IdpProvider, Responder>>;
-  topics: { responses: string };
+  /** responses: every outcome; notifications: the containment notice of each (login-alerts.notifications) */
+  topics: { responses: string; notifications: string };
   log: Logger;
   metrics?: Pick<Metrics, 'responses'>;
   /** How long a report target is kept: at least as long as the alert's link can be used. */

@@ -2,6 +2,7 @@
 // names only the alert and the account, and the ids containment needs come from our own alert, never from
 // the request that confirms the report.
 import { z } from 'zod';
+import { CHANNELS } from '../contracts/account-security.js';
 import { IdpSchema } from '../contracts/idp.js';
 import { ALERT_KINDS, DeviceSchema, GeoSchema, type LoginAlert, REASONS } from '../contracts/login-alert.js';
 
@@ -13,6 +14,8 @@ export const ReportTargetSchema = z.object({
   occurred_at: z.iso.datetime({ offset: true }),
   device: DeviceSchema.optional(),
   geo: GeoSchema.optional(),
+  /** the channels the alert went to: the containment notice goes to the same ones */
+  channels: z.array(z.enum(CHANNELS)).optional(),
 });
 export type ReportTarget = z.output<typeof ReportTargetSchema>;
 
@@ -30,6 +33,7 @@ export function targetOf(alert: LoginAlert): ReportTarget | undefined {
   };
   if (alert.device) target.device = alert.device;
   if (alert.geo) target.geo = alert.geo;
+  if (alert.channels.length > 0) target.channels = alert.channels;
   return target;
 }
 

@@ -38,7 +38,7 @@ function responder(published: OutRecord[], publish?: () => Promise<void>) {
   const publisher: Publisher = {
     publish: async (records) => {
       await publish?.();
-      published.push(...records);
+      published.push(...records.filter((r) => r.topic === 'responses'));
     },
     close: async () => {},
   };
@@ -46,7 +46,7 @@ function responder(published: OutRecord[], publish?: () => Promise<void>) {
     store,
     publisher,
     responders: { okta: createOktaResponder({ orgUrl: okta.url, apiToken: TOKEN }) },
-    topics: { responses: 'responses' },
+    topics: { responses: 'responses', notifications: 'notifications' },
     log: silentLogger(),
     targetTtlMs: 60_000,
     leaseMs: LEASE_MS,

@@ -3,6 +3,8 @@
  * (test/support/idp-admin-mocks.ts cites them), and the whole report → containment → record path through
  * the real pipeline, broker and report link with the Auth0 one.
  */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { IdpRef } from '../../src/contracts/idp.js';
 import type { LoginAlert } from '../../src/contracts/login-alert.js';
 import type { ResponseRecord } from '../../src/contracts/records.js';
@@ -245,6 +247,34 @@ describe('report → containment → record, through the pipeline (Auth0)', () =
       return list.find((r) => r.alert_id === alert.alert_id);
     });
     expect(shown).toEqual(record);
+    // The person is told what was done, by email (the account's channel), once per response.
+    const emailsOf = async () =>
+      (await readFile(join(t.config.outboxDir!, 'email.jsonl'), 'utf8').catch(() => ''))
+        .split('\n')
+        .filter((l) => l !== '')
+        .map(
+          (l) =>
+            JSON.parse(l) as {
+              alert_id: string;
+              account_id: string;
+              kind: string;
+              subject: string;
+              text: string;
+            },
+        )
+        .filter((e) => e.account_id === account && e.kind === 'containment');
+    const [told] = await until('the containment email in the outbox', async () => {
+      const mine = await emailsOf();
+      return mine.length > 0 ? mine : undefined;
+    });
+    expect(told).toMatchObject({
+      alert_id: `nt_${record!.response_id}`,
+      subject: 'We secured your OpenAI account',
+    });
+    expect(told!.text).toContain('We signed out the sign-in you reported');
+    expect(told!.text).toContain('Next: review your passkeys and security keys');
+    expect(told!.text).not.toContain('/r/');
+    expect(await emailsOf()).toHaveLength(1);
   }, 60_000);
 
   it('"Sign out everywhere" ends every session of the account (the choice travels in the confirmed report)', async () => {

@@ -330,3 +330,89 @@ describe('without a report link', () => {
     },
   );
 });
+
+describe.each(['en', 'pt-BR'])('a containment notice in %s', (locale) => {
+  const tokyo = { network: 'public' as const, city: 'Tokyo', country_code: 'JP', country_name: 'Japan' };
+  const notice = (
+    action: 'session_revoked' | 'all_sessions_revoked' | 'credential_removed',
+    status: 'done' | 'not_found' | 'failed',
+  ) =>
+    renderer.render({
+      ...base,
+      kind: 'containment',
+      locale,
+      timeZone: 'Asia/Tokyo',
+      occurredAt: '2026-12-06T01:32:00Z',
+      product: undefined,
+      device: { browser: 'Chrome', os: 'Windows', device_type: 'desktop' },
+      geo: tokyo,
+      change: undefined,
+      containment: { action, status },
+      reportUrl: undefined,
+    });
+  const said = {
+    en: {
+      done: 'We signed out',
+      next: 'Next: review your passkeys',
+      failed: 'security team',
+      removed: 'We removed',
+    },
+    'pt-BR': {
+      done: 'Encerramos',
+      next: 'Próximo passo: revise suas chaves',
+      failed: 'equipe de segurança',
+      removed: 'Removemos',
+    },
+  }[locale]!;
+
+  test.each([
+    ['session_revoked', 'done'],
+    ['session_revoked', 'not_found'],
+    ['all_sessions_revoked', 'done'],
+    ['credential_removed', 'done'],
+    ['session_revoked', 'failed'],
+    ['all_sessions_revoked', 'failed'],
+    ['credential_removed', 'failed'],
+  ] as const)('%s %s: says what was done on every channel, with no report link', (action, status) => {
+    const out = notice(action, status);
+    const failed = status === 'failed';
+    expect(out.locale).toBe(locale);
+    expect(out.email.subject).toMatch(/^[^\r\n]{10,120}$/);
+    expect(out.email.html).toMatch(/^<!DOCTYPE html>/);
+    expect(out.email.html).toContain(`href="${SETTINGS}"`);
+    expect(out.email.html).not.toContain('/r/');
+    expect(out.email.text).not.toMatch(/<[a-z]|&[a-z#0-9]+;/i);
+    expect(out.email.text).toContain(SETTINGS);
+    for (const part of [out.email.text, out.email.html, out.push.body, out.sms]) {
+      if (failed) expect(part).toMatch(new RegExp(said.failed.replace(/ç/, '.'), 'i'));
+      else
+        expect(part.toLowerCase()).toContain(
+          (action === 'credential_removed' ? said.removed : said.done).toLowerCase(),
+        );
+    }
+    if (!failed) expect(out.email.text).toContain(said.next);
+    if (action === 'session_revoked') {
+      // The reported sign-in, named as the alert named it, in the person's zone.
+      expect(out.email.text).toContain('Chrome');
+      expect(out.email.text).toContain('Windows');
+      expect(out.email.text).toContain('Tokyo');
+      expect(out.email.text).toContain('10:32');
+    }
+    expect(smsSegments(out.sms).segments).toBeLessThanOrEqual(2);
+    expect(out.sms).not.toMatch(/https?:/);
+    expect(out.push.title.length).toBeGreaterThan(5);
+    expect(out.push.body.length).toBeGreaterThan(20);
+  });
+
+  test('the HTML email carries the sentence too, escaped (its partial is compiled per format)', () => {
+    const out = renderer.render({
+      ...base,
+      kind: 'containment',
+      locale,
+      device: { browser: 'Chrome', os: 'Windows', device_type: 'desktop', model: '<b>x</b>' },
+      containment: { action: 'session_revoked', status: 'done' },
+    });
+    expect(out.email.html).not.toContain('<b>x');
+    expect(out.email.html).toMatch(/Chrome (on|no) Windows/);
+  });
+});

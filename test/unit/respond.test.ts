@@ -1,5 +1,6 @@
 import type { IdpRef } from '../../src/contracts/idp.js';
 import type { LoginAlert } from '../../src/contracts/login-alert.js';
+import { type NotificationRequest, NotificationRequestSchema } from '../../src/contracts/notification.js';
 import type { ResponseAction, ResponseRecord } from '../../src/contracts/records.js';
 import { AppError } from '../../src/errors.js';
 import type { OutRecord, Publisher } from '../../src/kafka/publisher.js';
@@ -95,7 +96,7 @@ function harness(responder?: Responder, store: Store = createMemoryStore()) {
     store,
     publisher,
     responders: responder ? { keycloak: responder } : {},
-    topics: { responses: 'responses' },
+    topics: { responses: 'responses', notifications: 'notifications' },
     log: silentLogger(),
     targetTtlMs: 60_000,
     leaseMs: 60_000,
@@ -110,8 +111,11 @@ function harness(responder?: Responder, store: Store = createMemoryStore()) {
         message: { value: Buffer.from(JSON.stringify(a)), offset: String(offset++) } as never,
       })),
     );
-  const records = () => published.map((r) => r.value as ResponseRecord);
-  return { store, feed, records };
+  const records = () =>
+    published.filter((r) => r.topic === 'responses').map((r) => r.value as ResponseRecord);
+  const notices = () =>
+    published.filter((r) => r.topic === 'notifications').map((r) => r.value as NotificationRequest);
+  return { store, feed, records, notices };
 }
 
 const account = 'acct-1';
@@ -223,6 +227,37 @@ describe('the respond flow (remember → select → claim → act → classify �
     await noProfile.feed([signIn, report('everywhere')]);
     expect(responder.calls).toHaveLength(0);
     expect([...h.records(), ...noProfile.records()]).toHaveLength(0);
+  });
+
+  it('requests exactly one containment notice per response, on the alert channels, with a replay-stable id', async () => {
+    const responder = scripted(['done', new AppError('PROVIDER_AUTH', 'HTTP 403')]);
+    const h = harness(responder, await withProfile(createMemoryStore()));
+    const seen = { ...signIn, device: { browser: 'Chrome', os: 'Windows', device_type: 'desktop' } };
+    await h.feed([seen, report('session')]);
+    await h.feed([seen, report('session')]);
+    const rid = responseId(signIn.alert_id, 'session_revoked');
+    expect(h.notices()).toEqual([
+      {
+        id: `nt_${rid}`,
+        account_id: account,
+        kind: 'containment',
+        channels: ['email'],
+        occurred_at: signIn.occurred_at,
+        requested_at: expect.any(String),
+        containment: { response_id: rid, action: 'session_revoked', status: 'done', device: seen.device },
+      },
+    ]);
+    expect(NotificationRequestSchema.safeParse(h.notices()[0]).success).toBe(true);
+
+    // A failure is told too (the notice says the security team was told), keyed by its own response.
+    const other = { ...signIn, alert_id: 'al_other' };
+    await h.feed([other, buildReportedAlert(account, other.alert_id, Date.now(), 'everywhere')]);
+    expect(h.notices()).toHaveLength(2);
+    expect(h.notices()[1]).toMatchObject({
+      id: `nt_${responseId(other.alert_id, 'all_sessions_revoked')}`,
+      containment: { action: 'all_sessions_revoked', status: 'failed' },
+    });
+    expect(h.records()).toHaveLength(2);
   });
 
   it('skips records that are not LoginAlerts and goes on with the rest', async () => {

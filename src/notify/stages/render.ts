@@ -23,7 +23,8 @@ export function render(
     const locale = profile.preferences?.locale;
     const claims = { alertId: job.request.id, accountId: job.request.account_id, expiresAt, locale };
     const url = reportUrl(config.links.publicBaseUrl, signLink(claims, config.links.secret));
-    const alert = job.request.alert;
+    const { alert, containment } = job.request;
+    const settingsUrl = `${config.links.publicBaseUrl}/settings`;
     const rendered = ctx.renderer.render({
       kind: job.request.kind,
       locale,
@@ -31,17 +32,26 @@ export function render(
       occurredAt: job.request.occurred_at,
       product: alert?.product,
       method: alert?.auth_method,
-      device: alert?.device,
-      geo: alert?.geo,
+      device: alert?.device ?? containment?.device,
+      geo: alert?.geo ?? containment?.geo,
       severity: alert?.severity ?? 'info',
       reasons: alert?.reasons ?? [],
       failureCount: alert?.failure_count,
       authenticator: alert?.authenticator,
       change: alert?.event_type as never,
-      reportUrl: url,
-      settingsUrl: `${config.links.publicBaseUrl}/settings`,
+      containment,
+      // A containment notice reports on a report: it offers no link to report it again.
+      reportUrl: containment ? undefined : url,
+      settingsUrl,
     });
-    return buildDelivery(ctx.channel, job.recipient, job.request, profile, rendered, url);
+    return buildDelivery(
+      ctx.channel,
+      job.recipient,
+      job.request,
+      profile,
+      rendered,
+      containment ? settingsUrl : url,
+    );
   } catch (err) {
     const code = err instanceof AppError ? `${err.code}: ` : '';
     throw new AppError('PROCESSING_FAILED', `rendering failed: ${code}${(err as Error)?.message ?? err}`, {
