@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AUTH_METHODS, type AuthEvent, EVENT_TYPES, FAILURE_REASONS } from './auth-event.js';
-import { IdpSchema } from './idp.js';
+import { IDP_ID_PATTERN, IDP_NAME_PATTERN } from './idp.js';
 
 /*
  * A hand-written check of AuthEvent v1 that accepts only what `AuthEventSchema` accepts and keeps the
@@ -52,9 +52,28 @@ function isAuth(v: unknown): boolean {
   );
 }
 
-/** The idp block has no transforms, so what zod accepts it accepts unchanged; it is rare enough to check by zod. */
+// The keys each provider's strict idp object allows (IdpSchema): Keycloak needs its realm, the others may name a tenant.
+const IDP_KEYS = new Map<unknown, ReadonlySet<string>>([
+  ['keycloak', new Set(['provider', 'realm', 'user_id', 'session_id', 'credential_id'])],
+  ['auth0', new Set(['provider', 'tenant', 'user_id', 'session_id', 'credential_id'])],
+  ['okta', new Set(['provider', 'tenant', 'user_id', 'session_id', 'credential_id'])],
+]);
+const idpName = (v: unknown) => text(v, 1, 100) && IDP_NAME_PATTERN.test(v as string);
+const idpId = (max: number) => (v: unknown) => text(v, 1, max) && IDP_ID_PATTERN.test(v as string);
+const idpId128 = idpId(128);
+const idpId256 = idpId(256);
+
+/** IdpSchema by hand: most IdP-sourced events carry the block, so it is on the hot path too. */
 function isIdp(v: unknown): boolean {
-  return isPlainObject(v) && IdpSchema.safeParse(v).success;
+  if (!isPlainObject(v)) return false;
+  const allowed = IDP_KEYS.get(v.provider);
+  if (allowed === undefined || Object.keys(v).some((k) => !allowed.has(k))) return false;
+  return (
+    (v.provider === 'keycloak' ? idpName(v.realm) : optional(v, 'tenant', idpName)) &&
+    idpId128(v.user_id) &&
+    optional(v, 'session_id', idpId128) &&
+    optional(v, 'credential_id', idpId256)
+  );
 }
 
 /** True only for a value `AuthEventSchema` accepts unchanged. */

@@ -43,6 +43,43 @@ const textOf = (max: number) =>
 const maybe = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined });
 
 /** Records that look like events: every field drawn from valid values and near misses, some absent. */
+/** IdP ids and names: mostly well formed, sometimes empty, too long or holding a character one of them refuses. */
+const idpText = (max: number) =>
+  mostly(
+    fc.stringMatching(/^[A-Za-z0-9._~:-]{1,24}$/),
+    fc.stringMatching(/^[A-Za-z0-9@|+=/]{1,8}$/),
+    fc.constantFrom('', 'a b', 'a?b', 'x'.repeat(max + 1), 'x'.repeat(101)),
+  );
+const idpId = fc.stringMatching(/^[A-Za-z0-9._~:@|+=/-]{1,24}$/);
+const idpName = fc.stringMatching(/^[A-Za-z0-9._~:-]{1,24}$/);
+const wellFormedIdp = fc.oneof(
+  fc.record({
+    provider: fc.constant('keycloak'),
+    realm: idpName,
+    user_id: idpId,
+    session_id: maybe(idpId),
+    credential_id: maybe(idpId),
+  }),
+  fc.record({
+    provider: fc.constantFrom('auth0', 'okta'),
+    tenant: maybe(idpName),
+    user_id: idpId,
+    session_id: maybe(idpId),
+  }),
+);
+const idpLike = mostly<unknown>(
+  wellFormedIdp,
+  fc.record({
+    provider: mostly(fc.constantFrom('keycloak', 'auth0', 'okta'), fc.constantFrom('ping', 'constructor')),
+    realm: maybe(idpText(100)),
+    tenant: maybe(idpText(100)),
+    user_id: mostly<unknown>(idpText(128), fc.integer()),
+    session_id: maybe(idpText(128)),
+    credential_id: maybe(idpText(256)),
+    extra: maybe(fc.constant(1)),
+  }),
+);
+
 const eventLike = fc
   .record({
     event_id: textOf(128),
@@ -65,16 +102,30 @@ const eventLike = fc
       failure_reason: maybe(mostly(fc.constantFrom(...FAILURE_REASONS), fc.constant('other_reason'))),
       aaguid: maybe(mostly(fc.uuid(), fc.constantFrom('EE882879-721C-4913-9775-3DFCCE97072A', 'not-a-guid'))),
     }),
+    idp: maybe(idpLike),
     extra: maybe(fc.jsonValue()),
   })
   // As a record arrives: JSON, so absent fields are absent rather than undefined.
   .map((r) => JSON.parse(JSON.stringify(r)) as unknown);
 
 /** A valid event with one field (or a nested one) replaced by any JSON value. */
-const base = authEvent({ account_id: 'acct-1', auth: { method: 'security_key', credential_id: 'c1' } });
+const base = authEvent({
+  account_id: 'acct-1',
+  auth: { method: 'security_key', credential_id: 'c1' },
+  idp: { provider: 'keycloak', realm: 'r1', user_id: 'u1', session_id: 's1' },
+});
 const mutated = fc
   .tuple(
-    fc.constantFrom(...Object.keys(base), 'client.ip', 'client.user_agent', 'auth.method', 'auth.aaguid'),
+    fc.constantFrom(
+      ...Object.keys(base),
+      'client.ip',
+      'client.user_agent',
+      'auth.method',
+      'auth.aaguid',
+      'idp',
+      'idp.realm',
+      'idp.session_id',
+    ),
     fc.jsonValue(),
   )
   .map(([path, value]) => {
