@@ -9,23 +9,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { connect as tlsConnect } from 'node:tls';
 import { Kafka, logLevel } from 'kafkajs';
 import type { Config } from '../config/config.js';
+import { UNTRUSTED_CERT_CODES } from '../config/tls-trust.js';
 import { AppError } from '../errors.js';
 import { kafkaSecurity } from './client.js';
-
-/** Node's codes for a certificate chain the client does not trust. */
-const UNTRUSTED_CODES = new Set([
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'CERT_UNTRUSTED',
-  'CERT_SIGNATURE_FAILURE',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'CERT_REVOKED',
-  'INVALID_CA',
-]);
 
 /** Why a connection attempt failed, as far as the error alone tells. */
 export type ConnectFailure =
@@ -56,7 +42,7 @@ export function classifyConnectFailure(err: unknown): ConnectFailure {
   for (const e of chain) {
     const code = (e as { code?: unknown }).code;
     if (typeof code !== 'string') continue;
-    if (UNTRUSTED_CODES.has(code)) return { kind: 'untrusted', detail: `${code}: ${e.message}` };
+    if (UNTRUSTED_CERT_CODES.has(code)) return { kind: 'untrusted', detail: `${code}: ${e.message}` };
     if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return { kind: 'name-mismatch', detail: e.message };
     if (/^ERR_SSL_.*ALERT/.test(code)) return { kind: 'tls-alert', detail: `${code}: ${e.message}` };
   }

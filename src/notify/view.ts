@@ -44,12 +44,9 @@ export interface NoticeView {
   /** the account change (the authenticator's sentence for a credential.added with a known name) */
   change: string;
   changeShort: string;
-  /** containment: the action ended what was reported (done, or already gone) */
-  contained: boolean;
   /** containment: the action could not be done; the security team was told */
   containFailed: boolean;
-  /** containment: which action (one of them true for a containment notice) */
-  endedSession: boolean;
+  /** containment: which action (neither true: the reported session was ended) */
   endedEverywhere: boolean;
   removedCredential: boolean;
   reportUrl: string;
@@ -102,9 +99,7 @@ export function buildView(
           ? messages.change[change]()
           : '',
     changeShort: change ? messages.changeShort[change]() : '',
-    contained: input.containment !== undefined && input.containment.status !== 'failed',
     containFailed: input.containment?.status === 'failed',
-    endedSession: input.containment?.action === 'session_revoked',
     endedEverywhere: input.containment?.action === 'all_sessions_revoked',
     removedCredential: input.containment?.action === 'credential_removed',
     reportUrl: safeUrl(input.reportUrl, 'reportUrl'),

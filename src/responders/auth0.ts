@@ -3,8 +3,16 @@
 import type { IdpRef } from '../contracts/idp.js';
 import type { ResponseAction } from '../contracts/records.js';
 import { AppError } from '../errors.js';
-import { answerError, classifyAnswer, type IdpAnswer, idpFetch, jsonOf, seg } from './http.js';
-import { required, wrongProvider } from './keycloak.js';
+import {
+  answerError,
+  classifyAnswer,
+  type IdpAnswer,
+  idpFetch,
+  jsonOf,
+  required,
+  seg,
+  wrongProvider,
+} from './http.js';
 import type { ActOutcome, Responder } from './responder.js';
 import { oauthToken, type Token, TokenCache, withToken } from './token-cache.js';
 
@@ -47,7 +55,6 @@ export function createAuth0Responder(config: Auth0ResponderConfig, now?: () => n
     );
 
   return {
-    provider: 'auth0',
     async act(action: ResponseAction, target: IdpRef): Promise<ActOutcome> {
       if (target.provider !== 'auth0') throw wrongProvider(target.provider);
       const user = seg(target.user_id);

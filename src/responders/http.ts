@@ -120,3 +120,14 @@ export function jsonOf(answer: IdpAnswer, what: string): unknown {
 
 /** A path segment: every id is percent-encoded, whatever its shape check already allowed. */
 export const seg = (id: string) => encodeURIComponent(id);
+
+/** An action whose id the alert does not carry: selection never asks for it, so this is a bug, for good. */
+export function required(v: string | undefined, name: string): string {
+  if (v === undefined) throw new AppError('PROVIDER_REJECTED', `the alert names no ${name}`);
+  return v;
+}
+
+/** A responder handed another provider's target: a wiring bug, for good. */
+export function wrongProvider(provider: string): AppError {
+  return new AppError('INTERNAL', `responder called for a ${provider} target`);
+}

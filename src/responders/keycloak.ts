@@ -3,7 +3,16 @@
 import type { IdpRef } from '../contracts/idp.js';
 import type { ResponseAction } from '../contracts/records.js';
 import { AppError } from '../errors.js';
-import { answerError, classifyAnswer, type IdpAnswer, idpFetch, jsonOf, seg } from './http.js';
+import {
+  answerError,
+  classifyAnswer,
+  type IdpAnswer,
+  idpFetch,
+  jsonOf,
+  required,
+  seg,
+  wrongProvider,
+} from './http.js';
 import type { ActOutcome, Responder } from './responder.js';
 import { oauthToken, type Token, TokenCache, withToken } from './token-cache.js';
 
@@ -50,7 +59,6 @@ export function createKeycloakResponder(config: KeycloakResponderConfig, now?: (
     );
 
   return {
-    provider: 'keycloak',
     async act(action: ResponseAction, target: IdpRef): Promise<ActOutcome> {
       if (target.provider !== 'keycloak') throw wrongProvider(target.provider);
       const { realm, user_id: user } = target;
@@ -109,14 +117,4 @@ export function findCredential(list: unknown, wanted: string): string | undefine
 
 function base64url(s: string): string {
   return s.replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
-}
-
-/** An action whose id the alert does not carry: selection never asks for it, so this is a bug, for good. */
-export function required(v: string | undefined, name: string): string {
-  if (v === undefined) throw new AppError('PROVIDER_REJECTED', `the alert names no ${name}`);
-  return v;
-}
-
-export function wrongProvider(provider: string): AppError {
-  return new AppError('INTERNAL', `responder called for a ${provider} target`);
 }

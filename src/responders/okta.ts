@@ -1,8 +1,7 @@
 // Okta: the Management API with an API token (`Authorization: SSWS <token>`).
 import type { IdpRef } from '../contracts/idp.js';
 import type { ResponseAction } from '../contracts/records.js';
-import { classifyAnswer, idpFetch, seg } from './http.js';
-import { required, wrongProvider } from './keycloak.js';
+import { classifyAnswer, idpFetch, required, seg, wrongProvider } from './http.js';
 import type { ActOutcome, Responder } from './responder.js';
 
 export interface OktaResponderConfig {
@@ -22,7 +21,6 @@ export function createOktaResponder(config: OktaResponderConfig): Responder {
       headers: { authorization: `SSWS ${config.apiToken}`, accept: 'application/json' },
     });
   return {
-    provider: 'okta',
     async act(action: ResponseAction, target: IdpRef): Promise<ActOutcome> {
       if (target.provider !== 'okta') throw wrongProvider(target.provider);
       const user = seg(target.user_id);

@@ -1,5 +1,5 @@
 // The port every identity provider's responder implements: one method, like a channel's send.
-import type { IdpProvider, IdpRef } from '../contracts/idp.js';
+import type { IdpRef } from '../contracts/idp.js';
 import type { ResponseAction } from '../contracts/records.js';
 
 /** What an action came to at the IdP: done, or its target was already gone (as good as done). */
@@ -10,7 +10,6 @@ export type ActOutcome = 'done' | 'not_found';
  * `code` and `retryable` (and `retryAfterS`, when the IdP said) are all the caller decides from.
  */
 export interface Responder {
-  readonly provider: IdpProvider;
   act(action: ResponseAction, target: IdpRef): Promise<ActOutcome>;
 }
 

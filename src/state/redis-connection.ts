@@ -1,6 +1,7 @@
 import type { ConnectionOptions } from 'node:tls';
 import type { Cluster, Redis } from 'ioredis';
 import type { RedisSecurity } from '../config/redis-tls.js';
+import { UNTRUSTED_CERT_CODES } from '../config/tls-trust.js';
 import { AppError } from '../errors.js';
 
 /**
@@ -43,26 +44,15 @@ export function securityOptions(security: RedisSecurity | undefined): {
   return options;
 }
 
-/** Node's codes for a server certificate this client does not trust, or a handshake that failed. */
-const TLS_CODES = new Set([
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'CERT_REVOKED',
-  'CERT_UNTRUSTED',
-  'CERT_REJECTED',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-]);
-
 /** The refusal an error reports: Redis's error prefix (WRONGPASS, NOAUTH, NOPERM) or a TLS code. */
 export function refusalOf(err: unknown): Refusal | undefined {
   if (!isErrorLike(err)) return undefined;
   const code = err.code;
-  if (typeof code === 'string' && (TLS_CODES.has(code) || code.startsWith('ERR_SSL_'))) return 'tls';
+  if (
+    typeof code === 'string' &&
+    (UNTRUSTED_CERT_CODES.has(code) || code === 'ERR_TLS_CERT_ALTNAME_INVALID' || code.startsWith('ERR_SSL_'))
+  )
+    return 'tls';
   const prefix = /^[A-Z]+/.exec(err.message)?.[0];
   if (prefix === 'WRONGPASS' || prefix === 'NOAUTH') return 'credentials';
   if (prefix === 'NOPERM') return 'permission';

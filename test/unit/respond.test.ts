@@ -71,7 +71,6 @@ function scripted(
 ): Responder & { calls: [ResponseAction, IdpRef][] } {
   const calls: [ResponseAction, IdpRef][] = [];
   return {
-    provider: 'keycloak',
     calls,
     async act(action, t) {
       calls.push([action, t]);
