@@ -63,7 +63,7 @@ export async function runStartCommand(_args: string[]): Promise<number> {
     await checkKafkaAccess(config);
     const created = await prepareKafka(config);
     if (created.length > 0) say(`created topics: ${created.join(', ')}`);
-    const pipeline = await startPipeline(config, log, { onProgress: say });
+    const pipeline = await startPipeline(config, log, { onProgress: say, kafkaChecked: true });
     const channels = describeChannels(config);
     const rows: [string, string][] = [
       [

@@ -44,11 +44,16 @@ export async function startPipeline(
     onProgress?: (line: string) => void;
     /** Replaces the configured channel of these names (tests: providers with a private CA). */
     channels?: Partial<Record<ChannelName, Channel>>;
+    /** The caller has already checked that the brokers accept these settings (`start` does, before topics). */
+    kafkaChecked?: boolean;
   } = {},
 ): Promise<RunningPipeline> {
   const wants = (name: ConsumerName) => !opts.only || opts.only.includes(name);
   const progress = opts.onProgress ?? ((line: string) => log.info(line));
-  const services = await buildServices(config, log, { channels: opts.channels }).catch((err: unknown) => {
+  const services = await buildServices(config, log, {
+    channels: opts.channels,
+    kafkaChecked: opts.kafkaChecked,
+  }).catch((err: unknown) => {
     throw startError(err, config);
   });
   const running: RunningConsumer[] = [];

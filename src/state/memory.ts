@@ -42,8 +42,7 @@ export function createMemoryStore(opts: { maxKeys?: number } = {}): Store {
     async claim(entries) {
       return entries.map((e) => {
         if (tiers.has(e.key)) return false;
-        if (isLinkUsedKey(e.key)) tiers.setValue(e.key, e.value, e.ttlMs);
-        else cache.set(compact(e.key), e.value, { ttl: e.ttlMs });
+        tiers.setValue(e.key, e.value, e.ttlMs);
         return true;
       });
     },
