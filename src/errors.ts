@@ -86,3 +86,12 @@ export function toAppError(err: unknown): AppError {
   const message = err instanceof Error ? err.message : String(err);
   return new AppError('INTERNAL', message, { retryable: true, cause: err });
 }
+
+/** Seconds from an HTTP `Retry-After` value (delta-seconds or an HTTP date), or undefined. */
+export function parseRetryAfter(value: unknown, now = Date.now()): number | undefined {
+  if (typeof value !== 'string' || value.trim() === '') return undefined;
+  const v = value.trim();
+  if (/^\d+$/.test(v)) return Number(v);
+  const at = Date.parse(v);
+  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now) / 1000));
+}

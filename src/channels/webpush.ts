@@ -1,7 +1,7 @@
 import { promises as dns } from 'node:dns';
 import type https from 'node:https';
 import webpush from 'web-push';
-import { AppError, type ErrorCode } from '../errors.js';
+import { AppError, type ErrorCode, parseRetryAfter } from '../errors.js';
 import type { Channel, PushDelivery, SendResult } from './channel.js';
 import { checkEndpoint, compileAllowList, vetAddresses } from './push-hosts.js';
 import { encodePushPayload, pushUrgency } from './push-payload.js';
@@ -113,14 +113,6 @@ function notAllowed(reason: string): AppError {
 export function pushTopic(topic: string): string {
   const clean = topic.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 32);
   return clean === '' ? '_' : clean;
-}
-
-/** Seconds from a Retry-After header (delta-seconds or an HTTP date), or undefined. */
-export function parseRetryAfter(value: unknown, now = Date.now()): number | undefined {
-  if (typeof value !== 'string' || value.trim() === '') return undefined;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim());
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now) / 1000));
 }
 
 /** Maps a web-push failure to an AppError; the single place push service answers are judged. */

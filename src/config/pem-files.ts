@@ -10,7 +10,10 @@ const CERT_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----
 /** A PEM file larger than this is not a certificate bundle (the Mozilla bundle is ~220 KB). */
 const MAX_PEM_BYTES = 1 << 20;
 
-export type PemRead<T> = { ok: true; value: T } | { ok: false; problem: string };
+/** `problem` is the `NAME: why` line; `why` the same without the variable's name. */
+export type PemRead<T> = { ok: true; value: T } | { ok: false; problem: string; why: string };
+
+const fail = (variable: string, why: string) => ({ ok: false as const, problem: `${variable}: ${why}`, why });
 
 /** The file's text, or why it cannot be used. */
 function readText(variable: string, path: string): PemRead<string> {
@@ -18,11 +21,11 @@ function readText(variable: string, path: string): PemRead<string> {
   try {
     const bytes = readFileSync(path);
     if (bytes.length > MAX_PEM_BYTES)
-      return { ok: false, problem: `${variable}: ${path} is larger than 1 MiB; expected a PEM file` };
+      return fail(variable, `${path} is larger than 1 MiB; expected a PEM file`);
     text = bytes.toString('utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? 'error';
-    return { ok: false, problem: `${variable}: cannot read ${path} (${code})` };
+    return fail(variable, `cannot read ${path} (${code})`);
   }
   return { ok: true, value: text };
 }
@@ -36,19 +39,13 @@ export function readPemCertificates(
   if (!read.ok) return read;
   const blocks = read.value.match(CERT_BLOCK) ?? [];
   if (blocks.length === 0)
-    return {
-      ok: false,
-      problem: `${variable}: ${path} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`,
-    };
+    return fail(variable, `${path} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
   const parsed: X509Certificate[] = [];
   for (const [i, block] of blocks.entries()) {
     try {
       parsed.push(new X509Certificate(block));
     } catch {
-      return {
-        ok: false,
-        problem: `${variable}: certificate ${i + 1} in ${path} is not a valid X.509 certificate`,
-      };
+      return fail(variable, `certificate ${i + 1} in ${path} is not a valid X.509 certificate`);
     }
   }
   return { ok: true, value: { pem: blocks.join('\n'), first: parsed[0]! } };
@@ -59,14 +56,11 @@ export function readPemPrivateKey(variable: string, path: string): PemRead<{ pem
   const read = readText(variable, path);
   if (!read.ok) return read;
   if (/-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/.test(read.value))
-    return {
-      ok: false,
-      problem: `${variable}: ${path} is an encrypted key; give the key unencrypted (file mode 0600)`,
-    };
+    return fail(variable, `${path} is an encrypted key; give the key unencrypted (file mode 0600)`);
   try {
     const key = createPrivateKey({ key: read.value, format: 'pem' });
     return { ok: true, value: { pem: read.value, key } };
   } catch {
-    return { ok: false, problem: `${variable}: ${path} holds no PEM private key` };
+    return fail(variable, `${path} holds no PEM private key`);
   }
 }

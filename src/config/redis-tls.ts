@@ -1,8 +1,7 @@
-import { createPrivateKey, X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { createSecureContext } from 'node:tls';
 import { z } from 'zod';
 import { boolFlag, optionalText } from './env-fields.js';
+import { readPemCertificates, readPemPrivateKey } from './pem-files.js';
 
 /**
  * How login-alerts reaches Redis securely, for one server (REDIS_URL) or a Cluster
@@ -18,60 +17,26 @@ export interface RedisSecurity {
   password: string | undefined;
 }
 
-const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]+?-----END \1-----/g;
-
-/** A PEM file named by a variable: its text, once checked to hold what `kind` says. */
-function pemFile(kind: 'certificate' | 'private key') {
+/** A PEM file named by `variable`: its text, once checked to hold what `kind` says. */
+function pemFile(variable: string, kind: 'certificate' | 'private key') {
   return optionalText.transform((path, ctx) => {
     if (path === undefined) return undefined;
-    let text: string;
-    try {
-      text = readFileSync(path, 'utf8');
-    } catch (err) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `cannot read ${path}: ${(err as NodeJS.ErrnoException).code}`,
-      });
+    const read =
+      kind === 'certificate' ? readPemCertificates(variable, path) : readPemPrivateKey(variable, path);
+    if (!read.ok) {
+      ctx.addIssue({ code: 'custom', message: read.why });
       return z.NEVER;
     }
-    const problem = kind === 'certificate' ? certificateProblem(text) : keyProblem(text);
-    if (problem) {
-      ctx.addIssue({ code: 'custom', message: `${path}: ${problem}` });
-      return z.NEVER;
-    }
-    return text;
+    return read.value.pem;
   });
-}
-
-function certificateProblem(text: string): string | undefined {
-  const blocks = [...text.matchAll(PEM_BLOCK)].filter((m) => m[1] === 'CERTIFICATE');
-  if (blocks.length === 0) return 'expected one or more PEM certificates (-----BEGIN CERTIFICATE-----)';
-  for (const [block] of blocks) {
-    try {
-      new X509Certificate(block);
-    } catch {
-      return 'a PEM certificate in it does not parse';
-    }
-  }
-  return undefined;
-}
-
-function keyProblem(text: string): string | undefined {
-  try {
-    createPrivateKey(text);
-    return undefined;
-  } catch {
-    // The parser's message may quote the key's bytes: say only what was expected.
-    return 'expected an unencrypted PEM private key (-----BEGIN PRIVATE KEY----- or similar)';
-  }
 }
 
 /** The variables of the Redis connection's security, added to the environment schema. */
 export const redisSecurityFields = {
   REDIS_TLS: boolFlag,
-  REDIS_TLS_CA_FILE: pemFile('certificate'),
-  REDIS_TLS_CERT_FILE: pemFile('certificate'),
-  REDIS_TLS_KEY_FILE: pemFile('private key'),
+  REDIS_TLS_CA_FILE: pemFile('REDIS_TLS_CA_FILE', 'certificate'),
+  REDIS_TLS_CERT_FILE: pemFile('REDIS_TLS_CERT_FILE', 'certificate'),
+  REDIS_TLS_KEY_FILE: pemFile('REDIS_TLS_KEY_FILE', 'private key'),
   REDIS_USERNAME: optionalText,
   REDIS_PASSWORD: optionalText,
 };

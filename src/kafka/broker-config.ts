@@ -9,8 +9,6 @@ export interface NodeAddress {
   nodeId: number;
   port: number;
   controllerPort: number;
-  /** With a SASL_SSL listener on `port`: a PLAINTEXT client port as well, when wanted. */
-  plaintextPort?: number;
 }
 
 /** The SASL_SSL client listener of a node (broker-security.ts writes its lines). */
@@ -69,9 +67,8 @@ export function nodeProperties(
 }
 
 /**
- * The client listeners: PLAINTEXT alone, or SASL_SSL on the client port (brokers talk to each other
- * through it too) with PLAINTEXT beside it only when `plaintextPort` is set. The controllers always
- * talk PLAINTEXT on loopback.
+ * The client listener: PLAINTEXT, or SASL_SSL (brokers talk to each other through it too). The
+ * controllers always talk PLAINTEXT on loopback.
  */
 function listenerLines(self: NodeAddress, secure: SecureListener | undefined): string[] {
   const controller = `CONTROLLER://127.0.0.1:${self.controllerPort}`;
@@ -85,7 +82,6 @@ function listenerLines(self: NodeAddress, secure: SecureListener | undefined): s
     ];
   }
   const clients = [`SASL_SSL://127.0.0.1:${self.port}`];
-  if (self.plaintextPort !== undefined) clients.push(`PLAINTEXT://127.0.0.1:${self.plaintextPort}`);
   return [
     `listeners=${[...clients, controller].join(',')}`,
     `advertised.listeners=${clients.join(',')}`,

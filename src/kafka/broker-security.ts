@@ -23,8 +23,6 @@ export interface BrokerSecurity {
   caFile: string;
   /** SCRAM-SHA-512 users; the first is the one brokers (and the readiness probe) sign in as. */
   users: readonly ScramUser[];
-  /** Also open a PLAINTEXT client listener on another port (default false: SASL_SSL only). */
-  plaintext?: boolean;
   /**
    * Kafka's StandardAuthorizer: only ACLs allow, and the first user (and the controllers, which talk
    * PLAINTEXT as ANONYMOUS) are super users.

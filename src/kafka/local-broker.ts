@@ -65,8 +65,6 @@ export interface LocalBroker {
   /** host:port for KAFKA_BROKERS (the SASL_SSL listener when `security` was given). */
   bootstrap: string;
   port: number;
-  /** With `security.plaintext`: host:port of the PLAINTEXT listener beside the SASL_SSL one. */
-  plaintextBootstrap: string | undefined;
   dataDir: string;
   logFile: string;
   /** Process id of the broker JVM. */
@@ -135,13 +133,12 @@ export async function startLocalBroker(opts: LocalBrokerOptions = {}): Promise<L
   for (let attempt = 1; ; attempt++) {
     const port = await choosePort(opts.port, DEFAULT_PORT);
     const controllerPort = await freePort();
-    const plaintextPort = opts.security?.plaintext ? await freePort() : undefined;
-    const self = { nodeId: 1, port, controllerPort, plaintextPort };
+    const self = { nodeId: 1, port, controllerPort };
     await writeFile(setup.propsFile, nodeProperties(self, [self], setup.logDirs, secure));
     // A kept --data-dir is formatted already; formatStorage leaves it.
     if (attempt === 1)
       await formatStorage({ ...setup, clusterId: clusterId(), extraArgs: scramFormatArgs(opts.security) });
-    const outcome = await launch(setup, port, plaintextPort);
+    const outcome = await launch(setup, port);
     if (!('portTaken' in outcome)) return outcome;
     if (fixedPort || attempt >= 3) throw outcome.error;
     progress(`Port ${port} or ${controllerPort} was taken while Kafka started; trying other ports…`);
@@ -160,7 +157,6 @@ export async function secureListener(security: BrokerSecurity, dataDir: string):
 async function launch(
   setup: Launch,
   port: number,
-  plaintextPort: number | undefined,
 ): Promise<LocalBroker | { portTaken: true; error: AppError }> {
   const { logFile, dataDir } = setup;
   const started = Date.now();
@@ -199,6 +195,5 @@ async function launch(
   }
   setup.progress(`Kafka ${setup.version} ready at ${bootstrap} after ${secondsSince(started)} s`);
   const { pid, exited } = jvm;
-  const plaintextBootstrap = plaintextPort === undefined ? undefined : `127.0.0.1:${plaintextPort}`;
-  return { bootstrap, port, plaintextBootstrap, dataDir, logFile, pid, version: setup.version, exited, stop };
+  return { bootstrap, port, dataDir, logFile, pid, version: setup.version, exited, stop };
 }

@@ -38,8 +38,6 @@ export interface ClusterNode {
   nodeId: number;
   /** host:port of this node's client listener. */
   bootstrap: string;
-  /** With `security.plaintext`: host:port of its PLAINTEXT listener. */
-  plaintextBootstrap: string | undefined;
   dataDir: string;
   logFile: string;
   /** Process id of the running JVM; undefined while the node is down. */
@@ -50,8 +48,6 @@ export interface ClusterNode {
 export interface LocalCluster {
   /** Every node's host:port, for KAFKA_BROKERS. */
   brokers: string[];
-  /** With `security.plaintext`: every node's PLAINTEXT host:port. */
-  plaintextBrokers: string[] | undefined;
   nodes: readonly ClusterNode[];
   version: string;
   /** SIGKILL one node and wait for its exit. */
@@ -127,12 +123,10 @@ function nodeIn(root: string, nodeId: number): Node {
 async function startAll(setup: Setup, id: string): Promise<void> {
   const { nodes } = setup;
   for (let attempt = 1; ; attempt++) {
-    const each = setup.security?.plaintext ? 3 : 2;
-    const ports = await freePorts(nodes.length * each);
+    const ports = await freePorts(nodes.length * 2);
     for (const [i, node] of nodes.entries()) {
-      node.port = ports[each * i]!;
-      node.controllerPort = ports[each * i + 1]!;
-      if (each === 3) node.plaintextPort = ports[each * i + 2]!;
+      node.port = ports[2 * i]!;
+      node.controllerPort = ports[2 * i + 1]!;
     }
     await Promise.all(
       nodes.map(async (node) => {
@@ -199,14 +193,11 @@ function clusterHandle(setup: Setup, version: string, dataDir: string): LocalClu
     return node;
   };
   let stopping: Promise<void> | undefined;
-  const plaintext = (n: Node) => (n.plaintextPort === undefined ? undefined : `127.0.0.1:${n.plaintextPort}`);
   return {
     brokers: nodes.map((n) => `127.0.0.1:${n.port}`),
-    plaintextBrokers: setup.security?.plaintext ? nodes.map((n) => plaintext(n)!) : undefined,
     nodes: nodes.map((n) => ({
       nodeId: n.nodeId,
       bootstrap: `127.0.0.1:${n.port}`,
-      plaintextBootstrap: plaintext(n),
       dataDir: n.dataDir,
       logFile: n.logFile,
       pid: () => (n.jvm?.alive() ? n.jvm.pid : undefined),

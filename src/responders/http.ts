@@ -1,5 +1,5 @@
 // One bounded HTTP exchange with an identity provider's admin API, and the one classification of its answer.
-import { AppError } from '../errors.js';
+import { AppError, parseRetryAfter } from '../errors.js';
 import { MAX_RESPONSE_BYTES, REQUEST_TIMEOUT_MS } from './responder.js';
 
 export interface IdpAnswer {
@@ -98,12 +98,8 @@ export function answerError(answer: IdpAnswer, what: string): AppError {
  * (`x-ratelimit-reset`) and Okta (`x-rate-limit-reset`) send as epoch seconds.
  */
 export function retryAfterS(headers: Headers, now = Date.now()): number | undefined {
-  const after = headers.get('retry-after')?.trim();
-  if (after) {
-    if (/^\d+$/.test(after)) return Number(after);
-    const at = Date.parse(after);
-    if (Number.isFinite(at)) return Math.max(0, Math.ceil((at - now) / 1000));
-  }
+  const after = parseRetryAfter(headers.get('retry-after') ?? undefined, now);
+  if (after !== undefined) return after;
   const reset = headers.get('x-ratelimit-reset') ?? headers.get('x-rate-limit-reset');
   if (reset && /^\d+$/.test(reset.trim())) return Math.max(0, Number(reset) - Math.floor(now / 1000));
   return undefined;

@@ -1,8 +1,9 @@
 import https from 'node:https';
 import net from 'node:net';
 import webpush from 'web-push';
-import { createWebPushChannel, type HostResolver, parseRetryAfter } from '../../src/channels/webpush.js';
+import { createWebPushChannel, type HostResolver } from '../../src/channels/webpush.js';
 import { loadConfig } from '../../src/config/config.js';
+import { parseRetryAfter } from '../../src/errors.js';
 import { failure } from '../support/app-error.js';
 import { pushDelivery } from '../support/deliveries.js';
 import { type PushService, startPushService } from '../support/push-service.js';

@@ -50,8 +50,8 @@ describe('Redis TLS and ACL settings', () => {
       REDIS_TLS_KEY_FILE: at('b.key'),
     });
     expect(config.redisSecurity.tls).toEqual({
-      ca: readFileSync(at('a.crt'), 'utf8'),
-      cert: readFileSync(at('b.crt'), 'utf8'),
+      ca: readFileSync(at('a.crt'), 'utf8').trim(),
+      cert: readFileSync(at('b.crt'), 'utf8').trim(),
       key: readFileSync(at('b.key'), 'utf8'),
     });
   });
@@ -71,7 +71,7 @@ describe('Redis TLS and ACL settings', () => {
       REDIS_PASSWORD: 'pw',
     });
     expect(cluster.redisSecurity).toMatchObject({
-      tls: { ca: readFileSync(at('a.crt'), 'utf8') },
+      tls: { ca: readFileSync(at('a.crt'), 'utf8').trim() },
       username: 'login-alerts',
       password: 'pw',
     });
@@ -79,16 +79,16 @@ describe('Redis TLS and ACL settings', () => {
 
   it('names the variable of a missing, unreadable or non-PEM file', () => {
     expect(problems({ REDIS_URL: TLS_URL, REDIS_TLS_CA_FILE: at('absent.crt') })).toEqual([
-      `REDIS_TLS_CA_FILE: cannot read ${at('absent.crt')}: ENOENT`,
+      `REDIS_TLS_CA_FILE: cannot read ${at('absent.crt')} (ENOENT)`,
     ]);
     expect(problems({ REDIS_URL: TLS_URL, REDIS_TLS_CA_FILE: dir })).toEqual([
-      `REDIS_TLS_CA_FILE: cannot read ${dir}: EISDIR`,
+      `REDIS_TLS_CA_FILE: cannot read ${dir} (EISDIR)`,
     ]);
     expect(problems({ REDIS_URL: TLS_URL, REDIS_TLS_CA_FILE: at('junk.pem') })[0]).toMatch(
-      /^REDIS_TLS_CA_FILE: .*junk\.pem: expected one or more PEM certificates/,
+      /^REDIS_TLS_CA_FILE: .*junk\.pem holds no PEM certificate/,
     );
     expect(problems({ REDIS_URL: TLS_URL, REDIS_TLS_CA_FILE: at('broken.crt') })[0]).toMatch(
-      /^REDIS_TLS_CA_FILE: .*: a PEM certificate in it does not parse/,
+      /^REDIS_TLS_CA_FILE: certificate 1 in .* is not a valid X\.509 certificate/,
     );
     // A certificate where the key belongs: the message names what was expected, not the file's bytes.
     const wrongKey = problems({
@@ -96,7 +96,7 @@ describe('Redis TLS and ACL settings', () => {
       REDIS_TLS_CERT_FILE: at('b.crt'),
       REDIS_TLS_KEY_FILE: at('b.crt'),
     });
-    expect(wrongKey[0]).toMatch(/^REDIS_TLS_KEY_FILE: .*expected an unencrypted PEM private key/);
+    expect(wrongKey[0]).toMatch(/^REDIS_TLS_KEY_FILE: .*b\.crt holds no PEM private key/);
     expect(wrongKey.join('\n')).not.toContain(readFileSync(at('b.crt'), 'utf8').split('\n')[1]);
   });
 

@@ -162,7 +162,7 @@ describe('the local broker SASL_SSL listener', () => {
     ],
   };
 
-  it('puts SASL_SSL on the client port, PLAINTEXT beside it only when asked, the controllers on PLAINTEXT', () => {
+  it('puts SASL_SSL alone on the client port and the controllers on PLAINTEXT', () => {
     const secure = {
       properties: securityProperties({ ...security, authorizer: true }, '/data/keystore.pem'),
     };
@@ -175,10 +175,6 @@ describe('the local broker SASL_SSL listener', () => {
     expect(only).toContain('ssl.truststore.location=/ca.pem\n');
     expect(only).toContain('username="broker-admin" password="pw-1";\n');
     expect(only).toContain('super.users=User:broker-admin;User:ANONYMOUS\n');
-    const both = nodeProperties({ ...self, plaintextPort: 9092 }, [self], '/data', secure);
-    expect(both).toContain(
-      'listeners=SASL_SSL://127.0.0.1:9093,PLAINTEXT://127.0.0.1:9092,CONTROLLER://127.0.0.1:9100\n',
-    );
     expect(nodeProperties(self, [self], '/data')).toContain(
       'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT\n',
     );
