@@ -19,8 +19,8 @@ export function startAlertFeed(deps: ConsumerDeps): Promise<RunningConsumer> {
       for (const r of records) {
         try {
           const value = JSON.parse(r.message.value?.toString('utf8') ?? 'null');
-          if (r.topic === deps.config.topics.responses) deps.feed.pushResponse(value as ResponseRecord);
-          else deps.feed.push(value as LoginAlert);
+          if (r.topic === deps.config.topics.responses) deps.feed.responses.push(value as ResponseRecord);
+          else deps.feed.alerts.push(value as LoginAlert);
         } catch {
           // Not ours to judge: the feed only shows what parses.
         }

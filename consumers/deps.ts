@@ -35,5 +35,5 @@ export interface ConsumerDeps {
   /** Which accounts are enrolled, from account.security (every process holds all of it). */
   directory: EnrolledDirectory;
   /** The dashboard's live feed: alerts, and the containment outcomes beside them. */
-  feed: { push(alert: LoginAlert): void; pushResponse(response: ResponseRecord): void };
+  feed: { alerts: { push(alert: LoginAlert): void }; responses: { push(response: ResponseRecord): void } };
 }

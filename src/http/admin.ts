@@ -49,8 +49,8 @@ function feedRoutes(app: FastifyInstance, feed: AlertFeed): void {
       .header('referrer-policy', 'no-referrer')
       .send(DASHBOARD),
   );
-  app.get('/api/alerts', async () => feed.recent());
-  app.get('/api/responses', async () => feed.recentResponses());
+  app.get('/api/alerts', async () => feed.alerts.recent());
+  app.get('/api/responses', async () => feed.responses.recent());
   app.get('/api/alerts/stream', (request, reply) => {
     reply.hijack();
     const res = reply.raw;
@@ -79,12 +79,13 @@ function stream(res: ServerResponse, feed: AlertFeed): () => void {
   const send = (text: string) => {
     if (!res.writableEnded) res.write(text);
   };
-  for (const alert of feed.recent().reverse()) send(`data: ${JSON.stringify(alert)}\n\n`);
-  const unsubscribe = feed.subscribe((alert) => send(`data: ${JSON.stringify(alert)}\n\n`));
+  const alert = (a: object) => send(`data: ${JSON.stringify(a)}\n\n`);
+  for (const a of feed.alerts.recent().reverse()) alert(a);
+  const unsubscribe = feed.alerts.subscribe(alert);
   // Containment outcomes as their own event type, after the alerts they answer.
   const response = (r: object) => send(`event: response\ndata: ${JSON.stringify(r)}\n\n`);
-  for (const r of feed.recentResponses().reverse()) response(r);
-  const unsubscribeResponses = feed.subscribeResponses(response);
+  for (const r of feed.responses.recent().reverse()) response(r);
+  const unsubscribeResponses = feed.responses.subscribe(response);
   const keepAlive = setInterval(() => send(': keep-alive\n\n'), SSE_KEEP_ALIVE_MS);
   return () => {
     clearInterval(keepAlive);

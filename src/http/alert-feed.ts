@@ -1,46 +1,35 @@
 import type { LoginAlert } from '../contracts/login-alert.js';
 import type { ResponseRecord } from '../contracts/records.js';
 
-type Listener = (alert: LoginAlert) => void;
-type ResponseListener = (response: ResponseRecord) => void;
-
-/** The newest alerts for the dashboard, and live listeners (server-sent event streams). */
-export class AlertFeed {
-  private readonly recentAlerts: LoginAlert[] = [];
-  private readonly listeners = new Set<Listener>();
-  private readonly recentResponseList: ResponseRecord[] = [];
-  private readonly responseListeners = new Set<ResponseListener>();
+/** The newest `capacity` items, oldest dropped first, and the live listeners of new ones. */
+export class RecentFeed<T> {
+  private readonly items: T[] = [];
+  private readonly listeners = new Set<(item: T) => void>();
 
   constructor(private readonly capacity = 200) {}
 
-  push(alert: LoginAlert): void {
-    this.recentAlerts.push(alert);
-    if (this.recentAlerts.length > this.capacity) this.recentAlerts.shift();
-    for (const l of this.listeners) l(alert);
+  push(item: T): void {
+    this.items.push(item);
+    if (this.items.length > this.capacity) this.items.shift();
+    for (const l of this.listeners) l(item);
   }
 
-  recent(): LoginAlert[] {
-    return [...this.recentAlerts].reverse();
+  /** Newest first. */
+  recent(): T[] {
+    return [...this.items].reverse();
   }
 
-  subscribe(listener: Listener): () => void {
+  subscribe(listener: (item: T) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
+}
 
-  /** A containment outcome (login-alerts.responses), shown beside the alert it answers. */
-  pushResponse(response: ResponseRecord): void {
-    this.recentResponseList.push(response);
-    if (this.recentResponseList.length > this.capacity) this.recentResponseList.shift();
-    for (const l of this.responseListeners) l(response);
-  }
-
-  recentResponses(): ResponseRecord[] {
-    return [...this.recentResponseList].reverse();
-  }
-
-  subscribeResponses(listener: ResponseListener): () => void {
-    this.responseListeners.add(listener);
-    return () => this.responseListeners.delete(listener);
-  }
+/**
+ * What the dashboard shows: the newest alerts, and the containment outcomes (login-alerts.responses)
+ * shown beside the alerts they answer; server-sent event streams listen to both.
+ */
+export class AlertFeed {
+  readonly alerts = new RecentFeed<LoginAlert>();
+  readonly responses = new RecentFeed<ResponseRecord>();
 }
