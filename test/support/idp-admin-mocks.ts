@@ -141,8 +141,14 @@ export async function startAuth0Mock(opts: {
   return { ...mock, issued, revokeTokens: () => valid.clear() };
 }
 
-/** An Okta org: one API token, the users with sessions. */
-export async function startOktaMock(opts: { apiToken: string; users: Set<string> }): Promise<IdpMock> {
+/**
+ * An Okta org: one API token, the users with sessions; a 429 asks to wait `rateLimitResetS` (default 1).
+ */
+export async function startOktaMock(opts: {
+  apiToken: string;
+  users: Set<string>;
+  rateLimitResetS?: number;
+}): Promise<IdpMock> {
   let mock: Awaited<ReturnType<typeof serve>>;
   mock = await serve((req, res) => {
     if (req.authorization !== `SSWS ${opts.apiToken}`)
@@ -162,7 +168,7 @@ export async function startOktaMock(opts: { apiToken: string; users: Set<string>
         {
           'x-rate-limit-limit': '600',
           'x-rate-limit-remaining': '0',
-          'x-rate-limit-reset': String(Math.floor(Date.now() / 1000) + 1),
+          'x-rate-limit-reset': String(Math.floor(Date.now() / 1000) + (opts.rateLimitResetS ?? 1)),
         },
       );
     }
