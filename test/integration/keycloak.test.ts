@@ -46,6 +46,9 @@ const CHROME =
   'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 const FIREFOX = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14.7; rv:133.0) Gecko/20100101 Firefox/133.0';
 
+/** The AAGUID of Chromium's DevTools virtual authenticator (kDeviceAaguid in device/fido/virtual_ctap2_device.cc). */
+const VIRTUAL_AUTHENTICATOR_AAGUID = '01020304-0506-0708-0102-030405060708';
+
 /** The broker's own user (a super user, also the pipeline's) and Keycloak's, which may only write auth.events. */
 const BROKER_USER = { name: 'broker-admin', password: 'broker-admin-pw' };
 const KEYCLOAK_USER = { name: 'keycloak', password: 'keycloak-pw-0123' };
@@ -665,6 +668,20 @@ describe('"This wasn\'t me" ends the intrusion at Keycloak', () => {
       expect(stored).toContainEqual(
         expect.objectContaining({ type: 'webauthn-passwordless', userLabel: 'Erin passkey' }),
       );
+      // The registration reaches auth.events with the authenticator's AAGUID (Chromium's virtual one, which no
+      // vendor registered: its alert names no authenticator).
+      const added = await until(
+        'the passkey registration on auth.events',
+        () =>
+          events.values
+            .map((v) => v.value as { type: string; account_id: string; auth: object })
+            .find((e) => e.account_id === erinId && e.type === 'credential.added'),
+        30_000,
+      );
+      expect(added.auth).toMatchObject({ method: 'passkey', aaguid: VIRTUAL_AUTHENTICATOR_AAGUID });
+      const addedAlert = await alertOf((a) => a.kind === 'account_change', erinId);
+      expect(addedAlert).toMatchObject({ auth_method: 'passkey' });
+      expect(addedAlert.authenticator).toBeUndefined();
       // Only the passkey's session may remain: the registration's own ends here, and its cookies go.
       await admin(`/${realm}/users/${erinId}/logout`, { method: 'POST' });
       await context.clearCookies();
@@ -686,7 +703,7 @@ describe('"This wasn\'t me" ends the intrusion at Keycloak', () => {
         (a) => a.kind === 'new_login' && a.idp?.session_id === session && a.auth_method === 'passkey',
         erinId,
       );
-      // Chromium's virtual authenticator has an AAGUID no vendor registered: the alert names no authenticator.
+      // A sign-in event names no AAGUID (Keycloak's LOGIN event has none), so no authenticator either.
       expect(alert.authenticator).toBeUndefined();
       const email = await until(
         'the alert email in the outbox',
