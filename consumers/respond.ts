@@ -25,6 +25,7 @@ export function startRespond(deps: ConsumerDeps): Promise<RunningConsumer> {
       log,
       metrics: deps.metrics,
       targetTtlMs: config.links.ttlMs + TARGET_MARGIN_MS,
+      leaseMs: config.respondLeaseMs,
     }),
   });
 }

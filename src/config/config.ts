@@ -92,6 +92,8 @@ export interface Config {
   memoryStoreMaxKeys: number;
   /** Containment responders (contract v1.2); an unconfigured one is undefined. */
   respond: RespondConfig;
+  /** How long a claim on a containment action holds before another responder may take it over. */
+  respondLeaseMs: number;
 }
 
 /** Where each identity provider's admin API is and the credentials login-alerts uses there. */
@@ -197,6 +199,7 @@ export function loadConfig(
     delivery: { maxAttempts: e.DELIVERY_MAX_ATTEMPTS, backoffMs: e.DELIVERY_BACKOFF },
     memoryStoreMaxKeys: e.MEMORY_STORE_MAX_KEYS,
     respond: respondersOf(e),
+    respondLeaseMs: e.RESPOND_LEASE,
   };
   return deepFreeze(config);
 }

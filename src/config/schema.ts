@@ -200,6 +200,8 @@ export const EnvSchema = z
     RESPOND_AUTH0_CLIENT_SECRET: optionalText,
     RESPOND_OKTA_ORG_URL: idpUrl('RESPOND_OKTA_ORG_URL'),
     RESPOND_OKTA_API_TOKEN: optionalText,
+    // How long a responder's claim on an action holds before another may take it over (its holder is gone).
+    RESPOND_LEASE: duration('2m'),
   })
   .superRefine((env, ctx) => {
     for (const p of kafkaTlsSettingProblems(env))

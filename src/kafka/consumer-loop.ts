@@ -22,7 +22,17 @@ export type { ChunkTail } from './chunk-chains.js';
  * the consumer, which the loop restarts (with backoff) from the last commit.
  */
 // biome-ignore lint/suspicious/noConfusingVoidType: most handlers return nothing, a few a tail
-export type ChunkHandler = (records: InRecord[]) => Promise<void | ChunkTail>;
+export type ChunkHandler = (records: InRecord[], loop?: ChunkLoop) => Promise<void | ChunkTail>;
+
+/** What the loop lends a handler while it works on a chunk. */
+export interface ChunkLoop {
+  /**
+   * Keeps this member in its group: a handler that waits inside one chunk (an IdP's Retry-After) calls it
+   * at least every few seconds, or the group takes the partition away once the session timeout passes.
+   * Never throws; a rebalance it meets is acted on by the loop after the chunk.
+   */
+  heartbeat: () => Promise<void>;
+}
 
 export interface ConsumerLoopOptions {
   kafka: Kafka;
@@ -45,6 +55,8 @@ export interface ConsumerLoopOptions {
   commitIntervalMs?: number;
   /** Latency over throughput: a caught-up consumer asks again after this many ms (kafkajs default 5000). */
   maxWaitTimeInMs?: number;
+  /** The group's session timeout (default 30 s); heartbeats go every tenth of it. */
+  sessionTimeoutMs?: number;
 }
 
 export interface RunningConsumer {
@@ -141,8 +153,8 @@ async function openConsumer(opts: ConsumerLoopOptions): Promise<Consumer> {
   const consumer = opts.kafka.consumer({
     groupId: opts.groupId,
     maxWaitTimeInMs: opts.maxWaitTimeInMs ?? 50,
-    sessionTimeout: 30_000,
-    heartbeatInterval: 3_000,
+    sessionTimeout: opts.sessionTimeoutMs ?? 30_000,
+    heartbeatInterval: (opts.sessionTimeoutMs ?? 30_000) / 10,
     maxBytesPerPartition: 1024 * 1024,
     retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 5_000 },
   });
@@ -178,7 +190,11 @@ async function processBatch(loop: Loop, payload: EachBatchPayload): Promise<void
 async function handleChunk(loop: Loop, chunk: InRecord[], payload: EachBatchPayload) {
   const { batch, heartbeat, isRunning, isStale } = payload;
   const where = { topic: batch.topic, partition: batch.partition };
-  const tail = await retryWithBackoff(() => loop.opts.handler(chunk), {
+  const keepAlive = () =>
+    heartbeat().catch((err: unknown) =>
+      loop.opts.log.debug({ err: (err as Error).message, ...where }, 'heartbeat failed while handling'),
+    );
+  const tail = await retryWithBackoff(() => loop.opts.handler(chunk, { heartbeat: keepAlive }), {
     ...CHUNK_BACKOFF,
     failed: (err, attempt, waitMs) => {
       const appErr = toAppError(err);
@@ -187,7 +203,7 @@ async function handleChunk(loop: Loop, chunk: InRecord[], payload: EachBatchPayl
       loop.dependency(appErr);
       loop.opts.log.warn({ code: appErr.code, attempt, waitMs, ...where }, appErr.message);
     },
-    beforeRetry: () => heartbeat().catch(() => {}),
+    keepAlive,
     recovered: () => loop.dependency(),
   });
   return tail ?? undefined;

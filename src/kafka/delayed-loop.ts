@@ -108,6 +108,6 @@ function handleDue(opts: DelayedLoopOptions, record: InRecord, payload: EachBatc
       if (!payload.isRunning() || payload.isStale()) throw appErr;
       opts.log.warn({ code: appErr.code, attempt }, appErr.message);
     },
-    beforeRetry: () => payload.heartbeat().catch(() => {}),
+    keepAlive: () => payload.heartbeat().catch(() => {}),
   });
 }

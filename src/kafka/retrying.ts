@@ -18,8 +18,12 @@ export interface RetryPolicy {
   failed: (err: unknown, attempt: number, waitMs: number) => void;
   /** The wait after a failure, when the failure itself says how long (a Retry-After); default the backoff. */
   waitMs?: (err: unknown, backoffMs: number) => number;
-  /** Runs after each wait, before the next try (a heartbeat that keeps the group membership). */
-  beforeRetry?: () => Promise<void>;
+  /**
+   * Runs during each wait, every KEEP_ALIVE_MS, and once after it, before the next try: a heartbeat that
+   * keeps the group membership through a wait longer than the group's session timeout (a Retry-After).
+   * It must not throw.
+   */
+  keepAlive?: () => Promise<void>;
   /** Hears a try succeed after at least one failure. */
   recovered?: () => void;
 }
@@ -35,10 +39,21 @@ export async function retryWithBackoff<T>(fn: () => Promise<T>, policy: RetryPol
       const backoff = backoffMs(attempt, policy.firstMs, policy.maxMs);
       const waitMs = policy.waitMs ? policy.waitMs(err, backoff) : backoff;
       policy.failed(err, attempt, waitMs);
-      await sleep(waitMs);
-      await policy.beforeRetry?.();
+      await wait(waitMs, policy.keepAlive);
     }
   }
+}
+
+/** How often a wait runs its keep-alive: well inside the shortest session timeout a broker allows (6 s). */
+export const KEEP_ALIVE_MS = 1_000;
+
+async function wait(ms: number, keepAlive: (() => Promise<void>) | undefined): Promise<void> {
+  if (!keepAlive) return void (await sleep(ms));
+  for (let left = ms; left > 0; left -= KEEP_ALIVE_MS) {
+    await sleep(Math.min(left, KEEP_ALIVE_MS));
+    if (left > KEEP_ALIVE_MS) await keepAlive();
+  }
+  await keepAlive();
 }
 
 /**

@@ -7,11 +7,13 @@ import type { Job, RespondContext } from './context.js';
 /**
  * The responder's outcome, or the error it ended with: a permanent one at once, a retryable one (IdP down,
  * 5xx, 429) after `retry.attempts` tries with backoff, each wait at least the IdP's own Retry-After (up to
- * `retry.maxRetryAfterS`). Never throws.
+ * `retry.maxRetryAfterS`). Such a wait can outlast the group's session timeout: `heartbeat` (the consumer
+ * loop's) runs throughout it. Never throws.
  */
 export async function act(
   ctx: RespondContext,
   job: Job,
+  heartbeat?: () => Promise<void>,
 ): Promise<{ outcome: ActOutcome } | { error: unknown }> {
   const responder = ctx.responders[job.target.idp.provider];
   if (!responder) {
@@ -27,6 +29,7 @@ export async function act(
     const outcome = await retryWithBackoff(() => responder.act(job.action, job.target.idp), {
       firstMs,
       maxMs,
+      keepAlive: heartbeat,
       waitMs: (err, backoff) => {
         const asked = err instanceof AppError ? (err.retryAfterS ?? 0) : 0;
         return Math.max(backoff, Math.min(asked, maxRetryAfterS) * 1000);

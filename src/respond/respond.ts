@@ -1,5 +1,5 @@
 import { type LoginAlert, LoginAlertSchema } from '../contracts/login-alert.js';
-import type { ChunkHandler, InRecord } from '../kafka/consumer-loop.js';
+import type { ChunkHandler, ChunkLoop, InRecord } from '../kafka/consumer-loop.js';
 import { keys } from '../state/keys.js';
 import { act } from './act.js';
 import { claim } from './claim.js';
@@ -20,7 +20,7 @@ export type { RespondDeps };
  */
 export function createRespondHandler(deps: RespondDeps): ChunkHandler {
   const ctx = respondContext(deps);
-  return async (records) => {
+  return async (records, loop?: ChunkLoop) => {
     const alerts = decode(ctx, records);
     await remember(ctx, alerts);
     const jobs = await select(
@@ -28,7 +28,9 @@ export function createRespondHandler(deps: RespondDeps): ChunkHandler {
       alerts.filter((a) => a.kind === 'user_reported'),
     );
     const mine = await claim(ctx, jobs);
-    const done = await Promise.all(mine.map(async (j) => ({ job: j, outcome: classify(await act(ctx, j)) })));
+    const done = await Promise.all(
+      mine.map(async (j) => ({ job: j, outcome: classify(await act(ctx, j, loop?.heartbeat)) })),
+    );
     await record(ctx, done);
   };
 }

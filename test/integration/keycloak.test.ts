@@ -11,16 +11,27 @@
  * The broker is this test's own and speaks only SASL_SSL (SCRAM-SHA-512, a CA the test made) with Kafka's
  * authorizer on: Keycloak's principal holds nothing but WRITE on auth.events, the ACL the README documents.
  */
+import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes } from 'kafkajs';
 import { AuthEventSchema } from '../../src/contracts/auth-event.js';
 import type { LoginAlert } from '../../src/contracts/login-alert.js';
 import type { DeliveryReceipt, ResponseRecord } from '../../src/contracts/records.js';
 import { kafkaHomeFromEnv, type LocalBroker, startLocalBroker } from '../../src/kafka/local-broker.js';
 import { signLink } from '../../src/notify/links.js';
+import { addVirtualPasskeyAuthenticator, artifactPath, launchChromium } from '../support/browser.js';
 import { receiptsOf, until } from '../support/delivery-kit.js';
 import { uniqueName } from '../support/env.js';
 import { profile } from '../support/events.js';
-import { type RunningKeycloak, startKeycloak } from '../support/keycloak.js';
+import { freePort, type RunningKeycloak, startKeycloak } from '../support/keycloak.js';
+import {
+  browserUrl,
+  createPasskeyFlow,
+  registerPasskey,
+  signInWithPasskey,
+} from '../support/keycloak-passkey.js';
 import { startTestPipeline, type TestPipeline, type Watch } from '../support/pipeline-harness.js';
 import { startTcpGate, type TcpGate } from '../support/tcp-gate.js';
 import { createTestCa, type TestCa } from '../support/tls-certs.js';
@@ -34,6 +45,9 @@ const SIGN_INS_UP = SIGN_INS_DOWN;
 const CHROME =
   'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 const FIREFOX = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14.7; rv:133.0) Gecko/20100101 Firefox/133.0';
+
+/** The AAGUID of Chromium's DevTools virtual authenticator (kDeviceAaguid in device/fido/virtual_ctap2_device.cc). */
+const VIRTUAL_AUTHENTICATOR_AAGUID = '01020304-0506-0708-0102-030405060708';
 
 /** The broker's own user (a super user, also the pipeline's) and Keycloak's, which may only write auth.events. */
 const BROKER_USER = { name: 'broker-admin', password: 'broker-admin-pw' };
@@ -373,8 +387,11 @@ describe('"This wasn\'t me" ends the intrusion at Keycloak', () => {
   let alerts2: Watch;
   let responses2: Watch;
   let carolId: string;
+  /** The responding pipeline's public port, so the links in its emails point at it. */
+  let linkPort: number;
 
   beforeAll(async () => {
+    gate.open(); // open already when the outage cases ran before this block
     await admin(`/${realm}/clients`, {
       body: {
         clientId: RESPOND_CLIENT,
@@ -395,15 +412,18 @@ describe('"This wasn\'t me" ends the intrusion at Keycloak', () => {
       ),
     );
     await admin(`/${realm}/users/${account.id}/role-mappings/clients/${management?.id}`, { body: roles });
+    linkPort = await freePort();
     t2 = await startTestPipeline('memory', {
       env: {
         ...pipelineKafkaEnv(),
+        HTTP_PORT: String(linkPort),
+        PUBLIC_BASE_URL: `http://127.0.0.1:${linkPort}`,
         TOPIC_AUTH_EVENTS: t.config.topics.authEvents,
         RESPOND_KEYCLOAK_URL: kc.url,
         RESPOND_KEYCLOAK_CLIENT_ID: RESPOND_CLIENT,
         RESPOND_KEYCLOAK_CLIENT_SECRET: RESPOND_SECRET,
       },
-      only: ['account-security', 'login-events', 'respond'],
+      only: ['account-security', 'login-events', 'dispatch', 'respond'],
     });
     alerts2 = await t2.watch('loginAlerts');
     responses2 = await t2.watch('responses');
@@ -589,4 +609,139 @@ describe('"This wasn\'t me" ends the intrusion at Keycloak', () => {
     expect(await credentials()).not.toContain('webauthn-passwordless');
     expect(await credentials()).toContain('password');
   }, 120_000);
+
+  /**
+   * The whole story in Chromium: a passkey registered on Keycloak's own pages by a DevTools virtual
+   * authenticator, a sign-in with it alone, the alert email opened from the outbox, its "This wasn't me"
+   * followed and confirmed, and that same browser signed out at Keycloak.
+   */
+  it('a passkey sign-in in Chromium is alerted; its email\'s "This wasn\'t me", confirmed, signs that browser out', async () => {
+    const callback = createServer((_req, res) => res.writeHead(200).end('signed in'));
+    await new Promise<void>((resolve) => callback.listen(0, '127.0.0.1', resolve));
+    const redirectUri = `http://localhost:${(callback.address() as AddressInfo).port}/cb`;
+    const flowId = await createPasskeyFlow(admin, realm, 'passkey-browser');
+    await admin(`/${realm}/clients`, {
+      body: {
+        clientId: 'web',
+        publicClient: true,
+        standardFlowEnabled: true,
+        directAccessGrantsEnabled: false,
+        redirectUris: [redirectUri],
+        authenticationFlowBindingOverrides: { browser: flowId },
+      },
+    });
+    const erin = { username: 'erin', password: 'erin-pass-0123' };
+    await admin(`/${realm}/users`, {
+      body: {
+        ...{ username: erin.username, enabled: true, email: 'erin@example.com', emailVerified: true },
+        ...{ firstName: 'Erin', lastName: 'Doe' },
+        credentials: [{ type: 'password', value: erin.password, temporary: false }],
+        requiredActions: ['webauthn-register-passwordless'],
+      },
+    });
+    const erinId =
+      ((await (await admin(`/${realm}/users?username=erin&exact=true`)).json()) as { id: string }[])[0]?.id ??
+      '';
+    await t2.publish('accountSecurity', [
+      { key: erinId, value: profile(erinId, { contacts: { email: 'erin@example.com' } }) },
+    ]);
+    await t2.profileApplied(erinId);
+    const sessionsOf = async () =>
+      ((await (await admin(`/${realm}/users/${erinId}/sessions`)).json()) as { id: string }[]).map(
+        (x) => x.id,
+      );
+
+    const browser = await launchChromium();
+    try {
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      const authenticator = await addVirtualPasskeyAuthenticator(context, page);
+      // Registered from another device (a Firefox user agent), so the passkey sign-in is a new one.
+      await authenticator.cdp.send('Network.setUserAgentOverride', { userAgent: FIREFOX });
+      await registerPasskey(page, kc.url, realm, erin, 'Erin passkey');
+      const [credential] = await authenticator.credentials();
+      expect(credential).toMatchObject({ rpId: 'localhost', isResidentCredential: true });
+      const stored = (await (await admin(`/${realm}/users/${erinId}/credentials`)).json()) as {
+        type: string;
+        userLabel?: string;
+      }[];
+      expect(stored).toContainEqual(
+        expect.objectContaining({ type: 'webauthn-passwordless', userLabel: 'Erin passkey' }),
+      );
+      // The registration reaches auth.events with the authenticator's AAGUID (Chromium's virtual one, which no
+      // vendor registered: its alert names no authenticator).
+      const added = await until(
+        'the passkey registration on auth.events',
+        () =>
+          events.values
+            .map((v) => v.value as { type: string; account_id: string; auth: object })
+            .find((e) => e.account_id === erinId && e.type === 'credential.added'),
+        30_000,
+      );
+      expect(added.auth).toMatchObject({ method: 'passkey', aaguid: VIRTUAL_AUTHENTICATOR_AAGUID });
+      const addedAlert = await alertOf((a) => a.kind === 'account_change', erinId);
+      expect(addedAlert).toMatchObject({ auth_method: 'passkey' });
+      expect(addedAlert.authenticator).toBeUndefined();
+      // Only the passkey's session may remain: the registration's own ends here, and its cookies go.
+      await admin(`/${realm}/users/${erinId}/logout`, { method: 'POST' });
+      await context.clearCookies();
+      await authenticator.cdp.send('Network.setUserAgentOverride', { userAgent: CHROME });
+
+      const authUrl = (extra = '') =>
+        `${browserUrl(kc.url)}/realms/${realm}/protocol/openid-connect/auth?${new URLSearchParams({
+          client_id: 'web',
+          redirect_uri: redirectUri,
+          response_type: 'code',
+          scope: 'openid',
+        })}${extra}`;
+      const signedIn = await signInWithPasskey(page, authUrl(), redirectUri);
+      expect(new URL(signedIn).searchParams.get('code')).toBeTruthy();
+      const [session] = await sessionsOf();
+      expect(session).toBeDefined();
+
+      const alert = await alertOf(
+        (a) => a.kind === 'new_login' && a.idp?.session_id === session && a.auth_method === 'passkey',
+        erinId,
+      );
+      // A sign-in event names no AAGUID (Keycloak's LOGIN event has none), so no authenticator either.
+      expect(alert.authenticator).toBeUndefined();
+      const email = await until(
+        'the alert email in the outbox',
+        async () =>
+          (await readFile(join(t2.config.outboxDir ?? '', 'email.jsonl'), 'utf8').catch(() => ''))
+            .split('\n')
+            .filter(Boolean)
+            .map((line) => JSON.parse(line) as { alert_id: string; html: string; text: string })
+            .find((e) => e.alert_id === alert.alert_id),
+        60_000,
+      );
+      expect(email.text).toMatch(/Signed in with: passkey/);
+
+      const mail = await context.newPage();
+      await mail.setContent(email.html);
+      await Promise.all([mail.waitForURL(/\/r\//), mail.click("text=This wasn't me")]);
+      expect(await mail.textContent('body')).toContain('a sign-in from Chrome 131 on Linux');
+      await mail.screenshot({ path: await artifactPath('containment-confirm.png'), fullPage: true });
+      const clicked = Date.now();
+      await mail.click('button[value="session"]');
+      await until(
+        'the Keycloak session to end',
+        async () => !(await sessionsOf()).includes(session!),
+        30_000,
+      );
+      const goneMs = Date.now() - clicked;
+      console.log(`[containment-browser] confirm click → Keycloak session gone: ${goneMs} ms`);
+      expect(await mail.textContent('body')).toContain("We're signing out Chrome 131 on Linux now");
+      expect(await responseTo(alert.alert_id, 'session_revoked')).toMatchObject({ status: 'done' });
+
+      // The same browser: a silent authorization request now needs a sign-in, and so does the account console.
+      await page.goto(authUrl('&prompt=none'));
+      expect(new URL(page.url()).searchParams.get('error')).toBe('login_required');
+      await page.goto(`${browserUrl(kc.url)}/realms/${realm}/account`);
+      await page.waitForSelector('#username');
+    } finally {
+      await browser.close();
+      callback.close();
+    }
+  }, 180_000);
 });

@@ -1,141 +1,127 @@
 /**
- * A responder that dies mid-action, on the real Redis store: between its claim and the IdP call (the claim
- * is left behind), and between the call and its record (the IdP acted, nothing was published). The next
- * responder waits out the lease, then acts; the action happens, its record exists, and nothing recorded is
- * done again. The IdP is a local Okta-shaped server (test/support/idp-admin-mocks.ts).
+ * A respond process killed mid-action: `login-alerts run --only respond` (the built dist/, a child process) on
+ * the real broker and Redis, against the Okta-shaped local server, SIGKILLed while two actions of one chunk are
+ * in flight: one held by the IdP before it acted (claimed, not done) and one after it acted but before it
+ * answered (done, not recorded). A restarted process takes both over once their claims' lease
+ * (RESPOND_LEASE) has lapsed: the first is done once, the second again (ending sessions is idempotent), and
+ * each has exactly one record on login-alerts.responses.
  */
+import type { Admin, Consumer, Kafka, Producer } from 'kafkajs';
 import type { LoginAlert } from '../../src/contracts/login-alert.js';
 import type { ResponseRecord } from '../../src/contracts/records.js';
-import { AppError } from '../../src/errors.js';
-import type { OutRecord, Publisher } from '../../src/kafka/publisher.js';
-import { silentLogger } from '../../src/observe/logger.js';
 import { buildReportedAlert } from '../../src/pipeline/alerts.js';
-import { createRespondHandler } from '../../src/respond/respond.js';
-import { createOktaResponder } from '../../src/responders/okta.js';
 import { keys } from '../../src/state/keys.js';
 import { createRedisStore } from '../../src/state/redis.js';
 import type { Store } from '../../src/state/store.js';
-import { redisUrl, uniqueName } from '../support/env.js';
-import { type IdpMock, startOktaMock } from '../support/idp-admin-mocks.js';
+import { uniqueName } from '../support/env.js';
+import { type OktaMock, startOktaMock } from '../support/idp-admin-mocks.js';
+import { testEnv } from '../support/pipeline-harness.js';
+import { createTopics, kafkaFor, lagOf, spawnPipeline, trace, waitUntil } from '../support/reliability.js';
 
-const TOKEN = '00okta-crash-token';
-const LEASE_MS = 1_500;
-let store: Store;
-let okta: IdpMock;
+const TOKEN = '00okta-crash-token-0123';
 const users = new Set<string>();
+let okta: OktaMock;
+let env: Record<string, string>;
+let kafka: Kafka;
+let admin: Admin;
+let producer: Producer;
+let store: Store;
 
 beforeAll(async () => {
-  store = createRedisStore(redisUrl());
   okta = await startOktaMock({ apiToken: TOKEN, users });
-});
-afterAll(async () => {
-  await store?.close();
-  await okta?.stop();
-});
-
-/** A responder process: its handler over the shared store; `publish` may be made to fail (the crash). */
-function responder(published: OutRecord[], publish?: () => Promise<void>) {
-  const publisher: Publisher = {
-    publish: async (records) => {
-      await publish?.();
-      published.push(...records.filter((r) => r.topic === 'responses'));
-    },
-    close: async () => {},
-  };
-  return createRespondHandler({
-    store,
-    publisher,
-    responders: { okta: createOktaResponder({ orgUrl: okta.url, apiToken: TOKEN }) },
-    topics: { responses: 'responses', notifications: 'notifications' },
-    log: silentLogger(),
-    targetTtlMs: 60_000,
-    leaseMs: LEASE_MS,
-    retry: { attempts: 2, firstMs: 10, maxMs: 20, maxRetryAfterS: 1 },
+  env = testEnv('redis', {
+    RESPOND_OKTA_ORG_URL: okta.url,
+    RESPOND_OKTA_API_TOKEN: TOKEN,
+    RESPOND_LEASE: '3s',
   });
-}
+  kafka = kafkaFor(env);
+  admin = kafka.admin();
+  producer = kafka.producer();
+  await Promise.all([admin.connect(), producer.connect()]);
+  await createTopics(admin, env);
+  store = createRedisStore(env.REDIS_URL!);
+}, 60_000);
 
-async function scenario() {
+afterAll(async () => {
+  await Promise.allSettled([admin?.disconnect(), producer?.disconnect(), store?.close(), okta?.stop()]);
+});
+
+/** An Okta-sourced sign-in alert on an account with a profile, and its confirmed "sign out everywhere". */
+async function reportedSignIn(): Promise<{ alert: LoginAlert; user: string; records: LoginAlert[] }> {
   const account = uniqueName('crash');
-  const user = `00u${account.replace(/[^a-z0-9]/g, '')}`;
+  const user = `00u${account.replace(/[^a-z0-9]/gi, '')}`;
   users.add(user);
-  await store.write([{ op: 'set', key: keys.profile(account), value: '{}', ttlMs: 60_000 }]);
+  await store.write([{ op: 'set', key: keys.profile(account), value: '{}', ttlMs: 600_000 }]);
+  const now = new Date().toISOString();
   const alert: LoginAlert = {
-    alert_id: `al_${account}`,
-    event_id: 'e',
-    account_id: account,
-    kind: 'new_login',
-    severity: 'warning',
-    reasons: ['new_device'],
-    occurred_at: new Date().toISOString(),
-    detected_at: new Date().toISOString(),
-    product: 'okta',
-    channels: ['email'],
-    enrolled: true,
-    stale: false,
-    idp: { provider: 'okta', user_id: user, session_id: 'sess-1' },
+    ...{ alert_id: `al_${account}`, event_id: `e-${account}`, account_id: account, kind: 'new_login' },
+    ...{ severity: 'warning', reasons: ['new_device'], occurred_at: now, detected_at: now, product: 'okta' },
+    ...{ channels: ['email'], enrolled: true, stale: false },
+    idp: { provider: 'okta', user_id: user, session_id: `sess-${account}` },
   };
-  const chunk = [alert, buildReportedAlert(account, alert.alert_id, Date.now(), 'everywhere')].map(
-    (a, i) => ({
-      topic: 'alerts',
-      partition: 0,
-      message: { value: Buffer.from(JSON.stringify(a)), offset: String(i) } as never,
-    }),
-  );
-  const calls = () => okta.seen.filter((s) => s.url.startsWith(`/api/v1/users/${user}/sessions`)).length;
-  return { account, alert, chunk, calls };
+  return {
+    alert,
+    user,
+    records: [alert, buildReportedAlert(account, alert.alert_id, Date.now(), 'everywhere')],
+  };
 }
 
-/** What the consumer loop does with a chunk: retry it while it fails retryably. */
-async function runUntilDone(handler: ReturnType<typeof responder>, chunk: Parameters<typeof handler>[0]) {
-  for (let i = 0; i < 50; i++) {
+/** Every record on login-alerts.responses, read from the beginning. */
+async function readResponses(): Promise<{ records: ResponseRecord[]; stop: () => Promise<void> }> {
+  const consumer: Consumer = kafka.consumer({ groupId: uniqueName('responses-reader'), maxWaitTimeInMs: 50 });
+  await consumer.connect();
+  await consumer.subscribe({ topic: env.TOPIC_RESPONSES!, fromBeginning: true });
+  const records: ResponseRecord[] = [];
+  await consumer.run({
+    eachMessage: async ({ message }) => void records.push(JSON.parse(message.value?.toString() ?? 'null')),
+  });
+  return { records, stop: () => consumer.disconnect() };
+}
+
+it('SIGKILLed with one action claimed but not done and one done but not recorded: a restart does each, one record each', async () => {
+  const held = await reportedSignIn();
+  const acted = await reportedSignIn();
+  const first = await spawnPipeline('respond-1', env, 60_000, ['--only', 'respond']);
+  const responses = await readResponses();
+  try {
+    const heldBefore = okta.hold(held.user, 'before');
+    const heldAfter = okta.hold(acted.user, 'after');
+    // One key, one send: the four records share a partition and a fetch, so both actions are in flight together.
+    await producer.send({
+      topic: env.TOPIC_LOGIN_ALERTS!,
+      messages: [...held.records, ...acted.records].map((r) => ({ key: 'crash', value: JSON.stringify(r) })),
+    });
+    await Promise.all([heldBefore, heldAfter]);
+    expect(okta.acted).toEqual([acted.user]);
+    await first.kill();
+    trace('respond-crash: killed with both actions in flight');
+
+    const restarted = Date.now();
+    const second = await spawnPipeline('respond-2', env, 60_000, ['--only', 'respond']);
     try {
-      await handler(chunk);
-      return i;
-    } catch (err) {
-      if (!(err instanceof AppError && err.retryable)) throw err;
-      await new Promise((r) => setTimeout(r, 200));
+      const group = `${env.KAFKA_GROUP_ID}.respond`;
+      await waitUntil(
+        'the restarted respond consumer to commit the chunk',
+        async () => (await lagOf(admin, group, env.TOPIC_LOGIN_ALERTS!)).lag === 0,
+        90_000,
+      );
+      console.log(
+        `[respond-crash] restart → both actions recorded and committed: ${Date.now() - restarted} ms`,
+      );
+      // Recorded before committed: every record the chunk produced is on the topic now.
+      await waitUntil('the responses reader', async () => responses.records.length >= 2, 10_000);
+      expect(okta.acted.filter((u) => u === held.user)).toHaveLength(1);
+      expect(okta.acted.filter((u) => u === acted.user)).toHaveLength(2);
+      for (const { alert } of [held, acted])
+        expect(responses.records.filter((r) => r.alert_id === alert.alert_id)).toEqual([
+          expect.objectContaining({ action: 'all_sessions_revoked', idp: 'okta', status: 'done' }),
+        ]);
+      expect(second.alive()).toBe(true);
+    } finally {
+      await second.stop();
     }
+  } finally {
+    await first.kill();
+    await responses.stop();
   }
-  throw new Error('never done');
-}
-
-it('killed between the claim and the call: the next responder waits out the lease, then acts once and records', async () => {
-  const { account, alert, chunk, calls } = await scenario();
-  // The first responder claimed and died: its claim is all that is left.
-  await store.claim([
-    {
-      key: keys.response(account, alert.alert_id, 'all_sessions_revoked'),
-      value: 'claimed',
-      ttlMs: LEASE_MS,
-    },
-  ]);
-  const published: OutRecord[] = [];
-  const retries = await runUntilDone(responder(published), chunk);
-  expect(retries).toBeGreaterThan(0); // it waited for the lease
-  expect(calls()).toBe(1);
-  expect(published.map((r) => (r.value as ResponseRecord).status)).toEqual(['done']);
-});
-
-it('killed between the call and its record: the call is repeated after the lease (idempotent), the record exists once, then never again', async () => {
-  const { alert, chunk, calls } = await scenario();
-  const lost: OutRecord[] = [];
-  await expect(
-    responder(lost, async () => {
-      throw new AppError('KAFKA_UNAVAILABLE', 'the process died before its record', { retryable: true });
-    })(chunk),
-  ).rejects.toMatchObject({ code: 'KAFKA_UNAVAILABLE' });
-  expect(calls()).toBe(1);
-  expect(lost).toHaveLength(0);
-
-  const published: OutRecord[] = [];
-  const next = responder(published);
-  await runUntilDone(next, chunk);
-  expect(calls()).toBe(2);
-  expect(published.map((r) => r.value as ResponseRecord)).toEqual([
-    expect.objectContaining({ alert_id: alert.alert_id, action: 'all_sessions_revoked', status: 'done' }),
-  ]);
-  // Recorded: a replay of the same chunk does nothing more.
-  await next(chunk);
-  expect(calls()).toBe(2);
-  expect(published).toHaveLength(1);
-});
+}, 180_000);

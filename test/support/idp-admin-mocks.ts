@@ -141,9 +141,27 @@ export async function startAuth0Mock(opts: {
   return { ...mock, issued, revokeTokens: () => valid.clear() };
 }
 
-/** An Okta org: one API token, the users with sessions. */
-export async function startOktaMock(opts: { apiToken: string; users: Set<string> }): Promise<IdpMock> {
+export interface OktaMock extends IdpMock {
+  /** The users whose sessions were ended, once per call that ended them. */
+  acted: string[];
+  /**
+   * Holds the next request ending `user`'s sessions unanswered for good: `before` it acts (the caller dies
+   * with the call in flight, nothing done) or `after` (done, the answer never comes). Resolves once held.
+   */
+  hold(user: string, when: 'before' | 'after'): Promise<void>;
+}
+
+/**
+ * An Okta org: one API token, the users with sessions; a 429 asks to wait `rateLimitResetS` (default 1).
+ */
+export async function startOktaMock(opts: {
+  apiToken: string;
+  users: Set<string>;
+  rateLimitResetS?: number;
+}): Promise<OktaMock> {
   let mock: Awaited<ReturnType<typeof serve>>;
+  const acted: string[] = [];
+  const holds = new Map<string, { when: 'before' | 'after'; held: () => void }>();
   mock = await serve((req, res) => {
     if (req.authorization !== `SSWS ${opts.apiToken}`)
       return json(res, 401, {
@@ -162,7 +180,7 @@ export async function startOktaMock(opts: { apiToken: string; users: Set<string>
         {
           'x-rate-limit-limit': '600',
           'x-rate-limit-remaining': '0',
-          'x-rate-limit-reset': String(Math.floor(Date.now() / 1000) + 1),
+          'x-rate-limit-reset': String(Math.floor(Date.now() / 1000) + (opts.rateLimitResetS ?? 1)),
         },
       );
     }
@@ -170,15 +188,24 @@ export async function startOktaMock(opts: { apiToken: string; users: Set<string>
       return json(res, failure, { errorCode: 'E0000009', errorSummary: 'Internal Server Error' });
     const sessions = /^\/api\/v1\/users\/([^/?]+)\/sessions\?oauthTokens=true$/.exec(req.url);
     if (req.method === 'DELETE' && sessions) {
-      if (!opts.users.has(decodeURIComponent(sessions[1] ?? '')))
+      const user = decodeURIComponent(sessions[1] ?? '');
+      if (!opts.users.has(user))
         return json(res, 404, {
           errorCode: 'E0000007',
           errorSummary: 'Not found: Resource not found: x (User)',
         });
+      const hold = holds.get(user);
+      holds.delete(user);
+      if (hold?.when !== 'before') acted.push(user);
+      if (hold) return hold.held();
       res.writeHead(204).end();
       return;
     }
     json(res, 404, { errorCode: 'E0000007', errorSummary: 'Not found' });
   });
-  return mock;
+  return {
+    ...mock,
+    acted,
+    hold: (user, when) => new Promise<void>((held) => void holds.set(user, { when, held })),
+  };
 }

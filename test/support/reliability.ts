@@ -73,7 +73,7 @@ export interface PipelineProc extends Proc {
 }
 
 /**
- * Spawns `node bin/login-alerts.js run` with `env` and waits until its HTTP server answers. Each process
+ * Spawns `node bin/login-alerts.js run [runArgs]` with `env` and waits until its HTTP server answers. Each process
  * writes its own outbox, `<OUTBOX_DIR>/<name>` (as each deployed replica has its own directory), so
  * a delivery sent again by another replica is a second line, never hidden.
  */
@@ -81,10 +81,11 @@ export async function spawnPipeline(
   name: string,
   env: Record<string, string>,
   timeoutMs = 60_000,
+  runArgs: string[] = [],
 ): Promise<PipelineProc> {
   const port = await freePort();
   const adminPort = await freePort();
-  const proc = spawnProc(name, process.execPath, [BIN, 'run'], {
+  const proc = spawnProc(name, process.execPath, [BIN, 'run', ...runArgs], {
     ...process.env,
     // `run` requires where its links point; the test's own pipeline is as good a place as any.
     PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,

@@ -35,6 +35,12 @@ describe('responder configuration (contract v1.2)', () => {
     expect(c.okta?.orgUrl).toBe('https://example.okta.com');
   });
 
+  it('holds a claim on an action for RESPOND_LEASE (default two minutes), refusing a malformed duration', () => {
+    expect(loadConfig({}).respondLeaseMs).toBe(120_000);
+    expect(loadConfig({ RESPOND_LEASE: '3s' }).respondLeaseMs).toBe(3_000);
+    expect(configError({ RESPOND_LEASE: 'soon' })).toMatch(/RESPOND_LEASE/);
+  });
+
   it('names the missing variables of a half configuration, and refuses http off loopback', () => {
     expect(configError({ RESPOND_KEYCLOAK_URL: 'https://sso.example.com' })).toMatch(
       /RESPOND_KEYCLOAK_CLIENT_ID: the keycloak responder needs .*missing RESPOND_KEYCLOAK_CLIENT_ID, RESPOND_KEYCLOAK_CLIENT_SECRET/,
