@@ -16,6 +16,7 @@ import {
 } from './env-fields.js';
 import { kafkaTlsSettingProblems } from './kafka-tls.js';
 import { redisSecurityFields, redisSecurityIssues } from './redis-tls.js';
+import { sharedSignalsFields } from './shared-signals.js';
 
 export { DEFAULT_WEB_PUSH_ALLOWED_HOSTS, hostOf, isLoopbackHost, listedHost } from './env-fields.js';
 
@@ -200,6 +201,8 @@ export const EnvSchema = z
     RESPOND_AUTH0_CLIENT_SECRET: optionalText,
     RESPOND_OKTA_ORG_URL: idpUrl('RESPOND_OKTA_ORG_URL'),
     RESPOND_OKTA_API_TOKEN: optionalText,
+    // The Shared Signals transmitter (contract v1.2): on when SSF_SIGNING_KEY_FILE is set.
+    ...sharedSignalsFields,
   })
   .superRefine((env, ctx) => {
     for (const p of kafkaTlsSettingProblems(env))
