@@ -48,6 +48,8 @@ const DEFAULT_MAX_EVENTS = 100;
 /** The routes, as a plugin for the public listener. */
 export function sharedSignalsRoutes(deps: SharedSignalsRoutesDeps) {
   return async (app: FastifyInstance) => {
+    // JSON only: any other body is 415 (fastify's text/plain parser is not wanted here).
+    app.removeContentTypeParser('text/plain');
     const limited = addressRateLimit(app, deps.perMinute ?? 300);
     const issuer = deps.signer.issuer;
     const authenticate = receiverAuth(deps.receivers);

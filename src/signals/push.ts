@@ -101,10 +101,17 @@ export function startPushDelivery(deps: PushDeps): PushDelivery {
     for (const stream of streams) {
       if (running.has(stream.stream_id)) continue;
       const run = drain(pusher, stream)
+        .then((dueAt) => later(stream.stream_id, dueAt))
         .catch(failed)
         .finally(() => running.delete(stream.stream_id));
       running.set(stream.stream_id, run);
     }
+  };
+  /** A head SET due before the next round is tried when it is due, not at the next round. */
+  const later = (id: string, dueAt: number | undefined) => {
+    const wait = dueAt === undefined ? Infinity : dueAt - Date.now();
+    if (stopped || wait >= (deps.intervalMs ?? 1_000)) return;
+    setTimeout(() => void look([id]).catch(failed), Math.max(0, wait)).unref();
   };
   let timer: NodeJS.Timeout | undefined;
   const tick = () => {
@@ -129,23 +136,30 @@ export function startPushDelivery(deps: PushDeps): PushDelivery {
   };
 }
 
-/** Sends the stream's due SETs in order while this process holds its lease. */
-async function drain(pusher: Pusher, listed: StreamRecord): Promise<void> {
+/**
+ * Sends the stream's due SETs in order while this process holds its lease; returns when the head
+ * left waiting is due (undefined: nothing waits, or another process holds the stream).
+ */
+async function drain(pusher: Pusher, listed: StreamRecord): Promise<number | undefined> {
   const { deps, owner } = pusher;
   const lease = signalKeys.lease(listed.stream_id);
   const [won] = await deps.store.claim([{ key: lease, value: owner, ttlMs: LEASE_MS }]);
-  if (!won) return;
+  if (!won) return undefined;
   try {
     for (let sent = 0; sent < DRAIN_BATCH && !pusher.stopped(); sent++) {
       // Paused, disabled or deleted meanwhile: what is queued waits (or goes with the stream).
       const stream = await deps.streams.get(listed.audience, listed.stream_id);
-      if (stream?.status !== 'enabled' || stream.delivery.method !== PUSH_METHOD) return;
+      if (stream?.status !== 'enabled' || stream.delivery.method !== PUSH_METHOD) return undefined;
       const head = (await deps.queue.read(stream.stream_id)).items[0];
-      if (head === undefined || head.dueAt > Date.now()) return;
+      if (head === undefined) return undefined;
+      if (head.dueAt > Date.now()) return head.dueAt;
       const outcome = await send(pusher, stream, head);
       await deps.store.write([{ op: 'set', key: lease, value: owner, ttlMs: LEASE_MS }]);
-      if (!(await settle(deps, stream, head, outcome))) return;
+      const dueAt = await settle(deps, stream, head, outcome);
+      if (dueAt !== undefined) return dueAt;
     }
+    // A full batch sent: the rest go in the next round (or to another process).
+    return Date.now();
   } finally {
     await deps.store.write([{ op: 'del', key: lease }]);
   }
@@ -180,20 +194,21 @@ async function send(pusher: Pusher, stream: StreamRecord, item: QueuedSet): Prom
   }
 }
 
-/** Removes a SET accepted or refused (the refusal recorded), or defers it; true when it left the queue. */
+/** Removes a SET accepted or refused (the refusal recorded), or defers it and returns when it is due. */
 async function settle(
   deps: PushDeps,
   stream: StreamRecord,
   item: QueuedSet,
   outcome: PushOutcome,
-): Promise<boolean> {
+): Promise<number | undefined> {
   const id = stream.stream_id;
   if (outcome.kind === 'retry') {
     const wait = backoffDelayMs(deps.backoffMs, item.attempts + 2, Math.random, outcome.retryAfterS);
-    await deps.queue.defer(id, item.jti, Date.now() + wait);
+    const dueAt = Date.now() + wait;
+    await deps.queue.defer(id, item.jti, dueAt);
     deps.metrics.ssfSets.inc({ type: 'any', outcome: 'retried' });
     deps.log.warn({ stream: id, jti: item.jti, reason: outcome.reason, waitMs: wait }, 'SET push deferred');
-    return false;
+    return dueAt;
   }
   const errors: SetError[] = [];
   if (outcome.kind === 'refused') {
@@ -205,5 +220,5 @@ async function settle(
   const left = await deps.queue.settle(id, outcome.kind === 'accepted' ? [item.jti] : [], errors);
   deps.metrics.ssfBacklog.set({ stream: id }, left);
   deps.metrics.ssfSets.inc({ type: 'any', outcome: outcome.kind === 'accepted' ? 'delivered' : 'failed' });
-  return true;
+  return undefined;
 }
