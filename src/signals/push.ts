@@ -69,6 +69,20 @@ const LEASE_MS = 30_000;
 /** SETs one drain sends before it lets the lease go (another process may take the stream next). */
 const DRAIN_BATCH = 100;
 
+/** Rounds between two readings of every stream's backlog (15 s at the default interval). */
+const BACKLOG_EVERY_ROUNDS = 15;
+
+/**
+ * Sets the backlog gauge of every stream from the store, so every replica reports the same figure
+ * (whichever process queued or sent last) and a deleted stream's series goes away.
+ */
+async function measureBacklog(deps: PushDeps): Promise<void> {
+  const streams = await deps.streams.all();
+  const queues = await Promise.all(streams.map((s) => deps.queue.read(s.stream_id)));
+  deps.metrics.ssfBacklog.reset();
+  streams.forEach((s, i) => deps.metrics.ssfBacklog.set({ stream: s.stream_id }, queues[i]!.items.length));
+}
+
 /** What the sends of one process share. */
 interface Pusher {
   deps: PushDeps;
@@ -114,9 +128,11 @@ export function startPushDelivery(deps: PushDeps): PushDelivery {
     setTimeout(() => void look([id]).catch(failed), Math.max(0, wait)).unref();
   };
   let timer: NodeJS.Timeout | undefined;
+  let rounds = 0;
   const tick = () => {
     if (stopped) return;
-    look()
+    const backlog = rounds++ % BACKLOG_EVERY_ROUNDS === 0 ? measureBacklog(deps) : Promise.resolve();
+    Promise.all([look(), backlog])
       .catch(failed)
       .finally(() => {
         if (!stopped) timer = setTimeout(tick, deps.intervalMs ?? 1_000);

@@ -35,12 +35,12 @@ const KEPT_ERRORS = 10;
 const empty = (): QueueRecord => ({ items: [], dropped: 0, errors: [] });
 
 export interface StreamQueue {
-  /** Appends the SETs not yet queued; returns how many were added and the queue's length after. */
+  /** Appends the SETs not yet queued; returns how many were added, dropped (the oldest, over the bound) and left. */
   enqueue(
     streamId: string,
     sets: readonly { jti: string; set: string }[],
     now?: number,
-  ): Promise<{ added: number; length: number }>;
+  ): Promise<{ added: number; dropped: number; length: number }>;
   read(streamId: string): Promise<QueueRecord>;
   /** Removes `done` jtis and records `errors` (each removed too); returns the length after. */
   settle(streamId: string, done: readonly string[], errors?: readonly SetError[]): Promise<number>;
@@ -52,16 +52,18 @@ export function createStreamQueue(store: Store, max: number): StreamQueue {
   const key = signalKeys.queue;
   return {
     enqueue(streamId, sets, now = Date.now()) {
-      return updateRecord<QueueRecord, { added: number; length: number }>(store, key(streamId), (current) => {
+      type Added = { added: number; dropped: number; length: number };
+      return updateRecord<QueueRecord, Added>(store, key(streamId), (current) => {
         const q = current ?? empty();
         const have = new Set(q.items.map((i) => i.jti));
         const fresh = sets.filter((s) => !have.has(s.jti));
-        if (fresh.length === 0) return { next: undefined, result: { added: 0, length: q.items.length } };
+        if (fresh.length === 0)
+          return { next: undefined, result: { added: 0, dropped: 0, length: q.items.length } };
         const items = [...q.items, ...fresh.map((s) => ({ ...s, attempts: 0, dueAt: now, queuedAt: now }))];
         const over = Math.max(0, items.length - max);
         return {
           next: { ...q, items: items.slice(over), dropped: q.dropped + over },
-          result: { added: fresh.length, length: items.length - over },
+          result: { added: fresh.length, dropped: over, length: items.length - over },
         };
       });
     },

@@ -110,10 +110,14 @@ async function queueOne(deps: TransmitDeps, stream: StreamRecord, body: SetBody)
   const [seen] = await deps.store.read([mark]);
   if (seen !== undefined) return false;
   const set = await deps.signer.sign(body, { audience: stream.audience, jti });
-  const { added, length } = await deps.queue.enqueue(stream.stream_id, [{ jti, set }]);
+  const { added, dropped, length } = await deps.queue.enqueue(stream.stream_id, [{ jti, set }]);
   await deps.store.write([{ op: 'setnx', key: mark, value: '1', ttlMs: QUEUED_MARK_MS }]);
   deps.metrics.ssfBacklog.set({ stream: stream.stream_id }, length);
   if (added > 0) deps.metrics.ssfSets.inc({ type: shortType(body.type), outcome: 'queued' });
+  if (dropped > 0) {
+    deps.metrics.ssfSets.inc({ type: 'any', outcome: 'dropped' }, dropped);
+    deps.log.warn({ stream: stream.stream_id, dropped }, 'Shared Signals backlog full: oldest SETs dropped');
+  }
   return added > 0;
 }
 

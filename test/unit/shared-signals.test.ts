@@ -21,7 +21,10 @@ import {
   verificationBody,
 } from '../../src/signals/events.js';
 import { classifyPush } from '../../src/signals/push.js';
+import { createStreamQueue } from '../../src/signals/queue.js';
 import { createSigner } from '../../src/signals/signer.js';
+import { createStreamRepository } from '../../src/signals/streams.js';
+import { createMemoryStore } from '../../src/state/memory.js';
 
 const alert = (fields: Partial<LoginAlert>): LoginAlert => ({
   alert_id: 'al_1',
@@ -218,5 +221,57 @@ describe('signing', () => {
     expect(
       productionProblems({ SSF_RECEIVERS: 'https://rp.example=changeme-changeme-changeme-changeme' }),
     ).toContainEqual(expect.stringMatching(/^SSF_RECEIVERS: looks like a placeholder/));
+  });
+});
+
+describe('streams and their queues in the store', () => {
+  const push = { method: 'urn:ietf:rfc:8935', endpoint_url: 'https://rp.example/events' } as const;
+
+  it('keeps at most the bound per stream, dropping the oldest; a jti is queued once', async () => {
+    const queue = createStreamQueue(createMemoryStore(), 3);
+    const sets = ['a', 'b', 'c', 'd', 'e'].map((jti) => ({ jti, set: `set-${jti}` }));
+    expect(await queue.enqueue('s1', sets.slice(0, 2))).toEqual({ added: 2, dropped: 0, length: 2 });
+    expect(await queue.enqueue('s1', sets)).toEqual({ added: 3, dropped: 2, length: 3 });
+    expect((await queue.read('s1')).items.map((i) => i.jti)).toEqual(['c', 'd', 'e']);
+    expect((await queue.read('s1')).dropped).toBe(2);
+    expect(await queue.enqueue('s1', [sets[4]!])).toEqual({ added: 0, dropped: 0, length: 3 });
+    await queue.defer('s1', 'c', 123);
+    expect((await queue.read('s1')).items[0]).toMatchObject({ jti: 'c', attempts: 1, dueAt: 123 });
+    expect(await queue.settle('s1', ['c'], [{ jti: 'd', err: 'invalid_key', at: 'now' }])).toBe(1);
+    expect(await queue.read('s1')).toMatchObject({
+      items: [{ jti: 'e' }],
+      errors: [{ jti: 'd', err: 'invalid_key' }],
+    });
+  });
+
+  it('a receiver reaches only its own streams; NONE covers added subjects, ALL all but removed ones', async () => {
+    const store = createMemoryStore();
+    const none = createStreamRepository(store, 'NONE');
+    const mine = await none.create('rp-a', { delivery: push, events_requested: [] });
+    expect(await none.get('rp-b', mine!.stream_id)).toBeUndefined();
+    expect(await none.update('rp-b', mine!.stream_id, (s) => ({ ...s, status: 'disabled' }))).toBeUndefined();
+    expect(await none.remove('rp-b', mine!.stream_id)).toBe(false);
+    expect((await none.get('rp-a', mine!.stream_id))?.status).toBe('enabled');
+    const subject = { format: 'opaque', id: 'acct-1' } as const;
+    expect(await none.covers([mine!], subject)).toEqual([false]);
+    await none.setSubject(mine!, subject, true);
+    expect(await none.covers([mine!], { id: 'acct-1', format: 'opaque' })).toEqual([true]);
+    const all = createStreamRepository(createMemoryStore(), 'ALL');
+    const every = (await all.create('rp-a', { delivery: push, events_requested: [] }))!;
+    expect(await all.covers([every], subject)).toEqual([true]);
+    await all.setSubject(every, subject, false);
+    expect(await all.covers([every], subject)).toEqual([false]);
+  });
+
+  it('the memory store never evicts streams or queues, however many other keys arrive', async () => {
+    const store = createMemoryStore({ maxKeys: 100 });
+    const repo = createStreamRepository(store, 'NONE');
+    const stream = (await repo.create('rp-a', { delivery: push, events_requested: [] }))!;
+    await createStreamQueue(store, 10).enqueue(stream.stream_id, [{ jti: 'j', set: 's' }]);
+    await store.write(
+      Array.from({ length: 2_000 }, (_, i) => ({ op: 'set' as const, key: `other:${i}`, value: 'x' })),
+    );
+    expect((await repo.all()).map((s) => s.stream_id)).toEqual([stream.stream_id]);
+    expect((await createStreamQueue(store, 10).read(stream.stream_id)).items).toHaveLength(1);
   });
 });
