@@ -41,9 +41,9 @@ export const signalKeys = {
   subject: (id: string, subject: SubId) => `${SIGNALS_PREFIX}subj:${id}:${shortHash(subjectKey(subject))}`,
   queue: (id: string) => `${SIGNALS_PREFIX}q:${id}`,
   /** Set once a SET is queued: a replay of its record never queues it again. Evictable. */
-  queued: (id: string, jti: string) => `ssfm:{ssf}:${id}:${jti}`,
+  queued: (id: string, jti: string) => `la:ssfm:{ssf}:${id}:${jti}`,
   /** Which process pushes a stream now (a lease). Evictable. */
-  lease: (id: string) => `ssfm:{ssf}:lease:${id}`,
+  lease: (id: string) => `la:ssfm:{ssf}:lease:${id}`,
 };
 
 /** The events a stream gets: those requested that are supported (all supported when none requested). */

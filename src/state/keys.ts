@@ -23,7 +23,7 @@ export function isProfileKey(key: string): boolean {
 }
 
 /** The prefix of the Shared Signals streams, their subjects and their queues (one hash tag: one slot). */
-export const SIGNALS_PREFIX = 'ssf:{ssf}:';
+export const SIGNALS_PREFIX = 'la:ssf:{ssf}:';
 
 /**
  * True for state the memory store never evicts: profiles, and the Shared Signals streams and queues

@@ -16,6 +16,7 @@ import { Redis } from 'ioredis';
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, type JWTPayload, jwtVerify } from 'jose';
 import type { LoginAlert } from '../../src/contracts/login-alert.js';
 import { signLink } from '../../src/notify/links.js';
+import { signalKeys } from '../../src/signals/streams.js';
 import { enrolQuietly, until } from '../support/delivery-kit.js';
 import { redisUrl, uniqueName } from '../support/env.js';
 import { signIn } from '../support/events.js';
@@ -110,7 +111,7 @@ async function freePort(): Promise<number> {
 async function clearSignals(): Promise<void> {
   const redis = new Redis(`${redisUrl()}/${REDIS_DB}`);
   try {
-    for (const pattern of ['ssf:{ssf}:*', 'ssfm:{ssf}:*']) {
+    for (const pattern of ['la:ssf:{ssf}:*', 'la:ssfm:{ssf}:*']) {
       const found = await redis.keys(pattern);
       if (found.length > 0) await redis.del(...found);
     }
@@ -546,7 +547,7 @@ describe('the Shared Signals transmitter', () => {
     expect(mine.map((p) => p.status)).toEqual([503, 503, 503, 202]);
     expect(new Set(mine.map((p) => p.jti)).size).toBe(1);
     // Nothing else is sent for it: the queue is empty.
-    const queue = await t.pipeline.services.store.read([`ssf:{ssf}:q:${pushStream}`]);
+    const queue = await t.pipeline.services.store.read([signalKeys.queue(pushStream)]);
     expect((JSON.parse(queue[0]!) as { items: unknown[] }).items).toEqual([]);
   }, 30_000);
 
