@@ -80,7 +80,9 @@ async function measureBacklog(deps: PushDeps): Promise<void> {
   const streams = await deps.streams.all();
   const queues = await Promise.all(streams.map((s) => deps.queue.read(s.stream_id)));
   deps.metrics.ssfBacklog.reset();
-  streams.forEach((s, i) => deps.metrics.ssfBacklog.set({ stream: s.stream_id }, queues[i]!.items.length));
+  for (const [i, s] of streams.entries()) {
+    deps.metrics.ssfBacklog.set({ stream: s.stream_id }, queues[i]!.items.length);
+  }
 }
 
 /** What the sends of one process share. */
