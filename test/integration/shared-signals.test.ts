@@ -49,7 +49,7 @@ interface PushReceiver {
   stop(): Promise<void>;
 }
 
-async function startPushReceiver(ca: TestCa): Promise<PushReceiver> {
+async function startPushReceiver(ca: TestCa, opts: { holdMs?: number } = {}): Promise<PushReceiver> {
   const { certFile, keyFile } = ca.issue('receiver', ['127.0.0.1']);
   const posts: PushReceiver['posts'] = [];
   const script: number[] = [];
@@ -58,7 +58,9 @@ async function startPushReceiver(ca: TestCa): Promise<PushReceiver> {
     (req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
+      req.on('end', async () => {
+        // A slow receiver: holds every request before answering.
+        if (opts.holdMs !== undefined) await sleep(opts.holdMs);
         const set = Buffer.concat(chunks).toString('utf8');
         const contentType = req.headers['content-type'] ?? '';
         const authorization = req.headers.authorization ?? '';
@@ -573,6 +575,60 @@ describe('the Shared Signals transmitter', () => {
     expect(eventOf(await verified(set.set, AUD_A))[1]).toEqual({ state: 'held' });
   }, 30_000);
 
+  it('a slow receiver delays only its own stream; an endpoint on a private address is refused and recorded', async () => {
+    const slow = await startPushReceiver(ca, { holdMs: 3_000 });
+    try {
+      const created = await api(
+        '/ssf/streams',
+        TOKEN_B,
+        json({
+          delivery: { method: 'urn:ietf:rfc:8935', endpoint_url: slow.url, authorization_header: PUSH_AUTH },
+        }),
+      );
+      const slowStream = ((await created.json()) as { stream_id: string }).stream_id;
+      expect((await api('/ssf/verify', TOKEN_B, json({ stream_id: slowStream, state: 'slow' }))).status).toBe(
+        204,
+      );
+      const before = receiver.accepted().length;
+      const asked = performance.now();
+      expect((await api('/ssf/verify', TOKEN_A, json({ stream_id: pushStream, state: 'fast' }))).status).toBe(
+        204,
+      );
+      await until('the fast stream’s SET', () => receiver.accepted()[before]);
+      const fastMs = performance.now() - asked;
+      // The slow receiver has not answered yet (it holds each request 3 s), and the fast one got its SET.
+      expect(slow.posts).toHaveLength(0);
+      console.log(`SET at a fast receiver while another stream's receiver hangs: ${fastMs.toFixed(0)} ms`);
+      await until('the slow receiver’s SET', () => slow.accepted()[0], 10_000);
+      expect((await api(`/ssf/streams?stream_id=${slowStream}`, TOKEN_B, { method: 'DELETE' })).status).toBe(
+        204,
+      );
+
+      const internal = await api(
+        '/ssf/streams',
+        TOKEN_B,
+        json({ delivery: { method: 'urn:ietf:rfc:8935', endpoint_url: 'https://10.1.2.3/events' } }),
+      );
+      const internalStream = ((await internal.json()) as { stream_id: string }).stream_id;
+      expect((await api('/ssf/verify', TOKEN_B, json({ stream_id: internalStream }))).status).toBe(204);
+      const refused = await until('the refusal recorded on the stream', async () => {
+        const [text] = await t.pipeline.services.store.read([signalKeys.queue(internalStream)]);
+        const q =
+          text === undefined
+            ? undefined
+            : (JSON.parse(text) as { items: unknown[]; errors: { err: string }[] });
+        return q !== undefined && q.errors.length > 0 ? q : undefined;
+      });
+      expect(refused.items).toEqual([]);
+      expect(refused.errors[0]?.err).toBe('endpoint_not_allowed');
+      expect(
+        (await api(`/ssf/streams?stream_id=${internalStream}`, TOKEN_B, { method: 'DELETE' })).status,
+      ).toBe(204);
+    } finally {
+      await slow.stop();
+    }
+  }, 30_000);
+
   it('after a key rotation (and a restart), SETs signed with the old key still verify against jwks_uri; streams persist', async () => {
     const oldSet = receiver.accepted()[0]!;
     const oldIssuer = base;
@@ -616,6 +672,20 @@ describe('the Shared Signals transmitter', () => {
     );
     expect((await api(`/ssf/streams?stream_id=${pushStream}`, TOKEN_A)).status).toBe(404);
   }, 90_000);
+
+  it('limits requests per client address like the other public routes (429 with Retry-After)', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 320 && !statuses.includes(429); i += 20) {
+      const batch = await Promise.all(Array.from({ length: 20 }, () => fetch(`${base}/ssf/jwks`)));
+      for (const res of batch) {
+        statuses.push(res.status);
+        if (res.status === 429) expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+        await res.arrayBuffer();
+      }
+    }
+    expect(statuses.filter((s) => s === 200).length).toBeLessThanOrEqual(300);
+    expect(statuses).toContain(429);
+  });
 
   afterAll(() => {
     // One decoded SET of each type, as a receiver sees it.
