@@ -170,6 +170,8 @@ function controlRoutes(app: FastifyInstance, { deps, guarded }: RouteContext): v
     });
     if (updated === undefined) return notFound(reply);
     if (updated.status === 'enabled') deps.wake([updated.stream_id]);
+    // SSF 1.0 §8.1.2: a disabled stream holds nothing.
+    if (updated.status === 'disabled') await deps.queue.clear(updated.stream_id);
     return statusOf(updated);
   });
 
@@ -224,7 +226,8 @@ async function poll(
   }
   const max = input.maxEvents ?? DEFAULT_MAX_EVENTS;
   if (max === 0 || stream.status !== 'enabled') return { sets: {}, moreAvailable: false };
-  const deadline = Date.now() + (input.returnImmediately === false ? (deps.pollWaitMs ?? 10_000) : 0);
+  // RFC 8936 §2.4: without returnImmediately the request is a long poll.
+  const deadline = Date.now() + (input.returnImmediately === true ? 0 : (deps.pollWaitMs ?? 10_000));
   for (;;) {
     const { items } = await deps.queue.read(id);
     if (items.length > 0 || Date.now() >= deadline) {

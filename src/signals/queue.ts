@@ -44,6 +44,8 @@ export interface StreamQueue {
   read(streamId: string): Promise<QueueRecord>;
   /** Removes `done` jtis and records `errors` (each removed too); returns the length after. */
   settle(streamId: string, done: readonly string[], errors?: readonly SetError[]): Promise<number>;
+  /** Drops every SET waiting (a disabled stream holds none). */
+  clear(streamId: string): Promise<void>;
   /** A retryable failure of the head SET: tried again at `dueAt`. */
   defer(streamId: string, jti: string, dueAt: number): Promise<void>;
 }
@@ -80,6 +82,9 @@ export function createStreamQueue(store: Store, max: number): StreamQueue {
         const kept = [...current.errors, ...errors].slice(-KEPT_ERRORS);
         return { next: { ...current, items, errors: kept }, result: items.length };
       });
+    },
+    clear(streamId) {
+      return store.write([{ op: 'del', key: key(streamId) }]);
     },
     defer(streamId, jti, dueAt) {
       return updateRecord<QueueRecord>(store, key(streamId), (current) => {

@@ -391,10 +391,12 @@ describe('the Shared Signals transmitter', () => {
       authorization: PUSH_AUTH,
     });
 
+    // A long poll (no returnImmediately) started first is answered once the SET is there.
+    const waiting = api(`/ssf/poll/${pollStream}`, TOKEN_B, json({ maxEvents: 10 }));
     expect(
       (await api('/ssf/verify', TOKEN_B, json({ stream_id: pollStream, state: 'state-b' }))).status,
     ).toBe(204);
-    const first = await poll();
+    const first = (await (await waiting).json()) as { sets: Record<string, string> };
     const [[jti, polled]] = Object.entries(first.sets) as [[string, string]];
     expect((await verified(polled, AUD_B)).events).toEqual({ [VERIFICATION]: { state: 'state-b' } });
     // Not acknowledged: delivered again; acknowledged: gone.
@@ -548,9 +550,12 @@ describe('the Shared Signals transmitter', () => {
     const mine = receiver.posts.slice(before);
     expect(mine.map((p) => p.status)).toEqual([503, 503, 503, 202]);
     expect(new Set(mine.map((p) => p.jti)).size).toBe(1);
-    // Nothing else is sent for it: the queue is empty.
-    const queue = await t.pipeline.services.store.read([signalKeys.queue(pushStream)]);
-    expect((JSON.parse(queue[0]!) as { items: unknown[] }).items).toEqual([]);
+    // Settled once accepted: the queue empties and nothing more is sent for it.
+    await until('the accepted SET to leave the queue', async () => {
+      const [text] = await t.pipeline.services.store.read([signalKeys.queue(pushStream)]);
+      return (JSON.parse(text!) as { items: unknown[] }).items.length === 0;
+    });
+    expect(receiver.posts.slice(before).map((p) => p.status)).toEqual([503, 503, 503, 202]);
   }, 30_000);
 
   it('a paused stream gets nothing until it is enabled again, then everything held', async () => {
@@ -573,6 +578,14 @@ describe('the Shared Signals transmitter', () => {
       receiver.posts.slice(before).find((p) => p.status === 202),
     );
     expect(eventOf(await verified(set.set, AUD_A))[1]).toEqual({ state: 'held' });
+    // Disabled: what it held is dropped, and nothing is queued until it is enabled again.
+    await api('/ssf/status', TOKEN_A, json({ stream_id: pushStream, status: 'paused' }));
+    await api('/ssf/verify', TOKEN_A, json({ stream_id: pushStream, state: 'dropped' }));
+    await api('/ssf/status', TOKEN_A, json({ stream_id: pushStream, status: 'disabled' }));
+    const [held] = await t.pipeline.services.store.read([signalKeys.queue(pushStream)]);
+    expect(held).toBeUndefined();
+    expect((await api('/ssf/verify', TOKEN_A, json({ stream_id: pushStream }))).status).toBe(409);
+    await api('/ssf/status', TOKEN_A, json({ stream_id: pushStream, status: 'enabled' }));
   }, 30_000);
 
   it('a slow receiver delays only its own stream; an endpoint on a private address is refused and recorded', async () => {
