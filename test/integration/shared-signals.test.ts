@@ -534,6 +534,25 @@ describe('the Shared Signals transmitter', () => {
       ),
     );
     expect(receiver.accepted().some((s) => (decodeJwt(s).sub_id as { id: string }).id === other)).toBe(false);
+
+    // A replay of the alert record (a crash before the commit) gives the same jti, queued once: the
+    // record after it on the same partition arrives, the replay does not.
+    const original = alerts.values
+      .map((v) => v.value as LoginAlert)
+      .find((a) => a.account_id === account && a.kind === 'account_change')!;
+    const later = { ...original, alert_id: `${original.alert_id}-r`, event_type: 'credential.removed' };
+    await t.publish('loginAlerts', [
+      { key: account, value: original },
+      { key: account, value: later },
+    ]);
+    const changesOf = (type: string) =>
+      receiver.accepted().filter((s) => {
+        const claims = decodeJwt(s);
+        const event = Object.values(claims.events as object)[0] as { change_type?: string };
+        return (claims.sub_id as { id: string }).id === account && event.change_type === type;
+      });
+    await until('the later record’s SET', () => changesOf('delete').length > 0);
+    expect(changesOf('create')).toHaveLength(1);
   }, 60_000);
 
   it('a receiver answering 503 three times then 202 gets the SET accepted exactly once', async () => {
