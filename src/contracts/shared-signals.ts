@@ -13,7 +13,6 @@ export const EVENT_TYPES = {
   credentialChange: `${CAEP}credential-change`,
   credentialChangeRequired: `${RISC}account-credential-change-required`,
   verification: `${SSF}verification`,
-  streamUpdated: `${SSF}stream-updated`,
 } as const;
 
 /** What a stream may request; verification is always delivered (SSF 1.0 §8.1.4). */
