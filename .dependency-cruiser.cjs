@@ -8,6 +8,7 @@
  *   src/pipeline/  (decide)       decode → read state → dedupe → enrich → assess → emit
  *   src/notify/    (deliver)      select → claim → render → send → classify → settle
  *   src/respond/   (contain)      remember → select → claim → act → classify → record
+ *   src/signals/   (transmit)     decode → events → address → sign → queue; push; streams
  *   src/channels/, src/kafka/, src/state/, src/ingest/, src/responders/   edges: providers, broker,
  *                                 stores, IdP shapes, IdP admin APIs
  *   src/risk/, src/enrich/, src/contracts/               pure
@@ -35,13 +36,13 @@ module.exports = {
       'pure-stays-pure',
       'Validation, enrichment and risk are pure: they import no edge, flow, route or wiring.',
       '^src/(contracts|enrich|risk)/',
-      '^(src/(channels|kafka|state|ingest|responders|notify|respond|pipeline|http|runtime|cli)/|consumers/)',
+      '^(src/(channels|kafka|state|ingest|responders|notify|respond|signals|pipeline|http|runtime|cli)/|consumers/)',
     ),
     forbid(
       'edges-point-down',
       'Providers, the broker, the stores and the IdP mappers know nothing of the flows above them.',
       '^src/(channels|kafka|state|ingest|responders)/',
-      '^(src/(notify|respond|pipeline|http|runtime|cli)/|consumers/)',
+      '^(src/(notify|respond|signals|pipeline|http|runtime|cli)/|consumers/)',
     ),
     forbid(
       'deliver-below-decide',
@@ -54,6 +55,18 @@ module.exports = {
       'The respond flow imports neither the decision code nor delivery, routes or wiring; delivery never imports it.',
       '^src/respond/',
       '^(src/(pipeline|notify|channels|http|runtime|cli)/|consumers/)',
+    ),
+    forbid(
+      'transmit-beside-deliver',
+      'The Shared Signals flow imports neither the decision code nor the respond flow, routes or wiring; it shares only the backoff schedule with delivery, and nothing else imports it.',
+      '^src/signals/',
+      '^(src/(pipeline|respond|responders|http|runtime|cli)/|src/notify/(?!backoff\\.ts)|consumers/)',
+    ),
+    forbid(
+      'nothing-below-imports-transmit',
+      'The decision code, delivery and the respond flow never import the Shared Signals flow.',
+      '^src/(pipeline|notify|respond)/',
+      '^src/signals/',
     ),
     forbid(
       'deliver-never-imports-contain',

@@ -12,7 +12,19 @@ import type { Logger } from '../src/observe/logger.js';
 import type { Metrics } from '../src/observe/metrics.js';
 import type { OutcomeLog } from '../src/observe/outcomes.js';
 import type { EnrolledDirectory } from '../src/pipeline/enrolled-directory.js';
+import type { PushDelivery } from '../src/signals/push.js';
+import type { StreamQueue } from '../src/signals/queue.js';
+import type { SetSigner } from '../src/signals/signer.js';
+import type { StreamRepository } from '../src/signals/streams.js';
 import type { Store } from '../src/state/store.js';
+
+/** The Shared Signals transmitter's parts, shared by its consumer and its routes. */
+export interface SignalsParts {
+  signer: SetSigner;
+  streams: StreamRepository;
+  queue: StreamQueue;
+  push: PushDelivery;
+}
 
 /**
  * What the consumers need from the process they run in. The composition root's Services satisfy it;

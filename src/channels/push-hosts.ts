@@ -66,8 +66,16 @@ function normaliseHost(text: string): string | undefined {
 // `a.example.` and `a.example` are one DNS name: compared without the root dot.
 const stripDot = (host: string) => (host.endsWith('.') ? host.slice(0, -1) : host);
 
-/** Whether an endpoint, as written, may be contacted at all (its addresses are checked next). */
-export function checkEndpoint(endpoint: string, list: PushAllowList): EndpointCheck {
+/**
+ * Whether an endpoint, as written, may be contacted at all (its addresses are checked next). `open`:
+ * a host the list does not name is allowed too, its addresses then checked like a pattern's (the
+ * Shared Signals push endpoints, which receivers name).
+ */
+export function checkEndpoint(
+  endpoint: string,
+  list: PushAllowList,
+  opts: { open?: boolean } = {},
+): EndpointCheck {
   let url: URL;
   try {
     url = new URL(endpoint);
@@ -84,7 +92,8 @@ export function checkEndpoint(endpoint: string, list: PushAllowList): EndpointCh
   const literal = host.startsWith('[') || parseIp(host) !== undefined;
   // An address literal is allowed only when listed itself: a pattern names DNS names.
   const matched = exact || (!literal && list.suffixes.some((s) => host.endsWith(s)));
-  if (!matched) return { ok: false, reason: `host ${host} is not in WEB_PUSH_ALLOWED_HOSTS` };
+  if (!matched && opts.open !== true)
+    return { ok: false, reason: `host ${host} is not in WEB_PUSH_ALLOWED_HOSTS` };
   const connectHost = host.startsWith('[') ? host.slice(1, -1) : host;
   return { ok: true, endpoint: { url, host, connectHost, trusted: exact && list.trustExact, literal } };
 }

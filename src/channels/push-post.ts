@@ -1,6 +1,18 @@
+import { promises as dns } from 'node:dns';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
 import type webpush from 'web-push';
+import { checkEndpoint, type PushAllowList, vetAddresses } from './push-hosts.js';
+
+/** Resolves a host name to its addresses; a sender connects only to an address it vetted. */
+export interface HostResolver {
+  lookup(host: string): Promise<{ address: string; family: number }[]>;
+}
+
+/** The system resolver (getaddrinfo, as every other outbound connection uses). */
+export const systemResolver: HostResolver = {
+  lookup: (host) => dns.lookup(host, { all: true, verbatim: true }),
+};
 
 /** A push service's answer is a status and a short reason: more than this is not read. */
 export const MAX_PUSH_RESPONSE_BYTES = 64 * 1024;
@@ -13,6 +25,31 @@ export interface PushTarget {
   /** the vetted address the socket connects to */
   address: string;
   family: 4 | 6;
+}
+
+/**
+ * Where an endpoint may be reached, checked at every send after DNS: the allow-list's rules on the
+ * URL, then every resolved address (see push-hosts.ts). `open`: any host is allowed by name (its
+ * addresses must still be public unless listed exactly).
+ */
+export async function resolveTarget(
+  endpoint: string,
+  allowList: PushAllowList,
+  resolver: HostResolver,
+  opts: { open?: boolean } = {},
+): Promise<{ ok: true; target: PushTarget } | { ok: false; reason: string }> {
+  const checked = checkEndpoint(endpoint, allowList, opts);
+  if (!checked.ok) return checked;
+  const e = checked.endpoint;
+  const addresses = e.literal
+    ? [{ address: e.connectHost, family: e.connectHost.includes(':') ? 6 : 4 }]
+    : await resolver.lookup(e.connectHost);
+  const vetted = vetAddresses(e, addresses);
+  if (!vetted.ok) return vetted;
+  return {
+    ok: true,
+    target: { url: e.url, host: e.connectHost, address: vetted.address, family: vetted.family },
+  };
 }
 
 interface PushResponse {

@@ -1,21 +1,12 @@
-import { promises as dns } from 'node:dns';
 import type https from 'node:https';
 import webpush from 'web-push';
 import { AppError, type ErrorCode, parseRetryAfter } from '../errors.js';
 import type { Channel, PushDelivery, SendResult } from './channel.js';
-import { checkEndpoint, compileAllowList, vetAddresses } from './push-hosts.js';
+import { compileAllowList } from './push-hosts.js';
 import { encodePushPayload, pushUrgency } from './push-payload.js';
-import { type PushTarget, post } from './push-post.js';
+import { type HostResolver, type PushTarget, post, resolveTarget, systemResolver } from './push-post.js';
 
-/** Resolves a host name to its addresses; the channel connects only to an address it vetted. */
-export interface HostResolver {
-  lookup(host: string): Promise<{ address: string; family: number }[]>;
-}
-
-/** The system resolver (getaddrinfo, as every other outbound connection uses). */
-export const systemResolver: HostResolver = {
-  lookup: (host) => dns.lookup(host, { all: true, verbatim: true }),
-};
+export { type HostResolver, systemResolver } from './push-post.js';
 
 /** Options for the Web Push channel (VAPID, RFC 8292; aes128gcm, RFC 8291). */
 export interface WebPushChannelOptions {
@@ -58,15 +49,9 @@ export function createWebPushChannel(opts: WebPushChannelOptions): Channel<PushD
 
   /** Where this endpoint may be reached, or PUSH_ENDPOINT_NOT_ALLOWED: checked at every send, after DNS. */
   async function target(endpoint: string): Promise<PushTarget> {
-    const checked = checkEndpoint(endpoint, allowList);
-    if (!checked.ok) throw notAllowed(checked.reason);
-    const e = checked.endpoint;
-    const addresses = e.literal
-      ? [{ address: e.connectHost, family: e.connectHost.includes(':') ? 6 : 4 }]
-      : await resolver.lookup(e.connectHost);
-    const vetted = vetAddresses(e, addresses);
-    if (!vetted.ok) throw notAllowed(vetted.reason);
-    return { url: e.url, host: e.connectHost, address: vetted.address, family: vetted.family };
+    const resolved = await resolveTarget(endpoint, allowList, resolver);
+    if (!resolved.ok) throw notAllowed(resolved.reason);
+    return resolved.target;
   }
 
   return {

@@ -42,6 +42,7 @@ const ONLY_NAMES: Record<string, ConsumerName> = {
   'alert-feed': 'alert-feed',
   dashboard: 'alert-feed',
   respond: 'respond',
+  'shared-signals': 'shared-signals',
 };
 const OLD_NAMES = new Set(['dashboard', 'deliveries']);
 

@@ -4,6 +4,7 @@ import { type KafkaTls, readKafkaTls } from './kafka-tls.js';
 import { productionProblems } from './production.js';
 import { type RedisSecurity, redisSecurityOf } from './redis-tls.js';
 import { type Env, EnvSchema, TOPIC_ENV, type TopicName } from './schema.js';
+import { readSharedSignals, type SharedSignalsConfig } from './shared-signals.js';
 
 export type { KafkaTls } from './kafka-tls.js';
 
@@ -94,6 +95,8 @@ export interface Config {
   respond: RespondConfig;
   /** How long a claim on a containment action holds before another responder may take it over. */
   respondLeaseMs: number;
+  /** The OpenID Shared Signals transmitter (contract v1.2); undefined when off. */
+  sharedSignals: SharedSignalsConfig | undefined;
 }
 
 /** Where each identity provider's admin API is and the credentials login-alerts uses there. */
@@ -120,9 +123,11 @@ export function loadConfig(
   const parsed = EnvSchema.safeParse(env);
   // Files are read only once the settings naming them are known to fit together.
   const kafkaTls = parsed.success ? readKafkaTls(parsed.data) : { tls: undefined, problems: [] };
+  const ssf = parsed.success ? readSharedSignals(parsed.data) : { problems: [] };
   const problems = [
     ...(parsed.success ? [] : describeIssues(parsed.error.issues)),
     ...kafkaTls.problems,
+    ...ssf.problems,
     ...(opts.production ? productionProblems(env) : []),
   ];
   if (!parsed.success || problems.length > 0) {
@@ -200,6 +205,7 @@ export function loadConfig(
     memoryStoreMaxKeys: e.MEMORY_STORE_MAX_KEYS,
     respond: respondersOf(e),
     respondLeaseMs: e.RESPOND_LEASE,
+    sharedSignals: ssf.config,
   };
   return deepFreeze(config);
 }

@@ -24,6 +24,9 @@ export const SECRET_VARIABLES = [
   'RESPOND_OKTA_API_TOKEN',
 ] as const;
 
+/** Variables holding `name=secret` pairs: each secret is checked like a secret variable. */
+export const SECRET_PAIR_VARIABLES = ['SSF_RECEIVERS'] as const;
+
 /** The opt-out of the https rule, for a TLS-terminating proxy on the same host. */
 export const ALLOW_HTTP_VARIABLE = 'PUBLIC_BASE_URL_ALLOW_HTTP';
 
@@ -73,13 +76,16 @@ function missingSettings(env: NodeJS.ProcessEnv): string[] {
 }
 
 function placeholderSecrets(env: NodeJS.ProcessEnv): string[] {
-  return SECRET_VARIABLES.filter((name) => {
-    const value = (env[name] ?? '').trim();
-    return value !== '' && isPlaceholderSecret(value);
-  }).map(
-    (name) =>
-      `${name}: looks like a placeholder, not a secret: set a random value (e.g. \`openssl rand -hex 32\`)`,
-  );
+  const secrets = (name: string): string[] =>
+    (SECRET_PAIR_VARIABLES as readonly string[]).includes(name)
+      ? (env[name] ?? '').split(',').map((pair) => pair.slice(pair.indexOf('=') + 1).trim())
+      : [(env[name] ?? '').trim()];
+  return [...SECRET_VARIABLES, ...SECRET_PAIR_VARIABLES]
+    .filter((name) => secrets(name).some((value) => value !== '' && isPlaceholderSecret(value)))
+    .map(
+      (name) =>
+        `${name}: looks like a placeholder, not a secret: set a random value (e.g. \`openssl rand -hex 32\`)`,
+    );
 }
 
 /**

@@ -16,6 +16,7 @@ import {
 } from './env-fields.js';
 import { kafkaTlsSettingProblems } from './kafka-tls.js';
 import { redisSecurityFields, redisSecurityIssues } from './redis-tls.js';
+import { sharedSignalsFields } from './shared-signals.js';
 
 export { DEFAULT_WEB_PUSH_ALLOWED_HOSTS, hostOf, isLoopbackHost, listedHost } from './env-fields.js';
 
@@ -202,6 +203,8 @@ export const EnvSchema = z
     RESPOND_OKTA_API_TOKEN: optionalText,
     // How long a responder's claim on an action holds before another may take it over (its holder is gone).
     RESPOND_LEASE: duration('2m'),
+    // The Shared Signals transmitter (contract v1.2): on when SSF_SIGNING_KEY_FILE is set.
+    ...sharedSignalsFields,
   })
   .superRefine((env, ctx) => {
     for (const p of kafkaTlsSettingProblems(env))

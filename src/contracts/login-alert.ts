@@ -78,6 +78,8 @@ export const LoginAlertSchema = z
     auth_method: z.enum(AUTH_METHODS).optional(),
     /** The WebAuthn authenticator's display name (at most 64 code points), from its credential's AAGUID. */
     authenticator: z.string().min(1).max(128).optional(),
+    /** v1.2, on credential.added: the new WebAuthn credential's AAGUID (lower-case 8-4-4-4-12 hex). */
+    aaguid: z.guid().optional(),
     event_type: z.string().optional(),
     ip: z.string().optional(),
     device: DeviceSchema.optional(),

@@ -59,6 +59,18 @@ function flowMetrics(registry: Registry) {
       labelNames: ['idp', 'action', 'status'] as const,
       registers: [registry],
     }),
+    ssfSets: new Counter({
+      name: 'login_alerts_ssf_sets_total',
+      help: 'Shared Signals SETs, by event type and outcome (queued, delivered, retried, failed, acknowledged, dropped)',
+      labelNames: ['type', 'outcome'] as const,
+      registers: [registry],
+    }),
+    ssfBacklog: new Gauge({
+      name: 'login_alerts_ssf_backlog_sets',
+      help: 'SETs waiting in a Shared Signals stream (push: not yet accepted; poll: not yet acknowledged), by stream id',
+      labelNames: ['stream'] as const,
+      registers: [registry],
+    }),
     dlqWriteFailures: new Counter({
       name: 'login_alerts_dlq_write_failures_total',
       help: 'Dead-letter records the broker refused for good (logged as DLQ_WRITE_FAILED and skipped), by source topic',

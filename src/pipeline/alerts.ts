@@ -10,6 +10,7 @@ import type {
   ReportScope,
   Severity,
 } from '../contracts/login-alert.js';
+import { normalAaguid } from '../enrich/authenticators.js';
 
 /** Deterministic: the same decision on a replay yields the same id, so consumers can dedupe on it. */
 export function alertId(kind: AlertKind, accountId: string, discriminator: string): string {
@@ -63,6 +64,8 @@ export function buildAlert(event: AuthEvent, parts: AlertParts, now: number): Lo
   if (event.session_id) alert.session_id = event.session_id;
   if (parts.failureCount !== undefined) alert.failure_count = parts.failureCount;
   if (parts.authenticator !== undefined) alert.authenticator = parts.authenticator;
+  const aaguid = event.type === 'credential.added' ? normalAaguid(event.auth.aaguid) : undefined;
+  if (aaguid !== undefined) alert.aaguid = aaguid;
   if (event.idp !== undefined) alert.idp = event.idp;
   return alert;
 }

@@ -1,9 +1,12 @@
+import type https from 'node:https';
 import { startAccountSecurity } from '../../consumers/account-security.js';
 import { startAlertFeed } from '../../consumers/alert-feed.js';
+import type { SignalsParts } from '../../consumers/deps.js';
 import { startDispatchers } from '../../consumers/dispatch.js';
 import { startEnrolledDirectory } from '../../consumers/enrolled-directory.js';
 import { startLoginEvents } from '../../consumers/login-events.js';
 import { startRespond } from '../../consumers/respond.js';
+import { startSharedSignals } from '../../consumers/shared-signals.js';
 import type { Channel, ChannelName } from '../channels/channel.js';
 import type { Config } from '../config/config.js';
 import { AppError } from '../errors.js';
@@ -15,6 +18,7 @@ import { createDeadLetters } from '../kafka/dlq.js';
 import { ensureTopics } from '../kafka/topics.js';
 import type { Logger } from '../observe/logger.js';
 import { buildServices, type Services } from './services.js';
+import { buildSharedSignals, sharedSignalsPlugin } from './shared-signals.js';
 import { warmUp } from './warm-up.js';
 
 export const CONSUMER_NAMES = [
@@ -23,6 +27,7 @@ export const CONSUMER_NAMES = [
   'dispatch',
   'alert-feed',
   'respond',
+  'shared-signals',
 ] as const;
 export type ConsumerName = (typeof CONSUMER_NAMES)[number];
 
@@ -46,6 +51,8 @@ export async function startPipeline(
     channels?: Partial<Record<ChannelName, Channel>>;
     /** The caller has already checked that the brokers accept these settings (`start` does, before topics). */
     kafkaChecked?: boolean;
+    /** tests: the agent Shared Signals pushes use (one that trusts a local receiver's CA). */
+    signalsAgent?: https.Agent;
   } = {},
 ): Promise<RunningPipeline> {
   const wants = (name: ConsumerName) => !opts.only || opts.only.includes(name);
@@ -57,10 +64,16 @@ export async function startPipeline(
     throw startError(err, config);
   });
   const running: RunningConsumer[] = [];
+  let signals: SignalsParts | undefined;
   try {
     await createTopics(services, progress);
     await startConsumers(services, wants, progress, running);
+    if (wants('shared-signals')) {
+      signals = await buildSharedSignals(services, { agent: opts.signalsAgent });
+      if (signals) running.push(await startSharedSignals(services, signals));
+    }
   } catch (err) {
+    await signals?.push.stop();
     await Promise.allSettled(running.map((r) => r.stop()));
     await services.close();
     throw startError(err, config);
@@ -81,8 +94,9 @@ export async function startPipeline(
       settingsUrl: `${config.links.publicBaseUrl}/settings`,
       log,
     }),
-    publicPlugins: ingestPlugins(services),
+    publicPlugins: [...ingestPlugins(services), ...(signals ? [sharedSignalsPlugin(services, signals)] : [])],
   }).catch(async (err: unknown) => {
+    await signals?.push.stop();
     await Promise.allSettled(running.map((r) => r.stop()));
     await services.close();
     throw startError(err, config);
@@ -93,6 +107,7 @@ export async function startPipeline(
     adminUrl: http.adminUrl,
     async stop() {
       // Consumers first: each finishes and commits the chunk in flight before leaving its group.
+      await signals?.push.stop();
       await Promise.allSettled(running.map((r) => r.stop()));
       await http.close();
       await services.close();

@@ -22,6 +22,17 @@ export function isProfileKey(key: string): boolean {
   return key.startsWith('la:{') && key.endsWith('}:profile') && key.indexOf('}') === key.length - 9;
 }
 
+/** The prefix of the Shared Signals streams, their subjects and their queues (one hash tag: one slot). */
+export const SIGNALS_PREFIX = 'la:ssf:{ssf}:';
+
+/**
+ * True for state the memory store never evicts: profiles, and the Shared Signals streams and queues
+ * (an evicted stream would silently stop a receiver's events).
+ */
+export function isDurableKey(key: string): boolean {
+  return isProfileKey(key) || key.startsWith(SIGNALS_PREFIX);
+}
+
 /**
  * True for a link-use claim (`la:{<account>}:link:<hash>`): the single-use mark of a report link,
  * which the memory store never evicts before its TTL (an evicted claim would let a link be used twice).

@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import { accountPrefix, isLinkUsedKey, isProfileKey } from './keys.js';
+import { accountPrefix, isDurableKey, isLinkUsedKey } from './keys.js';
 import type { Store, WriteOp } from './store.js';
 
 /**
@@ -22,7 +22,8 @@ const compact = (key: string): string => JSON.parse(JSON.stringify(key)) as stri
  *
  * Profiles are held apart and never evicted: an evicted profile would silently stop an enrolled
  * account's alerts, and another account's traffic must not be able to cause that. They are bounded
- * by the number of accounts and removed by tombstones (deleteAccount).
+ * by the number of accounts and removed by tombstones (deleteAccount). The Shared Signals streams and
+ * their queues are held there too (bounded by the streams receivers create and SSF_MAX_BACKLOG).
  *
  * Link-use claims (the single-use marks of report links) are held apart too, until their TTL: an
  * evicted claim would let a "This wasn't me" link be confirmed twice. They are bounded by the links
@@ -122,7 +123,7 @@ function createTiers(maxKeys: number): Tiers {
     },
     setValue(key, value, ttlMs) {
       // Profiles carry no TTL: they live until a tombstone.
-      if (isProfileKey(key)) profiles.set(compact(key), value);
+      if (isDurableKey(key)) profiles.set(compact(key), value);
       else if (isLinkUsedKey(key)) {
         // A TTL of 0 means none, as in the LRU: the claim then lasts until deleted.
         linkClaims.set(compact(key), { value, expiresAt: ttlMs > 0 ? Date.now() + ttlMs : Infinity });
@@ -153,7 +154,7 @@ function apply(tiers: Tiers, op: WriteOp): void {
     tiers.linkClaims.delete(op.key);
   } else if (op.op === 'setnx') {
     if (tiers.has(op.key)) return;
-    if (op.value === '1' && !isProfileKey(op.key) && !isLinkUsedKey(op.key)) tiers.mark(op.key, op.ttlMs);
+    if (op.value === '1' && !isDurableKey(op.key) && !isLinkUsedKey(op.key)) tiers.mark(op.key, op.ttlMs);
     else tiers.setValue(op.key, op.value, op.ttlMs);
   } else {
     markers.delete(op.key);

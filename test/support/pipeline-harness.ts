@@ -1,6 +1,7 @@
 /** Starts the real pipeline in-process on private topics, and reads what it produces. */
 
 import { mkdtempSync } from 'node:fs';
+import type https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -60,6 +61,8 @@ export async function startTestPipeline(
     env?: Record<string, string>;
     only?: ConsumerName[];
     channels?: Partial<Record<ChannelName, Channel>>;
+    /** The agent Shared Signals pushes use (one that trusts the test receiver's CA). */
+    signalsAgent?: https.Agent;
   } = {},
 ): Promise<TestPipeline> {
   const config = loadConfig(testEnv(store, opts.env));
@@ -67,6 +70,7 @@ export async function startTestPipeline(
     only: opts.only,
     onProgress: () => {},
     channels: opts.channels,
+    signalsAgent: opts.signalsAgent,
   });
   const watches: Watch[] = [];
   const t: TestPipeline = {
