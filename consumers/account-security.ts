@@ -33,6 +33,7 @@ export async function startAccountSecurity(
     {
       kafka,
       groupId,
+      sessionTimeoutMs: deps.config.kafka.sessionTimeoutMs,
       topic,
       log,
       handler: async (records) => {

@@ -39,6 +39,7 @@ export async function startDispatchers(deps: ConsumerDeps): Promise<RunningConsu
       await runConsumerLoop({
         kafka,
         groupId: `${config.kafka.groupId}.deliver.${channel}`,
+        sessionTimeoutMs: config.kafka.sessionTimeoutMs,
         topics: [config.topics.notifications],
         handler: dispatchers[channel]!.requests,
         log: log.child({ consumer: `deliver-${channel}` }),
@@ -58,6 +59,7 @@ export async function startDispatchers(deps: ConsumerDeps): Promise<RunningConsu
     await runDelayedLoop({
       kafka,
       groupId: `${config.kafka.groupId}.retry`,
+      sessionTimeoutMs: config.kafka.sessionTimeoutMs,
       topic: config.topics.retry,
       log: retryLog,
       watch: deps.watch,

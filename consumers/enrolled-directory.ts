@@ -18,6 +18,7 @@ export async function startEnrolledDirectory(
     {
       kafka,
       groupId: `${config.kafka.groupId}.directory.${randomUUID()}`,
+      sessionTimeoutMs: config.kafka.sessionTimeoutMs,
       topic,
       log: log.child({ consumer: 'enrolled-directory' }),
       handler: async (records) => {

@@ -19,6 +19,7 @@ export function startLoginEvents(deps: ConsumerDeps): Promise<RunningConsumer> {
   return runConsumerLoop({
     kafka: deps.kafka,
     groupId: deps.config.kafka.groupId,
+    sessionTimeoutMs: deps.config.kafka.sessionTimeoutMs,
     topics: [deps.config.topics.authEvents],
     handler,
     chunkSize: LOGIN_EVENTS_CHUNK_SIZE,

@@ -13,6 +13,7 @@ export function startRespond(deps: ConsumerDeps): Promise<RunningConsumer> {
   return runConsumerLoop({
     kafka: deps.kafka,
     groupId: `${config.kafka.groupId}.respond`,
+    sessionTimeoutMs: config.kafka.sessionTimeoutMs,
     topics: [config.topics.loginAlerts],
     log,
     watch: deps.watch,

@@ -9,6 +9,7 @@ export function startSharedSignals(deps: ConsumerDeps, signals: SignalsParts): P
   return runConsumerLoop({
     kafka: deps.kafka,
     groupId: `${config.kafka.groupId}.shared-signals`,
+    sessionTimeoutMs: config.kafka.sessionTimeoutMs,
     topics: [config.topics.loginAlerts, config.topics.responses],
     log,
     watch: deps.watch,

@@ -34,6 +34,8 @@ export interface Config {
     replicationFactor: number | undefined;
     /** A partition with lag whose committed offset has not moved for this long is stalled. */
     stallAfterMs: number;
+    /** How long the group waits for a silent member before giving its partitions to another. */
+    sessionTimeoutMs: number;
   };
   topics: Record<TopicName, string>;
   redisUrl: string | undefined;
@@ -140,23 +142,7 @@ export function loadConfig(
   >;
   const { ses, twilio, vapid } = providersOf(e);
   const config: Config = {
-    kafka: {
-      brokers: e.KAFKA_BROKERS,
-      clientId: e.KAFKA_CLIENT_ID,
-      groupId: e.KAFKA_GROUP_ID,
-      ssl: e.KAFKA_SSL,
-      tls: kafkaTls.tls,
-      sasl: e.KAFKA_SASL_MECHANISM
-        ? {
-            mechanism: e.KAFKA_SASL_MECHANISM,
-            username: e.KAFKA_SASL_USERNAME!,
-            password: e.KAFKA_SASL_PASSWORD!,
-          }
-        : undefined,
-      compression: e.KAFKA_COMPRESSION,
-      replicationFactor: e.KAFKA_REPLICATION_FACTOR,
-      stallAfterMs: e.STALL_AFTER,
-    },
+    kafka: kafkaOf(e, kafkaTls.tls),
     topics,
     redisUrl: e.REDIS_URL,
     redisClusterNodes: e.REDIS_CLUSTER_NODES,
@@ -208,6 +194,28 @@ export function loadConfig(
     sharedSignals: ssf.config,
   };
   return deepFreeze(config);
+}
+
+/** The broker connection and the consumers' group settings. */
+function kafkaOf(e: Env, tls: KafkaTls | undefined): Config['kafka'] {
+  return {
+    brokers: e.KAFKA_BROKERS,
+    clientId: e.KAFKA_CLIENT_ID,
+    groupId: e.KAFKA_GROUP_ID,
+    ssl: e.KAFKA_SSL,
+    tls,
+    sasl: e.KAFKA_SASL_MECHANISM
+      ? {
+          mechanism: e.KAFKA_SASL_MECHANISM,
+          username: e.KAFKA_SASL_USERNAME!,
+          password: e.KAFKA_SASL_PASSWORD!,
+        }
+      : undefined,
+    compression: e.KAFKA_COMPRESSION,
+    replicationFactor: e.KAFKA_REPLICATION_FACTOR,
+    stallAfterMs: e.STALL_AFTER,
+    sessionTimeoutMs: e.KAFKA_SESSION_TIMEOUT,
+  };
 }
 
 /** The providers the environment configures; a channel without one uses the outbox or is off. */

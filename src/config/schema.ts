@@ -163,6 +163,11 @@ export const EnvSchema = z
     // Unset: the smaller of 3 and the brokers the cluster reports (src/kafka/topics.ts).
     KAFKA_REPLICATION_FACTOR: optionalPositiveInt(32_767),
     STALL_AFTER: duration('60s'),
+    // A consumer that stops heartbeating loses its partitions after this; the broker allows 6 s to 30 min.
+    KAFKA_SESSION_TIMEOUT: duration('30s').refine((ms) => ms >= 6_000 && ms <= 1_800_000, {
+      message:
+        'expected 6s to 30m (the broker refuses a session timeout outside its group.min/max.session.timeout.ms)',
+    }),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     // Tuning (extensions to the contract, all optional).
     SESSION_DEDUPE_WINDOW: duration('7d'),

@@ -14,6 +14,8 @@ export interface DelayedLoopOptions {
   log: Logger;
   now?: () => number;
   watch?: ConsumerWatch;
+  /** The group's session timeout (default 30 s); heartbeats go every tenth of it. */
+  sessionTimeoutMs?: number;
 }
 
 /**
@@ -26,7 +28,13 @@ export interface DelayedLoopOptions {
 export async function runDelayedLoop(opts: DelayedLoopOptions): Promise<RunningConsumer> {
   const now = opts.now ?? Date.now;
   const timers = new Set<NodeJS.Timeout>();
-  const consumer = opts.kafka.consumer({ groupId: opts.groupId, maxWaitTimeInMs: 100 });
+  const sessionTimeout = opts.sessionTimeoutMs ?? 30_000;
+  const consumer = opts.kafka.consumer({
+    groupId: opts.groupId,
+    maxWaitTimeInMs: 100,
+    sessionTimeout,
+    heartbeatInterval: sessionTimeout / 10,
+  });
   await consumer.connect();
   await consumer.subscribe({ topic: opts.topic, fromBeginning: true });
   // Records wait here on purpose: lag on this group is expected, never a stall.

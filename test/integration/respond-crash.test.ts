@@ -33,6 +33,8 @@ beforeAll(async () => {
     RESPOND_OKTA_ORG_URL: okta.url,
     RESPOND_OKTA_API_TOKEN: TOKEN,
     RESPOND_LEASE: '3s',
+    // The restarted process joins once the killed member's session lapses.
+    KAFKA_SESSION_TIMEOUT: '10s',
   });
   kafka = kafkaFor(env);
   admin = kafka.admin();

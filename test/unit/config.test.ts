@@ -55,6 +55,8 @@ describe('configuration', () => {
     expect(c.webPushAllowedHosts).toContain('*.push.apple.com');
     // The defaults are not the operator's list: their exact names get the address check too.
     expect(c.webPushHostsListed).toBe(false);
+    expect(loadConfig({}).kafka.sessionTimeoutMs).toBe(30_000);
+    expect(loadConfig({ KAFKA_SESSION_TIMEOUT: '10s' }).kafka.sessionTimeoutMs).toBe(10_000);
     expect(loadConfig({ WEB_PUSH_ALLOWED_HOSTS: 'fcm.googleapis.com' }).webPushHostsListed).toBe(true);
     expect(c.kafka.compression).toBe('none');
     expect(c.kafka.stallAfterMs).toBe(60_000);
@@ -94,10 +96,17 @@ describe('configuration', () => {
     const message = configError({
       KAFKA_COMPRESSION: 'brotli',
       STALL_AFTER: 'soon',
+      KAFKA_SESSION_TIMEOUT: '5s',
       TRUST_PROXY_HOPS: '-1',
       WEB_PUSH_ALLOWED_HOSTS: 'fcm.googleapis.com,https://evil/',
     });
-    for (const name of ['KAFKA_COMPRESSION', 'STALL_AFTER', 'TRUST_PROXY_HOPS', 'WEB_PUSH_ALLOWED_HOSTS']) {
+    for (const name of [
+      'KAFKA_COMPRESSION',
+      'STALL_AFTER',
+      'KAFKA_SESSION_TIMEOUT',
+      'TRUST_PROXY_HOPS',
+      'WEB_PUSH_ALLOWED_HOSTS',
+    ]) {
       expect(message).toMatch(new RegExp(`^${name}: `, 'm'));
     }
     expect(loadConfig({ WEB_PUSH_ALLOWED_HOSTS: '127.0.0.1, *.Example.com' }).webPushAllowedHosts).toEqual([
