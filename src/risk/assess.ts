@@ -63,7 +63,8 @@ export function assessFailureBurst(): Assessment {
  * `map` with `key` last seen at `at` (never moving a later sighting back: out-of-order events), then
  * only the entries seen within the window, at most `max` of them, the most recently seen staying.
  * One pass over the map, no copy of it: this runs for every sign-in of an enrolled account, on maps
- * of up to `max` entries each.
+ * of up to `max` entries each. The map returned has no prototype (read it with Object.hasOwn, as
+ * seen.ts does; JSON.stringify writes it as any other).
  */
 function remember(
   map: Record<string, number>,
@@ -89,7 +90,11 @@ function remember(
     kept.sort(([ka, a], [kb, b]) => b - a || (ka < kb ? -1 : ka > kb ? 1 : 0));
     kept.length = Math.max(0, max);
   }
-  return Object.fromEntries(kept);
+  // Without a prototype the map is a dictionary from the start: its keys (every account's differ)
+  // build no chain of hidden classes, which cost more than the rest of this function together.
+  const out: Record<string, number> = Object.create(null);
+  for (const [k, seen] of kept) out[k] = seen;
+  return out;
 }
 
 /**
