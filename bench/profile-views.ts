@@ -59,6 +59,7 @@ const STAGE_RULES: [string, RegExp, RegExp?][] = [
   ['decode', /\/src\/contracts\/decode\.ts$/],
   ['decode', /\/src\/pipeline\/login-events\.ts$/, /^decode$/],
   ['select + read state', /\/src\/pipeline\/login-events\.ts$/, /^(readState|mayNotify)$/],
+  ['select + read state', /\/src\/pipeline\/decide\.ts$/, /^judges$/],
   ['emit (alert, OCSF, request records)', /\/src\/pipeline\/emit\.ts$/],
   ['decide (dedupe, enrich, assess, build)', /\/src\/pipeline\/(decide|alerts)\.ts$/],
   ['decide (dedupe, enrich, assess, build)', /\/src\/pipeline\/login-events\.ts$/, /^judge$/],

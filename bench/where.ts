@@ -25,12 +25,14 @@ if (positionals.length === 0 || !(Number(values.events) > 0)) {
   process.exit(2);
 }
 
-function byOwner(file: string, profile: Profile, events: number): void {
+function byOwner(file: string, profile: Profile, events: number, alerts: number): void {
   const totals = owners(profile);
   const us = (t: number) => (t / events).toFixed(2).padStart(7);
   const busy = [...totals].filter(([k]) => !APART.has(k)).reduce((n, [, t]) => n + t, 0);
+  // With the window's alerts known, each line also says what it costs per alert.
+  const perAlert = (t: number) => (alerts > 0 ? `${(t / alerts).toFixed(1).padStart(8)} µs/alert` : '');
   const line = (name: string, t: number) =>
-    console.log(`${us(t)} µs  ${((100 * t) / busy).toFixed(1).padStart(5)}%  ${name}`);
+    console.log(`${us(t)} µs  ${((100 * t) / busy).toFixed(1).padStart(5)}%${perAlert(t)}  ${name}`);
   console.log(`\n${basename(file)}: ${us(busy).trim()} µs of main-thread work per event (${events} events)`);
   const take = (name: string) => {
     const t = totals.get(name) ?? 0;
@@ -63,8 +65,8 @@ function byOwner(file: string, profile: Profile, events: number): void {
 for (const file of positionals) {
   const profile = readProfile(file);
   const events = profile.bench?.events ?? Number(values.events);
-  byOwner(file, profile, events);
   const alerts = profile.bench?.alerts ?? Number(values.alerts ?? 0);
+  byOwner(file, profile, events, alerts);
   if (!(alerts > 0)) continue;
   const { rows, busyUsPerAlert } = stageRows(profile, events, alerts);
   console.log(
