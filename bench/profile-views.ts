@@ -56,7 +56,6 @@ function ownerOf(frame: Frame): string | undefined {
  * when named) charges every sample under it to that stage, unless a nearer frame names another.
  */
 const STAGE_RULES: [string, RegExp, RegExp?][] = [
-  ['decode', /\/src\/contracts\/decode\.ts$/],
   ['decode', /\/src\/pipeline\/login-events\.ts$/, /^decode$/],
   ['select + read state', /\/src\/pipeline\/login-events\.ts$/, /^(readState|mayNotify)$/],
   ['select + read state', /\/src\/pipeline\/decide\.ts$/, /^judges$/],
