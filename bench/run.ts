@@ -530,7 +530,7 @@ function printAlertCosts(): void {
   for (const c of alertCosts) {
     if (!c.stages) continue;
     console.log(
-      `\nWhere the ${c.mix} mix's CPU goes, by stage: main-thread µs per alert from the window profile (${Math.round(c.stages.busyUsPerAlert)} µs busy per alert, every event's share in it; ${c.profile})`,
+      `\nWhere the ${c.mix} mix's CPU goes, by stage: main-thread µs per alert from the window profile (${Math.round(c.stages.busyUsPerAlert)} µs busy per alert, every event's share in it${PROFILES ? `; ${c.profile}` : ''})`,
     );
     console.table(c.stages.rows);
   }
