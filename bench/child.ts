@@ -93,7 +93,7 @@ async function bare(validate: boolean): Promise<void> {
   await finished;
   const seconds = (performance.now() - first) / 1000;
   const cpu = cpuUs() - cpu0;
-  await profiler.stop();
+  await profiler.stop(() => ({ events: count }));
   await consumer.disconnect();
   result({
     mode: validate ? 'validate' : 'bare',
@@ -206,10 +206,15 @@ async function full(): Promise<void> {
   while ((await lag(emailGroup, config.topics.notifications)) > 0) await sleep(20);
   const deliveredS = (performance.now() - first) / 1000;
   const cpuDelivered = cpuUs() - cpu0;
-  await profiler.stop();
   // The bench parent always sets OUTBOX_DIR: the emails are counted there.
   const outbox = join(config.outboxDir ?? '.', 'email.jsonl');
-  const emails = existsSync(outbox) ? readFileSync(outbox, 'utf8').split('\n').length - 1 : 0;
+  const countEmails = () => (existsSync(outbox) ? readFileSync(outbox, 'utf8').split('\n').length - 1 : 0);
+  let emails = 0;
+  const profile = await profiler.stop(() => {
+    emails = countEmails();
+    return { events: count, alerts: emails };
+  });
+  if (!profile) emails = countEmails();
   await Promise.allSettled([
     loop.stop(),
     ...deliveries.map((d) => d.stop()),
@@ -229,6 +234,7 @@ async function full(): Promise<void> {
     cpu_us_per_event: cpuDecided / count,
     delivered_seconds: deliveredS,
     emails,
+    profile,
     cpu_us_per_event_with_delivery: cpuDelivered / count,
     peak_rss_mb: peakRssMb(),
     decided_ms: latency ? percentiles(decidedLat) : undefined,

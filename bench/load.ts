@@ -54,13 +54,19 @@ export interface Workload {
   counts: Record<string, number>;
 }
 
-/** Builds `n` events (as JSON strings keyed by account), handing each to `emit` in order. */
+/**
+ * Builds `n` events (as JSON strings keyed by account), handing each to `emit` in order. One account
+ * in `enrolledEvery` is enrolled. `storm`: every event is a successful sign-in in a session not seen
+ * before (an alert storm: a forced sign-out of everyone, a new app version that looks like a new
+ * device); with `enrolledEvery` 1 every event alerts.
+ */
 export function buildWorkload(
   n: number,
   prefix: string,
   emit: (index: number, key: string, value: string) => void,
   seed = 1,
   enrolledEvery = 10,
+  { storm = false }: { storm?: boolean } = {},
 ): Workload {
   const next = rng(seed);
   const accountCount = Math.max(100, Math.round(n / 10));
@@ -96,7 +102,7 @@ export function buildWorkload(
       client: { ip: publicIpv4(next), user_agent: ua() },
       source: 'bench',
     };
-    const roll = next();
+    const roll = storm ? 1 : next();
     let value: string;
     if (roll < 0.01) {
       counts.invalid!++;
@@ -127,7 +133,7 @@ export function buildWorkload(
     } else {
       // A third of session events repeat an earlier session (retries, redeliveries, several services).
       let s: { account: string; session: string };
-      if (sessions.length > 0 && next() < 1 / 3) {
+      if (!storm && sessions.length > 0 && next() < 1 / 3) {
         s = sessions[Math.floor(next() * sessions.length)]!;
         counts.signin_repeat!++;
       } else {

@@ -1,6 +1,7 @@
 /**
  * BENCH_CPU_PROF=<dir>: a V8 CPU profile of exactly the measured window of a bench child (from its
- * first event to its last), not its start-up, written as `<dir>/<name>-<pid>.cpuprofile`.
+ * first event to its last), not its start-up, written as `<dir>/<name>-<pid>.cpuprofile`. BENCH_LABEL
+ * (the bench parent sets the mix) is put before the name.
  */
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -8,7 +9,11 @@ import { join } from 'node:path';
 
 export interface WindowProfile {
   start(): void;
-  stop(): Promise<string | undefined>;
+  /**
+   * Stops and writes the profile, with what `meta` returns (what the window measured; called once
+   * the profiler has stopped, so its work is not in the profile) as its `bench` field.
+   */
+  stop(meta?: () => { events?: number; alerts?: number }): Promise<string | undefined>;
 }
 
 export function windowProfile(name: string, dir = process.env.BENCH_CPU_PROF?.trim()): WindowProfile {
@@ -23,12 +28,13 @@ export function windowProfile(name: string, dir = process.env.BENCH_CPU_PROF?.tr
         .then(() => session.post('Profiler.setSamplingInterval', { interval: 200 }))
         .then(() => session.post('Profiler.start'));
     },
-    async stop() {
+    async stop(meta) {
       if (!started) return undefined;
       await started;
       const { profile } = await session.post('Profiler.stop');
-      const file = join(dir, `${name}-${process.pid}.cpuprofile`);
-      writeFileSync(file, JSON.stringify(profile));
+      const label = process.env.BENCH_LABEL?.trim();
+      const file = join(dir, `${label ? `${label}-` : ''}${name}-${process.pid}.cpuprofile`);
+      writeFileSync(file, JSON.stringify(meta ? { ...profile, bench: meta() } : profile));
       session.disconnect();
       return file;
     },

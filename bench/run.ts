@@ -11,11 +11,16 @@
  * (bench/profile-window.ts; `npm run bench:where -- <dir>/*.cpuprofile` sorts it by owner). Every
  * measured consumer runs in its own child process (bench/child.ts), so its CPU time and peak RSS are
  * its own and not the producer's or the harness's. BENCH_MIXES=nobody measures a mix where no account
- * is enrolled: what an event that notifies nobody costs.
+ * is enrolled: what an event that notifies nobody costs; BENCH_MIXES=storm one where every account is
+ * enrolled and every event is a new session (an alert storm; BENCH_STORM_EVENTS, default 20,000, of
+ * them at most). CPU per alert: the process CPU per alert delivered, less what the alert's events
+ * would cost if they notified nobody (the nobody mix's CPU per event, times events per alert). The
+ * default run measures nobody and storm on the Redis path alone for it, and profiles the storm run
+ * (every run with BENCH_CPU_PROF) to print the CPU per alert by stage (bench/profile-views.ts).
  */
 
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -31,6 +36,7 @@ import { keys } from '../src/state/keys.js';
 import { createMemoryStore } from '../src/state/memory.js';
 import { createRedisStore } from '../src/state/redis.js';
 import { buildWorkload, publicIpv4, rng, UA_CORPUS } from './load.js';
+import { readProfile, stageRows } from './profile-views.js';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 200_000);
 const LATENCY_S = Number(process.env.BENCH_LATENCY_S ?? 30);
@@ -161,6 +167,7 @@ function fullPathEnv(
   run: string,
   input: { events: string; profiles: string },
   redisUrl: string,
+  events = EVENTS,
 ): Record<string, string> {
   const outbox = mkdtempSync(join(tmpdir(), 'login-alerts-bench-outbox-'));
   cleanup.push(() => rmSync(outbox, { recursive: true, force: true }));
@@ -169,7 +176,7 @@ function fullPathEnv(
     KAFKA_GROUP_ID: `${run}-group`,
     OUTBOX_DIR: outbox,
     ALERT_LINK_SECRET: 'bench-secret-bench-secret-bench-secret-0123',
-    BENCH_EXPECT: String(EVENTS),
+    BENCH_EXPECT: String(events),
     REDIS_URL: redisUrl,
   };
 }
@@ -210,17 +217,38 @@ async function pairRun(input: { events: string; profiles: string }, run: string)
 // 1–2. The workloads and throughput ------------------------------------------------------------------
 /**
  * The mixes: one account in `enrolledEvery` is enrolled. `nobody` (one account in the whole workload) is
- * not a target's mix: it shows what an event that notifies nobody costs (BENCH_MIXES=nobody).
+ * not a target's mix: it shows what an event that notifies nobody costs (BENCH_MIXES=nobody). `storm`:
+ * every account enrolled, every event a sign-in in a new session, so every event alerts.
  */
-const MIXES = { typical: 100, heavy: 10, nobody: 1e9 } as const;
+const MIXES = { typical: 100, heavy: 10, nobody: 1e9, storm: 1 } as const;
 type Mix = keyof typeof MIXES;
-/** BENCH_MIXES (default typical,heavy) and BENCH_RUNS (default bare,validate,memory,redis,pair). */
-const mixes = (process.env.BENCH_MIXES ?? 'typical,heavy').split(',').map((m) => m.trim()) as Mix[];
+/** BENCH_MIXES (default typical,heavy and, on the Redis path alone, nobody,storm) and BENCH_RUNS. */
+const mixes = (process.env.BENCH_MIXES ?? 'typical,heavy,nobody,storm')
+  .split(',')
+  .map((m) => m.trim()) as Mix[];
 const runs = new Set((process.env.BENCH_RUNS ?? 'bare,validate,memory,redis,pair').split(','));
+/** The mixes the default run measures only for the CPU per alert: the Redis path alone. */
+const forCostOnly = (mix: Mix) => !process.env.BENCH_MIXES && (mix === 'nobody' || mix === 'storm');
+const runsOf = (mix: Mix) => (forCostOnly(mix) ? new Set(['redis']) : runs);
+/** Events in a mix's topic: an alert storm costs about a millisecond per event, so it is shorter. */
+const STORM_EVENTS = Math.min(EVENTS, Number(process.env.BENCH_STORM_EVENTS ?? 20_000));
+const eventsOf = (mix: Mix) => (mix === 'storm' ? STORM_EVENTS : EVENTS);
+/**
+ * Where the window profiles go: BENCH_CPU_PROF for every child; without it, a temporary directory
+ * for the storm mix's Redis run alone (its stage view is printed; the profiler's sampling is in its
+ * CPU figure, by a few per cent).
+ */
+const PROFILES = process.env.BENCH_CPU_PROF?.trim();
+const stormProfiles = PROFILES ? undefined : join(tmpdir(), `login-alerts-bench-prof-${stamp}`);
+if (stormProfiles) {
+  mkdirSync(stormProfiles, { recursive: true });
+  cleanup.push(() => rmSync(stormProfiles, { recursive: true, force: true }));
+}
 
 interface MixResult {
   mix: Mix;
   enrolledEvery: number;
+  events: number;
   bare?: ChildResult;
   validateOnly?: ChildResult;
   fullMemory?: ChildResult;
@@ -236,33 +264,44 @@ async function throughput(mix: Mix): Promise<MixResult> {
   await createTopic(input.profiles, TOPIC_SPECS.accountSecurity.partitions, true);
   const messages: Message[] = [];
   const enrolledEvery = MIXES[mix];
+  const events = eventsOf(mix);
   const workload = buildWorkload(
-    EVENTS,
+    events,
     run,
     (_i, key, value) => messages.push({ key, value }),
     1,
     enrolledEvery,
+    { storm: mix === 'storm' },
   );
   cleanup.push(() => deleteRedisKeys(run));
   await sendAll(input.profiles, workload.profiles);
   const bytes = messages.reduce((s, m) => s + String(m.value).length, 0);
   const loadStarted = performance.now();
   await sendAll(input.events, messages);
-  const produceRate = EVENTS / ((performance.now() - loadStarted) / 1000);
+  const produceRate = events / ((performance.now() - loadStarted) / 1000);
   progress(
-    `[${mix}] loaded ${EVENTS} events (${Math.round(bytes / EVENTS)} B avg; ${JSON.stringify(workload.counts)}) at ${Math.round(produceRate)}/s; ` +
+    `[${mix}] loaded ${events} events (${Math.round(bytes / EVENTS)} B avg; ${JSON.stringify(workload.counts)}) at ${Math.round(produceRate)}/s; ` +
       `${workload.accounts.length} accounts, ${workload.enrolled.length} enrolled, ${workload.enrolledSessions.size} enrolled sessions`,
   );
   messages.length = 0;
-  const result: MixResult = { mix, enrolledEvery, produceRate };
+  const result: MixResult = { mix, enrolledEvery, events, produceRate };
+  const runs = runsOf(mix);
+  const label = { BENCH_LABEL: mix };
   const bareRun = (mode: 'bare' | 'validate') =>
     runChild(mode, {
+      ...label,
       BENCH_TOPIC: input.events,
       BENCH_GROUP: `${run}-${mode}`,
-      BENCH_EXPECT: String(EVENTS),
+      BENCH_EXPECT: String(events),
     });
+  const profiled: Record<string, string> =
+    mix === 'storm' && stormProfiles ? { BENCH_CPU_PROF: stormProfiles } : {};
   const fullRun = (store: 'memory' | 'redis') =>
-    runChild('full', fullPathEnv(`${run}-${store}`, input, store === 'redis' ? REDIS_URL : ''));
+    runChild('full', {
+      ...fullPathEnv(`${run}-${store}`, input, store === 'redis' ? REDIS_URL : '', events),
+      ...label,
+      ...(store === 'redis' ? profiled : {}),
+    });
   if (runs.has('bare')) {
     progress(`[${mix}] a) bare kafkajs consumer…`);
     result.bare = await bareRun('bare');
@@ -439,16 +478,75 @@ const mem = wants('memory')
   : undefined;
 
 // 6. Report ---------------------------------------------------------------------------------------
+/**
+ * CPU per alert of a mix's Redis run: the process CPU of the window (deciding and delivering) per
+ * email, less what the same events would have cost had they notified nobody (the nobody mix's CPU per
+ * event times events per alert); `gross` without that subtraction. With the run's window profile,
+ * the same per stage.
+ */
+function alertCost(m: MixResult | undefined) {
+  const r = m?.fullRedis;
+  const emails = (r?.emails as number | undefined) ?? 0;
+  if (!m || !r || emails === 0) return undefined;
+  const withDelivery = r.cpu_us_per_event_with_delivery as number;
+  const nobody = measured.nobody?.fullRedis?.cpu_us_per_event_with_delivery as number | undefined;
+  const eventsPerAlert = m.events / emails;
+  const file = r.profile as string | undefined;
+  const stages = file && existsSync(file) ? stageRows(readProfile(file), m.events, emails) : undefined;
+  return {
+    mix: m.mix,
+    events: m.events,
+    emails,
+    events_per_alert: round(eventsPerAlert, 2),
+    cpu_us_per_event_with_delivery: round(withDelivery, 2),
+    nobody_cpu_us_per_event: nobody === undefined ? null : round(nobody, 2),
+    cpu_us_per_alert_gross: round(withDelivery * eventsPerAlert),
+    cpu_us_per_alert: nobody === undefined ? null : round((withDelivery - nobody) * eventsPerAlert),
+    profile: file,
+    stages,
+  };
+}
+const alertCosts = (['typical', 'heavy', 'storm'] as const).flatMap((mix) => alertCost(measured[mix]) ?? []);
+const costJson = Object.fromEntries(
+  alertCosts.map(({ stages, ...c }) => [c.mix, { ...c, stages_us_per_alert: stages?.byStage }]),
+);
+function printAlertCosts(): void {
+  if (alertCosts.length === 0) return;
+  console.log(
+    `\nCPU per alert (Redis store, email to the outbox): process CPU per email delivered, less the nobody mix's CPU per event × events per alert${measured.nobody?.fullRedis ? '' : ' (no nobody run: gross only)'}`,
+  );
+  console.table(
+    alertCosts.map((c) => ({
+      mix: c.mix,
+      events: c.events,
+      emails: c.emails,
+      'events/alert': c.events_per_alert,
+      'µs/event incl. delivery': c.cpu_us_per_event_with_delivery,
+      'nobody µs/event': c.nobody_cpu_us_per_event ?? '',
+      'µs/alert gross': c.cpu_us_per_alert_gross,
+      'CPU µs per alert': c.cpu_us_per_alert ?? '',
+    })),
+  );
+  for (const c of alertCosts) {
+    if (!c.stages) continue;
+    console.log(
+      `\nWhere the ${c.mix} mix's CPU goes, by stage: main-thread µs per alert from the window profile (${Math.round(c.stages.busyUsPerAlert)} µs busy per alert, every event's share in it${PROFILES ? `; ${c.profile}` : ''})`,
+    );
+    console.table(c.stages.rows);
+  }
+}
 const typical = measured.typical;
 const heavy = measured.heavy;
 const complete = (m: MixResult | undefined): m is Required<MixResult> =>
   Boolean(m?.bare && m.validateOnly && m.fullMemory && m.fullRedis && (m.mix !== 'heavy' || m.fullRedisPair));
 if (ONLY || !complete(typical) || !complete(heavy) || !micro || !mem) {
+  printAlertCosts();
   console.log(
     JSON.stringify({
       bench: 'pipeline-partial',
       only: ONLY,
       throughput: measured,
+      cpu_per_alert: costJson,
       latency: latencies,
       micro: micro?.json,
       memstore: mem,
@@ -524,6 +622,7 @@ console.table(
     'added p99': l.startup.full.p99 - l.startup.bare.p99,
   })),
 );
+printAlertCosts();
 console.log('\nMicro figures');
 console.table(micro.rows);
 console.log('\nMemory store holding 1,000,000 session markers (RSS after GC)');
@@ -548,6 +647,7 @@ const mixJson = (m: Required<MixResult>) => ({
   cpu_us_per_event_validate_only: round(m.validateOnly.cpu_us_per_event, 2),
   cpu_us_per_event_bare: round(m.bare.cpu_us_per_event, 2),
   emails: m.fullRedis.emails,
+  cpu_us_per_alert: costJson[m.mix]?.cpu_us_per_alert ?? null,
   rss_mb: round(m.fullRedis.peak_rss_mb),
 });
 console.log(
@@ -564,6 +664,7 @@ console.log(
     ratio_two_processes: round(ratioOf(heavy, heavy.fullRedisPair), 3),
     heavy: mixJson(heavy),
     typical: mixJson(typical),
+    cpu_per_alert: costJson,
     p99_added_ms_startup: medianAt(RATES[0], (l) => l.startup.full.p99 - l.startup.bare.p99),
     latency_runs: LATENCY_RUNS,
     latency_warmup_ms: WARMUP_MS,

@@ -1,89 +1,38 @@
 /**
- * Where the CPU of a measured window goes: `node --import tsx bench/where.ts <profile>… [--events N]`
- * reads the profiles `BENCH_CPU_PROF=<dir> npm run bench` wrote and prints, per profile, the main
- * thread's microseconds per event by owner: the libraries the pipeline stands on (kafkajs, JSON.parse of
- * each consumed record's value, ioredis, Handlebars, zod, ua-parser-js, the mmdb reader), the garbage collector, and our
- * own code by directory. A builtin (JSON.stringify, a regex, Intl) is charged to the JavaScript function
- * that called it, and a Node internal to the nearest caller outside Node, so each sample has one owner.
- * Idle time and the profiler's own work are shown apart and left out of the busy total.
+ * Where the CPU of a measured window goes: `node --import tsx bench/where.ts <profile>… [--events N]
+ * [--alerts N]` reads the profiles `BENCH_CPU_PROF=<dir> npm run bench` wrote and prints, per profile,
+ * two views (bench/profile-views.ts). By owner, the main thread's microseconds per event: the libraries
+ * the pipeline stands on (kafkajs, JSON.parse of each consumed record's value, ioredis, Handlebars, zod,
+ * ua-parser-js, the mmdb reader), the garbage collector, and our own code by directory. By stage, for a
+ * full-path profile with alerts: microseconds per alert in each stage of the alert's path, and the
+ * rest (kafkajs, ioredis, GC, …) by owner. Idle time and the profiler's own work are shown apart and
+ * left out of the busy total. The events and alerts of the window come from the profile itself (the
+ * child writes them); --events and --alerts are for profiles without them.
  */
-import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
-
-interface ProfileNode {
-  id: number;
-  callFrame: { functionName: string; url: string };
-  children?: number[];
-}
-interface Profile {
-  nodes: ProfileNode[];
-  samples: number[];
-  timeDeltas: number[];
-}
-
-/** Owners that are not our code, in the order they are printed. */
-const LIBRARIES = [
-  'kafkajs',
-  'JSON.parse (records)',
-  'ioredis',
-  'handlebars',
-  'zod',
-  'ua-parser-js',
-  'mmdb-lib',
-];
-const APART = new Set(['(idle)', 'profiler']);
-
-/** The owner of one frame, or undefined for a frame that passes its time to its caller. */
-function ownerOf(frame: ProfileNode['callFrame']): string | undefined {
-  const { url, functionName } = frame;
-  if (url === '') return functionName.startsWith('(') ? functionName : undefined;
-  if (url.startsWith('node:')) return url.startsWith('node:inspector') ? 'profiler' : undefined;
-  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
-  if (pkg) return pkg[1] === 'maxmind' ? 'mmdb-lib' : pkg[1];
-  if (url.includes('/bench/')) return url.includes('profile-window') ? 'profiler' : 'bench harness';
-  if (functionName === 'decodeJson' && url.includes('/src/contracts/')) return 'JSON.parse (records)';
-  const ours = /\/((?:src\/[^/]+)|consumers)\//.exec(url);
-  return ours ? `ours: ${ours[1]}` : 'other';
-}
-
-function owners(profile: Profile): Map<string, number> {
-  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-  const parent = new Map<number, number>();
-  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
-  const owner = new Map<number, string>();
-  const resolve = (id: number): string => {
-    const known = owner.get(id);
-    if (known !== undefined) return known;
-    const node = byId.get(id)!;
-    const up = parent.get(id);
-    const found = ownerOf(node.callFrame) ?? (up === undefined ? 'node internals' : resolve(up));
-    owner.set(id, found);
-    return found;
-  };
-  const totals = new Map<string, number>();
-  profile.samples.forEach((id, i) => {
-    const who = resolve(id);
-    totals.set(who, (totals.get(who) ?? 0) + (profile.timeDeltas[i] ?? 0));
-  });
-  return totals;
-}
+import { APART, LIBRARIES, owners, type Profile, readProfile, stageRows } from './profile-views.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { events: { type: 'string', default: process.env.BENCH_EVENTS ?? '200000' } },
+  options: {
+    events: { type: 'string', default: process.env.BENCH_EVENTS ?? '200000' },
+    alerts: { type: 'string' },
+  },
 });
-const events = Number(values.events);
-if (positionals.length === 0 || !(events > 0)) {
-  console.error('usage: node --import tsx bench/where.ts <file.cpuprofile>… [--events N]');
+if (positionals.length === 0 || !(Number(values.events) > 0)) {
+  console.error('usage: node --import tsx bench/where.ts <file.cpuprofile>… [--events N] [--alerts N]');
   process.exit(2);
 }
-const us = (t: number) => (t / events).toFixed(2).padStart(7);
-for (const file of positionals) {
-  const totals = owners(JSON.parse(readFileSync(file, 'utf8')) as Profile);
+
+function byOwner(file: string, profile: Profile, events: number, alerts: number): void {
+  const totals = owners(profile);
+  const us = (t: number) => (t / events).toFixed(2).padStart(7);
   const busy = [...totals].filter(([k]) => !APART.has(k)).reduce((n, [, t]) => n + t, 0);
+  // With the window's alerts known, each line also says what it costs per alert.
+  const perAlert = (t: number) => (alerts > 0 ? `${(t / alerts).toFixed(1).padStart(8)} µs/alert` : '');
   const line = (name: string, t: number) =>
-    console.log(`${us(t)} µs  ${((100 * t) / busy).toFixed(1).padStart(5)}%  ${name}`);
+    console.log(`${us(t)} µs  ${((100 * t) / busy).toFixed(1).padStart(5)}%${perAlert(t)}  ${name}`);
   console.log(`\n${basename(file)}: ${us(busy).trim()} µs of main-thread work per event (${events} events)`);
   const take = (name: string) => {
     const t = totals.get(name) ?? 0;
@@ -111,4 +60,17 @@ for (const file of positionals) {
   console.log(
     `  libraries ${us(libraries).trim()} µs, GC ${us(gc).trim()}, ours ${us(oursTotal).trim()}; apart: idle ${us(totals.get('(idle)') ?? 0).trim()}, profiler ${us(totals.get('profiler') ?? 0).trim()}`,
   );
+}
+
+for (const file of positionals) {
+  const profile = readProfile(file);
+  const events = profile.bench?.events ?? Number(values.events);
+  const alerts = profile.bench?.alerts ?? Number(values.alerts ?? 0);
+  byOwner(file, profile, events, alerts);
+  if (!(alerts > 0)) continue;
+  const { rows, busyUsPerAlert } = stageRows(profile, events, alerts);
+  console.log(
+    `\n${basename(file)} by stage: ${busyUsPerAlert.toFixed(0)} µs of main-thread work per alert (${alerts} alerts, ${(events / alerts).toFixed(1)} events per alert; every event's cost is in it)`,
+  );
+  console.table(rows);
 }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Channel } from '../contracts/account-security.js';
 import type { AuthEvent } from '../contracts/auth-event.js';
 import type {
@@ -14,7 +14,7 @@ import { normalAaguid } from '../enrich/authenticators.js';
 
 /** Deterministic: the same decision on a replay yields the same id, so consumers can dedupe on it. */
 export function alertId(kind: AlertKind, accountId: string, discriminator: string): string {
-  const digest = createHash('sha256').update(`${kind}\0${accountId}\0${discriminator}`).digest('base64url');
+  const digest = hash('sha256', `${kind}\0${accountId}\0${discriminator}`, 'base64url');
   return `al_${digest.slice(0, 26)}`;
 }
 

@@ -59,29 +59,42 @@ export function assessFailureBurst(): Assessment {
   return { severity: severityFor(['failure_burst']), reasons: ['failure_burst'] };
 }
 
-/** Keeps entries seen within the window, at most `max` of them, most recently seen first to stay. */
-function prune(
+/**
+ * `map` with `key` last seen at `at` (never moving a later sighting back: out-of-order events), then
+ * only the entries seen within the window, at most `max` of them, the most recently seen staying.
+ * One pass over the map, no copy of it: this runs for every sign-in of an enrolled account, on maps
+ * of up to `max` entries each. The map returned has no prototype (read it with Object.hasOwn, as
+ * seen.ts does; JSON.stringify writes it as any other).
+ */
+function remember(
   map: Record<string, number>,
-  now: number,
-  windowMs: number,
-  max: number,
+  key: string | undefined,
+  at: number,
+  { now, windowMs, max }: { now: number; windowMs: number; max: number },
 ): Record<string, number> {
-  const kept = Object.entries(map).filter(
-    ([, at]) => typeof at === 'number' && Number.isFinite(at) && now - at <= windowMs,
-  );
+  const within = (seen: unknown): seen is number =>
+    typeof seen === 'number' && Number.isFinite(seen) && now - seen <= windowMs;
+  const kept: [string, number][] = [];
+  let touched = false;
+  for (const k of map == null ? [] : Object.keys(map)) {
+    let seen = map[k];
+    if (k === key) {
+      touched = true;
+      seen = typeof seen === 'number' && seen > at ? seen : at;
+    }
+    if (within(seen)) kept.push([k, seen]);
+  }
+  if (key !== undefined && !touched && within(at)) kept.push([key, at]);
   // Only a map over its cap needs the order (which entries stay); the kept set is the same either way.
   if (kept.length > max) {
     kept.sort(([ka, a], [kb, b]) => b - a || (ka < kb ? -1 : ka > kb ? 1 : 0));
     kept.length = Math.max(0, max);
   }
-  return Object.fromEntries(kept);
-}
-
-/** `map` with `key` last seen at `at`, never moving a later sighting back (out-of-order events). */
-function touch(map: Record<string, number>, key: string | undefined, at: number): Record<string, number> {
-  if (key === undefined) return map;
-  const prev = Object.hasOwn(map, key) ? map[key] : undefined;
-  return { ...map, [key]: typeof prev === 'number' && prev > at ? prev : at };
+  // Without a prototype the map is a dictionary from the start: its keys (every account's differ)
+  // build no chain of hidden classes, which cost more than the rest of this function together.
+  const out: Record<string, number> = Object.create(null);
+  for (const [k, seen] of kept) out[k] = seen;
+  return out;
 }
 
 /**
@@ -95,15 +108,11 @@ export function rememberSignIn(
 ): AccountHistory {
   const at = eventTime(ctx);
   const { now, historyWindowMs: window } = ctx;
+  const keep = (max: number) => ({ now, windowMs: window, max });
   const next: AccountHistory = {
-    devices: prune(
-      touch(history.devices, deviceKey(ctx.event, ctx.device), at),
-      now,
-      window,
-      limits.maxDevices,
-    ),
-    countries: prune(touch(history.countries, countryKey(ctx.geo), at), now, window, limits.maxCountries),
-    cities: prune(touch(history.cities, cityKey(ctx.geo), at), now, window, limits.maxCities),
+    devices: remember(history.devices, deviceKey(ctx.event, ctx.device), at, keep(limits.maxDevices)),
+    countries: remember(history.countries, countryKey(ctx.geo), at, keep(limits.maxCountries)),
+    cities: remember(history.cities, cityKey(ctx.geo), at, keep(limits.maxCities)),
   };
   // An event older than the remembered one must not become "the previous sign-in" for travel checks.
   const last = history.last;

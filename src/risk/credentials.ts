@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /** One remembered WebAuthn credential of an account. */
 export interface RememberedCredential {
@@ -28,7 +28,7 @@ export function emptyCredentials(): CredentialMemory {
 
 /** The key a credential id is remembered under: 96 bits of its SHA-256, so long ids cost little. */
 export function credentialKey(credentialId: string): string {
-  return createHash('sha256').update(credentialId).digest('base64url').slice(0, 16);
+  return hash('sha256', credentialId, 'base64url').slice(0, 16);
 }
 
 /** The remembered credential with this id, if any (hasOwn: the memory is parsed JSON). */

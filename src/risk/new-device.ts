@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { AuthEvent } from '../contracts/auth-event.js';
 import type { Device } from '../contracts/login-alert.js';
 import { seenWithin } from './seen.js';
@@ -8,7 +8,7 @@ import type { SignInContext } from './types.js';
 export const UNKNOWN_DEVICE_KEY = 'unknown';
 
 // 16 hex chars (64 bits) keeps history small; collisions between one account's devices are negligible.
-const short = (s: string): string => createHash('sha256').update(s).digest('hex').slice(0, 16);
+const short = (s: string): string => hash('sha256', s, 'hex').slice(0, 16);
 const norm = (s: string | undefined): string => (s ?? '').trim().toLowerCase();
 
 /**

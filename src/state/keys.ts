@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * The account id as keys carry it: `%`, `{` and `}` percent-encoded. No `}` is left inside, so the
@@ -44,7 +44,7 @@ export function isLinkUsedKey(key: string): boolean {
 
 /** A short, fixed-length digest: keeps keys small when ids are long (sessions, endpoints). */
 export function shortHash(text: string): string {
-  return createHash('sha256').update(text).digest('base64url').slice(0, 16);
+  return hash('sha256', text, 'base64url').slice(0, 16);
 }
 
 export const keys = {
