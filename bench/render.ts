@@ -21,7 +21,7 @@ const input: RenderInput = {
   failureCount: 4,
   authenticator: 'YubiKey 5 Series',
   change: 'credential.added',
-  containment: { action: 'session_revoked', status: 'succeeded' },
+  containment: { action: 'session_revoked', status: 'done' },
   reportUrl: 'https://alerts.example.com/r/AQAAAAA.abcdefghijklmnopqrstuv',
   settingsUrl: 'https://chatgpt.com/#settings/Security',
 };

@@ -1,78 +1,127 @@
-// Loads every template set under templates/<locale>/ once, at start. Each locale gets its own
-// Handlebars environment so partials ("layout_html", "actions_text") never leak between languages.
-// Escaping follows the file name: only *.html.hbs is HTML-escaped; text, SMS, subject and push
-// templates are compiled with noEscape, because their values are already sanitised plain text.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+// The one template set (templates/*.hbs, templates/partials/*.hbs) and the message catalogs
+// (templates/messages/<locale>.json), loaded and compiled once at start. Templates hold structure;
+// every phrase comes from the catalog through two helpers:
+//   {{t "key" name=value}}  a catalog message, with the view's values inserted
+//   {{v value}}             a view value on its own
+// Escaping follows the file name: *.html.hbs output is HTML-escaped (the helpers escape literals and
+// values themselves and wrap values in <bdi> for right-to-left catalogs); text, SMS, subject and push
+// templates are compiled with noEscape, and right-to-left catalogs isolate values with U+2068/U+2069.
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Handlebars from 'handlebars';
 import { AppError } from '../errors.js';
-import { compileMessages, type Messages } from './messages.js';
+import { type Catalog, loadCatalogs, type MessageValues, type OutputMode, writeValue } from './catalog.js';
 
-/** A compiled template: a view in, text out. Strict: a missing variable throws. */
-export type Template = (view: object) => string;
+/** A compiled template: a view and the person's catalog in, text out. Strict: a missing variable throws. */
+export type Template = (view: object, catalog: Catalog) => string;
 
-/** One locale's compiled templates (by name, e.g. "new_login.sms") and phrases. */
+/** The compiled templates (by name, e.g. "new_login.sms") and every locale's catalog. */
 export interface TemplateSet {
-  locale: string;
-  messages: Messages;
   templates: ReadonlyMap<string, Template>;
+  catalogs: ReadonlyMap<string, Catalog>;
 }
 
-/** Reads and compiles every locale directory under `dir`; throws BAD_CONFIG when a set is unreadable. */
-export function loadTemplateSets(dir: string): ReadonlyMap<string, TemplateSet> {
-  let locales: string[];
-  try {
-    locales = readdirSync(dir)
-      .filter((name) => statSync(join(dir, name)).isDirectory())
-      .sort();
-  } catch (err) {
-    throw new AppError('BAD_CONFIG', `templates directory ${dir} cannot be read`, { cause: err });
-  }
-  return new Map(locales.map((locale) => [locale, loadSet(join(dir, locale), locale)]));
+interface HelperOptions {
+  hash: MessageValues;
 }
 
-/** Throws BAD_CONFIG naming every template a set lacks. */
-export function requireTemplates(sets: ReadonlyMap<string, TemplateSet>, names: readonly string[]): void {
-  const missing: string[] = [];
-  for (const [locale, set] of sets) {
-    for (const name of names) if (!set.templates.has(name)) missing.push(`${locale}/${name}.hbs`);
+/** Reads and compiles the template set under `dir`; throws BAD_CONFIG when a file is unreadable. */
+export function loadTemplateSet(dir: string): TemplateSet {
+  const catalogs = loadCatalogs(join(dir, 'messages'));
+  const partialsDir = join(dir, 'partials');
+  const partials = list(partialsDir).map((file) => [file, read(join(partialsDir, file))] as const);
+  const files = list(dir).map((file) => [file, read(join(dir, file))] as const);
+  // Compiled once per locale: a message without values is written into the template's source, so
+  // a render pays nothing for the words that never change.
+  const byLocale = new Map(
+    [...catalogs].map(([locale, catalog]) => [locale, compileForLocale(catalog, partials, files)]),
+  );
+  const templates = new Map<string, Template>();
+  for (const [file] of files) {
+    const name = file.slice(0, -'.hbs'.length);
+    templates.set(name, (view, catalog) => {
+      const compiled = byLocale.get(catalog.locale)?.get(name);
+      if (compiled === undefined) throw new AppError('INTERNAL', `no template ${name} for ${catalog.locale}`);
+      return compiled(view);
+    });
   }
+  return { templates, catalogs };
+}
+
+function compileForLocale(
+  catalog: Catalog,
+  partials: readonly (readonly [string, string])[],
+  files: readonly (readonly [string, string])[],
+): Map<string, (view: object) => string> {
+  const html = environment(catalog, 'html');
+  const text = environment(catalog, 'text');
+  const compile = (file: string, source: string) => {
+    const isHtml = file.endsWith('.html.hbs');
+    return (isHtml ? html : text).compile(inlineConstants(source, catalog, isHtml), {
+      strict: true,
+      noEscape: !isHtml,
+      knownHelpers: { t: true, v: true },
+      knownHelpersOnly: true,
+    });
+  };
+  for (const [file, source] of partials) {
+    // "layout.html.hbs" → partial "layout_html"
+    (file.endsWith('.html.hbs') ? html : text).registerPartial(partialName(file), compile(file, source));
+  }
+  return new Map(files.map(([file, source]) => [file.slice(0, -'.hbs'.length), compile(file, source)]));
+}
+
+// {{t "key"}} of a message without values becomes its text (escaped in HTML). Text holding
+// Handlebars syntax stays a helper call, so a phrase can never turn into template code.
+function inlineConstants(source: string, catalog: Catalog, html: boolean): string {
+  return source.replace(/\{\{t "([A-Za-z0-9_.]+)"\}\}/g, (call, key: string) => {
+    if (!catalog.has(key) || catalog.ast(key).some((el) => el.type !== 0)) return call;
+    const value = catalog.format(key, {}, html ? 'html' : 'text');
+    return /[{}\\]/.test(value) ? call : value;
+  });
+}
+
+/** Throws BAD_CONFIG naming every template the set lacks. */
+export function requireTemplates(set: TemplateSet, names: readonly string[]): void {
+  const missing = names.filter((name) => !set.templates.has(name)).map((name) => `${name}.hbs`);
   if (missing.length > 0) throw new AppError('BAD_CONFIG', `missing templates: ${missing.join(', ')}`);
 }
 
-function loadSet(dir: string, locale: string): TemplateSet {
+// One Handlebars environment per locale and kind of output, so an HTML partial is never used in a
+// text part and the helpers know their catalog and mode without looking them up per call.
+function environment(catalog: Catalog, kind: 'html' | 'text'): typeof Handlebars {
   const hbs = Handlebars.create();
-  const compile = (file: string, source: string): Template =>
-    hbs.compile(source, { strict: true, noEscape: !file.endsWith('.html.hbs'), knownHelpersOnly: true });
-  const partialsDir = join(dir, 'partials');
-  for (const file of safeList(partialsDir)) {
-    // "layout.html.hbs" → partial "layout_html"
-    hbs.registerPartial(partialName(file), compile(file, read(join(partialsDir, file))));
+  const rtl = catalog.dir === 'rtl';
+  const mode: OutputMode = kind === 'html' ? (rtl ? 'html-bdi' : 'html') : rtl ? 'isolated' : 'text';
+  if (kind === 'html') {
+    hbs.registerHelper('t', (key: unknown, options: HelperOptions) =>
+      new hbs.SafeString(catalog.format(String(key), options.hash, mode)),
+    );
+    hbs.registerHelper('v', (value: unknown) => new hbs.SafeString(writeValue(shown(value), mode)));
+  } else {
+    hbs.registerHelper('t', (key: unknown, options: HelperOptions) =>
+      catalog.format(String(key), options.hash, mode),
+    );
+    hbs.registerHelper('v', (value: unknown) => writeValue(shown(value), mode));
   }
-  const templates = new Map<string, Template>();
-  for (const file of safeList(dir))
-    templates.set(file.slice(0, -'.hbs'.length), compile(file, read(join(dir, file))));
-  const messagesFile = join(dir, 'messages.json');
-  let raw: unknown;
-  try {
-    raw = JSON.parse(read(messagesFile));
-  } catch (err) {
-    throw new AppError('BAD_CONFIG', `${messagesFile} is not valid JSON`, { cause: err });
-  }
-  return { locale, messages: compileMessages(raw, hbs, messagesFile), templates };
+  return hbs;
+}
+
+function shown(value: unknown): string {
+  return value === undefined || value === null ? '' : String(value);
 }
 
 function partialName(file: string): string {
   return file.slice(0, -'.hbs'.length).replace(/[.-]/g, '_');
 }
 
-function safeList(dir: string): string[] {
+function list(dir: string): string[] {
   try {
     return readdirSync(dir)
       .filter((f) => f.endsWith('.hbs'))
       .sort();
-  } catch {
-    return [];
+  } catch (err) {
+    throw new AppError('BAD_CONFIG', `templates directory ${dir} cannot be read`, { cause: err });
   }
 }
 
