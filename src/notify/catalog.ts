@@ -175,8 +175,9 @@ function compileElements(elements: readonly Element[], ctx: Context): Piece {
 function compileElement(el: Element, ctx: Context): Piece {
   switch (el.type) {
     case 0: {
+      // Catalog text is ours and only ever lands in element content or double-quoted attributes.
       const plain = el.value;
-      const html = escapeHtml(plain);
+      const html = /[&<>"]/.test(plain) ? plain.replace(/[&<>"]/g, (c) => HTML_ESCAPES[c] as string) : plain;
       return (_, mode) => (mode === 'html' || mode === 'html-bdi' ? html : plain);
     }
     case 1: {
@@ -224,10 +225,12 @@ function compileOptions(options: Record<string, { value: Element[] }>, ctx: Cont
   return new Map(Object.entries(options).map(([k, v]) => [k, compileElements(v.value, ctx)]));
 }
 
+// Strict, like the templates: a value left out or undefined (a misspelt view key) throws.
 function valueOf(values: MessageValues, name: string, ctx: Context): string | number {
-  if (!Object.hasOwn(values, name))
+  const value = Object.hasOwn(values, name) ? values[name] : undefined;
+  if (value === undefined || value === null)
     throw new AppError('INTERNAL', `message "${ctx.key}" needs the value "${name}"`);
-  return values[name] as string | number;
+  return value;
 }
 
 function display(value: string | number, ctx: Context): string {

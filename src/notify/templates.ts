@@ -107,8 +107,10 @@ function environment(catalog: Catalog, kind: 'html' | 'text'): typeof Handlebars
   return hbs;
 }
 
+// Strict: a value the view lacks is a template bug, never an empty string or "undefined".
 function shown(value: unknown): string {
-  return value === undefined || value === null ? '' : String(value);
+  if (value === undefined || value === null) throw new AppError('INTERNAL', 'a {{v}} value is not defined');
+  return String(value);
 }
 
 function partialName(file: string): string {
