@@ -129,7 +129,8 @@ export function compileCatalog(locale: string, raw: unknown, where = locale): Ca
       throw bad(where, key, 'must be a non-empty string of at most 2000 characters');
     let ast: Element[];
     try {
-      ast = new IntlMessageFormat(text, intl).getAst() as Element[];
+      // Tags are text here: markup lives in the templates, never in a phrase.
+      ast = new IntlMessageFormat(text, intl, undefined, { ignoreTag: true }).getAst() as Element[];
     } catch (err) {
       throw bad(where, key, `is not an ICU message: ${(err as Error).message}`);
     }
@@ -138,7 +139,8 @@ export function compileCatalog(locale: string, raw: unknown, where = locale): Ca
   }
   const get = (key: string): Piece => {
     const piece = compiled.get(key);
-    if (piece === undefined) throw new AppError('INTERNAL', `message "${key}" is not in the ${locale} catalog`);
+    if (piece === undefined)
+      throw new AppError('INTERNAL', `message "${key}" is not in the ${locale} catalog`);
     return piece;
   };
   return {
@@ -182,7 +184,7 @@ function compileElement(el: Element, ctx: Context): Piece {
     }
     case 1: {
       const name = el.value;
-      return (values, mode) => writeValue(display(valueOf(values, name, ctx), ctx), mode);
+      return (values, mode) => writeValue(display(argument(values, name, ctx), ctx), mode);
     }
     case 5:
       return compileSelect(el, ctx);
@@ -191,7 +193,11 @@ function compileElement(el: Element, ctx: Context): Piece {
     case 7:
       return (_, mode, n) => writeValue(ctx.number.format(n), mode === 'isolated' ? 'text' : mode);
     default:
-      throw bad(ctx.where, ctx.key, `uses an ICU element of type ${(el as { type: number }).type}, which is not supported here`);
+      throw bad(
+        ctx.where,
+        ctx.key,
+        `uses an ICU element of type ${(el as { type: number }).type}, which is not supported here`,
+      );
   }
 }
 
@@ -199,7 +205,7 @@ function compileSelect(el: Extract<Element, { type: 5 }>, ctx: Context): Piece {
   const options = compileOptions(el.options, ctx);
   const other = options.get('other') as Piece;
   const name = el.value;
-  return (values, mode, n) => (options.get(String(valueOf(values, name, ctx))) ?? other)(values, mode, n);
+  return (values, mode, n) => (options.get(String(argument(values, name, ctx))) ?? other)(values, mode, n);
 }
 
 function compilePlural(el: Extract<Element, { type: 6 }>, ctx: Context): Piece {
@@ -212,7 +218,7 @@ function compilePlural(el: Extract<Element, { type: 6 }>, ctx: Context): Piece {
   const name = el.value;
   const offset = el.offset ?? 0;
   return (values, mode) => {
-    const value = Number(valueOf(values, name, ctx));
+    const value = Number(argument(values, name, ctx));
     if (!Number.isFinite(value)) throw new AppError('INTERNAL', `${ctx.key}: "${name}" must be a number`);
     const exact = options.get(`=${value}`);
     const shown = value - offset;
@@ -221,12 +227,13 @@ function compilePlural(el: Extract<Element, { type: 6 }>, ctx: Context): Piece {
 }
 
 function compileOptions(options: Record<string, { value: Element[] }>, ctx: Context): Map<string, Piece> {
-  if (!Object.hasOwn(options, 'other')) throw bad(ctx.where, ctx.key, 'has a plural or select without "other"');
+  if (!Object.hasOwn(options, 'other'))
+    throw bad(ctx.where, ctx.key, 'has a plural or select without "other"');
   return new Map(Object.entries(options).map(([k, v]) => [k, compileElements(v.value, ctx)]));
 }
 
 // Strict, like the templates: a value left out or undefined (a misspelt view key) throws.
-function valueOf(values: MessageValues, name: string, ctx: Context): string | number {
+function argument(values: MessageValues, name: string, ctx: Context): string | number {
   const value = Object.hasOwn(values, name) ? values[name] : undefined;
   if (value === undefined || value === null)
     throw new AppError('INTERNAL', `message "${ctx.key}" needs the value "${name}"`);
@@ -260,9 +267,11 @@ export function catalogProblems(catalogs: ReadonlyMap<string, Catalog>, sourceLo
       }
       const allowed = new Set(placeholders(source.ast(key)));
       for (const name of placeholders(catalog.ast(key)))
-        if (!allowed.has(name)) problems.push(`${locale}: ${key} uses {${name}}, which ${sourceLocale} does not`);
+        if (!allowed.has(name))
+          problems.push(`${locale}: ${key} uses {${name}}, which ${sourceLocale} does not`);
       for (const plural of plurals(catalog.ast(key))) {
-        if (!Object.hasOwn(plural.options, 'other')) problems.push(`${locale}: ${key} has a plural without "other"`);
+        if (!Object.hasOwn(plural.options, 'other'))
+          problems.push(`${locale}: ${key} has a plural without "other"`);
         for (const category of categories)
           if (!Object.hasOwn(plural.options, category))
             problems.push(`${locale}: ${key} has a plural without "${category}"`);

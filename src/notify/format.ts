@@ -92,7 +92,8 @@ export function formatDevice(
         ? vendor || genericHardware(os, d.device_type, catalog)
         : '';
   const compose = (b: string, o: string) =>
-    b && o ? phrase(catalog, 'device.on', { browser: b, os: o })
+    b && o
+      ? phrase(catalog, 'device.on', { browser: b, os: o })
       : b || o || hardware || catalog.text('device.unknown');
   const long = compose(browserLong, osLong);
   return {
@@ -107,7 +108,9 @@ function genericHardware(os: string, type: string | undefined, catalog: Catalog)
   if (os === '') return '';
   if (type === 'tablet') return phrase(catalog, 'device.tablet', { os });
   // ua-parser-js gives no type for some Android phones; on other systems no type means a desktop.
-  return type === 'mobile' || (type === undefined && os === 'Android') ? phrase(catalog, 'device.phone', { os }) : '';
+  return type === 'mobile' || (type === undefined && os === 'Android')
+    ? phrase(catalog, 'device.phone', { os })
+    : '';
 }
 
 /** The approximate place, as parts, so SMS can drop the city before spending another segment. */

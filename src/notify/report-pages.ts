@@ -2,8 +2,8 @@
 // the same URL (a link scanner that prefetches the GET never confirms anything); the result pages
 // follow. Plain HTML, one inline style block, no script and no external asset.
 import type { AlertKind, Device, Geo, ReportScope } from '../contracts/login-alert.js';
-import { formatDevice, formatPlace, formatWhen } from './format.js';
 import type { Catalog } from './catalog.js';
+import { formatDevice, formatPlace, formatWhen } from './format.js';
 import { resolveLocale } from './locale.js';
 import { DEFAULT_LOCALE, DEFAULT_TEMPLATES_DIR, loadChecked } from './render.js';
 import { requireTemplates, type Template } from './templates.js';

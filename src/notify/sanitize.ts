@@ -109,7 +109,9 @@ export function oneLine(text: string, max: number): string {
   // the ones a right-to-left catalog put around a value.
   const trimmed = text.trim();
   return cap(
-    SAFE_LINE.test(trimmed) ? trimmed : trimmed.replace(TO_DROP_BUT_ISOLATES, '').replace(TO_SPACE, ' ').trim(),
+    SAFE_LINE.test(trimmed)
+      ? trimmed
+      : trimmed.replace(TO_DROP_BUT_ISOLATES, '').replace(TO_SPACE, ' ').trim(),
     max,
   );
 }

@@ -94,8 +94,10 @@ function environment(catalog: Catalog, kind: 'html' | 'text'): typeof Handlebars
   const rtl = catalog.dir === 'rtl';
   const mode: OutputMode = kind === 'html' ? (rtl ? 'html-bdi' : 'html') : rtl ? 'isolated' : 'text';
   if (kind === 'html') {
-    hbs.registerHelper('t', (key: unknown, options: HelperOptions) =>
-      new hbs.SafeString(catalog.format(String(key), options.hash, mode)),
+    hbs.registerHelper(
+      't',
+      (key: unknown, options: HelperOptions) =>
+        new hbs.SafeString(catalog.format(String(key), options.hash, mode)),
     );
     hbs.registerHelper('v', (value: unknown) => new hbs.SafeString(writeValue(shown(value), mode)));
   } else {

@@ -75,7 +75,8 @@ export function buildView(
   const device = formatDevice(input.device, catalog);
   const place = formatPlace(input.geo, intlLocale, catalog);
   const method = formatMethod(input.method, catalog);
-  const change = input.change !== undefined && catalog.has(`change.${input.change}`) ? input.change : undefined;
+  const change =
+    input.change !== undefined && catalog.has(`change.${input.change}`) ? input.change : undefined;
   const authenticator = shownAuthenticator(input.authenticator);
   const authenticatorLine = formatAuthenticator(authenticator, input.kind, change, catalog);
   const rtl = catalog.dir === 'rtl';

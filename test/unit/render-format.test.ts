@@ -205,7 +205,8 @@ describe('locale resolution', () => {
     expect(chosen('zh-TW')).toBe('en');
     expect(chosen('zh-HK')).toBe('en');
     expect(chosen('zh-Hant')).toBe('en');
-    for (const odd of ['x-klingon', 'sr-Latn', '', undefined, 'not a tag', 'a'.repeat(40)]) expect(chosen(odd)).toBe('en');
+    for (const odd of ['x-klingon', 'sr-Latn', '', undefined, 'not a tag', 'a'.repeat(40)])
+      expect(chosen(odd)).toBe('en');
     expect(resolveLocale('es-MX', all, 'en', intl)).toEqual({ template: 'es', intl: 'es-MX' });
   });
 });

@@ -297,7 +297,10 @@ describe('templates are strict', () => {
       writeFileSync(join(dir, 'new_login.subject.hbs'), 'New sign-in to {{prodcut}}');
       expect(codeOf(() => createRenderer({ templatesDir: dir }))).toBe('BAD_CONFIG');
       expect(() => createRenderer({ templatesDir: dir })).toThrow(/new_login.*"prodcut" not defined/);
-      writeFileSync(join(dir, 'new_login.subject.hbs'), '{{t "new_login.subject" severity=severity product=prodcut}}');
+      writeFileSync(
+        join(dir, 'new_login.subject.hbs'),
+        '{{t "new_login.subject" severity=severity product=prodcut}}',
+      );
       expect(() => createRenderer({ templatesDir: dir })).toThrow(/new_login.*needs the value "product"/);
     });
 
@@ -308,7 +311,10 @@ describe('templates are strict', () => {
     });
 
     test('a catalog with a missing key stops start-up with BAD_CONFIG naming it', () => {
-      writeFileSync(join(dir, 'messages', 'en.json'), JSON.stringify({ intl: 'en-GB', dir: 'ltr', messages: {} }));
+      writeFileSync(
+        join(dir, 'messages', 'en.json'),
+        JSON.stringify({ intl: 'en-GB', dir: 'ltr', messages: {} }),
+      );
       expect(codeOf(() => createRenderer({ templatesDir: dir }))).toBe('BAD_CONFIG');
       expect(() => createRenderer({ templatesDir: dir })).toThrow('en: lacks product.fallback');
     });
