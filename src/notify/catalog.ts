@@ -69,6 +69,11 @@ export function escapeHtml(text: string): string {
   return /[&<>"'`=]/.test(text) ? text.replace(/[&<>"'`=]/g, (c) => HTML_ESCAPES[c] as string) : text;
 }
 
+/** Catalog text in HTML: it is ours and only ever lands in element content or double-quoted attributes. */
+export function escapeLiteral(text: string): string {
+  return /[&<>"]/.test(text) ? text.replace(/[&<>"]/g, (c) => HTML_ESCAPES[c] as string) : text;
+}
+
 /** An inserted value written for `mode`. */
 export function writeValue(value: string, mode: OutputMode): string {
   if (value === '') return value;
@@ -162,10 +167,11 @@ interface Context {
   number: Intl.NumberFormat;
 }
 
-// Literals are written once per mode at compile time; a message of literals only is a constant.
+// Literals are written once per mode at compile time. Most messages are text and plain arguments
+// only: those are joined from precomputed parts, without a closure per element.
 function compileElements(elements: readonly Element[], ctx: Context): Piece {
+  if (elements.every((el) => el.type === 0 || el.type === 1)) return compileFlat(elements, ctx);
   const pieces = elements.map((el) => compileElement(el, ctx));
-  if (pieces.length === 0) return () => '';
   if (pieces.length === 1) return pieces[0] as Piece;
   return (values, mode, n) => {
     let out = '';
@@ -174,12 +180,36 @@ function compileElements(elements: readonly Element[], ctx: Context): Piece {
   };
 }
 
+function compileFlat(elements: readonly Element[], ctx: Context): Piece {
+  // texts[i] precedes names[i]; the last text follows the last name.
+  const texts: string[] = [''];
+  const names: string[] = [];
+  for (const el of elements) {
+    if (el.type === 0) texts[texts.length - 1] += el.value;
+    else if (el.type === 1) {
+      names.push(el.value);
+      texts.push('');
+    }
+  }
+  const htmlTexts = texts.map(escapeLiteral);
+  if (names.length === 0) {
+    const [plain, html] = [texts[0] as string, htmlTexts[0] as string];
+    return (_, mode) => (mode === 'html' || mode === 'html-bdi' ? html : plain);
+  }
+  return (values, mode) => {
+    const lits = mode === 'html' || mode === 'html-bdi' ? htmlTexts : texts;
+    let out = lits[0] as string;
+    for (let i = 0; i < names.length; i++)
+      out += writeValue(display(argument(values, names[i] as string, ctx), ctx), mode) + lits[i + 1];
+    return out;
+  };
+}
+
 function compileElement(el: Element, ctx: Context): Piece {
   switch (el.type) {
     case 0: {
-      // Catalog text is ours and only ever lands in element content or double-quoted attributes.
       const plain = el.value;
-      const html = /[&<>"]/.test(plain) ? plain.replace(/[&<>"]/g, (c) => HTML_ESCAPES[c] as string) : plain;
+      const html = escapeLiteral(plain);
       return (_, mode) => (mode === 'html' || mode === 'html-bdi' ? html : plain);
     }
     case 1: {

@@ -7,7 +7,10 @@ import { type ResolvedLocale, resolveLocale } from './locale.js';
 import { CODE_KEYS } from './messages.js';
 import { oneLine, tidyText } from './sanitize.js';
 import { fitSms, toGsm } from './sms.js';
-import { loadTemplateSet, requireTemplates, type Template, type TemplateSet } from './templates.js';
+import { type LocaleTemplate, loadTemplateSet, requireTemplates, type TemplateSet } from './templates.js';
+
+type Parts = Record<(typeof NOTICE_PARTS)[number], LocaleTemplate>;
+
 import { DEFAULT_LOCALE, LIMITS, NOTICE_KINDS, NOTICE_PARTS, type Rendered, type Renderer } from './types.js';
 import { buildView } from './view.js';
 
@@ -42,6 +45,20 @@ export function createRenderer(opts: { templatesDir?: string } = {}): Renderer {
       return [l, toGsm(sms.join(' ')) !== undefined];
     }),
   );
+  // Every part of every kind, per locale, looked up once here rather than per render.
+  const partsOf = new Map(
+    locales.map((l) => {
+      const compiled = set.byLocale.get(l) as ReadonlyMap<string, LocaleTemplate>;
+      const kinds = NOTICE_KINDS.map(
+        (kind) =>
+          [
+            kind,
+            Object.fromEntries(NOTICE_PARTS.map((p) => [p, compiled.get(`${kind}.${p}`) as LocaleTemplate])),
+          ] as [string, Parts],
+      );
+      return [l, new Map(kinds)];
+    }),
+  );
   // Few distinct locales exist in practice; resolving one costs more than the rest of a render.
   const resolved = new Map<string, ResolvedLocale>();
   const localeOf = (requested: string | undefined): ResolvedLocale => {
@@ -61,9 +78,7 @@ export function createRenderer(opts: { templatesDir?: string } = {}): Renderer {
       }
       const locale = localeOf(input.locale);
       const catalog = catalogOf(locale.template);
-      const template = (name: (typeof NOTICE_PARTS)[number]) =>
-        set.templates.get(`${input.kind}.${name}`) as Template;
-      const part = (name: (typeof NOTICE_PARTS)[number]) => (v: object) => template(name)(v, catalog);
+      const part = (partsOf.get(locale.template) as ReadonlyMap<string, Parts>).get(input.kind) as Parts;
       const { view, pushView, smsVariants } = buildView(
         input,
         catalog,
@@ -78,14 +93,14 @@ export function createRenderer(opts: { templatesDir?: string } = {}): Renderer {
         locale: locale.template,
         get email() {
           if (!email) {
-            const subject = oneLine(part('subject')(view), LIMITS.subject);
-            email = { subject, html: part('html')({ ...view, subject }), text: tidyText(part('text')(view)) };
+            const subject = oneLine(part.subject(view), LIMITS.subject);
+            email = { subject, html: part.html({ ...view, subject }), text: tidyText(part.text(view)) };
           }
           return email;
         },
         get sms() {
           // Rendered to a generous length first; fitSms then picks the richest variant that fits.
-          const smsTemplate = part('sms');
+          const smsTemplate = part.sms;
           sms ??= fitSms(
             smsVariants().map((v) => () => oneLine(smsTemplate(v), 1000)),
             LIMITS.smsSegments,
@@ -94,8 +109,8 @@ export function createRenderer(opts: { templatesDir?: string } = {}): Renderer {
         },
         get push() {
           push ??= {
-            title: oneLine(part('push-title')(view), LIMITS.pushTitle),
-            body: oneLine(part('push-body')(pushView()), LIMITS.pushBody),
+            title: oneLine(part['push-title'](view), LIMITS.pushTitle),
+            body: oneLine(part['push-body'](pushView()), LIMITS.pushBody),
           };
           return push;
         },
@@ -111,16 +126,16 @@ export function createRenderer(opts: { templatesDir?: string } = {}): Renderer {
  * key the code looks up. Throws BAD_CONFIG naming the first problems.
  */
 export function loadChecked(dir: string): TemplateSet {
-  const set = loadTemplateSet(dir);
-  const source = set.catalogs.get(DEFAULT_LOCALE);
-  if (source === undefined) throw new AppError('BAD_CONFIG', `the "${DEFAULT_LOCALE}" catalog is missing`);
-  const problems = [
-    ...CODE_KEYS.filter((key) => !source.has(key)).map((key) => `${DEFAULT_LOCALE}: lacks ${key}`),
-    ...catalogProblems(set.catalogs, DEFAULT_LOCALE),
-  ];
-  if (problems.length > 0)
-    throw new AppError('BAD_CONFIG', `message catalogs: ${problems.slice(0, 10).join('; ')}`);
-  return set;
+  return loadTemplateSet(dir, (catalogs) => {
+    const source = catalogs.get(DEFAULT_LOCALE);
+    if (source === undefined) throw new AppError('BAD_CONFIG', `the "${DEFAULT_LOCALE}" catalog is missing`);
+    const problems = [
+      ...CODE_KEYS.filter((key) => !source.has(key)).map((key) => `${DEFAULT_LOCALE}: lacks ${key}`),
+      ...catalogProblems(catalogs, DEFAULT_LOCALE),
+    ];
+    if (problems.length > 0)
+      throw new AppError('BAD_CONFIG', `message catalogs: ${problems.slice(0, 10).join('; ')}`);
+  });
 }
 
 /**

@@ -10,14 +10,27 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Handlebars from 'handlebars';
 import { AppError } from '../errors.js';
-import { type Catalog, loadCatalogs, type MessageValues, type OutputMode, writeValue } from './catalog.js';
+import {
+  type Catalog,
+  type Element,
+  escapeLiteral,
+  loadCatalogs,
+  type MessageValues,
+  type OutputMode,
+  writeValue,
+} from './catalog.js';
 
 /** A compiled template: a view and the person's catalog in, text out. Strict: a missing variable throws. */
 export type Template = (view: object, catalog: Catalog) => string;
 
+/** A template compiled for one locale: a view in, text out. */
+export type LocaleTemplate = (view: object) => string;
+
 /** The compiled templates (by name, e.g. "new_login.sms") and every locale's catalog. */
 export interface TemplateSet {
   templates: ReadonlyMap<string, Template>;
+  /** the same templates compiled for each locale: locale → name → template */
+  byLocale: ReadonlyMap<string, ReadonlyMap<string, LocaleTemplate>>;
   catalogs: ReadonlyMap<string, Catalog>;
 }
 
@@ -25,14 +38,20 @@ interface HelperOptions {
   hash: MessageValues;
 }
 
-/** Reads and compiles the template set under `dir`; throws BAD_CONFIG when a file is unreadable. */
-export function loadTemplateSet(dir: string): TemplateSet {
+/**
+ * Reads and compiles the template set under `dir`; throws BAD_CONFIG when a file is unreadable.
+ * `check` sees the catalogs before any template is compiled with them.
+ */
+export function loadTemplateSet(
+  dir: string,
+  check: (catalogs: ReadonlyMap<string, Catalog>) => void = () => undefined,
+): TemplateSet {
   const catalogs = loadCatalogs(join(dir, 'messages'));
+  check(catalogs);
   const partialsDir = join(dir, 'partials');
   const partials = list(partialsDir).map((file) => [file, read(join(partialsDir, file))] as const);
   const files = list(dir).map((file) => [file, read(join(dir, file))] as const);
-  // Compiled once per locale: a message without values is written into the template's source, so
-  // a render pays nothing for the words that never change.
+  // Compiled once per locale, with the locale's messages written into the source (inlineMessages).
   const byLocale = new Map(
     [...catalogs].map(([locale, catalog]) => [locale, compileForLocale(catalog, partials, files)]),
   );
@@ -45,22 +64,22 @@ export function loadTemplateSet(dir: string): TemplateSet {
       return compiled(view);
     });
   }
-  return { templates, catalogs };
+  return { templates, byLocale, catalogs };
 }
 
 function compileForLocale(
   catalog: Catalog,
   partials: readonly (readonly [string, string])[],
   files: readonly (readonly [string, string])[],
-): Map<string, (view: object) => string> {
+): Map<string, LocaleTemplate> {
   const html = environment(catalog, 'html');
   const text = environment(catalog, 'text');
   const compile = (file: string, source: string) => {
     const isHtml = file.endsWith('.html.hbs');
-    return (isHtml ? html : text).compile(inlineConstants(source, catalog, isHtml), {
+    return (isHtml ? html : text).compile(inlineMessages(source, catalog, isHtml), {
       strict: true,
       noEscape: !isHtml,
-      knownHelpers: { t: true, v: true },
+      knownHelpers: { t: true, v: true, is: true },
       knownHelpersOnly: true,
     });
   };
@@ -71,14 +90,65 @@ function compileForLocale(
   return new Map(files.map(([file, source]) => [file.slice(0, -'.hbs'.length), compile(file, source)]));
 }
 
-// {{t "key"}} of a message without values becomes its text (escaped in HTML). Text holding
-// Handlebars syntax stays a helper call, so a phrase can never turn into template code.
-function inlineConstants(source: string, catalog: Catalog, html: boolean): string {
-  return source.replace(/\{\{t "([A-Za-z0-9_.]+)"\}\}/g, (call, key: string) => {
-    if (!catalog.has(key) || catalog.ast(key).some((el) => el.type !== 0)) return call;
-    const value = catalog.format(key, {}, html ? 'html' : 'text');
-    return /[{}\\]/.test(value) ? call : value;
-  });
+// A message of text and plain arguments is written into the template's source, its arguments as
+// the view lookups they name ({{t "k" product=product}} → "New sign-in to {{product}}"), and
+// {{v x}} as {{x}}: a render then pays nothing for the words that never change and no helper call
+// for a value. Lookups stay strict and escaped as the helpers would: Handlebars escapes the same
+// characters in HTML; right-to-left output keeps the <bdi> or the isolates around each value.
+// Catalog text holding Handlebars syntax stays a helper call, so a phrase never becomes template code.
+function inlineMessages(source: string, catalog: Catalog, html: boolean): string {
+  const rtl = catalog.dir === 'rtl';
+  const lookup = (path: string) =>
+    html ? (rtl ? `<bdi>{{${path}}}</bdi>` : `{{${path}}}`) : rtl ? `\u2068{{${path}}}\u2069` : `{{${path}}}`;
+  const literal = (text: string) => (/[{}\\]/.test(text) ? undefined : html ? escapeLiteral(text) : text);
+  // A select on a view value becomes {{#if (is value "key")}}…{{else}}…{{/if}}; plurals stay calls.
+  const inline = (elements: readonly Element[], params: ReadonlyMap<string, string>): string | undefined => {
+    let out = '';
+    for (const el of elements) {
+      let piece: string | undefined;
+      if (el.type === 0) piece = literal(el.value);
+      else if (el.type === 1 && params.has(el.value)) piece = lookup(params.get(el.value) as string);
+      else if (el.type === 5 && params.has(el.value)) {
+        const path = params.get(el.value) as string;
+        const branches = Object.entries(el.options).map(([k, o]) => [k, inline(o.value, params)] as const);
+        if (branches.some(([k, b]) => b === undefined || !/^[A-Za-z0-9_]+$/.test(k))) return undefined;
+        const keyed = branches.filter(([k]) => k !== 'other');
+        piece =
+          keyed.map(([k, b], i) => `{{${i === 0 ? '#if' : 'else if'} (is ${path} "${k}")}}${b}`).join('') +
+          `{{else}}${branches.find(([k]) => k === 'other')?.[1]}{{/if}}`;
+        if (keyed.length === 0) piece = branches.find(([k]) => k === 'other')?.[1];
+      }
+      if (piece === undefined) return undefined;
+      out += piece;
+    }
+    return out;
+  };
+  return source
+    .replace(/\{\{v ([A-Za-z][A-Za-z0-9]*)\}\}/g, (_, path: string) => lookup(path))
+    .replace(/="t:([A-Za-z0-9_.]+)"/g, (_, key: string) => {
+      // A partial's parameter naming a message: its text, which must be plain.
+      const text = catalog.has(key) ? catalog.text(key) : undefined;
+      if (text === undefined || /["{}\\]/.test(text))
+        throw new AppError(
+          'BAD_CONFIG',
+          `${catalog.locale}: ${key} must be a plain message (a partial's parameter)`,
+        );
+      return `="${text}"`;
+    })
+    .replace(
+      /\{\{t "([A-Za-z0-9_.]+)"((?: [A-Za-z][A-Za-z0-9]*=[A-Za-z][A-Za-z0-9]*)*)\}\}/g,
+      (call, key: string, hash: string) => {
+        if (!catalog.has(key)) return call;
+        const params = new Map(
+          hash
+            .trim()
+            .split(' ')
+            .filter(Boolean)
+            .map((pair) => pair.split('=') as [string, string]),
+        );
+        return inline(catalog.ast(key), params) ?? call;
+      },
+    );
 }
 
 /** Throws BAD_CONFIG naming every template the set lacks. */
@@ -106,6 +176,7 @@ function environment(catalog: Catalog, kind: 'html' | 'text'): typeof Handlebars
     );
     hbs.registerHelper('v', (value: unknown) => writeValue(shown(value), mode));
   }
+  hbs.registerHelper('is', (value: unknown, key: unknown) => shown(value) === key);
   return hbs;
 }
 

@@ -54,7 +54,7 @@ export interface NoticeView {
   action: 'credential' | 'everywhere' | 'session';
   reportUrl: string;
   settingsUrl: string;
-  /** the push body's facts, as the locale writes a list (in the push view only) */
+  /** the push body's facts, as the locale writes a list ('' until pushView fills it) */
   pushDetails: string;
   /** the containment notice's facts: device, place, time */
   containDetails: string;
@@ -64,7 +64,7 @@ export interface NoticeView {
   smsDetails: string;
 }
 
-/** Builds the view, and the push view and SMS variants (richest first) when asked: only they read them. */
+/** Builds the view; the push facts and the SMS variants (richest first) only when a channel asks. */
 export function buildView(
   input: RenderInput,
   catalog: Catalog,
@@ -125,8 +125,8 @@ export function buildView(
   };
   view.hasReasons = view.reasons.length > 0;
   const where = placeShown ? place.long : '';
-  const pushDetails = () =>
-    formatList(
+  const pushView = () => {
+    view.pushDetails ||= formatList(
       input.kind === 'failed_attempts'
         ? [when.short, where]
         : input.kind === 'containment'
@@ -134,25 +134,25 @@ export function buildView(
           : [authenticatorLine, device.long, where, when.short],
       catalog,
     );
-  // Cut without an ellipsis: "…" is not GSM-7 and would cost the whole SMS its encoding.
-  const product = gsmSms ? (toGsm(view.product) ?? catalog.text('product.fallback')) : view.product;
-  view.smsProduct = Array.from(product).slice(0, 20).join('').trimEnd();
-  const smsAuthenticator = authenticatorLine ? (gsmSms ? (toGsm(authenticator) ?? '') : authenticator) : '';
-  const facts = (smsDevice: string, smsWhere: string) =>
-    formatList(
-      input.kind === 'failed_attempts'
-        ? [when.short, smsWhere]
-        : [when.short, smsAuthenticator, smsDevice, smsWhere],
-      catalog,
-    );
+    return view;
+  };
   return {
     view,
-    pushView: () => ({ ...view, pushDetails: pushDetails() }),
-    smsVariants: () =>
-      smsVariants(device.known ? device.short : '', place, catalog, gsmSms).map((v) => ({
+    pushView,
+    smsVariants: () => {
+      // Cut without an ellipsis: "…" is not GSM-7 and would cost the whole SMS its encoding.
+      const product = gsmSms ? (toGsm(view.product) ?? catalog.text('product.fallback')) : view.product;
+      const smsProduct = Array.from(product).slice(0, 20).join('').trimEnd();
+      const named = authenticatorLine ? (gsmSms ? (toGsm(authenticator) ?? '') : authenticator) : '';
+      return smsVariants(device.known ? device.short : '', place, catalog, gsmSms).map(([d, w]) => ({
         ...view,
-        smsDetails: facts(v[0], v[1]),
-      })),
+        smsProduct,
+        smsDetails: formatList(
+          input.kind === 'failed_attempts' ? [when.short, w] : [when.short, named, d, w],
+          catalog,
+        ),
+      }));
+    },
   };
 }
 

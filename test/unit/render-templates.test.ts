@@ -301,7 +301,7 @@ describe('templates are strict', () => {
         join(dir, 'new_login.subject.hbs'),
         '{{t "new_login.subject" severity=severity product=prodcut}}',
       );
-      expect(() => createRenderer({ templatesDir: dir })).toThrow(/new_login.*needs the value "product"/);
+      expect(() => createRenderer({ templatesDir: dir })).toThrow(/new_login.*"prodcut" not defined/);
     });
 
     test('a missing template stops start-up with BAD_CONFIG naming it', () => {
