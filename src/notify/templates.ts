@@ -74,12 +74,15 @@ function compileForLocale(
 ): Map<string, LocaleTemplate> {
   const html = environment(catalog, 'html');
   const text = environment(catalog, 'text');
+  // Each inlined select branches on a flag ("is__severity__critical"); the flags are set on the view
+  // from its own values just before a render, so a branch costs a property lookup, not a helper call.
+  const flags = new Map<string, [string, string]>();
   const compile = (file: string, source: string) => {
     const isHtml = file.endsWith('.html.hbs');
-    return (isHtml ? html : text).compile(inlineMessages(source, catalog, isHtml), {
+    return (isHtml ? html : text).compile(inlineMessages(source, catalog, isHtml, flags), {
       strict: true,
       noEscape: !isHtml,
-      knownHelpers: { t: true, v: true, is: true },
+      knownHelpers: { t: true, v: true },
       knownHelpersOnly: true,
     });
   };
@@ -87,7 +90,27 @@ function compileForLocale(
     // "layout.html.hbs" → partial "layout_html"
     (file.endsWith('.html.hbs') ? html : text).registerPartial(partialName(file), compile(file, source));
   }
-  return new Map(files.map(([file, source]) => [file.slice(0, -'.hbs'.length), compile(file, source)]));
+  const compiled = files.map(
+    ([file, source]) => [file.slice(0, -'.hbs'.length), compile(file, source)] as const,
+  );
+  const flagged = [...flags];
+  const setFlags = (view: Record<string, unknown>) => {
+    for (const [flag, [path, key]] of flagged) {
+      // A view without the value (another kind of page) gets no flag: a template that still
+      // selects on it fails its strict lookup, as a misspelt value should.
+      const value = view[path];
+      if (value !== undefined && value !== null) view[flag] = String(value) === key;
+    }
+  };
+  return new Map(
+    compiled.map(([name, template]) => [
+      name,
+      (view: object) => {
+        setFlags(view as Record<string, unknown>);
+        return template(view);
+      },
+    ]),
+  );
 }
 
 // A message of text and plain arguments is written into the template's source, its arguments as
@@ -96,12 +119,17 @@ function compileForLocale(
 // for a value. Lookups stay strict and escaped as the helpers would: Handlebars escapes the same
 // characters in HTML; right-to-left output keeps the <bdi> or the isolates around each value.
 // Catalog text holding Handlebars syntax stays a helper call, so a phrase never becomes template code.
-function inlineMessages(source: string, catalog: Catalog, html: boolean): string {
+function inlineMessages(
+  source: string,
+  catalog: Catalog,
+  html: boolean,
+  flags: Map<string, [string, string]>,
+): string {
   const rtl = catalog.dir === 'rtl';
   const lookup = (path: string) =>
     html ? (rtl ? `<bdi>{{${path}}}</bdi>` : `{{${path}}}`) : rtl ? `\u2068{{${path}}}\u2069` : `{{${path}}}`;
   const literal = (text: string) => (/[{}\\]/.test(text) ? undefined : html ? escapeLiteral(text) : text);
-  // A select on a view value becomes {{#if (is value "key")}}…{{else}}…{{/if}}; plurals stay calls.
+  // A select on a view value becomes {{#if is__value__key}}…{{else}}…{{/if}}; plurals stay calls.
   const inline = (elements: readonly Element[], params: ReadonlyMap<string, string>): string | undefined => {
     let out = '';
     for (const el of elements) {
@@ -113,8 +141,13 @@ function inlineMessages(source: string, catalog: Catalog, html: boolean): string
         const branches = Object.entries(el.options).map(([k, o]) => [k, inline(o.value, params)] as const);
         if (branches.some(([k, b]) => b === undefined || !/^[A-Za-z0-9_]+$/.test(k))) return undefined;
         const keyed = branches.filter(([k]) => k !== 'other');
+        const flag = (k: string) => {
+          const name = `is__${path}__${k}`;
+          flags.set(name, [path, k]);
+          return name;
+        };
         piece =
-          keyed.map(([k, b], i) => `{{${i === 0 ? '#if' : 'else if'} (is ${path} "${k}")}}${b}`).join('') +
+          keyed.map(([k, b], i) => `{{${i === 0 ? '#if' : 'else if'} ${flag(k)}}}${b}`).join('') +
           `{{else}}${branches.find(([k]) => k === 'other')?.[1]}{{/if}}`;
         if (keyed.length === 0) piece = branches.find(([k]) => k === 'other')?.[1];
       }
@@ -176,7 +209,6 @@ function environment(catalog: Catalog, kind: 'html' | 'text'): typeof Handlebars
     );
     hbs.registerHelper('v', (value: unknown) => writeValue(shown(value), mode));
   }
-  hbs.registerHelper('is', (value: unknown, key: unknown) => shown(value) === key);
   return hbs;
 }
 
