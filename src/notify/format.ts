@@ -3,7 +3,8 @@
 import type { AuthMethod } from '../contracts/auth-event.js';
 import type { Device, Geo, Reason } from '../contracts/login-alert.js';
 import { AppError } from '../errors.js';
-import { EXPLAINED_REASONS, type Messages } from './messages.js';
+import type { Catalog, MessageValues } from './catalog.js';
+import { EXPLAINED_REASONS } from './messages.js';
 import {
   shownBrowser,
   shownMajor,
@@ -26,7 +27,6 @@ const PRODUCTS: Record<string, string> = {
 // Intl objects cost tens of microseconds to build and nothing to reuse: one per locale (and zone).
 const formatters = new Map<string, Intl.DateTimeFormat>();
 const regionNames = new Map<string, Intl.DisplayNames>();
-const numbers = new Map<string, { plural: Intl.PluralRules; number: Intl.NumberFormat }>();
 const zones = new Map<string, string>();
 const countries = new Map<string, string>();
 
@@ -38,6 +38,14 @@ function cached<T>(map: Map<string, T>, key: string, make: () => T): T {
     if (map.size < 5000) map.set(key, value);
   }
   return value;
+}
+
+/**
+ * A phrase that composes outside values ("Chrome on Android"): in a right-to-left catalog each value
+ * is isolated (U+2068…U+2069), so a Latin name keeps its own order inside the sentence.
+ */
+export function phrase(catalog: Catalog, key: string, values?: MessageValues): string {
+  return catalog.format(key, values, catalog.dir === 'rtl' ? 'isolated' : 'text');
 }
 
 /** Time of an event in the person's zone: long ("Tuesday, 24 November 2026, 14:05 GMT-3"), short, and the zone. */
@@ -65,7 +73,7 @@ export function formatWhen(
  */
 export function formatDevice(
   device: Device | undefined,
-  messages: Messages,
+  catalog: Catalog,
 ): { long: string; short: string; known: boolean } {
   const d = device ?? {};
   const browser = shownBrowser(d.browser);
@@ -81,10 +89,12 @@ export function formatDevice(
         ? model
         : join(vendor, model)
       : typeof d.model === 'string' && d.model !== ''
-        ? vendor || genericHardware(os, d.device_type, messages)
+        ? vendor || genericHardware(os, d.device_type, catalog)
         : '';
   const compose = (b: string, o: string) =>
-    b && o ? messages.deviceOn({ browser: b, os: o }) : b || o || hardware || messages.unknownDevice();
+    b && o
+      ? phrase(catalog, 'device.on', { browser: b, os: o })
+      : b || o || hardware || catalog.text('device.unknown');
   const long = compose(browserLong, osLong);
   return {
     long: hardware && !long.includes(hardware) && (browserLong || osLong) ? `${long} (${hardware})` : long,
@@ -94,11 +104,13 @@ export function formatDevice(
 }
 
 // What stands in for a model that was left out: the kind of device, on its (vocabulary) system.
-function genericHardware(os: string, type: string | undefined, messages: Messages): string {
+function genericHardware(os: string, type: string | undefined, catalog: Catalog): string {
   if (os === '') return '';
-  if (type === 'tablet') return messages.tabletOf({ os });
+  if (type === 'tablet') return phrase(catalog, 'device.tablet', { os });
   // ua-parser-js gives no type for some Android phones; on other systems no type means a desktop.
-  return type === 'mobile' || (type === undefined && os === 'Android') ? messages.phoneOf({ os }) : '';
+  return type === 'mobile' || (type === undefined && os === 'Android')
+    ? phrase(catalog, 'device.phone', { os })
+    : '';
 }
 
 /** The approximate place, as parts, so SMS can drop the city before spending another segment. */
@@ -114,15 +126,15 @@ export interface Place {
  * Where an event came from: the city (else the region) as the geo data gives it when it has a place
  * name's shape, the country named in the person's language (else as given, with the same check).
  */
-export function formatPlace(geo: Geo | undefined, intlLocale: string, messages: Messages): Place {
+export function formatPlace(geo: Geo | undefined, intlLocale: string, catalog: Catalog): Place {
   const empty = { city: '', country: '', countryCode: '' };
-  if (geo === undefined) return { long: messages.unknownPlace(), ...empty };
-  if (geo.network !== 'public') return { long: messages.privateNetwork(), ...empty };
+  if (geo === undefined) return { long: catalog.text('place.unknown'), ...empty };
+  if (geo.network !== 'public') return { long: catalog.text('place.private'), ...empty };
   const code = /^[A-Za-z]{2}$/.test(geo.country_code ?? '') ? (geo.country_code as string).toUpperCase() : '';
   const country = countryName(code, intlLocale) || shownPlace(geo.country_name);
   const city = shownPlace(geo.city) || shownPlace(geo.region);
   return {
-    long: placePhrase(city, country, messages) || messages.unknownPlace(),
+    long: placePhrase(city, country, catalog) || catalog.text('place.unknown'),
     city,
     country,
     countryCode: code,
@@ -130,25 +142,22 @@ export function formatPlace(geo: Geo | undefined, intlLocale: string, messages: 
 }
 
 /** "near London, United Kingdom", "in Brazil" when only the country is known, '' when neither is. */
-export function placePhrase(city: string, country: string, messages: Messages): string {
-  if (city) return messages.near({ place: country ? `${city}, ${country}` : city });
-  return country ? messages.inCountry({ country }) : '';
+export function placePhrase(city: string, country: string, catalog: Catalog): string {
+  if (city) return phrase(catalog, 'place.near', { place: country ? `${city}, ${country}` : city });
+  return country ? phrase(catalog, 'place.country', { country }) : '';
 }
 
 /** The method's localised name ("passkey", "chave de acesso"); '' when unknown. */
-export function formatMethod(
-  method: AuthMethod | undefined,
-  messages: Messages,
-): { name: string; with: string } {
-  if (method === undefined || !Object.hasOwn(messages.method, method)) return { name: '', with: '' };
-  return { name: messages.method[method](), with: messages.methodWith[method]() };
+export function formatMethod(method: AuthMethod | undefined, catalog: Catalog): string {
+  if (method === undefined || !catalog.has(`method.${method}`)) return '';
+  return catalog.text(`method.${method}`);
 }
 
 /** Display name of a product id: known ids mapped, others shown only with a product name's shape. */
-export function formatProduct(product: string | undefined, messages: Messages): string {
+export function formatProduct(product: string | undefined, catalog: Catalog): string {
   const id = (product ?? '').trim().toLowerCase();
   if (Object.hasOwn(PRODUCTS, id)) return PRODUCTS[id] as string;
-  return shownProduct(product?.trim()) || messages.fallbackProduct();
+  return shownProduct(product?.trim()) || catalog.text('product.fallback');
 }
 
 /**
@@ -159,34 +168,36 @@ export function formatAuthenticator(
   name: string,
   kind: string,
   change: string | undefined,
-  messages: Messages,
+  catalog: Catalog,
 ): string {
   if (name === '') return '';
-  if (kind === 'new_login') return messages.authenticator.signedIn({ name });
+  if (kind === 'new_login') return phrase(catalog, 'authenticator.signedIn', { name });
   if (kind === 'account_change' && change === 'credential.added')
-    return messages.authenticator.added({ name });
+    return phrase(catalog, 'authenticator.added', { name });
   return '';
 }
 
 /** Plain-words explanations of the reasons, most serious first; reasons without one are left out. */
-export function formatReasons(reasons: readonly Reason[], methodWith: string, messages: Messages): string[] {
-  const explained = messages.reason as Record<string, Messages['reason'][keyof Messages['reason']]>;
-  const method = methodWith || messages.methodWith.password();
-  return EXPLAINED_REASONS.filter((r) => reasons.includes(r)).map(
-    (r) => explained[r]?.({ methodWith: method }) ?? '',
+export function formatReasons(reasons: readonly Reason[], method: string, catalog: Catalog): string[] {
+  const values = { method: method || catalog.text('method.password') };
+  return EXPLAINED_REASONS.filter((r) => reasons.includes(r)).map((r) =>
+    phrase(catalog, `reason.${r}`, values),
   );
 }
 
-/** "3 failed sign-in attempts", pluralised and with the number formatted for the locale. */
-export function formatAttempts(count: number | undefined, intlLocale: string, messages: Messages): string {
+/** "3 failed sign-in attempts": the catalog's plural, with the number formatted for its locale. */
+export function formatAttempts(count: number | undefined, catalog: Catalog): string {
   const n = Number.isSafeInteger(count) && (count as number) > 0 ? (count as number) : 1;
-  const { plural, number } = cached(numbers, intlLocale, () => ({
-    plural: new Intl.PluralRules(intlLocale),
-    number: new Intl.NumberFormat(intlLocale),
-  }));
-  const phrase =
-    plural.select(n) === 'one' && messages.attempts.one ? messages.attempts.one : messages.attempts.other;
-  return phrase({ count: number.format(n) });
+  return catalog.text('attempts', { count: n });
+}
+
+/**
+ * Facts joined by the catalog's separator (", ", Japanese "、", Arabic "، "), empty ones left out.
+ * Not Intl.ListFormat: its lists of units end in "and" in several locales ("14:05 e Brasil"), which
+ * reads as one fact, not a list of them.
+ */
+export function formatList(items: readonly string[], catalog: Catalog): string {
+  return items.filter((item) => item !== '').join(catalog.text('separator'));
 }
 
 function formatter(locale: string, timeZone: string, style: 'date' | 'short' | 'time'): Intl.DateTimeFormat {

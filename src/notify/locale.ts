@@ -1,18 +1,19 @@
-// Locale choice: which template set speaks to the person, and which Intl locale formats dates and
-// country names for them. Templates exist per language variant (en, pt-BR); a request for another
-// variant of a language we have (pt, pt-PT, en-US) uses that language's templates, everything else
-// falls back to the default. Intl keeps the person's own variant when it is the same language, so
-// an en-US reader gets "November 24, 2:05 PM" while the English templates serve everyone.
+// Locale choice: which catalog speaks to the person, and which Intl locale formats dates and country
+// names for them. A request matches a catalog of the same language written in the same script
+// (pt-PT → pt-BR, es-419 → es, fr-CA → fr, zh-SG → zh-CN); a different script is a different
+// written language (zh-TW and zh-HK are Traditional Chinese: no catalog, so the default, English),
+// and everything unknown falls back to the default. Intl keeps the person's own regional variant
+// when it is the same language and script, so an es-MX reader gets Mexican dates from the es catalog.
 
-/** The template set and the Intl locale chosen for one person. */
+/** The catalog and the Intl locale chosen for one person. */
 export interface ResolvedLocale {
-  /** a directory name under templates/ */
+  /** a catalog name under templates/messages/ */
   template: string;
   /** the BCP 47 tag given to Intl formatters */
   intl: string;
 }
 
-/** Picks the best available template locale for `requested` (BCP 47, possibly invalid or missing). */
+/** Picks the best available catalog for `requested` (BCP 47, possibly invalid or missing). */
 export function resolveLocale(
   requested: string | undefined,
   available: readonly string[],
@@ -20,17 +21,18 @@ export function resolveLocale(
   defaultIntl: (template: string) => string,
 ): ResolvedLocale {
   const canonical = canonicalise(requested);
-  if (canonical === undefined) return { template: fallback, intl: defaultIntl(fallback) };
+  const fallen = { template: fallback, intl: defaultIntl(fallback) };
+  if (canonical === undefined) return fallen;
   const exact = available.find((l) => l.toLowerCase() === canonical.toLowerCase());
   if (exact !== undefined) return { template: exact, intl: defaultIntl(exact) };
-  const language = languageOf(canonical);
-  // Prefer the available variant listed first for that language (the directory order is sorted,
-  // so a future pt-PT set would be matched exactly above and pt-BR stays the generic Portuguese).
-  const sameLanguage = available.find((l) => languageOf(l) === language);
-  if (sameLanguage === undefined) return { template: fallback, intl: defaultIntl(fallback) };
+  const wanted = languageAndScript(canonical);
+  if (wanted === undefined) return fallen;
+  // The first available catalog of that language and script (the list is sorted; none has two today).
+  const same = available.find((l) => languageAndScript(l) === wanted);
+  if (same === undefined) return fallen;
   const regional =
     canonical.includes('-') && Intl.DateTimeFormat.supportedLocalesOf([canonical]).length === 1;
-  return { template: sameLanguage, intl: regional ? canonical : defaultIntl(sameLanguage) };
+  return { template: same, intl: regional ? canonical : defaultIntl(same) };
 }
 
 function canonicalise(tag: string | undefined): string | undefined {
@@ -42,6 +44,12 @@ function canonicalise(tag: string | undefined): string | undefined {
   }
 }
 
-function languageOf(tag: string): string {
-  return (tag.split('-')[0] ?? '').toLowerCase();
+// "zh-TW" → "zh-Hant", "pt-PT" → "pt-Latn": CLDR's likely subtags fill in the script.
+function languageAndScript(tag: string): string | undefined {
+  try {
+    const max = new Intl.Locale(tag).maximize();
+    return `${max.language}-${max.script ?? ''}`;
+  } catch {
+    return undefined;
+  }
 }

@@ -2,10 +2,15 @@
 // templates compiled once at start. Pure: data in, strings out; the raw user agent is not an input.
 import { AppError } from '../errors.js';
 import { packagePath } from '../package-files.js';
+import { type Catalog, catalogProblems, literalText } from './catalog.js';
 import { type ResolvedLocale, resolveLocale } from './locale.js';
+import { CODE_KEYS } from './messages.js';
 import { oneLine, tidyText } from './sanitize.js';
-import { fitSms } from './sms.js';
-import { loadTemplateSets, requireTemplates, type Template, type TemplateSet } from './templates.js';
+import { fitSms, toGsm } from './sms.js';
+import { type LocaleTemplate, loadTemplateSet, requireTemplates, type TemplateSet } from './templates.js';
+
+type Parts = Record<(typeof NOTICE_PARTS)[number], LocaleTemplate>;
+
 import { DEFAULT_LOCALE, LIMITS, NOTICE_KINDS, NOTICE_PARTS, type Rendered, type Renderer } from './types.js';
 import { buildView } from './view.js';
 
@@ -25,22 +30,42 @@ export const DEFAULT_TEMPLATES_DIR = packagePath('templates');
 
 /** Loads and compiles every template once; throws BAD_CONFIG naming any missing template or phrase. */
 export function createRenderer(opts: { templatesDir?: string } = {}): Renderer {
-  const sets = loadTemplateSets(opts.templatesDir ?? DEFAULT_TEMPLATES_DIR);
-  if (!sets.has(DEFAULT_LOCALE))
-    throw new AppError('BAD_CONFIG', `templates for "${DEFAULT_LOCALE}" are missing`);
+  const set = loadChecked(opts.templatesDir ?? DEFAULT_TEMPLATES_DIR);
   requireTemplates(
-    sets,
+    set,
     NOTICE_KINDS.flatMap((kind) => NOTICE_PARTS.map((part) => `${kind}.${part}`)),
   );
-  const locales = [...sets.keys()];
-  const intlOf = (locale: string) => (sets.get(locale) as TemplateSet).messages.intlLocale;
+  const locales = [...set.catalogs.keys()];
+  const catalogOf = (locale: string) => set.catalogs.get(locale) as Catalog;
+  // A locale whose SMS texts are all GSM-7 (after folding) keeps its SMS in GSM-7; others are UCS-2 anyway.
+  const gsmSms = new Map(
+    locales.map((l) => {
+      const catalog = catalogOf(l);
+      const sms = catalog.keys.filter((k) => k.endsWith('.sms')).map((k) => literalText(catalog.ast(k)));
+      return [l, toGsm(sms.join(' ')) !== undefined];
+    }),
+  );
+  // Every part of every kind, per locale, looked up once here rather than per render.
+  const partsOf = new Map(
+    locales.map((l) => {
+      const compiled = set.byLocale.get(l) as ReadonlyMap<string, LocaleTemplate>;
+      const kinds = NOTICE_KINDS.map(
+        (kind) =>
+          [
+            kind,
+            Object.fromEntries(NOTICE_PARTS.map((p) => [p, compiled.get(`${kind}.${p}`) as LocaleTemplate])),
+          ] as [string, Parts],
+      );
+      return [l, new Map(kinds)];
+    }),
+  );
   // Few distinct locales exist in practice; resolving one costs more than the rest of a render.
   const resolved = new Map<string, ResolvedLocale>();
   const localeOf = (requested: string | undefined): ResolvedLocale => {
     const key = requested ?? '';
     let hit = resolved.get(key);
     if (hit === undefined) {
-      hit = resolveLocale(requested, locales, DEFAULT_LOCALE, intlOf);
+      hit = resolveLocale(requested, locales, DEFAULT_LOCALE, (l) => catalogOf(l).intl);
       if (resolved.size < 1000) resolved.set(key, hit);
     }
     return hit;
@@ -52,10 +77,14 @@ export function createRenderer(opts: { templatesDir?: string } = {}): Renderer {
         throw new AppError('INTERNAL', `unknown notice kind "${String(input.kind)}"`);
       }
       const locale = localeOf(input.locale);
-      const set = sets.get(locale.template) as TemplateSet;
-      const part = (name: (typeof NOTICE_PARTS)[number]) =>
-        set.templates.get(`${input.kind}.${name}`) as Template;
-      const { view, smsVariants } = buildView(input, set.messages, locale.template, locale.intl);
+      const catalog = catalogOf(locale.template);
+      const part = (partsOf.get(locale.template) as ReadonlyMap<string, Parts>).get(input.kind) as Parts;
+      const { view, pushView, smsVariants } = buildView(
+        input,
+        catalog,
+        locale.intl,
+        gsmSms.get(locale.template) as boolean,
+      );
       // Each channel reads only its own part: render parts on first access, once.
       let email: Rendered['email'] | undefined;
       let sms: string | undefined;
@@ -64,14 +93,14 @@ export function createRenderer(opts: { templatesDir?: string } = {}): Renderer {
         locale: locale.template,
         get email() {
           if (!email) {
-            const subject = oneLine(part('subject')(view), LIMITS.subject);
-            email = { subject, html: part('html')({ ...view, subject }), text: tidyText(part('text')(view)) };
+            const subject = oneLine(part.subject(view), LIMITS.subject);
+            email = { subject, html: part.html({ ...view, subject }), text: tidyText(part.text(view)) };
           }
           return email;
         },
         get sms() {
           // Rendered to a generous length first; fitSms then picks the richest variant that fits.
-          const smsTemplate = part('sms');
+          const smsTemplate = part.sms;
           sms ??= fitSms(
             smsVariants().map((v) => () => oneLine(smsTemplate(v), 1000)),
             LIMITS.smsSegments,
@@ -80,8 +109,8 @@ export function createRenderer(opts: { templatesDir?: string } = {}): Renderer {
         },
         get push() {
           push ??= {
-            title: oneLine(part('push-title')(view), LIMITS.pushTitle),
-            body: oneLine(part('push-body')(view), LIMITS.pushBody),
+            title: oneLine(part['push-title'](view), LIMITS.pushTitle),
+            body: oneLine(part['push-body'](pushView()), LIMITS.pushBody),
           };
           return push;
         },
@@ -90,6 +119,23 @@ export function createRenderer(opts: { templatesDir?: string } = {}): Renderer {
   };
   renderEveryTemplateOnce(renderer, locales);
   return renderer;
+}
+
+/**
+ * The template set with its catalogs checked: complete against the default locale, and holding every
+ * key the code looks up. Throws BAD_CONFIG naming the first problems.
+ */
+export function loadChecked(dir: string): TemplateSet {
+  return loadTemplateSet(dir, (catalogs) => {
+    const source = catalogs.get(DEFAULT_LOCALE);
+    if (source === undefined) throw new AppError('BAD_CONFIG', `the "${DEFAULT_LOCALE}" catalog is missing`);
+    const problems = [
+      ...CODE_KEYS.filter((key) => !source.has(key)).map((key) => `${DEFAULT_LOCALE}: lacks ${key}`),
+      ...catalogProblems(catalogs, DEFAULT_LOCALE),
+    ];
+    if (problems.length > 0)
+      throw new AppError('BAD_CONFIG', `message catalogs: ${problems.slice(0, 10).join('; ')}`);
+  });
 }
 
 /**

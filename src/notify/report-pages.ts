@@ -2,10 +2,11 @@
 // the same URL (a link scanner that prefetches the GET never confirms anything); the result pages
 // follow. Plain HTML, one inline style block, no script and no external asset.
 import type { AlertKind, Device, Geo, ReportScope } from '../contracts/login-alert.js';
+import type { Catalog } from './catalog.js';
 import { formatDevice, formatPlace, formatWhen } from './format.js';
 import { resolveLocale } from './locale.js';
-import { DEFAULT_LOCALE, DEFAULT_TEMPLATES_DIR } from './render.js';
-import { loadTemplateSets, requireTemplates, type Template, type TemplateSet } from './templates.js';
+import { DEFAULT_LOCALE, DEFAULT_TEMPLATES_DIR, loadChecked } from './render.js';
+import { requireTemplates, type Template } from './templates.js';
 
 export const REPORT_PAGE_KINDS = ['confirm', 'confirmed', 'invalid', 'expired', 'used'] as const;
 export type ReportPageKind = (typeof REPORT_PAGE_KINDS)[number];
@@ -58,27 +59,31 @@ export interface ReportPages {
   render(kind: ReportPageKind, locale: string | undefined, data?: ReportPageData): string;
 }
 
-/** Loads templates/<locale>/report_<kind>.html.hbs for every locale; throws BAD_CONFIG if one is missing. */
+/** Loads templates/report_<kind>.html.hbs and the catalogs; throws BAD_CONFIG if one is missing. */
 export function createReportPages(opts: { templatesDir?: string } = {}): ReportPages {
-  const sets = loadTemplateSets(opts.templatesDir ?? DEFAULT_TEMPLATES_DIR);
+  const set = loadChecked(opts.templatesDir ?? DEFAULT_TEMPLATES_DIR);
   requireTemplates(
-    sets,
+    set,
     REPORT_PAGE_KINDS.map((k) => `report_${k}.html`),
   );
-  const locales = [...sets.keys()];
-  const intlOf = (l: string) => (sets.get(l) as TemplateSet).messages.intlLocale;
+  const locales = [...set.catalogs.keys()];
+  const catalogOf = (l: string) => set.catalogs.get(l) as Catalog;
   return {
     render(kind, locale, data = {}) {
-      const resolved = resolveLocale(locale, locales, DEFAULT_LOCALE, intlOf);
-      const set = sets.get(resolved.template) as TemplateSet;
+      const resolved = resolveLocale(locale, locales, DEFAULT_LOCALE, (l) => catalogOf(l).intl);
+      const catalog = catalogOf(resolved.template);
       const template = set.templates.get(`report_${kind}.html`) as Template | undefined;
       // An unknown kind is a caller bug; the invalid-link page is the safe answer to show.
       const page = template ?? (set.templates.get('report_invalid.html') as Template);
-      return page({
-        lang: resolved.template,
-        settingsUrl: httpUrl(data.settingsUrl),
-        ...reportedView(data, set, resolved.intl),
-      });
+      return page(
+        {
+          lang: catalog.locale,
+          dir: catalog.dir,
+          settingsUrl: httpUrl(data.settingsUrl),
+          ...reportedView(data, catalog, resolved.intl),
+        },
+        catalog,
+      );
     },
   };
 }
@@ -88,16 +93,16 @@ export function createReportPages(opts: { templatesDir?: string } = {}): ReportP
  * (device, approximate place, time in the person's zone) and which containment the page offers or says
  * is under way.
  */
-function reportedView(data: ReportPageData, set: TemplateSet, intlLocale: string) {
+function reportedView(data: ReportPageData, catalog: Catalog, intlLocale: string) {
   const r = data.reported;
   const everywhere = data.scope === 'everywhere';
   const signIn = r?.kind === 'new_login';
   const credential = r?.kind === 'account_change' && r.canRemoveCredential;
   return {
     hasReported: r !== undefined,
-    isSignIn: signIn,
-    device: r ? formatDevice(r.device, set.messages).long : '',
-    where: r ? formatPlace(r.geo, intlLocale, set.messages).long : '',
+    reportedKind: signIn ? 'signIn' : 'change',
+    device: r ? formatDevice(r.device, catalog).long : '',
+    where: r ? formatPlace(r.geo, intlLocale, catalog).long : '',
     when: r ? formatWhen(r.occurredAt, r.timeZone, intlLocale).long : '',
     /** the form offers "Sign out everywhere" as a second, explicit choice */
     offersChoice: signIn || credential,

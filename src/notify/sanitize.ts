@@ -6,6 +6,7 @@
 // format characters (bidi overrides, zero-width, tags), private-use, unassigned and lone surrogates go.
 const TO_SPACE = /[\p{Cc}\p{Zl}\p{Zp}\p{Zs}\s]+/gu;
 const TO_DROP = /[\p{Cf}\p{Co}\p{Cn}\p{Cs}]/gu;
+const TO_DROP_BUT_ISOLATES = /(?![\u2066-\u2069])[\p{Cf}\p{Co}\p{Cn}\p{Cs}]/gu;
 // Printable Latin text with single inner spaces needs no cleaning: the common case, checked fast.
 const SAFE_LINE = /^(?! )[\x21-\x7e\u00a1-\u00ac\u00ae-\u02ff]*(?: [\x21-\x7e\u00a1-\u00ac\u00ae-\u02ff]+)*$/;
 
@@ -104,9 +105,13 @@ export function defang(line: string): string {
 /** Collapses all whitespace of rendered output to single spaces and caps it (subjects, SMS, push). */
 export function oneLine(text: string, max: number): string {
   // Fast path: rendered templates are usually clean already (values were cleaned on the way in).
+  // The isolates (U+2066–U+2069) stay: outside values lost theirs in `clean`, so any left here are
+  // the ones a right-to-left catalog put around a value.
   const trimmed = text.trim();
   return cap(
-    SAFE_LINE.test(trimmed) ? trimmed : trimmed.replace(TO_DROP, '').replace(TO_SPACE, ' ').trim(),
+    SAFE_LINE.test(trimmed)
+      ? trimmed
+      : trimmed.replace(TO_DROP_BUT_ISOLATES, '').replace(TO_SPACE, ' ').trim(),
     max,
   );
 }

@@ -23,6 +23,7 @@ const PUNCTUATION: Record<string, string> = {
   '‐': '-',
   '‑': '-',
   '…': '...',
+  '−': '-',
   '·': '-',
   '•': '-',
 };
@@ -73,7 +74,8 @@ export function toGsm(text: string): string | undefined {
  * Picks the SMS to send from candidates ordered richest first: the fewest segments wins, then the
  * text as written over its GSM-7 folding, then the richer candidate. So a Portuguese text is folded
  * to unaccented GSM-7 when that saves a segment (as Brazilian senders do), and the city is dropped
- * before a second segment is spent. Never returns more than `maxSegments` segments.
+ * before a second segment is spent. A text with a character GSM-7 has no form for (Japanese,
+ * Arabic, Cyrillic) is never folded: it goes as UCS-2. Never returns more than `maxSegments` segments.
  */
 export function fitSms(candidates: readonly (string | (() => string))[], maxSegments = 2): string {
   // Candidates may be thunks, so variants that are never needed are never rendered; each one is
@@ -84,12 +86,12 @@ export function fitSms(candidates: readonly (string | (() => string))[], maxSegm
     if (entry === undefined) {
       const c = candidates[i] as string | (() => string);
       const text = typeof c === 'function' ? c() : c;
-      const folded = foldLossy(text);
+      const folded = toGsm(text);
       entry = {
         text,
         segments: smsSegments(text).segments,
-        folded,
-        foldedSegments: smsSegments(folded).segments,
+        folded: folded ?? text,
+        foldedSegments: folded === undefined ? Number.POSITIVE_INFINITY : smsSegments(folded).segments,
       };
       sized[i] = entry;
     }
@@ -103,23 +105,20 @@ export function fitSms(candidates: readonly (string | (() => string))[], maxSegm
     }
   }
   // Unreachable with sane templates; a hard cut still keeps the bound the channel relies on.
-  const last = candidates.length > 0 ? size(candidates.length - 1).folded : '';
-  return truncateGsm(last, maxSegments === 1 ? 160 : 153 * maxSegments);
+  const last = candidates.length > 0 ? size(candidates.length - 1) : undefined;
+  if (last === undefined) return '';
+  return last.foldedSegments <= last.segments
+    ? truncate(last.folded, 'GSM-7', maxSegments === 1 ? 160 : 153 * maxSegments)
+    : truncate(last.text, 'UCS-2', maxSegments === 1 ? 70 : 67 * maxSegments);
 }
 
-// Template text is ours, so a character without a GSM-7 form there becomes "?" rather than failing.
-function foldLossy(text: string): string {
-  let out = '';
-  for (const ch of text) out += isGsm(ch) ? ch : (toGsm(ch) ?? '?');
-  return out;
-}
-
-function truncateGsm(text: string, septets: number): string {
+// Cuts to `units` septets (GSM-7) or UTF-16 units (UCS-2), never inside a character, marked "...".
+function truncate(text: string, encoding: SmsEncoding, units: number): string {
   let out = '';
   let used = 0;
   for (const ch of text) {
-    const size = GSM_EXTENSION.has(ch) ? 2 : 1;
-    if (used + size > septets - 3) return `${out.trimEnd()}...`;
+    const size = encoding === 'UCS-2' ? ch.length : GSM_EXTENSION.has(ch) ? 2 : 1;
+    if (used + size > units - 3) return `${out.trimEnd()}...`;
     out += ch;
     used += size;
   }

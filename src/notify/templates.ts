@@ -1,78 +1,234 @@
-// Loads every template set under templates/<locale>/ once, at start. Each locale gets its own
-// Handlebars environment so partials ("layout_html", "actions_text") never leak between languages.
-// Escaping follows the file name: only *.html.hbs is HTML-escaped; text, SMS, subject and push
-// templates are compiled with noEscape, because their values are already sanitised plain text.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+// The one template set (templates/*.hbs, templates/partials/*.hbs) and the message catalogs
+// (templates/messages/<locale>.json), loaded and compiled once at start. Templates hold structure;
+// every phrase comes from the catalog through two helpers:
+//   {{t "key" name=value}}  a catalog message, with the view's values inserted
+//   {{v value}}             a view value on its own
+// Escaping follows the file name: *.html.hbs output is HTML-escaped (the helpers escape literals and
+// values themselves and wrap values in <bdi> for right-to-left catalogs); text, SMS, subject and push
+// templates are compiled with noEscape, and right-to-left catalogs isolate values with U+2068/U+2069.
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Handlebars from 'handlebars';
 import { AppError } from '../errors.js';
-import { compileMessages, type Messages } from './messages.js';
+import {
+  type Catalog,
+  type Element,
+  escapeLiteral,
+  loadCatalogs,
+  type MessageValues,
+  type OutputMode,
+  writeValue,
+} from './catalog.js';
 
-/** A compiled template: a view in, text out. Strict: a missing variable throws. */
-export type Template = (view: object) => string;
+/** A compiled template: a view and the person's catalog in, text out. Strict: a missing variable throws. */
+export type Template = (view: object, catalog: Catalog) => string;
 
-/** One locale's compiled templates (by name, e.g. "new_login.sms") and phrases. */
+/** A template compiled for one locale: a view in, text out. */
+export type LocaleTemplate = (view: object) => string;
+
+/** The compiled templates (by name, e.g. "new_login.sms") and every locale's catalog. */
 export interface TemplateSet {
-  locale: string;
-  messages: Messages;
   templates: ReadonlyMap<string, Template>;
+  /** the same templates compiled for each locale: locale → name → template */
+  byLocale: ReadonlyMap<string, ReadonlyMap<string, LocaleTemplate>>;
+  catalogs: ReadonlyMap<string, Catalog>;
 }
 
-/** Reads and compiles every locale directory under `dir`; throws BAD_CONFIG when a set is unreadable. */
-export function loadTemplateSets(dir: string): ReadonlyMap<string, TemplateSet> {
-  let locales: string[];
-  try {
-    locales = readdirSync(dir)
-      .filter((name) => statSync(join(dir, name)).isDirectory())
-      .sort();
-  } catch (err) {
-    throw new AppError('BAD_CONFIG', `templates directory ${dir} cannot be read`, { cause: err });
-  }
-  return new Map(locales.map((locale) => [locale, loadSet(join(dir, locale), locale)]));
+interface HelperOptions {
+  hash: MessageValues;
 }
 
-/** Throws BAD_CONFIG naming every template a set lacks. */
-export function requireTemplates(sets: ReadonlyMap<string, TemplateSet>, names: readonly string[]): void {
-  const missing: string[] = [];
-  for (const [locale, set] of sets) {
-    for (const name of names) if (!set.templates.has(name)) missing.push(`${locale}/${name}.hbs`);
+/**
+ * Reads and compiles the template set under `dir`; throws BAD_CONFIG when a file is unreadable.
+ * `check` sees the catalogs before any template is compiled with them.
+ */
+export function loadTemplateSet(
+  dir: string,
+  check: (catalogs: ReadonlyMap<string, Catalog>) => void = () => undefined,
+): TemplateSet {
+  const catalogs = loadCatalogs(join(dir, 'messages'));
+  check(catalogs);
+  const partialsDir = join(dir, 'partials');
+  const partials = list(partialsDir).map((file) => [file, read(join(partialsDir, file))] as const);
+  const files = list(dir).map((file) => [file, read(join(dir, file))] as const);
+  // Compiled once per locale, with the locale's messages written into the source (inlineMessages).
+  const byLocale = new Map(
+    [...catalogs].map(([locale, catalog]) => [locale, compileForLocale(catalog, partials, files)]),
+  );
+  const templates = new Map<string, Template>();
+  for (const [file] of files) {
+    const name = file.slice(0, -'.hbs'.length);
+    templates.set(name, (view, catalog) => {
+      const compiled = byLocale.get(catalog.locale)?.get(name);
+      if (compiled === undefined) throw new AppError('INTERNAL', `no template ${name} for ${catalog.locale}`);
+      return compiled(view);
+    });
   }
+  return { templates, byLocale, catalogs };
+}
+
+function compileForLocale(
+  catalog: Catalog,
+  partials: readonly (readonly [string, string])[],
+  files: readonly (readonly [string, string])[],
+): Map<string, LocaleTemplate> {
+  const html = environment(catalog, 'html');
+  const text = environment(catalog, 'text');
+  // Each inlined select branches on a flag ("is__severity__critical"); the flags are set on the view
+  // from its own values just before a render, so a branch costs a property lookup, not a helper call.
+  const flags = new Map<string, [string, string]>();
+  const compile = (file: string, source: string) => {
+    const isHtml = file.endsWith('.html.hbs');
+    return (isHtml ? html : text).compile(inlineMessages(source, catalog, isHtml, flags), {
+      strict: true,
+      noEscape: !isHtml,
+      knownHelpers: { t: true, v: true },
+      knownHelpersOnly: true,
+    });
+  };
+  for (const [file, source] of partials) {
+    // "layout.html.hbs" → partial "layout_html"
+    (file.endsWith('.html.hbs') ? html : text).registerPartial(partialName(file), compile(file, source));
+  }
+  const compiled = files.map(
+    ([file, source]) => [file.slice(0, -'.hbs'.length), compile(file, source)] as const,
+  );
+  const flagged = [...flags];
+  const setFlags = (view: Record<string, unknown>) => {
+    for (const [flag, [path, key]] of flagged) {
+      // A view without the value (another kind of page) gets no flag: a template that still
+      // selects on it fails its strict lookup, as a misspelt value should.
+      const value = view[path];
+      if (value !== undefined && value !== null) view[flag] = String(value) === key;
+    }
+  };
+  return new Map(
+    compiled.map(([name, template]) => [
+      name,
+      (view: object) => {
+        setFlags(view as Record<string, unknown>);
+        return template(view);
+      },
+    ]),
+  );
+}
+
+// A message of text and plain arguments is written into the template's source, its arguments as
+// the view lookups they name ({{t "k" product=product}} → "New sign-in to {{product}}"), and
+// {{v x}} as {{x}}: a render then pays nothing for the words that never change and no helper call
+// for a value. Lookups stay strict and escaped as the helpers would: Handlebars escapes the same
+// characters in HTML; right-to-left output keeps the <bdi> or the isolates around each value.
+// Catalog text holding Handlebars syntax stays a helper call, so a phrase never becomes template code.
+function inlineMessages(
+  source: string,
+  catalog: Catalog,
+  html: boolean,
+  flags: Map<string, [string, string]>,
+): string {
+  const rtl = catalog.dir === 'rtl';
+  const lookup = (path: string) =>
+    html ? (rtl ? `<bdi>{{${path}}}</bdi>` : `{{${path}}}`) : rtl ? `\u2068{{${path}}}\u2069` : `{{${path}}}`;
+  const literal = (text: string) => (/[{}\\]/.test(text) ? undefined : html ? escapeLiteral(text) : text);
+  // A select on a view value becomes {{#if is__value__key}}…{{else}}…{{/if}}; plurals stay calls.
+  const inline = (elements: readonly Element[], params: ReadonlyMap<string, string>): string | undefined => {
+    let out = '';
+    for (const el of elements) {
+      let piece: string | undefined;
+      if (el.type === 0) piece = literal(el.value);
+      else if (el.type === 1 && params.has(el.value)) piece = lookup(params.get(el.value) as string);
+      else if (el.type === 5 && params.has(el.value)) {
+        const path = params.get(el.value) as string;
+        const branches = Object.entries(el.options).map(([k, o]) => [k, inline(o.value, params)] as const);
+        if (branches.some(([k, b]) => b === undefined || !/^[A-Za-z0-9_]+$/.test(k))) return undefined;
+        const keyed = branches.filter(([k]) => k !== 'other');
+        const flag = (k: string) => {
+          const name = `is__${path}__${k}`;
+          flags.set(name, [path, k]);
+          return name;
+        };
+        piece =
+          keyed.map(([k, b], i) => `{{${i === 0 ? '#if' : 'else if'} ${flag(k)}}}${b}`).join('') +
+          `{{else}}${branches.find(([k]) => k === 'other')?.[1]}{{/if}}`;
+        if (keyed.length === 0) piece = branches.find(([k]) => k === 'other')?.[1];
+      }
+      if (piece === undefined) return undefined;
+      out += piece;
+    }
+    return out;
+  };
+  return source
+    .replace(/\{\{v ([A-Za-z][A-Za-z0-9]*)\}\}/g, (_, path: string) => lookup(path))
+    .replace(/="t:([A-Za-z0-9_.]+)"/g, (_, key: string) => {
+      // A partial's parameter naming a message: its text, which must be plain.
+      const text = catalog.has(key) ? catalog.text(key) : undefined;
+      if (text === undefined || /["{}\\]/.test(text))
+        throw new AppError(
+          'BAD_CONFIG',
+          `${catalog.locale}: ${key} must be a plain message (a partial's parameter)`,
+        );
+      return `="${text}"`;
+    })
+    .replace(
+      /\{\{t "([A-Za-z0-9_.]+)"((?: [A-Za-z][A-Za-z0-9]*=[A-Za-z][A-Za-z0-9]*)*)\}\}/g,
+      (call, key: string, hash: string) => {
+        if (!catalog.has(key)) return call;
+        const params = new Map(
+          hash
+            .trim()
+            .split(' ')
+            .filter(Boolean)
+            .map((pair) => pair.split('=') as [string, string]),
+        );
+        return inline(catalog.ast(key), params) ?? call;
+      },
+    );
+}
+
+/** Throws BAD_CONFIG naming every template the set lacks. */
+export function requireTemplates(set: TemplateSet, names: readonly string[]): void {
+  const missing = names.filter((name) => !set.templates.has(name)).map((name) => `${name}.hbs`);
   if (missing.length > 0) throw new AppError('BAD_CONFIG', `missing templates: ${missing.join(', ')}`);
 }
 
-function loadSet(dir: string, locale: string): TemplateSet {
+// One Handlebars environment per locale and kind of output, so an HTML partial is never used in a
+// text part and the helpers know their catalog and mode without looking them up per call.
+function environment(catalog: Catalog, kind: 'html' | 'text'): typeof Handlebars {
   const hbs = Handlebars.create();
-  const compile = (file: string, source: string): Template =>
-    hbs.compile(source, { strict: true, noEscape: !file.endsWith('.html.hbs'), knownHelpersOnly: true });
-  const partialsDir = join(dir, 'partials');
-  for (const file of safeList(partialsDir)) {
-    // "layout.html.hbs" → partial "layout_html"
-    hbs.registerPartial(partialName(file), compile(file, read(join(partialsDir, file))));
+  const rtl = catalog.dir === 'rtl';
+  const mode: OutputMode = kind === 'html' ? (rtl ? 'html-bdi' : 'html') : rtl ? 'isolated' : 'text';
+  if (kind === 'html') {
+    hbs.registerHelper(
+      't',
+      (key: unknown, options: HelperOptions) =>
+        new hbs.SafeString(catalog.format(String(key), options.hash, mode)),
+    );
+    hbs.registerHelper('v', (value: unknown) => new hbs.SafeString(writeValue(shown(value), mode)));
+  } else {
+    hbs.registerHelper('t', (key: unknown, options: HelperOptions) =>
+      catalog.format(String(key), options.hash, mode),
+    );
+    hbs.registerHelper('v', (value: unknown) => writeValue(shown(value), mode));
   }
-  const templates = new Map<string, Template>();
-  for (const file of safeList(dir))
-    templates.set(file.slice(0, -'.hbs'.length), compile(file, read(join(dir, file))));
-  const messagesFile = join(dir, 'messages.json');
-  let raw: unknown;
-  try {
-    raw = JSON.parse(read(messagesFile));
-  } catch (err) {
-    throw new AppError('BAD_CONFIG', `${messagesFile} is not valid JSON`, { cause: err });
-  }
-  return { locale, messages: compileMessages(raw, hbs, messagesFile), templates };
+  return hbs;
+}
+
+// Strict: a value the view lacks is a template bug, never an empty string or "undefined".
+function shown(value: unknown): string {
+  if (value === undefined || value === null) throw new AppError('INTERNAL', 'a {{v}} value is not defined');
+  return String(value);
 }
 
 function partialName(file: string): string {
   return file.slice(0, -'.hbs'.length).replace(/[.-]/g, '_');
 }
 
-function safeList(dir: string): string[] {
+function list(dir: string): string[] {
   try {
     return readdirSync(dir)
       .filter((f) => f.endsWith('.hbs'))
       .sort();
-  } catch {
-    return [];
+  } catch (err) {
+    throw new AppError('BAD_CONFIG', `templates directory ${dir} cannot be read`, { cause: err });
   }
 }
 

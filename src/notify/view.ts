@@ -1,11 +1,14 @@
 // The one object every template of a notice sees. All values are display-ready, sanitised strings
 // (or booleans and lists of them), and every key is always present, because templates compile in
 // strict mode: a typo in a template throws at render time instead of printing an empty string.
+// Words come from the catalog; the view only holds values and the choices messages select on.
 import { AppError } from '../errors.js';
+import type { Catalog } from './catalog.js';
 import {
   formatAttempts,
   formatAuthenticator,
   formatDevice,
+  formatList,
   formatMethod,
   formatPlace,
   formatProduct,
@@ -13,7 +16,6 @@ import {
   formatWhen,
   placePhrase,
 } from './format.js';
-import type { Messages } from './messages.js';
 import { shownAuthenticator } from './outside-text.js';
 import { toGsm } from './sms.js';
 import type { RenderInput } from './types.js';
@@ -21,6 +23,10 @@ import type { RenderInput } from './types.js';
 /** The view handed to a notice's templates. */
 export interface NoticeView {
   lang: string;
+  dir: 'ltr' | 'rtl';
+  /** the side text starts on: "left", or "right" in a right-to-left catalog */
+  start: 'left' | 'right';
+  end: 'left' | 'right';
   product: string;
   method: string;
   device: string;
@@ -31,107 +37,142 @@ export interface NoticeView {
   when: string;
   whenShort: string;
   timeZone: string;
-  info: boolean;
-  warning: boolean;
+  severity: string;
   critical: boolean;
   reasons: string[];
   hasReasons: boolean;
   attempts: string;
-  /** the authenticator's display name, '' when unknown */
-  authenticator: string;
   /** "Signed in with your YubiKey 5 Series" / "A new passkey from iCloud Keychain was added", or '' */
   authenticatorLine: string;
   /** the account change (the authenticator's sentence for a credential.added with a known name) */
   change: string;
   changeShort: string;
-  /** containment: the action could not be done; the security team was told */
-  containFailed: boolean;
-  /** containment: which action (neither true: the reported session was ended) */
-  endedEverywhere: boolean;
-  removedCredential: boolean;
+  /** "yes" when the notice carries a "This wasn't me" link */
+  report: 'yes' | 'no';
+  /** containment: "failed" or "succeeded"; and which action ("session" when the reported session was ended) */
+  status: string;
+  action: 'credential' | 'everywhere' | 'session';
   reportUrl: string;
   settingsUrl: string;
-  /** the product name, GSM-7 and at most 20 characters, for SMS */
+  /** the push body's facts, as the locale writes a list ('' until pushView fills it) */
+  pushDetails: string;
+  /** the containment notice's facts: device, place, time */
+  containDetails: string;
+  /** the product name for SMS: GSM-7 when the locale's SMS is, at most 20 characters */
   smsProduct: string;
-  smsDevice: string;
-  smsWhere: string;
-  /** the authenticator's name in GSM-7 for a sentence that names it, '' otherwise */
-  smsAuthenticator: string;
+  /** the SMS facts of one variant (see smsVariants) */
+  smsDetails: string;
 }
 
-/** Builds the view, and the SMS variants (richest first) when asked: only SMS reads them. */
+/** Builds the view; the push facts and the SMS variants (richest first) only when a channel asks. */
 export function buildView(
   input: RenderInput,
-  messages: Messages,
-  lang: string,
+  catalog: Catalog,
   intlLocale: string,
-): { view: NoticeView; smsVariants: () => NoticeView[] } {
+  gsmSms: boolean,
+): { view: NoticeView; pushView: () => NoticeView; smsVariants: () => NoticeView[] } {
   const when = formatWhen(input.occurredAt, input.timeZone, intlLocale);
-  const device = formatDevice(input.device, messages);
-  const place = formatPlace(input.geo, intlLocale, messages);
-  const method = formatMethod(input.method, messages);
+  const device = formatDevice(input.device, catalog);
+  const place = formatPlace(input.geo, intlLocale, catalog);
+  const method = formatMethod(input.method, catalog);
   const change =
-    input.change !== undefined && Object.hasOwn(messages.change, input.change) ? input.change : undefined;
+    input.change !== undefined && catalog.has(`change.${input.change}`) ? input.change : undefined;
   const authenticator = shownAuthenticator(input.authenticator);
-  const authenticatorLine = formatAuthenticator(authenticator, input.kind, change, messages);
+  const authenticatorLine = formatAuthenticator(authenticator, input.kind, change, catalog);
+  const rtl = catalog.dir === 'rtl';
+  const placeShown = place.city !== '' || place.country !== '';
   const view: NoticeView = {
-    lang,
-    product: formatProduct(input.product, messages),
-    method: method.name,
+    lang: catalog.locale,
+    dir: catalog.dir,
+    start: rtl ? 'right' : 'left',
+    end: rtl ? 'left' : 'right',
+    product: formatProduct(input.product, catalog),
+    method,
     device: device.long,
     place: [place.city, place.country].filter(Boolean).join(', '),
     where: place.long,
     when: when.long,
     whenShort: when.short,
     timeZone: when.zone,
-    info: input.severity === 'info',
-    warning: input.severity === 'warning',
+    severity: input.severity,
     critical: input.severity === 'critical',
-    reasons: formatReasons(input.reasons, method.with, messages),
+    reasons: formatReasons(input.reasons, method, catalog),
     hasReasons: false,
-    attempts: formatAttempts(input.failureCount, intlLocale, messages),
-    authenticator,
+    attempts: formatAttempts(input.failureCount, catalog),
     authenticatorLine,
     change:
       change === 'credential.added' && authenticatorLine
         ? authenticatorLine
         : change
-          ? messages.change[change]()
+          ? catalog.text(`change.${change}`)
           : '',
-    changeShort: change ? messages.changeShort[change]() : '',
-    containFailed: input.containment?.status === 'failed',
-    endedEverywhere: input.containment?.action === 'all_sessions_revoked',
-    removedCredential: input.containment?.action === 'credential_removed',
+    changeShort: change ? catalog.text(`changeShort.${change}`) : '',
+    report: input.reportUrl ? 'yes' : 'no',
+    status: input.containment?.status === 'failed' ? 'failed' : 'succeeded',
+    action:
+      input.containment?.action === 'credential_removed'
+        ? 'credential'
+        : input.containment?.action === 'all_sessions_revoked'
+          ? 'everywhere'
+          : 'session',
     reportUrl: safeUrl(input.reportUrl, 'reportUrl'),
     settingsUrl: safeUrl(input.settingsUrl, 'settingsUrl'),
+    pushDetails: '',
+    containDetails:
+      input.kind === 'containment' ? formatList([device.long, place.long, when.long], catalog) : '',
     smsProduct: '',
-    smsDevice: '',
-    smsWhere: '',
-    smsAuthenticator: authenticatorLine ? (toGsm(authenticator) ?? '') : '',
+    smsDetails: '',
   };
-  // Cut without an ellipsis: "…" is not GSM-7 and would cost the whole SMS its encoding.
-  view.smsProduct = Array.from(toGsm(view.product) ?? messages.fallbackProduct())
-    .slice(0, 20)
-    .join('')
-    .trimEnd();
   view.hasReasons = view.reasons.length > 0;
-  return { view, smsVariants: () => smsVariants(view, device.known ? device.short : '', place, messages) };
+  const where = placeShown ? place.long : '';
+  const pushView = () => {
+    view.pushDetails ||= formatList(
+      input.kind === 'failed_attempts'
+        ? [when.short, where]
+        : input.kind === 'containment'
+          ? [device.long, place.long]
+          : [authenticatorLine, device.long, where, when.short],
+      catalog,
+    );
+    return view;
+  };
+  return {
+    view,
+    pushView,
+    smsVariants: () => {
+      // Cut without an ellipsis: "…" is not GSM-7 and would cost the whole SMS its encoding.
+      const product = gsmSms ? (toGsm(view.product) ?? catalog.text('product.fallback')) : view.product;
+      const smsProduct = Array.from(product).slice(0, 20).join('').trimEnd();
+      const named = authenticatorLine ? (gsmSms ? (toGsm(authenticator) ?? '') : authenticator) : '';
+      return smsVariants(device.known ? device.short : '', place, catalog, gsmSms).map(([d, w]) => ({
+        ...view,
+        smsProduct,
+        smsDetails: formatList(
+          input.kind === 'failed_attempts' ? [when.short, w] : [when.short, named, d, w],
+          catalog,
+        ),
+      }));
+    },
+  };
 }
 
-// SMS drops detail before it spends a segment: the country name for its code, then the city,
-// then the place, then the device. Values with characters GSM-7 cannot carry even after
-// transliteration (北京, Москва) are left out rather than switching the whole SMS to UCS-2.
+// SMS drops detail before it spends a segment: the country name for its code, then the city, then
+// the place, then the device. In a locale whose SMS is GSM-7, values with characters GSM-7 cannot
+// carry even after transliteration (北京, Москва) are left out rather than switching the whole SMS
+// to UCS-2; a locale whose SMS is UCS-2 anyway keeps them. The authenticator's name (48 characters
+// at most) stays in every variant: which key or passkey provider was used or added is worth a segment.
 function smsVariants(
-  view: NoticeView,
   deviceShort: string,
   place: { city: string; country: string; countryCode: string },
-  messages: Messages,
-): NoticeView[] {
-  const device = toGsm(deviceShort) ?? '';
-  const city = toGsm(place.city) ?? '';
-  const country = toGsm(place.country) ?? '';
+  catalog: Catalog,
+  gsmSms: boolean,
+): [string, string][] {
+  const fit = (text: string) => (gsmSms ? (toGsm(text) ?? '') : text);
+  const device = fit(deviceShort);
+  const city = fit(place.city);
+  const country = fit(place.country);
   const code = place.countryCode;
-  const near = (c: string, k: string) => toGsm(placePhrase(c, k, messages)) ?? '';
+  const near = (c: string, k: string) => fit(placePhrase(c, k, catalog));
   // A bare country code ("near GB") reads badly on its own, so it only ever follows a city.
   const combos: [string, string][] = [
     [device, near(city, country)],
@@ -141,17 +182,13 @@ function smsVariants(
     ['', near('', country)],
     ['', ''],
   ];
-  // The authenticator's name (48 characters at most) stays in every variant: which key or passkey
-  // provider was used or added is worth a second segment.
   const seen = new Set<string>();
-  return combos
-    .filter(([d, w]) => {
-      const key = `${d}\u0000${w}`;
-      if (seen.has(key)) return false;
-      seen.add(key);
-      return true;
-    })
-    .map(([smsDevice, smsWhere]) => ({ ...view, smsDevice, smsWhere }));
+  return combos.filter(([d, w]) => {
+    const key = `${d}\u0000${w}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 // Links go into href attributes: only absolute http(s) URLs, so a javascript: URL can never appear.

@@ -65,7 +65,7 @@ describe('the npm package', () => {
       'dist/src/cli/main.js',
       'dist/consumers/login-events.js',
       'dist/src/http/dashboard.html',
-      'templates/en/messages.json',
+      'templates/messages/en.json',
       'schemas/auth-event.schema.json',
       'kafka/pom.xml',
       'integrations/keycloak/pom.xml',

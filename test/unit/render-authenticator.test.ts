@@ -33,9 +33,9 @@ describe('the authenticator in an alert', () => {
     const out = renderer.render(signIn);
     expect(out.email.html).toContain('Signed in with your YubiKey 5 Series.');
     expect(out.email.text).toContain('Signed in with your YubiKey 5 Series.');
-    expect(out.sms).toContain('with your YubiKey 5 Series');
+    expect(out.sms).toContain(', YubiKey 5 Series, ');
     expect(smsSegments(out.sms).segments).toBe(1);
-    expect(out.push.body).toMatch(/^Signed in with your YubiKey 5 Series\. /);
+    expect(out.push.body).toMatch(/^Signed in with your YubiKey 5 Series, /);
   });
 
   it('names it on an added passkey in email, SMS and push', () => {
@@ -43,20 +43,20 @@ describe('the authenticator in an alert', () => {
     expect(out.email.subject).toBe('A new passkey from Apple Passwords was added');
     expect(out.email.html).toContain('A new passkey from Apple Passwords was added');
     expect(out.email.text).toMatch(/^A new passkey from Apple Passwords was added\n/);
-    expect(out.sms).toContain('Passkey or security key added (Apple Passwords)');
-    expect(out.push.body).toMatch(/^A new passkey from Apple Passwords was added\. /);
+    expect(out.sms).toMatch(/^ChatGPT: Passkey or security key added, .*, Apple Passwords, /);
+    expect(out.push.body).toMatch(/^A new passkey from Apple Passwords was added, /);
   });
 
   it('names it in Brazilian Portuguese', () => {
     const login = renderer.render({ ...signIn, locale: 'pt-BR' });
     expect(login.email.text).toContain('Login feito com YubiKey 5 Series.');
     expect(login.email.html).toContain('Login feito com YubiKey 5 Series.');
-    expect(login.sms).toContain('com YubiKey 5 Series');
-    expect(login.push.body).toContain('Login feito com YubiKey 5 Series.');
+    expect(login.sms).toContain(', YubiKey 5 Series, ');
+    expect(login.push.body).toContain('Login feito com YubiKey 5 Series, ');
     const add = renderer.render({ ...passkeyAdded, locale: 'pt-BR' });
     expect(add.email.subject).toBe('Uma nova chave de acesso de Apple Passwords foi adicionada');
-    expect(add.sms).toContain('(Apple Passwords)');
-    expect(add.push.body).toMatch(/^Uma nova chave de acesso de Apple Passwords foi adicionada\. /);
+    expect(add.sms).toContain(', Apple Passwords, ');
+    expect(add.push.body).toMatch(/^Uma nova chave de acesso de Apple Passwords foi adicionada, /);
   });
 
   it('says nothing of it when the name is unknown, and keeps the generic change', () => {

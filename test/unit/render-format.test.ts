@@ -10,11 +10,11 @@ import {
 import { resolveLocale } from '../../src/notify/locale.js';
 import { DEFAULT_TEMPLATES_DIR } from '../../src/notify/render.js';
 import { clean, cleanDefanged } from '../../src/notify/sanitize.js';
-import { loadTemplateSets } from '../../src/notify/templates.js';
+import { loadTemplateSet } from '../../src/notify/templates.js';
 
-const sets = loadTemplateSets(DEFAULT_TEMPLATES_DIR);
-const en = sets.get('en')!.messages;
-const pt = sets.get('pt-BR')!.messages;
+const { catalogs } = loadTemplateSet(DEFAULT_TEMPLATES_DIR);
+const en = catalogs.get('en')!;
+const pt = catalogs.get('pt-BR')!;
 
 describe('formatWhen', () => {
   test('formats in the zone, names the offset and the zone', () => {
@@ -147,10 +147,10 @@ describe('formatPlace', () => {
 
 describe('methods, products, reasons, counts', () => {
   test('names every method in both languages', () => {
-    expect(formatMethod('security_key', en).name).toBe('security key');
-    expect(formatMethod('passkey', pt).name).toBe('chave de acesso');
-    expect(formatMethod(undefined, en)).toEqual({ name: '', with: '' });
-    expect(formatMethod('telepathy' as never, en)).toEqual({ name: '', with: '' });
+    expect(formatMethod('security_key', en)).toBe('security key');
+    expect(formatMethod('passkey', pt)).toBe('chave de acesso');
+    expect(formatMethod(undefined, en)).toBe('');
+    expect(formatMethod('telepathy' as never, en)).toBe('');
   });
 
   test('orders reasons most serious first and leaves out unexplained ones', () => {
@@ -158,14 +158,17 @@ describe('methods, products, reasons, counts', () => {
       'from a place too far away to reach since your last sign-in',
       "from a device you haven't used with this account before",
     ]);
-    expect(formatReasons(['method_downgrade'], 'com senha', pt)).toEqual([
-      'com senha, embora sua conta só aceite chaves de acesso e chaves de segurança',
+    expect(formatReasons(['method_downgrade'], 'senha', pt)).toEqual([
+      'com um método que sua conta não permite (senha)',
+    ]);
+    expect(formatReasons(['method_downgrade'], '', en)).toEqual([
+      'with a method your account does not allow (password)',
     ]);
   });
 
   test('pluralises attempts and formats the number for the locale', () => {
-    expect(formatAttempts(1, 'en-GB', en)).toBe('1 failed sign-in attempt');
-    expect(formatAttempts(1234, 'pt-BR', pt)).toBe('1.234 tentativas de login malsucedidas');
+    expect(formatAttempts(1, en)).toBe('1 failed sign-in attempt');
+    expect(formatAttempts(1234, pt)).toBe('1.234 tentativas de login malsucedidas');
   });
 
   test('shows unknown products only when shaped like a name', () => {
@@ -183,6 +186,28 @@ describe('locale resolution', () => {
     expect(resolveLocale('en-US', ['en', 'pt-BR'], 'en', intl)).toEqual({ template: 'en', intl: 'en-US' });
     expect(resolveLocale('pt-PT', ['en', 'pt-BR'], 'en', intl)).toEqual({ template: 'pt-BR', intl: 'pt-PT' });
     expect(resolveLocale('de', ['en', 'pt-BR'], 'en', intl)).toEqual({ template: 'en', intl: 'en-GB' });
+  });
+
+  test('matches language and script: pt-PT, es-419, fr-CA, de-AT and zh-SG find their catalog; zh-TW does not', () => {
+    const all = [...catalogs.keys()];
+    const chosen = (tag: string | undefined) => resolveLocale(tag, all, 'en', intl).template;
+    expect(all).toHaveLength(12);
+    expect(chosen('pt-PT')).toBe('pt-BR');
+    expect(chosen('es-419')).toBe('es');
+    expect(chosen('es-MX')).toBe('es');
+    expect(chosen('fr-CA')).toBe('fr');
+    expect(chosen('de-AT')).toBe('de');
+    expect(chosen('zh')).toBe('zh-CN');
+    expect(chosen('zh-Hans-SG')).toBe('zh-CN');
+    expect(chosen('ar-EG')).toBe('ar');
+    expect(chosen('ja_JP')).toBe('ja');
+    // Traditional Chinese is another written language: English, not Simplified Chinese.
+    expect(chosen('zh-TW')).toBe('en');
+    expect(chosen('zh-HK')).toBe('en');
+    expect(chosen('zh-Hant')).toBe('en');
+    for (const odd of ['x-klingon', 'sr-Latn', '', undefined, 'not a tag', 'a'.repeat(40)])
+      expect(chosen(odd)).toBe('en');
+    expect(resolveLocale('es-MX', all, 'en', intl)).toEqual({ template: 'es', intl: 'es-MX' });
   });
 });
 

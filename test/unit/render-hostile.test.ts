@@ -14,10 +14,12 @@ import {
   type Rendered,
   type RenderInput,
 } from '../../src/notify/render.js';
-import { loadTemplateSets } from '../../src/notify/templates.js';
+import { loadTemplateSet } from '../../src/notify/templates.js';
 
 const renderer = createRenderer();
-const LOCALES = [...loadTemplateSets(DEFAULT_TEMPLATES_DIR).keys()];
+const CATALOGS = loadTemplateSet(DEFAULT_TEMPLATES_DIR).catalogs;
+const LOCALES = [...CATALOGS.keys()];
+const RTL = new Set(LOCALES.filter((l) => CATALOGS.get(l)?.dir === 'rtl'));
 // No digits in the links, so a digit found in a notice came from somewhere else.
 const REPORT = 'https://alerts.example.com/r/token';
 const SETTINGS = 'https://chatgpt.com/#settings/Security';
@@ -113,20 +115,36 @@ function leaks(input: RenderInput, marks: string[], where: string): string[] {
   const found: string[] = [];
   for (const kind of NOTICE_KINDS) {
     for (const locale of LOCALES) {
-      for (const severity of ['info', 'critical'] as Severity[]) {
+      // Severity changes only the catalog's words around the values: both for the source locale.
+      for (const severity of (locale === 'en' ? ['info', 'critical'] : ['critical']) as Severity[]) {
         const out = renderer.render({ ...input, kind, locale, severity });
         for (const [part, text] of outputs(out)) {
           for (const mark of marks) {
             if (text.includes(mark.normalize('NFKC').toLowerCase()))
               found.push(`${where} → ${kind}/${locale}/${severity}/${part} shows ${JSON.stringify(mark)}`);
           }
-          if (/[\u202A-\u202E\u2066-\u2069\u200E\u200F]/.test(text))
+          if (bidiProblem(text, RTL.has(locale)))
             found.push(`${where} → ${kind}/${locale}/${part} has a bidi control`);
         }
       }
     }
   }
   return found;
+}
+
+/**
+ * Outside text never brings a bidi control. A right-to-left catalog adds first-strong isolates
+ * (U+2068 … U+2069) around values, and only those, balanced.
+ */
+function bidiProblem(text: string, rtl: boolean): boolean {
+  if (/[\u202A-\u202E\u2066\u2067\u200E\u200F]/.test(text)) return true;
+  if (!rtl) return /[\u2068\u2069]/.test(text);
+  let depth = 0;
+  for (const ch of text) {
+    if (ch === '\u2068') depth++;
+    else if (ch === '\u2069' && --depth < 0) return true;
+  }
+  return depth !== 0;
 }
 
 // Every field of an alert that holds outside text, and how to put a payload into it.
@@ -183,14 +201,17 @@ describe('hostile user agents, parsed for real', () => {
     for (let i = 0; i < number.length; i++)
       for (let j = i + 3; j <= number.length; j++) runs.add(number.slice(i, j));
     expect(leaks({ ...base, device }, [...runs], 'issue UA')).toEqual([]);
+    const lines: Record<string, string> = {
+      en: 'Chrome 126 on Android 14 (Android phone)',
+      'pt-BR': 'Chrome 126 no Android 14 (celular Android)',
+      ja: 'Chrome 126 (Android 14) (Android スマートフォン)',
+      ar: '\u2068Chrome 126\u2069 على \u2068Android 14\u2069 (هاتف \u2068Android\u2069)',
+    };
     for (const locale of LOCALES) {
       const out = renderer.render({ ...base, device, locale, kind: 'failed_attempts' });
-      const device_line =
-        locale === 'en'
-          ? 'Chrome 126 on Android 14 (Android phone)'
-          : 'Chrome 126 no Android 14 (celular Android)';
-      expect(out.email.text).toContain(device_line);
-      expect(decodeEntities(out.email.html)).toContain(device_line);
+      const line = lines[locale] ?? 'Chrome 126';
+      expect(out.email.text).toContain(line);
+      expect(decodeEntities(out.email.html)).toContain(line);
     }
   });
 

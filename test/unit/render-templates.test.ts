@@ -10,7 +10,7 @@ import {
   type RenderInput,
 } from '../../src/notify/render.js';
 import { smsSegments } from '../../src/notify/sms.js';
-import { loadTemplateSets } from '../../src/notify/templates.js';
+import { loadTemplateSet } from '../../src/notify/templates.js';
 
 const renderer = createRenderer();
 const REPORT = 'https://alerts.example.com/r/AQAAAAA.abcdefghijklmnopqrstuv';
@@ -48,7 +48,10 @@ function codeOf(fn: () => unknown): string {
   return 'no error';
 }
 
-describe.each(['en', 'pt-BR'])('every notice in %s', (locale) => {
+const LOCALES = ['en', 'pt-BR', 'es', 'fr', 'de', 'it', 'ja', 'ko', 'zh-CN', 'hi', 'ar', 'ru'];
+const RTL = new Set(['ar']);
+
+describe.each(LOCALES)('every notice in %s', (locale) => {
   test.each(
     NOTICE_KINDS.flatMap((kind) => (['info', 'warning', 'critical'] as const).map((s) => [kind, s] as const)),
   )('renders %s at %s severity for every channel', (kind, severity) => {
@@ -62,13 +65,15 @@ describe.each(['en', 'pt-BR'])('every notice in %s', (locale) => {
     expect(out.locale).toBe(locale);
     expect(out.email.subject).toMatch(/^[^\r\n]{10,120}$/);
     expect(out.email.html).toMatch(/^<!DOCTYPE html>/);
-    expect(out.email.html).toContain(`lang="${locale}"`);
+    expect(out.email.html).toContain(`<html lang="${locale}" dir="${RTL.has(locale) ? 'rtl' : 'ltr'}">`);
     expect(out.email.html).toContain(`href="${REPORT}"`);
     expect(out.email.html).toContain(`href="${SETTINGS}"`);
     expect(out.email.text).toContain(REPORT);
     expect(out.email.text).toContain(SETTINGS);
     expect(out.email.text).not.toMatch(/<[a-z]|&[a-z#0-9]+;/i);
     expect(smsSegments(out.sms).segments).toBeLessThanOrEqual(locale === 'en' ? 1 : 2);
+    expect(out.email.text).not.toContain('{');
+    expect(out.sms).not.toContain('?'.repeat(3));
     expect(out.sms).not.toMatch(/https?:/);
     expect(out.push.title.length).toBeGreaterThan(5);
     expect(out.push.body.length).toBeGreaterThan(20);
@@ -85,7 +90,7 @@ describe('what an English alert says', () => {
     expect(out.email.text).toContain('Product: ChatGPT');
     expect(out.email.subject).toBe('New sign-in to ChatGPT');
     expect(out.sms).toBe(
-      'ChatGPT: new sign-in on Tue 24 Nov, 14:05 GMT-3, Chrome on macOS, near London, United Kingdom. Not you? Check your email or security settings.',
+      'ChatGPT: new sign-in, Tue 24 Nov, 14:05 GMT-3, Chrome on macOS, near London, United Kingdom. Not you? Check your email or security settings.',
     );
   });
 
@@ -98,9 +103,7 @@ describe('what an English alert says', () => {
     });
     expect(out.email.subject).toBe('Urgent: unusual sign-in to ChatGPT');
     expect(out.email.text).toContain('from a place too far away to reach since your last sign-in');
-    expect(out.email.text).toContain(
-      'with a password, although your account only allows passkeys and security keys',
-    );
+    expect(out.email.text).toContain('with a method your account does not allow (password)');
     expect(out.email.html).toContain('from a place too far away to reach since your last sign-in');
     expect(out.sms).toMatch(/^ChatGPT: unusual sign-in/);
   });
@@ -152,7 +155,7 @@ describe('what an English alert says', () => {
     expect(out.email.text).toContain('Device: Unknown device');
     expect(out.email.text).toContain('Where: A private or local network');
     expect(out.sms).toBe(
-      'ChatGPT: new sign-in on Tue 24 Nov, 14:05 GMT-3. Not you? Check your email or security settings.',
+      'ChatGPT: new sign-in, Tue 24 Nov, 14:05 GMT-3. Not you? Check your email or security settings.',
     );
   });
 });
@@ -164,7 +167,7 @@ describe('what a Brazilian Portuguese alert says', () => {
     expect(out.email.text).toContain('perto de London, Reino Unido');
     expect(out.email.text).toContain('Chrome 129 no macOS');
     expect(out.email.text).toContain('Login feito com: chave de acesso');
-    expect(out.email.subject).toBe('ChatGPT: novo login na sua conta');
+    expect(out.email.subject).toBe('Novo login no ChatGPT');
     expect(out.email.html).toContain('Não fui eu');
   });
 
@@ -186,10 +189,14 @@ describe('locale choice', () => {
     ['pt-PT', 'pt-BR'],
     ['pt_br', 'pt-BR'],
     ['en-US', 'en'],
-    ['de-DE', 'en'],
+    ['de-DE', 'de'],
+    ['es-419', 'es'],
+    ['fr-CA', 'fr'],
+    ['zh-TW', 'en'],
+    ['ar-SA', 'ar'],
     ['zz-not a locale!', 'en'],
     [undefined, 'en'],
-  ])('%s uses the %s templates', (requested, expected) => {
+  ])('%s uses the %s catalog', (requested, expected) => {
     expect(renderer.render({ ...base, locale: requested }).locale).toBe(expected);
   });
 
@@ -265,12 +272,13 @@ describe('untrusted values', () => {
 
 describe('templates are strict', () => {
   test('every email template throws on a missing variable', () => {
-    for (const [locale, set] of loadTemplateSets(DEFAULT_TEMPLATES_DIR)) {
+    const set = loadTemplateSet(DEFAULT_TEMPLATES_DIR);
+    for (const [locale, catalog] of set.catalogs) {
       for (const kind of NOTICE_KINDS) {
         for (const part of ['html', 'text']) {
           const template = set.templates.get(`${kind}.${part}`);
           expect([locale, kind, part, template]).not.toContain(undefined);
-          expect(() => template?.({})).toThrow(/not defined/);
+          expect(() => template?.({}, catalog)).toThrow(/not defined|needs the value/);
         }
       }
     }
@@ -286,30 +294,43 @@ describe('templates are strict', () => {
 
     test('a misspelt variable stops start-up with BAD_CONFIG instead of printing nothing', () => {
       // Every part is rendered once at start, so the typo fails the start, not a delivery later.
-      writeFileSync(join(dir, 'en', 'new_login.subject.hbs'), 'New sign-in to {{prodcut}}');
+      writeFileSync(join(dir, 'new_login.subject.hbs'), 'New sign-in to {{prodcut}}');
       expect(codeOf(() => createRenderer({ templatesDir: dir }))).toBe('BAD_CONFIG');
-      expect(() => createRenderer({ templatesDir: dir })).toThrow(/en\/new_login.*"prodcut" not defined/);
+      expect(() => createRenderer({ templatesDir: dir })).toThrow(/new_login.*"prodcut" not defined/);
+      writeFileSync(
+        join(dir, 'new_login.subject.hbs'),
+        '{{t "new_login.subject" severity=severity product=prodcut}}',
+      );
+      expect(() => createRenderer({ templatesDir: dir })).toThrow(/new_login.*"prodcut" not defined/);
     });
 
     test('a missing template stops start-up with BAD_CONFIG naming it', () => {
-      rmSync(join(dir, 'pt-BR', 'enrolled.sms.hbs'));
+      rmSync(join(dir, 'enrolled.sms.hbs'));
       expect(codeOf(() => createRenderer({ templatesDir: dir }))).toBe('BAD_CONFIG');
-      expect(() => createRenderer({ templatesDir: dir })).toThrow('pt-BR/enrolled.sms.hbs');
+      expect(() => createRenderer({ templatesDir: dir })).toThrow('enrolled.sms.hbs');
     });
 
-    test('a phrase file with a missing key stops start-up with BAD_CONFIG', () => {
-      writeFileSync(join(dir, 'en', 'messages.json'), JSON.stringify({ intlLocale: 'en-GB' }));
+    test('a catalog with a missing key stops start-up with BAD_CONFIG naming it', () => {
+      writeFileSync(
+        join(dir, 'messages', 'en.json'),
+        JSON.stringify({ intl: 'en-GB', dir: 'ltr', messages: {} }),
+      );
       expect(codeOf(() => createRenderer({ templatesDir: dir }))).toBe('BAD_CONFIG');
+      expect(() => createRenderer({ templatesDir: dir })).toThrow('en: lacks product.fallback');
+    });
+
+    test('a template naming a message no catalog has stops start-up with BAD_CONFIG', () => {
+      writeFileSync(join(dir, 'enrolled.push-title.hbs'), '{{t "enrolled.titel"}}');
+      expect(codeOf(() => createRenderer({ templatesDir: dir }))).toBe('BAD_CONFIG');
+      expect(() => createRenderer({ templatesDir: dir })).toThrow('enrolled.titel');
     });
   });
 
-  test('every notice part exists in every locale', () => {
-    const sets = loadTemplateSets(DEFAULT_TEMPLATES_DIR);
-    expect([...sets.keys()]).toEqual(['en', 'pt-BR']);
-    for (const set of sets.values()) {
-      for (const kind of NOTICE_KINDS)
-        for (const part of NOTICE_PARTS) expect(set.templates.has(`${kind}.${part}`)).toBe(true);
-    }
+  test('one template set serves every catalog', () => {
+    const set = loadTemplateSet(DEFAULT_TEMPLATES_DIR);
+    expect([...set.catalogs.keys()].sort()).toEqual([...LOCALES].sort());
+    for (const kind of NOTICE_KINDS)
+      for (const part of NOTICE_PARTS) expect(set.templates.has(`${kind}.${part}`)).toBe(true);
   });
 });
 
