@@ -72,8 +72,12 @@ function mapEvent(event: unknown, index: number, opts: MapOptions): IngestOutcom
   if (!userId && type === 'login.failed') return ignored(index, idpId, 'LOGIN_ERROR names no Keycloak user');
   const eventId = eventIdFrom('keycloak', idpId);
   const details = isObject(event.details) ? event.details : {};
-  const credentialType = str(details, 'credential_type');
-  const credentialId = str(details, 'public_key_credential_id') ?? str(details, 'credential_id');
+  // A sign-in that registered a credential on its way carries that credential, not the one it signed in with.
+  const credentialUsed = !(type.startsWith('login.') && registeredCredential(details));
+  const credentialType = credentialUsed ? str(details, 'credential_type') : undefined;
+  const credentialId = credentialUsed
+    ? (str(details, 'public_key_credential_id') ?? str(details, 'credential_id'))
+    : undefined;
   return finish(
     index,
     idpId,
@@ -107,6 +111,19 @@ function mapEvent(event: unknown, index: number, opts: MapOptions): IngestOutcom
     },
     opts.now,
   );
+}
+
+/**
+ * Details only Keycloak's WebAuthn registration sets (required actions `webauthn-register` and
+ * `webauthn-register-passwordless`, beside `credential_type` and `public_key_credential_id`); a WebAuthn
+ * sign-in sets neither. The registration writes them on the flow's event builder, where they stay: the
+ * LOGIN that ends the same flow carries the registered credential's type and id, not the one used.
+ */
+const REGISTRATION_DETAILS = ['public_key_credential_aaguid', 'public_key_credential_label'];
+
+/** Whether the event's details describe a credential registered in its flow (see REGISTRATION_DETAILS). */
+function registeredCredential(details: Record<string, unknown>): boolean {
+  return REGISTRATION_DETAILS.some((key) => details[key] !== undefined && details[key] !== null);
 }
 
 /** WebAuthn passwordless credentials are passkeys, plain WebAuthn ones security keys (second factor). */

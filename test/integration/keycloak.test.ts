@@ -650,6 +650,23 @@ describe('"This wasn\'t me" ends the intrusion at Keycloak', () => {
       ((await (await admin(`/${realm}/users/${erinId}/sessions`)).json()) as { id: string }[]).map(
         (x) => x.id,
       );
+    /** The details of Keycloak's own LOGIN event for the session (the realm stores events). */
+    const keycloakLogin = async (sessionId: string | undefined) => {
+      const stored = (await (await admin(`/${realm}/events?user=${erinId}&type=LOGIN`)).json()) as {
+        sessionId?: string;
+        details?: Record<string, string>;
+      }[];
+      return stored.find((e) => e.sessionId === sessionId)?.details;
+    };
+    const signInEvent = (sessionId: string | undefined) =>
+      until(
+        'the sign-in on auth.events',
+        () =>
+          events.values
+            .map((v) => v.value as { type: string; session_id?: string; auth: object })
+            .find((e) => e.type === 'login.succeeded' && e.session_id === sessionId),
+        30_000,
+      );
 
     const browser = await launchChromium();
     try {
@@ -659,6 +676,7 @@ describe('"This wasn\'t me" ends the intrusion at Keycloak', () => {
       // Registered from another device (a Firefox user agent), so the passkey sign-in is a new one.
       await authenticator.cdp.send('Network.setUserAgentOverride', { userAgent: FIREFOX });
       await registerPasskey(page, kc.url, realm, erin, 'Erin passkey');
+      const [passwordSession] = await sessionsOf();
       const [credential] = await authenticator.credentials();
       expect(credential).toMatchObject({ rpId: 'localhost', isResidentCredential: true });
       const stored = (await (await admin(`/${realm}/users/${erinId}/credentials`)).json()) as {
@@ -682,6 +700,18 @@ describe('"This wasn\'t me" ends the intrusion at Keycloak', () => {
       const addedAlert = await alertOf((a) => a.kind === 'account_change', erinId);
       expect(addedAlert).toMatchObject({ auth_method: 'passkey' });
       expect(addedAlert.authenticator).toBeUndefined();
+      // The password sign-in that registered it: its LOGIN keeps the registration's details (credential_type
+      // webauthn-passwordless among them), and is still a password sign-in naming no credential.
+      expect(await keycloakLogin(passwordSession)).toMatchObject({
+        credential_type: 'webauthn-passwordless',
+        public_key_credential_aaguid: VIRTUAL_AUTHENTICATOR_AAGUID,
+        public_key_credential_label: 'Erin passkey',
+      });
+      const passwordSignIn = await signInEvent(passwordSession);
+      expect(passwordSignIn.auth).toEqual({ method: 'password' });
+      expect(
+        await alertOf((a) => a.kind === 'new_login' && a.idp?.session_id === passwordSession, erinId),
+      ).toMatchObject({ auth_method: 'password' });
       // Only the passkey's session may remain: the registration's own ends here, and its cookies go.
       await admin(`/${realm}/users/${erinId}/logout`, { method: 'POST' });
       await context.clearCookies();
@@ -705,6 +735,15 @@ describe('"This wasn\'t me" ends the intrusion at Keycloak', () => {
       );
       // A sign-in event names no AAGUID (Keycloak's LOGIN event has none), so no authenticator either.
       expect(alert.authenticator).toBeUndefined();
+      const passkeyLogin = await keycloakLogin(session);
+      expect(passkeyLogin).toMatchObject({ credential_type: 'webauthn-passwordless' });
+      expect(passkeyLogin).toHaveProperty('web_authn_authenticator_user_verification_checked');
+      expect(passkeyLogin).not.toHaveProperty('public_key_credential_aaguid');
+      expect(passkeyLogin).not.toHaveProperty('public_key_credential_label');
+      expect((await signInEvent(session)).auth).toMatchObject({
+        method: 'passkey',
+        credential_id: expect.any(String),
+      });
       const email = await until(
         'the alert email in the outbox',
         async () =>

@@ -102,4 +102,62 @@ describe('Keycloak event mapper', () => {
     expect(reason(otp)).toBe('bad_otp');
     expect(reason(locked)).toBe('locked');
   });
+
+  it('a password sign-in whose flow registered a passkey is a password sign-in naming no credential', () => {
+    // The LOGIN keeps the details the registration (required action) wrote on the flow's event builder.
+    const registered = {
+      custom_required_action: 'webauthn-register-passwordless',
+      credential_type: 'webauthn-passwordless',
+      public_key_credential_id: 'GdvJrkzPvpJcdVw0qEiD4w',
+      public_key_credential_label: 'Erin passkey',
+      public_key_credential_aaguid: '01020304-0506-0708-0102-030405060708',
+    };
+    const passkeySignIn = {
+      credential_type: 'webauthn-passwordless',
+      web_authn_authenticator_user_verification_checked: 'true',
+      public_key_credential_id: 'GdvJrkzPvpJcdVw0qEiD4w',
+    };
+    const base = {
+      id: 'e',
+      time: 1796151175267,
+      realmId: 'r',
+      userId: 'u1',
+      sessionId: 's1',
+      ipAddress: '127.0.0.1',
+    };
+    const [afterRegistration, withPasskey, federated, securityKey, registration] = [
+      { ...base, type: 'LOGIN', details: { ...registered, auth_method: 'openid-connect', username: 'erin' } },
+      {
+        ...base,
+        type: 'LOGIN',
+        details: { ...passkeySignIn, auth_method: 'openid-connect', username: 'erin' },
+      },
+      { ...base, type: 'LOGIN', details: { ...registered, identity_provider: 'google' } },
+      {
+        ...base,
+        type: 'LOGIN',
+        details: { credential_type: 'webauthn', public_key_credential_label: 'YubiKey' },
+      },
+      { ...base, type: 'UPDATE_CREDENTIAL', details: registered },
+    ].map((e) => {
+      const out = mapIdpPayload('keycloak', e, { now });
+      return out.ok && out.outcomes[0]?.kind === 'event' ? out.outcomes[0].event : undefined;
+    });
+    expect(afterRegistration).toMatchObject({ type: 'login.succeeded', auth: { method: 'password' } });
+    expect(afterRegistration?.auth.credential_id).toBeUndefined();
+    expect(afterRegistration?.idp).toEqual({
+      provider: 'keycloak',
+      realm: 'r',
+      user_id: 'u1',
+      session_id: 's1',
+    });
+    expect(withPasskey?.auth).toEqual({ method: 'passkey', credential_id: 'GdvJrkzPvpJcdVw0qEiD4w' });
+    expect(federated?.auth).toEqual({ method: 'sso' });
+    expect(securityKey?.auth).toEqual({ method: 'password' });
+    expect(registration?.auth).toEqual({
+      method: 'passkey',
+      credential_id: 'GdvJrkzPvpJcdVw0qEiD4w',
+      aaguid: '01020304-0506-0708-0102-030405060708',
+    });
+  });
 });

@@ -1,6 +1,7 @@
 package io.loginalerts.keycloak;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.keycloak.events.Event;
@@ -47,12 +48,14 @@ final class AuthEventJson {
     String type = typeOf(event.getType().name());
     if (type == null) return null;
     Map<String, String> details = event.getDetails() == null ? Map.of() : event.getDetails();
-    String credentialType = details.get("credential_type");
+    // A sign-in that registered a credential on its way carries that credential, not the one it signed in with.
+    boolean credentialUsed = !(type.startsWith("login.") && registeredCredential(details));
+    String credentialType = credentialUsed ? details.get("credential_type") : null;
     String eventId = event.getId() != null ? "keycloak:" + event.getId() : null;
     if (eventId == null || eventId.length() > 128) return null;
 
     StringBuilder auth = new StringBuilder("{\"method\":").append(quote(methodOf(credentialType, details)));
-    String credentialId = details.get("public_key_credential_id");
+    String credentialId = credentialUsed ? details.get("public_key_credential_id") : null;
     if (credentialId != null && !credentialId.isEmpty()) auth.append(",\"credential_id\":").append(quote(clip(credentialId, 256)));
     if (type.equals("login.failed"))
       auth.append(",\"failure_reason\":").append(quote(failureReason(event.getError(), credentialType)));
@@ -98,6 +101,20 @@ final class AuthEventJson {
 
   private static boolean fits(String s, String pattern, int max) {
     return s != null && !s.isEmpty() && s.length() <= max && s.matches(pattern);
+  }
+
+  /**
+   * Details only Keycloak's WebAuthn registration sets (required actions `webauthn-register` and
+   * `webauthn-register-passwordless`, beside `credential_type` and `public_key_credential_id`); a WebAuthn sign-in
+   * sets neither. The registration writes them on the flow's event builder, where they stay: the LOGIN that ends
+   * the same flow carries the registered credential's type and id, not the one used.
+   */
+  static final List<String> REGISTRATION_DETAILS = List.of("public_key_credential_aaguid", "public_key_credential_label");
+
+  /** Whether the event's details describe a credential registered in its flow (see REGISTRATION_DETAILS). */
+  static boolean registeredCredential(Map<String, String> details) {
+    for (String key : REGISTRATION_DETAILS) if (details.get(key) != null) return true;
+    return false;
   }
 
   /** WebAuthn passwordless credentials are passkeys, plain WebAuthn ones security keys. */
