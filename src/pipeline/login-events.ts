@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { Config } from '../config/config.js';
 import type { AuthEvent } from '../contracts/auth-event.js';
 import { decodeAuthEvent } from '../contracts/decode.js';
@@ -154,6 +155,25 @@ function judge(
   tally.note(verdict.outcome, event, verdict.alert);
 }
 
+/** Records whose first decision time is kept: more than a chunk's retries and a rebalance can bring back. */
+const FIRST_DECIDED_MAX = 20_000;
+
+/**
+ * The context to decide `item` in: a record decided before in this process (its chunk retried after a
+ * publish failed, or fetched again after a rebalance) keeps its first decision time, so the alert it
+ * publishes again is the same record, `detected_at` included, not a conflicting copy under the same id.
+ */
+function decidedAgain(first: LRUCache<string, number>, item: Item, ctx: DecideContext): DecideContext {
+  const { topic, partition, message } = item.record;
+  const key = `${topic}\0${partition}\0${message.offset}`;
+  const at = first.get(key);
+  if (at === undefined) {
+    first.set(key, ctx.startedAt);
+    return ctx;
+  }
+  return at === ctx.startedAt ? ctx : { ...ctx, startedAt: at };
+}
+
 /**
  * auth.events → decisions. For each chunk: decode → select → read state → (per event) dedupe → enrich →
  * assess → emit every output with acks=-1 → write state. Offsets are committed by the loop
@@ -167,6 +187,7 @@ export function createLoginEventsHandler(deps: LoginEventsDeps): ChunkHandler {
   const log = deps.log ?? silentLogger();
   const dead = createDeadLetters({ publisher, topic: config.topics.dlq, log, metrics: deps.metrics, now });
 
+  const firstDecided = new LRUCache<string, number>({ max: FIRST_DECIDED_MAX });
   return async (records: InRecord[]) => {
     const startedAt = now();
     const out = new Outputs();
@@ -176,7 +197,7 @@ export function createLoginEventsHandler(deps: LoginEventsDeps): ChunkHandler {
     const ctx: DecideContext = { state, devices, geo, config, startedAt };
     for (const item of items) {
       if (!judged.has(item)) tally.note(NOT_ENROLLED.outcome, item.event);
-      else judge(item, ctx, deps, dead, out, tally);
+      else judge(item, decidedAgain(firstDecided, item, ctx), deps, dead, out, tally);
     }
     await dead.publish(out);
     await store.write(state.writes());
