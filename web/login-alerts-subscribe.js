@@ -35,7 +35,8 @@ function activated(registration) {
   return new Promise((resolve, reject) => {
     const check = () => {
       if (worker.state === 'activated') resolve();
-      else if (worker.state === 'redundant') reject(new Error('the login-alerts service worker failed to install'));
+      else if (worker.state === 'redundant')
+        reject(new Error('the login-alerts service worker failed to install'));
     };
     worker.addEventListener('statechange', check);
     check();
