@@ -122,6 +122,16 @@ describe('the public listener', () => {
     expect((await fetch(`${unconfigured.publicUrl}/push/vapid-public-key`)).status).toBe(404);
   });
 
+  it("gives the page the key through the subscribe helper, as applicationServerKey's 65 bytes", async () => {
+    const got = await page.evaluate<{ key: string; bytes: number; first: number }>(`(async () => {
+      const helper = await import('/push/login-alerts-subscribe.js');
+      const key = await helper.fetchVapidPublicKey(${JSON.stringify(base)});
+      const bytes = helper.base64UrlToBytes(key);
+      return { key, bytes: bytes.length, first: bytes[0] };
+    })()`);
+    expect(got).toEqual({ key: vapid.publicKey, bytes: 65, first: 4 });
+  });
+
   it('serves the worker as JavaScript that may control the whole origin', async () => {
     const res = await fetch(`${base}/push/login-alerts-sw.js`);
     expect(res.status).toBe(200);
