@@ -3,11 +3,14 @@ import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Health } from '../observe/health.js';
 import { DEFAULT_LINK_RATE_LIMITS, type LinkRateLimits, linkRateLimit } from './rate-limit.js';
 import type { ReportLinkHandler } from './report-link.js';
+import { webPushRoutes } from './web-push.js';
 
 export interface PublicRoutesDeps {
   health: Health;
   reportLink?: ReportLinkHandler;
   linkRateLimits?: Partial<LinkRateLimits>;
+  /** VAPID_PUBLIC_KEY, served at `/push/vapid-public-key`; absent: that route answers 404. */
+  vapidPublicKey?: string;
   /**
    * Further public routes (the ingest webhooks under `/ingest/…`), each registered in its own
    * encapsulated context: they inherit the listener's limits, error handler and rate-limit plugin
@@ -20,8 +23,8 @@ export interface PublicRoutesDeps {
 const LINK_BODY_LIMIT = 8 * 1024;
 
 /**
- * The internet-facing listener: `/r/<token>`, `GET /healthz`, `GET /readyz` with status only, and
- * whatever `plugins` add. Everything else is 404 (the app's not-found handler).
+ * The internet-facing listener: `/r/<token>`, `GET /healthz`, `GET /readyz` with status only, the
+ * web push files and VAPID public key under `/push/`, and whatever `plugins` add. Everything else is 404 (the app's not-found handler).
  */
 export function publicRoutes(deps: PublicRoutesDeps): FastifyPluginAsync {
   return async (app) => {
@@ -32,6 +35,7 @@ export function publicRoutes(deps: PublicRoutesDeps): FastifyPluginAsync {
       return reply.code(ready ? 200 : 503).send({ ready });
     });
     if (deps.reportLink) await app.register(linkRoutes(deps.reportLink, deps.linkRateLimits));
+    await app.register(webPushRoutes(deps.vapidPublicKey));
     for (const plugin of deps.plugins ?? []) await app.register(plugin);
   };
 }

@@ -24,6 +24,8 @@ export interface HttpDeps {
   outcomes?: OutcomeLog;
   reportLink?: ReportLinkHandler;
   linkRateLimits?: Partial<LinkRateLimits>;
+  /** VAPID_PUBLIC_KEY for `GET /push/vapid-public-key`; see PublicRoutesDeps. */
+  vapidPublicKey?: string;
   /** More public routes (the ingest webhooks); see PublicRoutesDeps.plugins. */
   publicPlugins?: FastifyPluginAsync[];
 }
@@ -57,6 +59,7 @@ export async function startHttpServers(deps: HttpDeps): Promise<RunningHttp> {
       health: deps.health,
       reportLink: deps.reportLink,
       linkRateLimits: deps.linkRateLimits,
+      vapidPublicKey: deps.vapidPublicKey,
       plugins: deps.publicPlugins,
     }),
   );

@@ -94,6 +94,7 @@ export async function startPipeline(
       settingsUrl: `${config.links.publicBaseUrl}/settings`,
       log,
     }),
+    vapidPublicKey: config.vapid?.publicKey,
     publicPlugins: [...ingestPlugins(services), ...(signals ? [sharedSignalsPlugin(services, signals)] : [])],
   }).catch(async (err: unknown) => {
     await signals?.push.stop();

@@ -66,6 +66,8 @@ describe('the npm package', () => {
       'dist/consumers/login-events.js',
       'dist/src/http/dashboard.html',
       'templates/messages/en.json',
+      'web/login-alerts-sw.js',
+      'web/login-alerts-subscribe.js',
       'schemas/auth-event.schema.json',
       'kafka/pom.xml',
       'integrations/keycloak/pom.xml',
