@@ -774,8 +774,24 @@ describe('"This wasn\'t me" ends the intrusion at Keycloak', () => {
       expect(await responseTo(alert.alert_id, 'session_revoked')).toMatchObject({ status: 'done' });
 
       // The same browser: a silent authorization request now needs a sign-in, and so does the account console.
-      await page.goto(authUrl('&prompt=none'));
-      expect(new URL(page.url()).searchParams.get('error')).toBe('login_required');
+      // Keycloak's session store may answer the admin API before every node of its cache forgot the session:
+      // the browser is asked until it is refused (each answer kept, so a failure shows what it got).
+      const answers: string[] = [];
+      await until(
+        'prompt=none refused with login_required',
+        async () => {
+          await page.goto(authUrl('&prompt=none'));
+          const url = new URL(page.url());
+          answers.push(url.searchParams.has('code') ? 'code' : (url.searchParams.get('error') ?? page.url()));
+          return url.searchParams.get('error') === 'login_required';
+        },
+        15_000,
+      ).catch((err: Error) => {
+        throw new Error(`${err.message}; the browser got: ${answers.slice(-5).join(' | ')}`);
+      });
+      console.log(
+        `[containment-browser] confirm click → this browser's prompt=none refused: ${Date.now() - clicked} ms (${answers.length} asked)`,
+      );
       await page.goto(`${browserUrl(kc.url)}/realms/${realm}/account`);
       await page.waitForSelector('#username');
     } finally {
