@@ -167,7 +167,7 @@ describe('what a Brazilian Portuguese alert says', () => {
     expect(out.email.text).toContain('perto de London, Reino Unido');
     expect(out.email.text).toContain('Chrome 129 no macOS');
     expect(out.email.text).toContain('Login feito com: chave de acesso');
-    expect(out.email.subject).toBe('Novo login no ChatGPT');
+    expect(out.email.subject).toBe('Novo login na sua conta ChatGPT');
     expect(out.email.html).toContain('Não fui eu');
   });
 
@@ -341,10 +341,10 @@ describe('without a report link', () => {
       for (const locale of ['en', 'pt-BR']) {
         const out = renderer.render({ ...base, kind, locale, reportUrl: undefined });
         expect(out.email.text).not.toMatch(
-          /Tell us|let us know|Avise a gente|avise a gente|This wasn't me|Não fui eu/,
+          /Tell us|let us know|Avise-nos|avise-nos|This wasn't me|Não fui eu/,
         );
         expect(out.email.html).not.toMatch(
-          /Tell us|let us know|Avise a gente|avise a gente|This wasn't me|Não fui eu/,
+          /Tell us|let us know|Avise-nos|avise-nos|This wasn't me|Não fui eu/,
         );
         expect(out.email.text).toContain(SETTINGS);
       }
