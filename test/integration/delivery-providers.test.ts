@@ -62,7 +62,7 @@ describe('email through SES', () => {
     expect(sent.attempts).toBe(1);
     expect(stored?.destination.to).toEqual([email]);
     expect(stored?.from).toBe(FROM);
-    expect(stored?.subject).toMatch(/[Ll]ogin (incomum )?no /);
+    expect(stored?.subject).toMatch(/[Ll]ogin (incomum )?na sua conta /);
     expect(stored?.body.text).toContain('acabou de entrar na sua conta');
     expect(stored?.body.text).toContain('America/Sao_Paulo');
     // 14:05 in London is 11:05 in São Paulo: the time shown is the account's local time.
