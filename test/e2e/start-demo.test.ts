@@ -101,7 +101,7 @@ describe('start and demo', () => {
     expect(out).toMatch(/channels: .*email:sent/);
     // Emails in both languages in start's local inbox.
     expect(out).toMatch(/to ana\.souza\+\w+@example\.com: .*(login|segurança).*/);
-    expect(out).toMatch(/to ana\.souza\+\w+@example\.com: ChatGPT: novo login na sua conta/);
+    expect(out).toMatch(/to ana\.souza\+\w+@example\.com: Novo login na sua conta ChatGPT/);
     expect(out).toMatch(/to ben\.hale\+\w+@example\.com: Was this you\?/);
 
     const exited = new Promise<number | null>((r) => start!.once('exit', (code) => r(code)));
