@@ -58,9 +58,9 @@ module.exports = {
     ),
     forbid(
       'transmit-beside-deliver',
-      'The Shared Signals flow imports neither the decision code nor the respond flow, routes or wiring; it shares only the backoff schedule with delivery, and nothing else imports it.',
+      'The Shared Signals flow imports neither the decision code nor the respond flow, routes or wiring; it shares only the backoff schedule and the locale negotiation with delivery, and nothing else imports it.',
       '^src/signals/',
-      '^(src/(pipeline|respond|responders|http|runtime|cli)/|src/notify/(?!backoff\\.ts)|consumers/)',
+      '^(src/(pipeline|respond|responders|http|runtime|cli)/|src/notify/(?!(backoff|locale)\\.ts)|consumers/)',
     ),
     forbid(
       'nothing-below-imports-transmit',

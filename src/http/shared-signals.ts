@@ -4,7 +4,7 @@
  * bearer token; a receiver reaches only its own streams (another's id answers 404, as an unknown
  * one does). Bodies are JSON up to 64 KiB; every route has a per-address rate limit.
  */
-import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { SsfReceiver } from '../config/shared-signals.js';
@@ -24,6 +24,7 @@ import { jtiFor, verificationBody } from '../signals/events.js';
 import type { StreamQueue } from '../signals/queue.js';
 import type { SetSigner } from '../signals/signer.js';
 import { eventsDelivered, type StreamRecord, type StreamRepository } from '../signals/streams.js';
+import { bearer, digest } from './admin-auth.js';
 import { errorBody } from './app.js';
 import { addressRateLimit } from './rate-limit.js';
 
@@ -283,14 +284,12 @@ const notFound = (reply: FastifyReply) => reply.code(404).send(errorBody(404));
  * tells nothing about which token, or how much of one, matched.
  */
 function receiverAuth(receivers: readonly SsfReceiver[]) {
-  const digest = (text: string) => createHash('sha256').update(text).digest();
   const known = receivers.map((r) => ({ audience: r.audience, digest: digest(r.token) }));
   return async (request: FastifyRequest, reply: FastifyReply) => {
-    const header = request.headers.authorization ?? '';
-    const match = /^Bearer ([\x21-\x7e]{1,512})$/i.exec(header);
-    const given = digest(match?.[1] ?? '');
+    const token = bearer(request.headers.authorization);
+    const given = digest(token ?? '');
     let audience: string | undefined;
-    for (const k of known) if (timingSafeEqual(k.digest, given) && match) audience = k.audience;
+    for (const k of known) if (timingSafeEqual(k.digest, given) && token !== undefined) audience = k.audience;
     if (audience === undefined) {
       return reply.code(401).header('www-authenticate', 'Bearer').send(errorBody(401));
     }

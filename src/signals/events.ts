@@ -8,6 +8,7 @@ import type { AuthMethod } from '../contracts/auth-event.js';
 import type { LoginAlert } from '../contracts/login-alert.js';
 import type { ResponseRecord } from '../contracts/records.js';
 import { accountSubject, EVENT_TYPES, type SubId } from '../contracts/shared-signals.js';
+import { resolveLocale } from '../notify/locale.js';
 
 /** One event about one account, before it is addressed to a stream and signed. */
 export interface SetBody {
@@ -35,6 +36,7 @@ const REASON_USER: Record<string, string> = {
   en: 'You reported a sign-in to your account that was not you, so this session was signed out.',
   'pt-BR': 'Você informou um acesso à sua conta que não foi você, então esta sessão foi encerrada.',
 };
+const REASON_LANGUAGES = Object.keys(REASON_USER);
 
 /** A digest short enough for an id, long enough never to collide by chance. */
 const digest = (text: string): string => createHash('sha256').update(text).digest('base64url').slice(0, 32);
@@ -120,13 +122,9 @@ export function setsFromResponse(record: ResponseRecord, locale: string | undefi
   ];
 }
 
-/** The reason's language: the exact tag, else the same language's text, else English. */
+/** The reason's language, negotiated as the alerts' own (same language and script, else English). */
 export function reasonLanguage(locale: string | undefined): string {
-  if (locale === undefined) return 'en';
-  const exact = Object.keys(REASON_USER).find((l) => l.toLowerCase() === locale.toLowerCase());
-  if (exact !== undefined) return exact;
-  const language = locale.split(/[-_]/)[0]?.toLowerCase();
-  return Object.keys(REASON_USER).find((l) => l.split('-')[0] === language) ?? 'en';
+  return resolveLocale(locale, REASON_LANGUAGES, 'en', (l) => l).template;
 }
 
 /** SSF 1.0 §8.1.4.2: the verification event for a stream, carrying the receiver's `state`. */
