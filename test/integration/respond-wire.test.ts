@@ -13,9 +13,8 @@ import { createAuth0Responder } from '../../src/responders/auth0.js';
 import { idpFetch } from '../../src/responders/http.js';
 import { createOktaResponder } from '../../src/responders/okta.js';
 import { failure } from '../support/app-error.js';
-import { enrolQuietly, until } from '../support/delivery-kit.js';
+import { auth0SignIn, enrolQuietly, until } from '../support/delivery-kit.js';
 import { uniqueName } from '../support/env.js';
-import { signIn } from '../support/events.js';
 import { type IdpMock, startAuth0Mock, startOktaMock } from '../support/idp-admin-mocks.js';
 import { startTestPipeline, type TestPipeline, type Watch } from '../support/pipeline-harness.js';
 
@@ -190,21 +189,8 @@ describe('report → containment → record, through the pipeline (Auth0)', () =
   /** An enrolled account signs in through "Auth0" (an event with its idp block); returns the alert. */
   async function alertedSignIn(session: string): Promise<{ account: string; alert: LoginAlert }> {
     const { account } = await enrolQuietly(t, { email: `${uniqueName('r')}@example.com` });
-    const idUser = `auth0|${account}`;
-    users.add(idUser);
-    sessions.add(session);
-    await t.publish('authEvents', [
-      {
-        key: account,
-        value: signIn(account, { idp: { provider: 'auth0', user_id: idUser, session_id: session } }),
-      },
-    ]);
-    const alert = await until('the new-sign-in alert', () =>
-      alerts.values
-        .map((v) => v.value as LoginAlert)
-        .find((a) => a.account_id === account && a.kind === 'new_login'),
-    );
-    expect(alert.idp).toEqual({ provider: 'auth0', user_id: idUser, session_id: session });
+    const alert = await auth0SignIn(t, alerts, { users, sessions }, account, session);
+    expect(alert.idp).toEqual({ provider: 'auth0', user_id: `auth0|${account}`, session_id: session });
     return { account, alert };
   }
 

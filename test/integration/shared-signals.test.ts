@@ -17,7 +17,7 @@ import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, type JWTPayload, 
 import type { LoginAlert } from '../../src/contracts/login-alert.js';
 import { signLink } from '../../src/notify/links.js';
 import { signalKeys } from '../../src/signals/streams.js';
-import { enrolQuietly, until } from '../support/delivery-kit.js';
+import { auth0SignIn, enrolQuietly, until } from '../support/delivery-kit.js';
 import { redisUrl, uniqueName } from '../support/env.js';
 import { signIn } from '../support/events.js';
 import { startAuth0Mock } from '../support/idp-admin-mocks.js';
@@ -422,20 +422,7 @@ describe('the Shared Signals transmitter', () => {
       expect(res.status).toBe(200);
     }
     const session = uniqueName('sid');
-    const idUser = `auth0|${account}`;
-    users.add(idUser);
-    sessions.add(session);
-    await t.publish('authEvents', [
-      {
-        key: account,
-        value: signIn(account, { idp: { provider: 'auth0', user_id: idUser, session_id: session } }),
-      },
-    ]);
-    const alert = await until('the new-sign-in alert', () =>
-      alerts.values
-        .map((v) => v.value as LoginAlert)
-        .find((a) => a.account_id === account && a.kind === 'new_login'),
-    );
+    const alert = await auth0SignIn(t, alerts, { users, sessions }, account, session);
     const link = `${base}/r/${signLink({ alertId: alert.alert_id, accountId: account, expiresAt: Math.floor(Date.now() / 1000) + 600 }, t.config.links.secret)}`;
     const before = receiver.accepted().length;
     const clicked = performance.now();

@@ -1,10 +1,11 @@
 /** Helpers for the delivery tests: quiet enrolment, receipts, and waiting on a condition. */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AccountSecurity } from '../../src/contracts/account-security.js';
+import type { LoginAlert } from '../../src/contracts/login-alert.js';
 import type { DeliveryReceipt } from '../../src/contracts/records.js';
 import { keys } from '../../src/state/keys.js';
 import { uniqueName } from './env.js';
-import { profile } from './events.js';
+import { profile, signIn } from './events.js';
 import type { TestPipeline, Watch } from './pipeline-harness.js';
 
 /** Polls `check` until it returns a value other than undefined/false; throws with `what` on timeout. */
@@ -101,3 +102,30 @@ export const stubRenderer = {
     push: { title: 't', body: 'b' },
   }),
 };
+
+/**
+ * A sign-in of `account` as Auth0 reports it (its idp block naming `session`), known to an Auth0-shaped
+ * mock through `users` and `sessions`; resolves with the new-sign-in alert it made.
+ */
+export async function auth0SignIn(
+  t: TestPipeline,
+  alerts: Watch,
+  known: { users: Set<string>; sessions: Set<string> },
+  account: string,
+  session: string,
+): Promise<LoginAlert> {
+  const idUser = `auth0|${account}`;
+  known.users.add(idUser);
+  known.sessions.add(session);
+  await t.publish('authEvents', [
+    {
+      key: account,
+      value: signIn(account, { idp: { provider: 'auth0', user_id: idUser, session_id: session } }),
+    },
+  ]);
+  return until('the new-sign-in alert', () =>
+    alerts.values
+      .map((v) => v.value as LoginAlert)
+      .find((a) => a.account_id === account && a.kind === 'new_login'),
+  );
+}
