@@ -108,8 +108,14 @@ async function click(tag: string, action = ''): Promise<{ opened: string[]; left
     const [notification] = await self.registration.getNotifications({ tag: ${JSON.stringify(tag)} });
     // waitUntil refuses an untrusted event once openWindow is called: that error is the event's.
     self.dispatchEvent(new NotificationEvent('notificationclick', { notification, action: ${JSON.stringify(action)} }));
-    await new Promise((r) => setTimeout(r, 50));
-    const left = (await self.registration.getNotifications()).map((n) => n.tag);
+    // close() lands asynchronously: wait (at most 2 s) until the clicked one is gone, so a later push
+    // with the same tag is never the one it closes.
+    let left = [];
+    for (let i = 0; i < 40; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      left = (await self.registration.getNotifications()).map((n) => n.tag);
+      if (!left.includes(${JSON.stringify(tag)})) break;
+    }
     return { opened, left };
   })()`);
 }
