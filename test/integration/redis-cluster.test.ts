@@ -62,7 +62,9 @@ describe('the Redis Cluster store', () => {
     const slots = new Set(accounts.map((a) => keySlot(keys.profile(a))));
     const masters = new Set(await Promise.all([...slots].map((s) => cluster.masterOf(s))));
     expect(masters.size).toBe(3);
-    expect(slots.size).toBeGreaterThan(390);
+    // 400 names in 16,384 slots share about five slots (birthday bound, standard deviation ~2.2):
+    // the bound only checks that the accounts spread, the MGET count below is the assertion.
+    expect(slots.size).toBeGreaterThan(350);
     // The first 20 accounts have no profile: their guarded writes must write nothing.
     const enrolled = (i: number) => i >= 20;
     const ops: WriteOp[] = accounts.flatMap((a, i) => [
