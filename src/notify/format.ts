@@ -25,7 +25,7 @@ const PRODUCTS: Record<string, string> = {
 };
 
 // Intl objects cost tens of microseconds to build and nothing to reuse: one per locale (and zone).
-const formatters = new Map<string, Intl.DateTimeFormat>();
+const formatters = new Map<string, DateFormatters>();
 const regionNames = new Map<string, Intl.DisplayNames>();
 const zones = new Map<string, string>();
 const countries = new Map<string, string>();
@@ -57,11 +57,11 @@ export function formatWhen(
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) throw new AppError('INTERNAL', 'occurredAt must be an ISO timestamp');
   const zone = validZone(timeZone);
-  const part = (style: 'date' | 'short' | 'time') => formatter(intlLocale, zone, style).format(date);
-  const time = part('time');
+  const f = dateFormatters(intlLocale, zone);
+  const time = f.time.format(date);
   return {
-    long: clean(`${part('date')}, ${time} (${zone})`, 120),
-    short: clean(`${part('short')}, ${time}`, 60),
+    long: clean(`${f.date.format(date)}, ${time} (${zone})`, 120),
+    short: clean(`${f.short.format(date)}, ${time}`, 60),
     zone,
   };
 }
@@ -200,16 +200,25 @@ export function formatList(items: readonly string[], catalog: Catalog): string {
   return items.filter((item) => item !== '').join(catalog.text('separator'));
 }
 
-function formatter(locale: string, timeZone: string, style: 'date' | 'short' | 'time'): Intl.DateTimeFormat {
-  return cached(formatters, `${locale}|${timeZone}|${style}`, () => {
-    const options: Intl.DateTimeFormatOptions =
-      style === 'date'
-        ? { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' }
-        : style === 'short'
-          ? { weekday: 'short', day: 'numeric', month: 'short' }
-          : { hour: 'numeric', minute: '2-digit', timeZoneName: 'shortOffset' };
-    return new Intl.DateTimeFormat(locale, { ...options, timeZone });
-  });
+interface DateFormatters {
+  date: Intl.DateTimeFormat;
+  short: Intl.DateTimeFormat;
+  time: Intl.DateTimeFormat;
+}
+
+function dateFormatters(locale: string, timeZone: string): DateFormatters {
+  let found = formatters.get(`${locale}|${timeZone}`);
+  if (found === undefined) {
+    const make = (options: Intl.DateTimeFormatOptions) =>
+      new Intl.DateTimeFormat(locale, { ...options, timeZone });
+    found = {
+      date: make({ weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' }),
+      short: make({ weekday: 'short', day: 'numeric', month: 'short' }),
+      time: make({ hour: 'numeric', minute: '2-digit', timeZoneName: 'shortOffset' }),
+    };
+    if (formatters.size < 5000) formatters.set(`${locale}|${timeZone}`, found);
+  }
+  return found;
 }
 
 // Unknown or invalid zones show UTC, named, rather than failing the alert.

@@ -93,8 +93,8 @@ export function createRenderer(opts: { templatesDir?: string } = {}): Renderer {
         locale: locale.template,
         get email() {
           if (!email) {
-            const subject = oneLine(part.subject(view), LIMITS.subject);
-            email = { subject, html: part.html({ ...view, subject }), text: tidyText(part.text(view)) };
+            view.subject = oneLine(part.subject(view), LIMITS.subject);
+            email = { subject: view.subject, html: part.html(view), text: tidyText(part.text(view)) };
           }
           return email;
         },
@@ -102,7 +102,7 @@ export function createRenderer(opts: { templatesDir?: string } = {}): Renderer {
           // Rendered to a generous length first; fitSms then picks the richest variant that fits.
           const smsTemplate = part.sms;
           sms ??= fitSms(
-            smsVariants().map((v) => () => oneLine(smsTemplate(v), 1000)),
+            smsVariants().map((v) => () => oneLine(smsTemplate(v()), 1000)),
             LIMITS.smsSegments,
           );
           return sms;

@@ -10,6 +10,11 @@ const GSM_BASIC = new Set(
   ),
 );
 const GSM_EXTENSION = new Set(Array.from('^{}\\[~]|€\f'));
+// Septets per UTF-16 code unit: 1 (basic table), 2 (extension table), 0 (not GSM-7). Every GSM-7
+// character is in the Basic Multilingual Plane, so a surrogate is never GSM-7.
+const SEPTETS = new Uint8Array(0x10000);
+for (const ch of GSM_BASIC) SEPTETS[ch.charCodeAt(0)] = 1;
+for (const ch of GSM_EXTENSION) SEPTETS[ch.charCodeAt(0)] = 2;
 
 // Typography that has a plain GSM-7 equivalent (Intl output and our own templates use some of it).
 const PUNCTUATION: Record<string, string> = {
@@ -33,21 +38,36 @@ export type SmsEncoding = 'GSM-7' | 'UCS-2';
 /** Encoding, number of segments and units (septets or UTF-16 units) an SMS body needs. Empty text: 0 segments. */
 export function smsSegments(text: string): { encoding: SmsEncoding; segments: number; units: number } {
   const gsm = new Packer(160, 153);
-  for (const ch of text) {
-    if (GSM_BASIC.has(ch)) gsm.add(1);
-    else if (GSM_EXTENSION.has(ch)) gsm.add(2);
-    else {
-      const ucs = new Packer(70, 67);
-      for (const c of text) ucs.add(c.length);
-      return { encoding: 'UCS-2', ...ucs.result() };
-    }
+  for (let i = 0; i < text.length; i++) {
+    const septets = SEPTETS[text.charCodeAt(i)] as number;
+    if (septets === 0) return { encoding: 'UCS-2', ...ucs2Segments(text) };
+    gsm.add(septets);
   }
   return { encoding: 'GSM-7', ...gsm.result() };
 }
 
+// A surrogate pair (one character, two units) is never split across parts; a lone surrogate is one unit.
+function ucs2Segments(text: string): { segments: number; units: number } {
+  const ucs = new Packer(70, 67);
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    const low = i + 1 < text.length ? text.charCodeAt(i + 1) : 0;
+    if (unit >= 0xd800 && unit <= 0xdbff && low >= 0xdc00 && low <= 0xdfff) {
+      ucs.add(2);
+      i++;
+    } else ucs.add(1);
+  }
+  return ucs.result();
+}
+
 /** True when a character is in the GSM-7 basic or extension table. */
 export function isGsm(ch: string): boolean {
-  return GSM_BASIC.has(ch) || GSM_EXTENSION.has(ch);
+  return ch.length === 1 && SEPTETS[ch.charCodeAt(0)] !== 0;
+}
+
+function allGsm(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (SEPTETS[text.charCodeAt(i)] === 0) return false;
+  return true;
 }
 
 /**
@@ -58,16 +78,29 @@ export function isGsm(ch: string): boolean {
  */
 export function toGsm(text: string): string | undefined {
   let out = '';
-  for (const ch of text) {
-    if (isGsm(ch)) {
-      out += ch;
-      continue;
-    }
-    const mapped = PUNCTUATION[ch] ?? (/\s/u.test(ch) ? ' ' : ch.normalize('NFKD').replace(/\p{M}/gu, ''));
-    if (mapped === '' || !Array.from(mapped).every(isGsm)) return undefined;
-    out += mapped;
+  // GSM-7 runs are copied as slices; only the characters between them are looked at one by one.
+  let run = 0;
+  for (let i = 0; i < text.length; i++) {
+    if (SEPTETS[text.charCodeAt(i)] !== 0) continue;
+    const point = text.codePointAt(i) as number;
+    const ch = String.fromCodePoint(point);
+    const mapped = folded.has(ch) ? folded.get(ch) : fold(ch);
+    if (mapped === undefined) return undefined;
+    out += text.slice(run, i) + mapped;
+    i += ch.length - 1;
+    run = i + 1;
   }
-  return out;
+  return run === 0 ? text : out + text.slice(run);
+}
+
+// Folded forms of the characters met so far (undefined: none); bounded, as text is untrusted.
+const folded = new Map<string, string | undefined>();
+
+function fold(ch: string): string | undefined {
+  const mapped = PUNCTUATION[ch] ?? (/\s/u.test(ch) ? ' ' : ch.normalize('NFKD').replace(/\p{M}/gu, ''));
+  const result = mapped !== '' && allGsm(mapped) ? mapped : undefined;
+  if (folded.size < 4096) folded.set(ch, result);
+  return result;
 }
 
 /**

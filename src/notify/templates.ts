@@ -13,6 +13,7 @@ import { AppError } from '../errors.js';
 import {
   type Catalog,
   type Element,
+  escapeHtml,
   escapeLiteral,
   loadCatalogs,
   type MessageValues,
@@ -77,22 +78,18 @@ function compileForLocale(
   // Each inlined select branches on a flag ("is__severity__critical"); the flags are set on the view
   // from its own values just before a render, so a branch costs a property lookup, not a helper call.
   const flags = new Map<string, [string, string]>();
-  const compile = (file: string, source: string) => {
-    const isHtml = file.endsWith('.html.hbs');
-    return (isHtml ? html : text).compile(inlineMessages(source, catalog, isHtml, flags), {
-      strict: true,
-      noEscape: !isHtml,
-      knownHelpers: { t: true, v: true },
-      knownHelpersOnly: true,
-    });
-  };
-  for (const [file, source] of partials) {
-    // "layout.html.hbs" → partial "layout_html"
-    (file.endsWith('.html.hbs') ? html : text).registerPartial(partialName(file), compile(file, source));
-  }
-  const compiled = files.map(
-    ([file, source]) => [file.slice(0, -'.hbs'.length), compile(file, source)] as const,
+  const sources = new Map(
+    partials.map(([file, source]) => [partialName(file), messageParameters(source, catalog)] as const),
   );
+  const compiled = files.map(([file, source]) => {
+    const isHtml = file.endsWith('.html.hbs');
+    const expanded = expandPartials(messageParameters(source, catalog), sources, isHtml, file);
+    const template = (isHtml ? html : text).compile(
+      inlineMessages(localeConstants(expanded, catalog), catalog, isHtml, flags),
+      { strict: true, noEscape: !isHtml, knownHelpers: { t: true, v: true }, knownHelpersOnly: true },
+    );
+    return [file.slice(0, -'.hbs'.length), template] as const;
+  });
   const flagged = [...flags];
   const setFlags = (view: Record<string, unknown>) => {
     for (const [flag, [path, key]] of flagged) {
@@ -158,16 +155,6 @@ function inlineMessages(
   };
   return source
     .replace(/\{\{v ([A-Za-z][A-Za-z0-9]*)\}\}/g, (_, path: string) => lookup(path))
-    .replace(/="t:([A-Za-z0-9_.]+)"/g, (_, key: string) => {
-      // A partial's parameter naming a message: its text, which must be plain.
-      const text = catalog.has(key) ? catalog.text(key) : undefined;
-      if (text === undefined || /["{}\\]/.test(text))
-        throw new AppError(
-          'BAD_CONFIG',
-          `${catalog.locale}: ${key} must be a plain message (a partial's parameter)`,
-        );
-      return `="${text}"`;
-    })
     .replace(
       /\{\{t "([A-Za-z0-9_.]+)"((?: [A-Za-z][A-Za-z0-9]*=[A-Za-z][A-Za-z0-9]*)*)\}\}/g,
       (call, key: string, hash: string) => {
@@ -182,6 +169,78 @@ function inlineMessages(
         return inline(catalog.ast(key), params) ?? call;
       },
     );
+}
+
+// A partial's parameter naming a message (whenLabel="t:details.when") becomes that message's text,
+// which must be plain: it is written into the source as a literal.
+function messageParameters(source: string, catalog: Catalog): string {
+  return source.replace(/="t:([A-Za-z0-9_.]+)"/g, (_, key: string) => {
+    const text = catalog.has(key) ? catalog.text(key) : undefined;
+    if (text === undefined || /["{}\\]/.test(text))
+      throw new AppError(
+        'BAD_CONFIG',
+        `${catalog.locale}: ${key} must be a plain message (a partial's parameter)`,
+      );
+    return `="${text}"`;
+  });
+}
+
+// Partials are written into the templates that use them before compiling, so a render makes one
+// template call per part: a Handlebars partial call copies the whole view into a new context. A
+// partial's literal parameters ({{> details_html whenLabel="When"}}) replace its {{whenLabel}}, and a
+// block partial ({{#> layout_html}}…{{/layout_html}}) takes the block at its {{> @partial-block}}.
+// Whitespace follows Handlebars: a partial tag alone on its line leaves no line of its own.
+const PARTIAL_PARAMS = '((?: [A-Za-z][A-Za-z0-9]*="[^"{}\\\\]*")*)';
+const BLOCK_PARTIAL = new RegExp(
+  `\\{\\{#> ([A-Za-z0-9_]+)${PARTIAL_PARAMS}\\}\\}\\n?([\\s\\S]*?)\\{\\{/\\1\\}\\}[ \\t]*\\n?`,
+  'g',
+);
+const PARTIAL = new RegExp(
+  `^([ \\t]*)\\{\\{> ([A-Za-z0-9_]+)${PARTIAL_PARAMS}\\}\\}[ \\t]*\\n|\\{\\{> ([A-Za-z0-9_]+)${PARTIAL_PARAMS}\\}\\}`,
+  'gm',
+);
+
+function expandPartials(
+  source: string,
+  partials: ReadonlyMap<string, string>,
+  html: boolean,
+  file: string,
+  depth = 0,
+): string {
+  if (depth > 4) throw new AppError('BAD_CONFIG', `${file}: partials nest more than four deep`);
+  const body = (name: string, params: string) => {
+    let out = partials.get(name);
+    if (out === undefined) throw new AppError('BAD_CONFIG', `${file}: no partial "${name}"`);
+    for (const [, key, value] of params.matchAll(/([A-Za-z][A-Za-z0-9]*)="([^"]*)"/g))
+      out = out.replaceAll(`{{${key}}}`, html ? escapeHtml(value as string) : (value as string));
+    return expandPartials(out, partials, html, file, depth + 1);
+  };
+  return source
+    .replace(BLOCK_PARTIAL, (_, name: string, params: string, block: string) =>
+      body(name, params).replace(
+        /^[ \t]*\{\{> @partial-block\}\}[ \t]*\n|\{\{> @partial-block\}\}/m,
+        () => block,
+      ),
+    )
+    .replace(
+      PARTIAL,
+      (_, indent: string | undefined, line: string, lineParams: string, name: string, params: string) =>
+        line !== undefined ? indent + body(line, lineParams) : body(name, params),
+    );
+}
+
+// The locale's own constants, written in: every view of a locale holds the same lang, dir, start, end.
+function localeConstants(source: string, catalog: Catalog): string {
+  const rtl = catalog.dir === 'rtl';
+  const constants: Record<string, string> = {
+    lang: catalog.locale,
+    dir: catalog.dir,
+    start: rtl ? 'right' : 'left',
+    end: rtl ? 'left' : 'right',
+  };
+  return source.replace(/\{\{(lang|dir|start|end)\}\}/g, (_, name: string) =>
+    escapeLiteral(constants[name] as string),
+  );
 }
 
 /** Throws BAD_CONFIG naming every template the set lacks. */

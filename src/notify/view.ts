@@ -20,6 +20,9 @@ import { shownAuthenticator } from './outside-text.js';
 import { toGsm } from './sms.js';
 import type { RenderInput } from './types.js';
 
+/** The notices whose emails list the reasons for the alert. */
+const REASONED_KINDS: ReadonlySet<string> = new Set(['new_login', 'failed_attempts']);
+
 /** The view handed to a notice's templates. */
 export interface NoticeView {
   lang: string;
@@ -39,8 +42,10 @@ export interface NoticeView {
   timeZone: string;
   severity: string;
   critical: boolean;
+  /** the reasons explained, on the notices that list them (REASONED_KINDS); else empty */
   reasons: string[];
   hasReasons: boolean;
+  /** "3 failed sign-in attempts" on a failed_attempts notice; else '' */
   attempts: string;
   /** "Signed in with your YubiKey 5 Series" / "A new passkey from iCloud Keychain was added", or '' */
   authenticatorLine: string;
@@ -62,15 +67,20 @@ export interface NoticeView {
   smsProduct: string;
   /** the SMS facts of one variant (see smsVariants) */
   smsDetails: string;
+  /** the email's subject, for the HTML part's title ('' until the subject is rendered) */
+  subject: string;
 }
 
-/** Builds the view; the push facts and the SMS variants (richest first) only when a channel asks. */
+/**
+ * Builds the view; the push facts and the SMS variants (richest first) only when a channel asks. A
+ * variant is a thunk that sets the view's SMS facts and returns it, so use each before asking the next.
+ */
 export function buildView(
   input: RenderInput,
   catalog: Catalog,
   intlLocale: string,
   gsmSms: boolean,
-): { view: NoticeView; pushView: () => NoticeView; smsVariants: () => NoticeView[] } {
+): { view: NoticeView; pushView: () => NoticeView; smsVariants: () => (() => NoticeView)[] } {
   const when = formatWhen(input.occurredAt, input.timeZone, intlLocale);
   const device = formatDevice(input.device, catalog);
   const place = formatPlace(input.geo, intlLocale, catalog);
@@ -81,6 +91,7 @@ export function buildView(
   const authenticatorLine = formatAuthenticator(authenticator, input.kind, change, catalog);
   const rtl = catalog.dir === 'rtl';
   const placeShown = place.city !== '' || place.country !== '';
+  const reasons = REASONED_KINDS.has(input.kind) ? formatReasons(input.reasons, method, catalog) : [];
   const view: NoticeView = {
     lang: catalog.locale,
     dir: catalog.dir,
@@ -96,9 +107,10 @@ export function buildView(
     timeZone: when.zone,
     severity: input.severity,
     critical: input.severity === 'critical',
-    reasons: formatReasons(input.reasons, method, catalog),
-    hasReasons: false,
-    attempts: formatAttempts(input.failureCount, catalog),
+    // Worded only for the notices that show them: each is a catalog message per render.
+    reasons,
+    hasReasons: reasons.length > 0,
+    attempts: input.kind === 'failed_attempts' ? formatAttempts(input.failureCount, catalog) : '',
     authenticatorLine,
     change:
       change === 'credential.added' && authenticatorLine
@@ -122,8 +134,8 @@ export function buildView(
       input.kind === 'containment' ? formatList([device.long, place.long, when.long], catalog) : '',
     smsProduct: '',
     smsDetails: '',
+    subject: '',
   };
-  view.hasReasons = view.reasons.length > 0;
   const where = placeShown ? place.long : '';
   const pushView = () => {
     view.pushDetails ||= formatList(
@@ -144,14 +156,15 @@ export function buildView(
       const product = gsmSms ? (toGsm(view.product) ?? catalog.text('product.fallback')) : view.product;
       const smsProduct = Array.from(product).slice(0, 20).join('').trimEnd();
       const named = authenticatorLine ? (gsmSms ? (toGsm(authenticator) ?? '') : authenticator) : '';
-      return smsVariants(device.known ? device.short : '', place, catalog, gsmSms).map(([d, w]) => ({
-        ...view,
-        smsProduct,
-        smsDetails: formatList(
+      // One view serves every variant: fitSms renders them one after another, never two at once.
+      return smsVariants(device.known ? device.short : '', place, catalog, gsmSms).map(([d, w]) => () => {
+        view.smsProduct = smsProduct;
+        view.smsDetails = formatList(
           input.kind === 'failed_attempts' ? [when.short, w] : [when.short, named, d, w],
           catalog,
-        ),
-      }));
+        );
+        return view;
+      });
     },
   };
 }

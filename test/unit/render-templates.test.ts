@@ -319,6 +319,38 @@ describe('templates are strict', () => {
       expect(() => createRenderer({ templatesDir: dir })).toThrow('en: lacks product.fallback');
     });
 
+    test('a partial is written into its template: parameters fill it, escaped in HTML, a block partial wraps its block', () => {
+      writeFileSync(
+        join(dir, 'partials', 'frame.html.hbs'),
+        '<div title="{{label}}">{{> @partial-block}}</div>\n',
+      );
+      writeFileSync(join(dir, 'partials', 'note.text.hbs'), '[{{label}}] {{> inner_text}}\n');
+      writeFileSync(join(dir, 'partials', 'inner.text.hbs'), '({{v product}})');
+      writeFileSync(
+        join(dir, 'enrolled.html.hbs'),
+        '{{#> frame_html label="a<b & \'c\'"}}<p>{{v product}}</p>{{/frame_html}}',
+      );
+      writeFileSync(join(dir, 'enrolled.text.hbs'), 'x\n{{> note_text label="t:notYou"}}y\n');
+      const out = createRenderer({ templatesDir: dir }).render({
+        kind: 'enrolled',
+        locale: 'en',
+        occurredAt: '2026-01-01T00:00:00Z',
+        severity: 'info',
+        reasons: [],
+        product: 'codex',
+      }).email;
+      expect(out.html).toBe('<div title="a&lt;b &amp; &#x27;c&#x27;"><p>Codex</p></div>\n');
+      expect(out.text).toBe("x\n[Wasn't you?] (Codex)\ny\n");
+    });
+
+    test('a template calling a partial the set lacks stops start-up with BAD_CONFIG naming it', () => {
+      writeFileSync(join(dir, 'new_login.text.hbs'), 'x {{> detials_text}}');
+      expect(codeOf(() => createRenderer({ templatesDir: dir }))).toBe('BAD_CONFIG');
+      expect(() => createRenderer({ templatesDir: dir })).toThrow(
+        'new_login.text.hbs: no partial "detials_text"',
+      );
+    });
+
     test('a template naming a message no catalog has stops start-up with BAD_CONFIG', () => {
       writeFileSync(join(dir, 'enrolled.push-title.hbs'), '{{t "enrolled.titel"}}');
       expect(codeOf(() => createRenderer({ templatesDir: dir }))).toBe('BAD_CONFIG');

@@ -47,6 +47,15 @@ describe('toGsm', () => {
     expect(toGsm('Côte d’Ivoire … – ok')).toBe("Cote d'Ivoire ... - ok");
   });
 
+  test('folds only what lies between GSM-7 runs, the same on every call', () => {
+    for (let i = 0; i < 3; i++) {
+      expect(toGsm('ãb“c”d ã')).toBe('ab"c"d a');
+      expect(toGsm('plain GSM-7 {text} €')).toBe('plain GSM-7 {text} €');
+      expect(toGsm('a\u00a0b\u2003c')).toBe('a b c');
+      expect(toGsm('ok 北京')).toBeUndefined();
+    }
+  });
+
   test('returns undefined for scripts with no GSM-7 form', () => {
     expect(toGsm('北京')).toBeUndefined();
     expect(toGsm('Москва')).toBeUndefined();
