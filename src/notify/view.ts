@@ -120,13 +120,7 @@ export function buildView(
           : '',
     changeShort: change ? catalog.text(`changeShort.${change}`) : '',
     report: input.reportUrl ? 'yes' : 'no',
-    status: input.containment?.status === 'failed' ? 'failed' : 'succeeded',
-    action:
-      input.containment?.action === 'credential_removed'
-        ? 'credential'
-        : input.containment?.action === 'all_sessions_revoked'
-          ? 'everywhere'
-          : 'session',
+    ...containmentChoices(input.containment),
     reportUrl: safeUrl(input.reportUrl, 'reportUrl'),
     settingsUrl: safeUrl(input.settingsUrl, 'settingsUrl'),
     pushDetails: '',
@@ -202,6 +196,19 @@ function smsVariants(
     seen.add(key);
     return true;
   });
+}
+
+// What the containment notice's messages select on: the outcome, and which action was taken.
+function containmentChoices(containment: RenderInput['containment']): Pick<NoticeView, 'status' | 'action'> {
+  return {
+    status: containment?.status === 'failed' ? 'failed' : 'succeeded',
+    action:
+      containment?.action === 'credential_removed'
+        ? 'credential'
+        : containment?.action === 'all_sessions_revoked'
+          ? 'everywhere'
+          : 'session',
+  };
 }
 
 // Links go into href attributes: only absolute http(s) URLs, so a javascript: URL can never appear.
