@@ -759,7 +759,8 @@ describe('"This wasn\'t me" ends the intrusion at Keycloak', () => {
       const mail = await context.newPage();
       await mail.setContent(email.html);
       await Promise.all([mail.waitForURL(/\/r\//), mail.click("text=This wasn't me")]);
-      expect(await mail.textContent('body')).toContain('a sign-in from Chrome 131 on Linux');
+      expect(await mail.textContent('body')).toContain("You're reporting this sign-in:");
+      expect(await mail.textContent('table.facts')).toContain('DeviceChrome 131 on Linux');
       await mail.screenshot({ path: await artifactPath('containment-confirm.png'), fullPage: true });
       const clicked = Date.now();
       await mail.click('button[value="session"]');

@@ -74,14 +74,31 @@ describe('the pages name what is reported and what is being done (v1.2)', () => 
 
   test('a sign-in: device, approximate place and time in the person’s zone, and two explicit choices', () => {
     const html = renderReportPage('confirm', 'en', { reported: signIn });
-    expect(html).toContain('a sign-in from Firefox 133 on Windows, near Tokyo, Japan');
-    expect(html).toContain('near Tokyo, Japan');
+    expect(html).toContain("You're reporting this sign-in:");
+    // The facts in a table of their own, labelled as in the email: no phrase composes them.
+    expect(html).toMatch(/<th>Where<\/th><td>near Tokyo, Japan<\/td>/);
+    expect(html).toMatch(/<th>Device<\/th><td>Firefox 133 on Windows<\/td>/);
     expect(html).toContain('22:32');
     expect(html).toContain('name="scope" value="session"');
     expect(html).toContain('name="scope" value="everywhere"');
     const pt = renderReportPage('confirm', 'pt-BR', { reported: signIn });
     expect(pt).toContain('Japão');
     expect(pt).toContain('sair de todos os dispositivos');
+  });
+
+  test('a fact the event lacks reads as a label and a value, never inside a sentence', () => {
+    const change = {
+      ...signIn,
+      kind: 'account_change' as const,
+      device: undefined,
+      geo: { network: 'private' as const },
+    };
+    const html = renderReportPage('confirm', 'en', { reported: change });
+    expect(html).toContain("You're reporting this change to your account:");
+    expect(html).toMatch(/<th>Where<\/th><td>A private or local network<\/td>/);
+    expect(html).toMatch(/<th>Device<\/th><td>Unknown device<\/td>/);
+    const ar = renderReportPage('confirm', 'ar', { reported: signIn });
+    expect(ar).toContain('<td><bdi>\u2068Firefox 133\u2069 على \u2068Windows\u2069</bdi></td>');
   });
 
   test('after confirming: the session, or every session, is being ended', () => {
