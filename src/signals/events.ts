@@ -31,10 +31,23 @@ const CREDENTIAL_TYPES: Partial<Record<AuthMethod, string>> = {
   password_sms: 'phone-sms',
 };
 
-/** What the person is told a relying party's session ended for (CAEP `reason_user`), per language. */
-const REASON_USER: Record<string, string> = {
+/**
+ * What the person is told a relying party's session ended for (CAEP `reason_user`), in each
+ * language the alerts speak (templates/messages/), with each catalog's own words for a sign-in.
+ */
+export const REASON_USER: Readonly<Record<string, string>> = {
   en: 'You reported a sign-in to your account that was not you, so this session was signed out.',
   'pt-BR': 'Você informou um acesso à sua conta que não foi você, então esta sessão foi encerrada.',
+  es: 'Informaste de un inicio de sesión en tu cuenta que no hiciste tú, así que esta sesión se cerró.',
+  fr: "Vous avez signalé une connexion à votre compte qui n'était pas de vous : cette session a donc été fermée.",
+  de: 'Sie haben eine Anmeldung bei Ihrem Konto gemeldet, die nicht von Ihnen stammte. Deshalb wurde diese Sitzung beendet.',
+  it: 'Hai segnalato un accesso al tuo account che non hai fatto tu, quindi questa sessione è stata chiusa.',
+  ja: '身に覚えのないアカウントへのサインインが報告されたため、このセッションはサインアウトされました。',
+  ko: '본인이 하지 않은 계정 로그인을 신고하셨으므로 이 세션은 로그아웃되었습니다.',
+  'zh-CN': '你报告了一次并非本人进行的账号登录，因此此会话已退出。',
+  hi: 'आपने अपने खाते में ऐसे साइन-इन की रिपोर्ट की जो आपने नहीं किया था, इसलिए यह सेशन साइन आउट कर दिया गया।',
+  ar: 'تم الإبلاغ عن تسجيل دخول إلى حسابك لم يكن منك، لذلك تم تسجيل الخروج من هذه الجلسة.',
+  ru: 'Вы сообщили о входе в ваш аккаунт, который выполнили не вы, поэтому сеанс был завершён.',
 };
 const REASON_LANGUAGES = Object.keys(REASON_USER);
 

@@ -4,7 +4,7 @@
  * with jose's own verifier, and the transmitter's settings.
  */
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
@@ -13,8 +13,10 @@ import { productionProblems } from '../../src/config/production.js';
 import type { LoginAlert } from '../../src/contracts/login-alert.js';
 import type { ResponseRecord } from '../../src/contracts/records.js';
 import { EVENT_TYPES } from '../../src/contracts/shared-signals.js';
+import { DEFAULT_TEMPLATES_DIR } from '../../src/notify/render.js';
 import {
   jtiFor,
+  REASON_USER,
   reasonLanguage,
   setsFromAlert,
   setsFromResponse,
@@ -114,9 +116,21 @@ describe('which SETs a record means', () => {
     const [pt] = setsFromResponse(response(), 'pt-PT');
     expect(pt?.payload).toMatchObject({ initiating_entity: 'user', event_timestamp: 1796551500 });
     expect(Object.keys(pt?.payload.reason_user as object)).toEqual(['pt-BR']);
-    expect(reasonLanguage('fr-FR')).toBe('en');
+    expect(reasonLanguage('fr-CA')).toBe('fr');
+    expect(reasonLanguage('zh-TW')).toBe('en');
     expect(reasonLanguage(undefined)).toBe('en');
     expect(reasonLanguage('PT-br')).toBe('pt-BR');
+  });
+
+  it('reason_user speaks every language the alerts do', () => {
+    const catalogs = readdirSync(join(DEFAULT_TEMPLATES_DIR, 'messages'))
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => f.slice(0, -'.json'.length));
+    expect(Object.keys(REASON_USER).sort()).toEqual(catalogs.sort());
+    for (const locale of catalogs) {
+      const [set] = setsFromResponse(response(), locale);
+      expect(set?.payload.reason_user).toEqual({ [locale]: REASON_USER[locale] });
+    }
   });
 
   it('a replayed record gives the same ids; the same SET on two streams gets two jtis', () => {
