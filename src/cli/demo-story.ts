@@ -141,7 +141,7 @@ export function buildStory(now: number) {
           aaguid: 'ee882879-721c-4913-9775-3dfcce97072a',
         },
       }),
-      says: 'Ana adds a security key (a YubiKey 5 Series, named from its AAGUID)',
+      says: 'Ana adds a passkey kept on a security key (a YubiKey 5 Series, named from its AAGUID)',
     },
     ...othersSteps(event, at, run, ben, cai),
   ];
