@@ -41,7 +41,7 @@ export const REASON_USER: Readonly<Record<string, string>> = {
   es: 'Informaste de un inicio de sesión en tu cuenta que no hiciste tú, así que esta sesión se cerró.',
   fr: "Vous avez signalé une connexion à votre compte qui n'était pas de vous : cette session a donc été fermée.",
   de: 'Sie haben eine Anmeldung bei Ihrem Konto gemeldet, die nicht von Ihnen stammte. Deshalb wurde diese Sitzung beendet.',
-  it: 'Hai segnalato un accesso al tuo account che non hai fatto tu, quindi questa sessione è stata chiusa.',
+  it: 'Hai segnalato un accesso al tuo account che non hai effettuato tu, quindi questa sessione è stata chiusa.',
   ja: '身に覚えのないアカウントへのサインインが報告されたため、このセッションはサインアウトされました。',
   ko: '본인이 하지 않은 계정 로그인을 신고하셨으므로 이 세션은 로그아웃되었습니다.',
   'zh-CN': '你报告了一次并非本人进行的账号登录，因此此会话已退出。',
