@@ -161,19 +161,21 @@ export function formatProduct(product: string | undefined, catalog: Catalog): st
 }
 
 /**
- * The sentence naming the authenticator: "Signed in with your YubiKey 5 Series" on a sign-in,
- * "A new passkey from iCloud Keychain was added" on a credential.added; '' without a name.
+ * The sentence naming the authenticator: "Signed in with your YubiKey 5 Series" on a sign-in; on a
+ * credential.added, "A new security key was added: YubiKey 5 Series" when the method says a security
+ * key, else "A new passkey from iCloud Keychain was added"; '' without a name.
  */
 export function formatAuthenticator(
   name: string,
   kind: string,
   change: string | undefined,
+  method: AuthMethod | undefined,
   catalog: Catalog,
 ): string {
   if (name === '') return '';
   if (kind === 'new_login') return phrase(catalog, 'authenticator.signedIn', { name });
   if (kind === 'account_change' && change === 'credential.added')
-    return phrase(catalog, 'authenticator.added', { name });
+    return phrase(catalog, 'authenticator.added', { name, method: method ?? '' });
   return '';
 }
 

@@ -88,7 +88,7 @@ export function buildView(
   const change =
     input.change !== undefined && catalog.has(`change.${input.change}`) ? input.change : undefined;
   const authenticator = shownAuthenticator(input.authenticator);
-  const authenticatorLine = formatAuthenticator(authenticator, input.kind, change, catalog);
+  const authenticatorLine = formatAuthenticator(authenticator, input.kind, change, input.method, catalog);
   const rtl = catalog.dir === 'rtl';
   const placeShown = place.city !== '' || place.country !== '';
   const reasons = REASONED_KINDS.has(input.kind) ? formatReasons(input.reasons, method, catalog) : [];

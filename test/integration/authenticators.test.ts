@@ -85,7 +85,7 @@ describe.each(['memory', 'redis'] as const)('authenticators by name with the %s 
 
     const emails = await emailsFor(t.config.outboxDir as string, account, 3);
     const texts = emails.map((e) => `${e.subject}\n${e.text}`).join('\n---\n');
-    expect(texts).toContain('A new passkey from YubiKey 5 Series was added');
+    expect(texts).toContain('A new security key was added: YubiKey 5 Series');
     expect(texts).toContain('Signed in with your YubiKey 5 Series.');
     expect(texts).toContain('with a passkey or security key we never saw being added to your account');
     const [memory] = await t.pipeline.services.store.read([keys.credentials(account)]);

@@ -47,6 +47,40 @@ describe('the authenticator in an alert', () => {
     expect(out.push.body).toMatch(/^A new passkey from Apple Passwords was added, /);
   });
 
+  it('calls an added security key a security key, in every language', () => {
+    const keyAdded = { ...passkeyAdded, method: 'security_key' as const, authenticator: 'YubiKey 5 Series' };
+    const out = renderer.render(keyAdded);
+    expect(out.email.subject).toBe('A new security key was added: YubiKey 5 Series');
+    expect(out.email.html).toContain('A new security key was added: YubiKey 5 Series');
+    expect(out.push.body).toMatch(/^A new security key was added: YubiKey 5 Series, /);
+    expect(renderer.render({ ...keyAdded, locale: 'pt-BR' }).email.subject).toBe(
+      'Uma nova chave de segurança foi adicionada: YubiKey 5 Series',
+    );
+    expect(renderer.render({ ...keyAdded, locale: 'de' }).email.subject).toBe(
+      'Ein neuer Sicherheitsschlüssel wurde hinzugefügt: YubiKey 5 Series',
+    );
+    // Every language names it, and none calls it a passkey there.
+    const passkeyWords = [
+      'passkey',
+      'chave de acesso',
+      'llave de acceso',
+      'clé d’accès',
+      'Passkey',
+      'パスキー',
+      '패스키',
+      '通行密钥',
+      'पासकी',
+      'مفتاح مرور',
+      'ключ доступа',
+    ];
+    for (const locale of ['en', 'pt-BR', 'es', 'fr', 'de', 'it', 'ja', 'ko', 'zh-CN', 'hi', 'ar', 'ru']) {
+      const subject = renderer.render({ ...keyAdded, locale }).email.subject;
+      expect([locale, subject]).toEqual([locale, expect.stringContaining('YubiKey 5 Series')]);
+      for (const word of passkeyWords)
+        expect([locale, subject]).not.toEqual([locale, expect.stringContaining(word)]);
+    }
+  });
+
   it('names it in Brazilian Portuguese', () => {
     const login = renderer.render({ ...signIn, locale: 'pt-BR' });
     expect(login.email.text).toContain('Login feito com YubiKey 5 Series.');
