@@ -76,10 +76,25 @@ afterAll(async () => {
   await Promise.all([http?.close(), unconfigured?.close()]);
 });
 
-/** Delivers `data` as a push message and resolves to the notification it leaves showing. */
+/**
+ * Delivers `data` as a push message and resolves to the notification it leaves showing. A DevTools
+ * delivery is now and then lost before it reaches the worker (twice in about twenty full runs, under
+ * load): after 3 s without the notification the same message is delivered again (at most twice more),
+ * and the test's output says so. The same payload with the same tag replaces, never adds.
+ */
 async function push(data: string, expectTitle: string): Promise<Shown> {
-  await cdp.send('ServiceWorker.deliverPushMessage', { origin: base, registrationId, data });
-  for (let i = 0; i < 100; i++) {
+  for (let delivery = 1; delivery <= 3; delivery++) {
+    if (delivery > 1) console.warn(`push "${expectTitle}" not shown after 3 s: delivery ${delivery}`);
+    await cdp.send('ServiceWorker.deliverPushMessage', { origin: base, registrationId, data });
+    const shown = await shownWithin(expectTitle, 3_000);
+    if (shown) return shown;
+  }
+  throw new Error(`no notification titled ${expectTitle}`);
+}
+
+async function shownWithin(expectTitle: string, ms: number): Promise<Shown | undefined> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
     // Browser code as text: this project's TypeScript has no DOM types.
     const shown = await page.evaluate<Shown[] | undefined>(`(async () => {
       const reg = await navigator.serviceWorker.getRegistration('/push/');
@@ -91,7 +106,7 @@ async function push(data: string, expectTitle: string): Promise<Shown> {
     if (hit) return hit;
     await page.waitForTimeout(50);
   }
-  throw new Error(`no notification titled ${expectTitle}`);
+  return undefined;
 }
 
 /**
