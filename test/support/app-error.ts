@@ -9,3 +9,13 @@ export async function failure(p: Promise<unknown>): Promise<AppError> {
   expect(err).toBeInstanceOf(AppError);
   return err as AppError;
 }
+
+/** The code of the AppError `fn` throws, or a description of what it did instead. */
+export function codeOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (err) {
+    return err instanceof AppError ? err.code : `not an AppError: ${String(err)}`;
+  }
+  return 'no error';
+}

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { AppError } from '../../src/errors.js';
 import { type LinkClaims, reportUrl, signLink, verifyLink } from '../../src/notify/links.js';
+import { codeOf } from '../support/app-error.js';
 
 const SECRET = 'test-secret-0123456789abcdef';
 const NOW = Date.parse('2026-11-24T17:05:00Z');
@@ -10,15 +11,6 @@ const claims: LinkClaims = {
   expiresAt: Math.floor(NOW / 1000) + 7 * 86400,
   locale: 'pt-BR',
 };
-
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    return err instanceof AppError ? err.code : `not an AppError: ${String(err)}`;
-  }
-  return 'no error';
-}
 
 // Changes one character of a token part into another base64url character.
 function flip(text: string, index: number): string {

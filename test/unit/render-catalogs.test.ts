@@ -2,11 +2,11 @@
 // English does not have, every plural with `other` and every category the locale's plural rules use,
 // and formatted exactly as intl-messageformat formats the same message.
 import IntlMessageFormat from 'intl-messageformat';
-import { AppError } from '../../src/errors.js';
 import { type Catalog, catalogProblems, compileCatalog, type Element } from '../../src/notify/catalog.js';
 import { formatAttempts } from '../../src/notify/format.js';
 import { DEFAULT_TEMPLATES_DIR } from '../../src/notify/render.js';
 import { loadTemplateSet } from '../../src/notify/templates.js';
+import { codeOf } from '../support/app-error.js';
 
 const { catalogs } = loadTemplateSet(DEFAULT_TEMPLATES_DIR);
 const en = catalogs.get('en') as Catalog;
@@ -14,15 +14,6 @@ const en = catalogs.get('en') as Catalog;
 /** A catalog from plain messages, as a locale file would hold them. */
 function catalog(locale: string, intl: string, messages: Record<string, string>): Catalog {
   return compileCatalog(locale, { intl, dir: 'ltr', messages });
-}
-
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    return err instanceof AppError ? err.code : `not an AppError: ${String(err)}`;
-  }
-  return 'no error';
 }
 
 describe('the shipped catalogs', () => {

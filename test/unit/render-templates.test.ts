@@ -1,7 +1,6 @@
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AppError } from '../../src/errors.js';
 import {
   createRenderer,
   DEFAULT_TEMPLATES_DIR,
@@ -11,6 +10,7 @@ import {
 } from '../../src/notify/render.js';
 import { smsSegments } from '../../src/notify/sms.js';
 import { loadTemplateSet } from '../../src/notify/templates.js';
+import { codeOf } from '../support/app-error.js';
 
 const renderer = createRenderer();
 const REPORT = 'https://alerts.example.com/r/AQAAAAA.abcdefghijklmnopqrstuv';
@@ -38,15 +38,6 @@ const base: RenderInput = {
   reportUrl: REPORT,
   settingsUrl: SETTINGS,
 };
-
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    return err instanceof AppError ? err.code : `not an AppError: ${String(err)}`;
-  }
-  return 'no error';
-}
 
 const LOCALES = ['en', 'pt-BR', 'es', 'fr', 'de', 'it', 'ja', 'ko', 'zh-CN', 'hi', 'ar', 'ru'];
 const RTL = new Set(['ar']);
