@@ -77,8 +77,6 @@ export function createReportPages(opts: { templatesDir?: string } = {}): ReportP
       const page = template ?? (set.templates.get('report_invalid.html') as Template);
       return page(
         {
-          lang: catalog.locale,
-          dir: catalog.dir,
           settingsUrl: httpUrl(data.settingsUrl),
           ...reportedView(data, catalog, resolved.intl),
         },

@@ -229,7 +229,8 @@ function expandPartials(
     );
 }
 
-// The locale's own constants, written in: every view of a locale holds the same lang, dir, start, end.
+// The locale's own constants, written in, so no view carries them: lang, dir, and the sides text
+// starts and ends on (start: "left", or "right" in a right-to-left catalog).
 function localeConstants(source: string, catalog: Catalog): string {
   const rtl = catalog.dir === 'rtl';
   const constants: Record<string, string> = {
@@ -238,7 +239,7 @@ function localeConstants(source: string, catalog: Catalog): string {
     start: rtl ? 'right' : 'left',
     end: rtl ? 'left' : 'right',
   };
-  return source.replace(/\{\{(lang|dir|start|end)\}\}/g, (_, name: string) =>
+  return source.replace(/\{\{(?:v )?(lang|dir|start|end)\}\}/g, (_, name: string) =>
     escapeLiteral(constants[name] as string),
   );
 }

@@ -25,11 +25,6 @@ const REASONED_KINDS: ReadonlySet<string> = new Set(['new_login', 'failed_attemp
 
 /** The view handed to a notice's templates. */
 export interface NoticeView {
-  lang: string;
-  dir: 'ltr' | 'rtl';
-  /** the side text starts on: "left", or "right" in a right-to-left catalog */
-  start: 'left' | 'right';
-  end: 'left' | 'right';
   product: string;
   method: string;
   device: string;
@@ -89,14 +84,9 @@ export function buildView(
     input.change !== undefined && catalog.has(`change.${input.change}`) ? input.change : undefined;
   const authenticator = shownAuthenticator(input.authenticator);
   const authenticatorLine = formatAuthenticator(authenticator, input.kind, change, input.method, catalog);
-  const rtl = catalog.dir === 'rtl';
   const placeShown = place.city !== '' || place.country !== '';
   const reasons = REASONED_KINDS.has(input.kind) ? formatReasons(input.reasons, method, catalog) : [];
   const view: NoticeView = {
-    lang: catalog.locale,
-    dir: catalog.dir,
-    start: rtl ? 'right' : 'left',
-    end: rtl ? 'left' : 'right',
     product: formatProduct(input.product, catalog),
     method,
     device: device.long,
