@@ -6,7 +6,7 @@ import type { Catalog } from './catalog.js';
 import { formatDevice, formatPlace, formatWhen } from './format.js';
 import { resolveLocale } from './locale.js';
 import { DEFAULT_LOCALE, DEFAULT_TEMPLATES_DIR, loadChecked } from './render.js';
-import { requireTemplates, type Template } from './templates.js';
+import { type LocaleTemplate, requireTemplates } from './templates.js';
 
 export const REPORT_PAGE_KINDS = ['confirm', 'confirmed', 'invalid', 'expired', 'used'] as const;
 export type ReportPageKind = (typeof REPORT_PAGE_KINDS)[number];
@@ -72,16 +72,14 @@ export function createReportPages(opts: { templatesDir?: string } = {}): ReportP
     render(kind, locale, data = {}) {
       const resolved = resolveLocale(locale, locales, DEFAULT_LOCALE, (l) => catalogOf(l).intl);
       const catalog = catalogOf(resolved.template);
-      const template = set.templates.get(`report_${kind}.html`) as Template | undefined;
+      const templates = set.byLocale.get(catalog.locale) as ReadonlyMap<string, LocaleTemplate>;
       // An unknown kind is a caller bug; the invalid-link page is the safe answer to show.
-      const page = template ?? (set.templates.get('report_invalid.html') as Template);
-      return page(
-        {
-          settingsUrl: httpUrl(data.settingsUrl),
-          ...reportedView(data, catalog, resolved.intl),
-        },
-        catalog,
-      );
+      const page =
+        templates.get(`report_${kind}.html`) ?? (templates.get('report_invalid.html') as LocaleTemplate);
+      return page({
+        settingsUrl: httpUrl(data.settingsUrl),
+        ...reportedView(data, catalog, resolved.intl),
+      });
     },
   };
 }

@@ -21,16 +21,14 @@ import {
   writeValue,
 } from './catalog.js';
 
-/** A compiled template: a view and the person's catalog in, text out. Strict: a missing variable throws. */
-export type Template = (view: object, catalog: Catalog) => string;
-
-/** A template compiled for one locale: a view in, text out. */
+/** A template compiled for one locale: a view in, text out. Strict: a missing variable throws. */
 export type LocaleTemplate = (view: object) => string;
 
-/** The compiled templates (by name, e.g. "new_login.sms") and every locale's catalog. */
+/** The template set compiled for every locale, and every locale's catalog. */
 export interface TemplateSet {
-  templates: ReadonlyMap<string, Template>;
-  /** the same templates compiled for each locale: locale → name → template */
+  /** the template names (e.g. "new_login.sms"): every locale has each of them */
+  names: ReadonlySet<string>;
+  /** locale → name → template */
   byLocale: ReadonlyMap<string, ReadonlyMap<string, LocaleTemplate>>;
   catalogs: ReadonlyMap<string, Catalog>;
 }
@@ -56,16 +54,7 @@ export function loadTemplateSet(
   const byLocale = new Map(
     [...catalogs].map(([locale, catalog]) => [locale, compileForLocale(catalog, partials, files)]),
   );
-  const templates = new Map<string, Template>();
-  for (const [file] of files) {
-    const name = file.slice(0, -'.hbs'.length);
-    templates.set(name, (view, catalog) => {
-      const compiled = byLocale.get(catalog.locale)?.get(name);
-      if (compiled === undefined) throw new AppError('INTERNAL', `no template ${name} for ${catalog.locale}`);
-      return compiled(view);
-    });
-  }
-  return { templates, byLocale, catalogs };
+  return { names: new Set(files.map(([file]) => file.slice(0, -'.hbs'.length))), byLocale, catalogs };
 }
 
 function compileForLocale(
@@ -246,7 +235,7 @@ function localeConstants(source: string, catalog: Catalog): string {
 
 /** Throws BAD_CONFIG naming every template the set lacks. */
 export function requireTemplates(set: TemplateSet, names: readonly string[]): void {
-  const missing = names.filter((name) => !set.templates.has(name)).map((name) => `${name}.hbs`);
+  const missing = names.filter((name) => !set.names.has(name)).map((name) => `${name}.hbs`);
   if (missing.length > 0) throw new AppError('BAD_CONFIG', `missing templates: ${missing.join(', ')}`);
 }
 
