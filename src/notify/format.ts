@@ -209,18 +209,15 @@ interface DateFormatters {
 }
 
 function dateFormatters(locale: string, timeZone: string): DateFormatters {
-  let found = formatters.get(`${locale}|${timeZone}`);
-  if (found === undefined) {
+  return cached(formatters, `${locale}|${timeZone}`, () => {
     const make = (options: Intl.DateTimeFormatOptions) =>
       new Intl.DateTimeFormat(locale, { ...options, timeZone });
-    found = {
+    return {
       date: make({ weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' }),
       short: make({ weekday: 'short', day: 'numeric', month: 'short' }),
       time: make({ hour: 'numeric', minute: '2-digit', timeZoneName: 'shortOffset' }),
     };
-    if (formatters.size < 5000) formatters.set(`${locale}|${timeZone}`, found);
-  }
-  return found;
+  });
 }
 
 // Unknown or invalid zones show UTC, named, rather than failing the alert.
