@@ -61,6 +61,10 @@ export function nodeProperties(
     'group.initial.rebalance.delay.ms=0',
     'auto.create.topics.enable=false',
     'delete.topic.enable=true',
+    // The log cleaner takes this buffer from the heap at start (128 MB by default): it must leave the
+    // 256 MB heaps of test and cluster nodes room to run, or the JVM exits with OutOfMemoryError (code 3).
+    // 16 MB dedupes about half a million keys per cleaning pass, far beyond a local node's compacted topics.
+    'log.cleaner.dedupe.buffer.size=16777216',
   ];
   if (voters.length > 1) lines.push(...SMALL_NODE);
   return `${lines.join('\n')}\n`;

@@ -27,7 +27,7 @@ export async function waitUntilReady(bootstrap: string[], wanted: ReadyWanted): 
   let lastReport = Date.now();
   let lastError = 'no answer yet';
   while (Date.now() < deadline) {
-    if (exit) throw new Error(`the JVM exited early (code ${exit.code}, signal ${exit.signal})`);
+    if (exit) throw new Error(`the JVM exited early (${describeExit(exit)})`);
     const problem = await probe(bootstrap, wanted);
     if (problem === undefined) return;
     lastError = problem;
@@ -40,6 +40,12 @@ export async function waitUntilReady(bootstrap: string[], wanted: ReadyWanted): 
   throw new Error(
     `no metadata answer from ${bootstrap.join(',')} within ${Math.round(wanted.timeoutMs / 1000)} s (${lastError})`,
   );
+}
+
+/** A JVM's exit in words; code 3 is -XX:+ExitOnOutOfMemoryError's. */
+export function describeExit(exit: JvmExit): string {
+  const what = `code ${exit.code}, signal ${exit.signal}`;
+  return exit.code === 3 ? `${what}: out of memory, the heap is too small` : what;
 }
 
 /** undefined when ready, otherwise what is missing. */

@@ -47,5 +47,8 @@ describe('replication of the topics login-alerts creates', () => {
     const single = nodeProperties(nodes[0]!, [nodes[0]!], '/tmp/x');
     expect(single).toContain('offsets.topic.replication.factor=1\n');
     expect(single).not.toContain('num.io.threads');
+    // The cleaner's dedupe buffer comes from the heap at start: 128 MB by default, half of a 256 MB node.
+    const dedupe = /^log\.cleaner\.dedupe\.buffer\.size=(\d+)$/m.exec(single);
+    expect(Number(dedupe?.[1])).toBeLessThanOrEqual(32 * 1024 * 1024);
   });
 });
