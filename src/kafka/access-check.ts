@@ -44,7 +44,8 @@ export function classifyConnectFailure(err: unknown): ConnectFailure {
     if (typeof code !== 'string') continue;
     if (UNTRUSTED_CERT_CODES.has(code)) return { kind: 'untrusted', detail: `${code}: ${e.message}` };
     if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return { kind: 'name-mismatch', detail: e.message };
-    if (/^ERR_SSL_.*ALERT/.test(code)) return { kind: 'tls-alert', detail: `${code}: ${e.message}` };
+    // The code names the alert (…_ALERT_BAD_CERTIFICATE); the message is OpenSSL's multi-line dump.
+    if (/^ERR_SSL_.*ALERT/.test(code)) return { kind: 'tls-alert', detail: code };
   }
   const closed = chain.find((e) => e.name === 'KafkaJSConnectionClosedError');
   if (closed) return { kind: 'closed', detail: closed.message };

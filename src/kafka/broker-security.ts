@@ -28,6 +28,11 @@ export interface BrokerSecurity {
    * PLAINTEXT as ANONYMOUS) are super users.
    */
   authorizer?: boolean;
+  /**
+   * Clients must also present a certificate signed by `caFile` (`ssl.client.auth=required`, mutual
+   * TLS under SASL); the readiness probe and the other brokers present the broker's own.
+   */
+  clientAuth?: boolean;
 }
 
 /** SCRAM user names and passwords go into `--add-scram` and a JAAS line unquoted-safe: keep them plain. */
@@ -64,7 +69,8 @@ export function securityProperties(sec: BrokerSecurity, keystoreFile: string): s
     `ssl.keystore.location=${keystoreFile}`,
     'ssl.truststore.type=PEM',
     `ssl.truststore.location=${sec.caFile}`,
-    'ssl.client.auth=none',
+    // A SASL_SSL listener ignores the broker-wide ssl.client.auth: only its own prefixed one applies (KIP-684).
+    `listener.name.sasl_ssl.ssl.client.auth=${sec.clientAuth ? 'required' : 'none'}`,
   ];
   if (sec.authorizer) {
     lines.push(
@@ -86,8 +92,12 @@ export async function writeKeystore(sec: BrokerSecurity, file: string): Promise<
 /** What a kafkajs client needs to sign in as the broker's first user (the readiness probe). */
 export function probeSecurity(sec: BrokerSecurity): { ssl: ConnectionOptions; sasl: SASLOptions } {
   const user = sec.users[0]!;
+  const ca = readFileSync(sec.caFile, 'utf8');
+  const own = sec.clientAuth
+    ? { key: readFileSync(sec.keyFile, 'utf8'), cert: readFileSync(sec.certFile, 'utf8') }
+    : {};
   return {
-    ssl: { ca: readFileSync(sec.caFile, 'utf8'), rejectUnauthorized: true },
+    ssl: { ca, ...own, rejectUnauthorized: true },
     sasl: { mechanism: 'scram-sha-512', username: user.name, password: user.password },
   };
 }

@@ -1,8 +1,10 @@
 /**
- * The pipeline against a broker that speaks only SASL_SSL (SCRAM-SHA-512, a CA this test made): it
- * alerts end to end; a wrong password, an untrusted certificate and a plaintext client each stop the
- * start at once with BAD_CONFIG naming Kafka (exit 2 from the CLI); events published meanwhile are
- * alerted once the right settings return. The broker is this test's own, beside the global one.
+ * The pipeline against a broker that speaks only SASL_SSL (SCRAM-SHA-512, a CA this test made) and
+ * asks every client for a certificate from that CA (mutual TLS): it alerts end to end; a wrong
+ * password, an untrusted broker certificate, a missing or foreign client certificate and a plaintext
+ * client each stop the start at once with BAD_CONFIG naming Kafka (exit 2 from the CLI); events
+ * published meanwhile are alerted once the right settings return. The broker is this test's own,
+ * beside the global one.
  */
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -38,12 +40,15 @@ beforeAll(async () => {
     port: 0,
     home: kafkaHomeFromEnv(process.env),
     heap: '256m',
-    security: { ...cert, caFile: ca.caFile, users: [BROKER_USER, ALERTS_USER] },
+    security: { ...cert, caFile: ca.caFile, users: [BROKER_USER, ALERTS_USER], clientAuth: true },
   });
+  const client = ca.issue('login-alerts', ['login-alerts']);
   env = testEnv('redis', {
     KAFKA_BROKERS: broker.bootstrap,
     KAFKA_SSL: 'true',
     KAFKA_SSL_CA_FILE: ca.caFile,
+    KAFKA_SSL_CERT_FILE: client.certFile,
+    KAFKA_SSL_KEY_FILE: client.keyFile,
     KAFKA_SASL_MECHANISM: 'scram-sha-512',
     KAFKA_SASL_USERNAME: ALERTS_USER.name,
     KAFKA_SASL_PASSWORD: ALERTS_USER.password,
@@ -107,7 +112,7 @@ const newLoginEmails = async (account: string) => {
     .filter((m) => m.account_id === account && m.kind === 'new_login');
 };
 
-describe('Kafka over SASL_SSL (SCRAM-SHA-512)', () => {
+describe('Kafka over SASL_SSL (SCRAM-SHA-512) with client certificates', () => {
   const account = uniqueName('acct');
   let pipeline: RunningPipeline | undefined;
   afterAll(async () => {
@@ -133,7 +138,7 @@ describe('Kafka over SASL_SSL (SCRAM-SHA-512)', () => {
     pipeline = undefined;
   }, 120_000);
 
-  it('refuses a wrong password, an untrusted certificate and a plaintext client at start, naming Kafka and the setting', async () => {
+  it('refuses a wrong password, an untrusted broker certificate, a missing or foreign client certificate and a plaintext client at start, naming Kafka and the setting', async () => {
     const wrong = await refusedStart({ KAFKA_SASL_PASSWORD: 'not-the-password' });
     expect(wrong.message).toMatch(
       new RegExp(
@@ -147,7 +152,24 @@ describe('Kafka over SASL_SSL (SCRAM-SHA-512)', () => {
       new RegExp(`^KAFKA_SSL_CA_FILE: the TLS certificate of Kafka at ${broker.bootstrap} is not trusted`),
     );
 
-    const plaintext = await refusedStart({ KAFKA_SSL: undefined, KAFKA_SSL_CA_FILE: undefined });
+    const clientAuthRefusal = new RegExp(
+      `^KAFKA_SSL_CERT_FILE, KAFKA_SSL_KEY_FILE: Kafka at ${broker.bootstrap} refused the TLS handshake .*it may require a client certificate`,
+    );
+    const noCert = await refusedStart({ KAFKA_SSL_CERT_FILE: undefined, KAFKA_SSL_KEY_FILE: undefined });
+    expect(noCert.message).toMatch(clientAuthRefusal);
+    const foreign = otherCa.issue('intruder', ['intruder']);
+    const foreignCert = await refusedStart({
+      KAFKA_SSL_CERT_FILE: foreign.certFile,
+      KAFKA_SSL_KEY_FILE: foreign.keyFile,
+    });
+    expect(foreignCert.message).toMatch(clientAuthRefusal);
+
+    const plaintext = await refusedStart({
+      KAFKA_SSL: undefined,
+      KAFKA_SSL_CA_FILE: undefined,
+      KAFKA_SSL_CERT_FILE: undefined,
+      KAFKA_SSL_KEY_FILE: undefined,
+    });
     expect(plaintext.message).toMatch(new RegExp(`^KAFKA_SSL: Kafka at ${broker.bootstrap} speaks TLS`));
 
     // The same refusal through the CLI is exit 2 with the reason on stderr.
@@ -155,6 +177,8 @@ describe('Kafka over SASL_SSL (SCRAM-SHA-512)', () => {
       ...env,
       KAFKA_SSL: 'false',
       KAFKA_SSL_CA_FILE: '',
+      KAFKA_SSL_CERT_FILE: '',
+      KAFKA_SSL_KEY_FILE: '',
       PUBLIC_BASE_URL: 'http://127.0.0.1:1',
     });
     expect(run.code).toBe(2);
