@@ -48,22 +48,38 @@ export function phrase(catalog: Catalog, key: string, values?: MessageValues): s
   return catalog.format(key, values, catalog.dir === 'rtl' ? 'isolated' : 'text');
 }
 
+/** An event's time as shown: its long and short forms and the zone, all to the minute. */
+export interface ShownTime {
+  readonly long: string;
+  readonly short: string;
+  readonly zone: string;
+}
+
+// Every form is to the minute, so one (locale, zone, minute) is formatted once: a storm's alerts share
+// a handful of minutes. Emptied when full rather than evicted one by one: a miss costs only a format.
+const shownTimes = new Map<string, ShownTime>();
+const SHOWN_TIMES_MAX = 4096;
+
 /** Time of an event in the person's zone: long ("Tuesday, 24 November 2026, 14:05 GMT-3"), short, and the zone. */
-export function formatWhen(
-  iso: string,
-  timeZone: string | undefined,
-  intlLocale: string,
-): { long: string; short: string; zone: string } {
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) throw new AppError('INTERNAL', 'occurredAt must be an ISO timestamp');
+export function formatWhen(iso: string, timeZone: string | undefined, intlLocale: string): ShownTime {
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) throw new AppError('INTERNAL', 'occurredAt must be an ISO timestamp');
   const zone = validZone(timeZone);
-  const f = dateFormatters(intlLocale, zone);
-  const time = f.time.format(date);
-  return {
-    long: clean(`${f.date.format(date)}, ${time} (${zone})`, 120),
-    short: clean(`${f.short.format(date)}, ${time}`, 60),
-    zone,
-  };
+  const key = `${intlLocale}|${zone}|${Math.floor(ms / 60_000)}`;
+  let shown = shownTimes.get(key);
+  if (shown === undefined) {
+    const date = new Date(ms);
+    const f = dateFormatters(intlLocale, zone);
+    const time = f.time.format(date);
+    shown = Object.freeze({
+      long: clean(`${f.date.format(date)}, ${time} (${zone})`, 120),
+      short: clean(`${f.short.format(date)}, ${time}`, 60),
+      zone,
+    });
+    if (shownTimes.size >= SHOWN_TIMES_MAX) shownTimes.clear();
+    shownTimes.set(key, shown);
+  }
+  return shown;
 }
 
 /**
