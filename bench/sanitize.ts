@@ -3,7 +3,7 @@
 // pattern of the kind the per-token check replaces, at sizes it can still finish.
 // Run: node --import tsx bench/sanitize.ts   (prints a table, then one JSON line)
 import { shownModel, shownPlace } from '../src/notify/outside-text.js';
-import { defang, isLinkLike } from '../src/notify/sanitize.js';
+import { isLinkLike } from '../src/notify/sanitize.js';
 
 // One regex over the whole text, with \S* around an alternation of starred classes: what the
 // per-token check replaced. It backtracks over every start position (at least quadratic).
@@ -36,15 +36,12 @@ const rows: Record<string, string | number>[] = [];
 for (const [name, make] of Object.entries(ADVERSARIAL)) {
   for (const size of [1_000, 10_000, 100_000]) {
     const text = make(size);
-    const defangUs = microsPer(() => defang(text));
     const tokenUs = microsPer(() => isLinkLike(text));
     const placeUs = microsPer(() => shownPlace(text));
     const modelUs = microsPer(() => shownModel(text));
     rows.push({
       input: name,
       chars: text.length,
-      'defang µs': round(defangUs),
-      'defang ns/char': round((defangUs * 1e3) / text.length),
       'isLinkLike ns/char': round((tokenUs * 1e3) / text.length),
       'shownPlace µs': round(placeUs),
       'shownModel µs': round(modelUs),

@@ -80,28 +80,6 @@ export function clean(value: unknown, max: number): string {
   return cap(text, max);
 }
 
-/**
- * Like `clean`, and also drops every token that looks like a URL, domain or email address, and a
- * spelled-out dot with its two neighbours ("evil dot com").
- */
-export function cleanDefanged(value: unknown, max: number): string {
-  return cap(defang(clean(value, max * 2)), max);
-}
-
-/** The tokens of one cleaned line (single spaces) that are not link-like, joined by single spaces. */
-export function defang(line: string): string {
-  if (line === '') return '';
-  const tokens = line.split(' ');
-  const keep = tokens.map((token) => !isLinkLike(token));
-  for (let i = 0; i < tokens.length; i++) {
-    if (!isDotWord(tokens[i] as string) || i === 0 || i === tokens.length - 1) continue;
-    keep[i - 1] = false;
-    keep[i] = false;
-    keep[i + 1] = false;
-  }
-  return tokens.filter((_, i) => keep[i]).join(' ');
-}
-
 /** Collapses all whitespace of rendered output to single spaces and caps it (subjects, SMS, push). */
 export function oneLine(text: string, max: number): string {
   // Fast path: rendered templates are usually clean already (values were cleaned on the way in).
