@@ -1,13 +1,12 @@
 /**
  * login-alerts on a three-node Kafka cluster (every node broker and KRaft voter), started once for this
- * file: the topics it creates are replicated three times with min.insync.replicas 2; the leader of the
+ * file and spoken to only over SASL_SSL with client certificates, as in production: the topics it creates are replicated three times with min.insync.replicas 2; the leader of the
  * consumed partitions is killed with SIGKILL mid-stream and every session is still alerted once; then
  * three replicas in one group are restarted one at a time with SIGTERM while sign-ins flow.
  * LOGIN_ALERTS_SCALE_TEST=full runs the large size. Figures are printed as `[kafka-cluster]` lines.
  */
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import { TOPIC_ENV } from '../../src/config/schema.js';
-import type { LocalCluster } from '../../src/kafka/local-cluster.js';
 import { redisUrl } from '../support/env.js';
 import {
   alertsOn,
@@ -17,6 +16,7 @@ import {
   minInsyncOf,
   partitionsOf,
   startTestCluster,
+  type TestCluster,
   waitForIsr,
 } from '../support/kafka-cluster.js';
 import {
@@ -52,7 +52,7 @@ const ROLLING_SESSIONS = clusterScale(2_000, 10_000);
 /** A consumer group's session timeout (kafkajs's default): the longest a rebalance may leave a partition unowned. */
 const REBALANCE_MS = 30_000;
 
-let cluster: LocalCluster | undefined;
+let started: TestCluster | undefined;
 let redisCluster: RedisClusterHandle | undefined;
 let kafka: Kafka;
 let admin: Admin;
@@ -62,10 +62,12 @@ const envs: Record<string, string>[] = [];
 const accountPrefixes: string[] = [];
 
 beforeAll(async () => {
-  const started = await startTestCluster();
-  cluster = started.cluster;
-  figure(`cluster start (3 nodes, Kafka ${cluster.version})`, `${(started.startMs / 1000).toFixed(1)} s`);
-  kafka = clusterClient(cluster);
+  started = await startTestCluster();
+  figure(
+    `cluster start (3 nodes, SASL_SSL, Kafka ${started.cluster.version})`,
+    `${(started.startMs / 1000).toFixed(1)} s`,
+  );
+  kafka = clusterClient(started);
   admin = kafka.admin();
   producer = wholeRetryProducer(kafka);
   await Promise.all([admin.connect(), producer.connect()]);
@@ -75,7 +77,8 @@ afterAll(async () => {
   await Promise.allSettled(procs.map((p) => p.stop(5_000)));
   await killAllChildren();
   await Promise.allSettled([admin?.disconnect(), producer?.disconnect()]);
-  await cluster?.stop();
+  await started?.cluster.stop();
+  started?.ca.remove();
   await redisCluster?.stop();
   for (const env of envs) cleanOutbox(env);
   for (const prefix of accountPrefixes) await deleteAccountKeys(redisUrl(), prefix).catch(() => 0);
@@ -83,7 +86,7 @@ afterAll(async () => {
 
 /** A private environment of the pipeline on the cluster. */
 function clusterEnv(): Record<string, string> {
-  const env = testEnv('redis', { KAFKA_BROKERS: cluster!.brokers.join(',') });
+  const env = testEnv('redis', started!.env);
   envs.push(env);
   return env;
 }
@@ -137,7 +140,7 @@ describe('login-alerts on a three-node Kafka cluster', () => {
     let allAlerted: ReturnType<typeof firstTimeThat> | undefined;
     const alertedAtKill = await midStream(env, producer, sessions, async () => {
       killedAt = Date.now();
-      await cluster!.kill(victim);
+      await started!.cluster.kill(victim);
       allAlerted = firstTimeThat(() => outboxCounts(env.OUTBOX_DIR!).counts.size >= FAILOVER_SESSIONS);
       await waitUntil(
         `partitions led by node ${victim} to get a new leader`,
@@ -191,7 +194,7 @@ describe('login-alerts on a three-node Kafka cluster', () => {
     expect(proc.alive()).toBe(true);
 
     const restartedAt = Date.now();
-    await cluster!.restart(victim);
+    await started!.cluster.restart(victim);
     const isrMs = await waitForIsr(admin, topicsOf(env), 3, 120_000);
     figure('rejoin', { node: victim, registeredMs: Date.now() - restartedAt - isrMs, isrBackTo3Ms: isrMs });
     for (const p of await partitionsOf(admin, env.TOPIC_AUTH_EVENTS!)) expect(p.isr).toContain(victim);

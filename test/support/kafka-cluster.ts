@@ -1,13 +1,16 @@
 /**
  * Helpers for test/integration/kafka-cluster.test.ts: a three-node Kafka cluster started once per file,
- * partition leaders and in-sync replicas, and the alerts a topic holds (load and readiness helpers are
- * in kafka-cluster-load.ts). Figures are printed as `[kafka-cluster]` lines.
+ * speaking only SASL_SSL to its clients and between its brokers, as production does; partition
+ * leaders and in-sync replicas, and the alerts a topic holds (load and readiness helpers are in
+ * kafka-cluster-load.ts). Figures are printed as `[kafka-cluster]` lines.
  */
+import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Admin, type Kafka, Kafka as KafkaClient, logLevel } from 'kafkajs';
 import { kafkaHomeFromEnv } from '../../src/kafka/local-broker.js';
 import { type LocalCluster, startLocalCluster } from '../../src/kafka/local-cluster.js';
 import { uniqueName } from './env.js';
+import { createTestCa, type TestCa } from './tls-certs.js';
 
 /** LOGIN_ALERTS_SCALE_TEST=full: the large size of a scenario. */
 export function clusterScale(ci: number, full: number): number {
@@ -19,24 +22,67 @@ export function figure(name: string, value: unknown): void {
   console.log(`[kafka-cluster] ${name}: ${typeof value === 'string' ? value : JSON.stringify(value)}`);
 }
 
-/** Starts the three nodes; progress on stderr when KAFKA_CLUSTER_DEBUG is set. */
-export async function startTestCluster(): Promise<{ cluster: LocalCluster; startMs: number }> {
+const BROKER_USER = { name: 'cluster-admin', password: 'cluster-admin-pw' };
+const ALERTS_USER = { name: 'login-alerts', password: 'cluster-alerts-pw' };
+
+export interface TestCluster {
+  cluster: LocalCluster;
+  startMs: number;
+  /** The CA of the brokers' and the clients' certificates; `remove()` it after the cluster stops. */
+  ca: TestCa;
+  /** The pipeline's Kafka settings: the brokers, SASL_SSL as ALERTS_USER, a client certificate. */
+  env: Record<string, string>;
+}
+
+/**
+ * Starts the three nodes with a SASL_SSL listener (SCRAM-SHA-512, client certificates required) that
+ * the brokers also use between themselves; progress on stderr when KAFKA_CLUSTER_DEBUG is set.
+ */
+export async function startTestCluster(): Promise<TestCluster> {
   const started = Date.now();
+  const ca = createTestCa('kafka-cluster-ca');
+  const client = ca.issue('login-alerts', ['login-alerts']);
   const cluster = await startLocalCluster({
     nodes: 3,
     home: kafkaHomeFromEnv(process.env),
+    security: {
+      ...ca.issue('kafka', ['127.0.0.1', 'localhost']),
+      caFile: ca.caFile,
+      users: [BROKER_USER, ALERTS_USER],
+      clientAuth: true,
+    },
     onProgress: (line) => {
       if (process.env.KAFKA_CLUSTER_DEBUG) process.stderr.write(`[kafka-cluster] ${line}\n`);
     },
   });
-  return { cluster, startMs: Date.now() - started };
+  const env = {
+    KAFKA_BROKERS: cluster.brokers.join(','),
+    KAFKA_SSL: 'true',
+    KAFKA_SSL_CA_FILE: ca.caFile,
+    KAFKA_SSL_CERT_FILE: client.certFile,
+    KAFKA_SSL_KEY_FILE: client.keyFile,
+    KAFKA_SASL_MECHANISM: 'scram-sha-512',
+    KAFKA_SASL_USERNAME: ALERTS_USER.name,
+    KAFKA_SASL_PASSWORD: ALERTS_USER.password,
+  };
+  return { cluster, startMs: Date.now() - started, ca, env };
 }
 
-/** A quiet kafkajs client of the cluster, retrying long enough to ride out a failover. */
-export function clusterClient(cluster: LocalCluster): Kafka {
+/** A quiet kafkajs client of the cluster with the pipeline's credentials, retrying long enough to ride out a failover. */
+export function clusterClient({ cluster, env }: TestCluster): Kafka {
   return new KafkaClient({
     clientId: uniqueName('kafka-cluster'),
     brokers: cluster.brokers,
+    ssl: {
+      ca: readFileSync(env.KAFKA_SSL_CA_FILE!, 'utf8'),
+      cert: readFileSync(env.KAFKA_SSL_CERT_FILE!, 'utf8'),
+      key: readFileSync(env.KAFKA_SSL_KEY_FILE!, 'utf8'),
+    },
+    sasl: {
+      mechanism: 'scram-sha-512',
+      username: env.KAFKA_SASL_USERNAME!,
+      password: env.KAFKA_SASL_PASSWORD!,
+    },
     logLevel: logLevel.NOTHING,
     retry: { retries: 30, initialRetryTime: 200, maxRetryTime: 2_000 },
   });
