@@ -1,9 +1,9 @@
 /**
  * BENCH_CPU_PROF=<dir>: a V8 CPU profile of exactly the measured window of a bench child (from its
  * first event to its last), not its start-up, written as `<dir>/<name>-<pid>.cpuprofile`. BENCH_LABEL
- * (the bench parent sets the mix) is put before the name.
+ * (the bench parent sets the mix) is put before the name. The directory is made when missing.
  */
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 
@@ -34,6 +34,7 @@ export function windowProfile(name: string, dir = process.env.BENCH_CPU_PROF?.tr
       const { profile } = await session.post('Profiler.stop');
       const label = process.env.BENCH_LABEL?.trim();
       const file = join(dir, `${label ? `${label}-` : ''}${name}-${process.pid}.cpuprofile`);
+      mkdirSync(dir, { recursive: true });
       writeFileSync(file, JSON.stringify(meta ? { ...profile, bench: meta() } : profile));
       session.disconnect();
       return file;

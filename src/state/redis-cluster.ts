@@ -5,7 +5,7 @@ import { accountPrefix } from './keys.js';
 import {
   accountPattern,
   addClaim,
-  addWrite,
+  addWrites,
   connectOnce,
   defineScripts,
   execPipeline,
@@ -112,7 +112,7 @@ async function writeAll(cluster: Cluster, nodeOf: NodeOf, ops: readonly WriteOp[
   await Promise.all(
     [...groups.values()].map((list) => {
       const p = cluster.pipeline() as StorePipeline;
-      for (const op of list) addWrite(p, op);
+      addWrites(p, list);
       return execPipeline(p);
     }),
   );

@@ -11,7 +11,8 @@ import type { WriteOp } from './store.js';
 
 /** A pipeline with the store's two scripts defined on its client. */
 export type StorePipeline = ChainableCommander & {
-  setGuarded(key: string, guard: string, value: string, ttlMs: string, mode: string): void;
+  /** `setGuarded(n + 1, guard, key1…keyN, value1, ttlMs1, mode1, …)`: see defineScripts. */
+  setGuarded(...args: (string | number)[]): void;
   setIfEqual(key: string, expect: string, value: string): void;
 };
 
@@ -76,12 +77,45 @@ export async function execPipeline(pipeline: ChainableCommander): Promise<unknow
   });
 }
 
-/** Adds one write to a pipeline: plain SET / SET NX / DEL, or one of the two scripts. */
-export function addWrite(p: StorePipeline, op: WriteOp): void {
+type GuardedWrite = Extract<WriteOp, { op: 'set' | 'setnx' }> & { guard: string };
+
+const isGuarded = (op: WriteOp): op is GuardedWrite =>
+  op.op !== 'del' && op.op !== 'cas' && op.guard !== undefined;
+
+/**
+ * Adds writes to a pipeline, in order: plain SET / SET NX / DEL, compare-and-set, and guarded writes,
+ * where each run of consecutive writes under the same guard (one account's writes for one event or
+ * delivery) is one script call rather than one per key.
+ */
+export function addWrites(p: StorePipeline, ops: readonly WriteOp[]): void {
+  for (let i = 0; i < ops.length; ) {
+    const op = ops[i] as WriteOp;
+    if (!isGuarded(op)) {
+      addWrite(p, op);
+      i++;
+      continue;
+    }
+    let end = i + 1;
+    while (
+      end < ops.length &&
+      isGuarded(ops[end] as WriteOp) &&
+      (ops[end] as GuardedWrite).guard === op.guard
+    )
+      end++;
+    const run = ops.slice(i, end) as GuardedWrite[];
+    p.setGuarded(
+      run.length + 1,
+      op.guard,
+      ...run.map((w) => w.key),
+      ...run.flatMap((w) => [w.value, String(w.ttlMs ?? 0), w.op === 'setnx' ? 'NX' : '']),
+    );
+    i = end;
+  }
+}
+
+function addWrite(p: StorePipeline, op: Exclude<WriteOp, GuardedWrite>): void {
   if (op.op === 'cas') p.setIfEqual(op.key, op.expect, op.value);
-  else if (op.op !== 'del' && op.guard !== undefined) {
-    p.setGuarded(op.key, op.guard, op.value, String(op.ttlMs ?? 0), op.op === 'setnx' ? 'NX' : '');
-  } else if (op.op === 'del') p.del(op.key);
+  else if (op.op === 'del') p.del(op.key);
   else if (op.op === 'setnx') p.set(op.key, op.value, 'PX', op.ttlMs, 'NX');
   else if (op.ttlMs) p.set(op.key, op.value, 'PX', op.ttlMs);
   else p.set(op.key, op.value);
@@ -94,14 +128,19 @@ export function addClaim(p: ChainableCommander, e: { key: string; value: string;
 
 /** Defines the store's two scripts on a client (a Cluster passes them on to every node). */
 export function defineScripts(client: Redis | Cluster): void {
-  // SET guarded by the existence of another key (the account's profile), atomically. Both keys are
-  // one account's, so they share a hash slot and the script runs on one Cluster node.
+  // SETs guarded by the existence of another key (the account's profile), atomically: KEYS[1] is the
+  // guard, KEYS[2..] the keys written, ARGV a (value, ttlMs, mode) triple per key ('0': no expiry;
+  // 'NX': only if absent). All keys are one account's, so they share a hash slot and the script runs
+  // on one Cluster node. Nothing is written when the guard is gone.
   client.defineCommand('setGuarded', {
-    numberOfKeys: 2,
-    lua: `if redis.call('EXISTS', KEYS[2]) == 0 then return nil end
-      if ARGV[3] == 'NX' then return redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX') end
-      if ARGV[2] == '0' then return redis.call('SET', KEYS[1], ARGV[1]) end
-      return redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])`,
+    lua: `if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+      for i = 2, #KEYS do
+        local j = (i - 2) * 3
+        if ARGV[j + 3] == 'NX' then redis.call('SET', KEYS[i], ARGV[j + 1], 'PX', ARGV[j + 2], 'NX')
+        elseif ARGV[j + 2] == '0' then redis.call('SET', KEYS[i], ARGV[j + 1])
+        else redis.call('SET', KEYS[i], ARGV[j + 1], 'PX', ARGV[j + 2]) end
+      end
+      return 1`,
   });
   // Compare-and-set: replaces the value only while it is exactly the one the caller read.
   client.defineCommand('setIfEqual', {

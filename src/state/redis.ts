@@ -4,7 +4,7 @@ import { accountPrefix } from './keys.js';
 import {
   accountPattern,
   addClaim,
-  addWrite,
+  addWrites,
   connectOnce,
   defineScripts,
   execPipeline,
@@ -39,7 +39,7 @@ export function createRedisStore(
       guard('write', async () => {
         if (ops.length === 0) return;
         const p = redis.pipeline() as StorePipeline;
-        for (const op of ops) addWrite(p, op);
+        addWrites(p, ops);
         await execPipeline(p);
       }),
     claim: (entries) =>

@@ -287,6 +287,13 @@ describe('redis store unavailable', () => {
   });
 });
 
+/** EVALSHA and EVAL calls so far (the first call of a script may be an EVAL). */
+async function scriptCalls(redis: Redis): Promise<number> {
+  const info = await redis.info('commandstats');
+  const calls = (cmd: string) => Number(new RegExp(`cmdstat_${cmd}:calls=(\\d+)`).exec(info)?.[1] ?? 0);
+  return calls('evalsha') + calls('eval');
+}
+
 async function commandCalls(redis: Redis): Promise<{ set: number; mget: number }> {
   const info = await redis.info('commandstats');
   const calls = (cmd: string) => Number(new RegExp(`cmdstat_${cmd}:calls=(\\d+)`).exec(info)?.[1] ?? 0);
@@ -296,7 +303,7 @@ async function commandCalls(redis: Redis): Promise<{ set: number; mget: number }
 describe.each([
   ['memory', () => createMemoryStore({ maxKeys: 10_000 })],
   ['redis', () => createRedisStore(redisUrl())],
-] as const)('%s store guarded writes', (_name, make) => {
+] as const)('%s store guarded writes', (name, make) => {
   it('writes only while the guard key exists, so a deleted account stays deleted', async () => {
     const store = make();
     try {
@@ -314,6 +321,40 @@ describe.each([
       ]);
       expect(await store.read([history, `${accountPrefix(account)}s:1`])).toEqual([undefined, undefined]);
     } finally {
+      await store.close();
+    }
+  });
+
+  it('applies a batch mixing guards, plain writes and deletes in order, each run of one guard as one script call', async () => {
+    const store = make();
+    const probe = name === 'redis' ? new Redis(redisUrl()) : undefined;
+    try {
+      const [a, b] = [uniqueName('acct'), uniqueName('acct')];
+      const k = (account: string, key: string) => `${accountPrefix(account)}${key}`;
+      await store.write([
+        { op: 'set', key: keys.profile(a), value: '{}' },
+        { op: 'set', key: k(a, 'held'), value: 'old' },
+        { op: 'set', key: k(a, 'gone'), value: 'soon' },
+      ]);
+      const before = probe && (await scriptCalls(probe));
+      await store.write([
+        // a's run: a setnx after a set of the same key in the run keeps the set value
+        { op: 'set', key: k(a, 'x'), value: 'x1', guard: keys.profile(a) },
+        { op: 'setnx', key: k(a, 'x'), value: 'x2', ttlMs: 60_000, guard: keys.profile(a) },
+        { op: 'setnx', key: k(a, 'held'), value: 'new', ttlMs: 60_000, guard: keys.profile(a) },
+        // b has no profile: its run writes nothing, and the batch goes on
+        { op: 'set', key: k(b, 'y'), value: 'y1', ttlMs: 60_000, guard: keys.profile(b) },
+        { op: 'setnx', key: k(b, 'z'), value: '1', ttlMs: 60_000, guard: keys.profile(b) },
+        // a plain write between two runs of a's, to the key the second one writes
+        { op: 'set', key: k(a, 'y'), value: 'plain' },
+        { op: 'set', key: k(a, 'y'), value: 'guarded', ttlMs: 60_000, guard: keys.profile(a) },
+        { op: 'del', key: k(a, 'gone') },
+      ]);
+      if (probe) expect((await scriptCalls(probe)) - before!).toBe(3);
+      const read = await store.read([k(a, 'x'), k(a, 'held'), k(a, 'y'), k(a, 'gone'), k(b, 'y'), k(b, 'z')]);
+      expect(read).toEqual(['x1', 'old', 'guarded', undefined, undefined, undefined]);
+    } finally {
+      probe?.disconnect();
       await store.close();
     }
   });
