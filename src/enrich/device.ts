@@ -69,9 +69,11 @@ export function createDeviceParser(opts: { cacheSize?: number } = {}): DevicePar
 
 /** Parses one user agent (no cache, no length cap) into a normalised, display-safe `Device`. */
 export function parseDevice(ua: string): Device {
-  let result: UAParser.IResult;
+  let result: Pick<UAParser.IResult, 'browser' | 'os' | 'device'>;
   try {
-    result = new UAParser(ua).getResult();
+    // Only what a Device holds: the engine and CPU matchers (a third of a full getResult) are skipped.
+    const parser = new UAParser(ua);
+    result = { browser: parser.getBrowser(), os: parser.getOS(), device: parser.getDevice() };
   } catch {
     // ua-parser-js does not throw on strings; should a future patch do so, the login still alerts, without a device.
     return EMPTY;
