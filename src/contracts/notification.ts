@@ -68,6 +68,37 @@ export interface ContainmentNotice {
 }
 
 /**
+ * The header every notification record carries: the request's channels, comma-separated. A channel's
+ * group skips a record whose header does not name it without parsing the request; a record whose
+ * header and request name different channels is malformed.
+ */
+export const CHANNELS_HEADER = 'login-alerts-channels';
+
+/** A notification request as the record to publish: keyed by its account, its channels in CHANNELS_HEADER. */
+export function notificationRecord(
+  topic: string,
+  request: NotificationRequest,
+): { topic: string; key: string; value: NotificationRequest; headers: Record<string, string> } {
+  return {
+    topic,
+    key: request.account_id,
+    value: request,
+    headers: { [CHANNELS_HEADER]: request.channels.join(',') },
+  };
+}
+
+/** The known channels a CHANNELS_HEADER value names; undefined when it is absent, repeated or names none. */
+export function headerChannels(
+  raw: Buffer | string | (Buffer | string)[] | undefined,
+): Channel[] | undefined {
+  const text = Buffer.isBuffer(raw) ? raw.toString('latin1') : typeof raw === 'string' ? raw : undefined;
+  if (text === undefined || text.length > 64) return undefined;
+  const names = text.split(',');
+  const named = CHANNELS.filter((c) => names.includes(c));
+  return named.length > 0 ? named : undefined;
+}
+
+/**
  * The one builder of notification requests: for an alert (its channels, told when it was
  * detected), an enrolment notice, or a containment notice (its id derived from the response id, so
  * a replayed response requests the same notice and delivery's claim sends it once).

@@ -1,4 +1,4 @@
-import type { DeliveryJob, NotificationRequest } from '../contracts/notification.js';
+import { CHANNELS_HEADER, type DeliveryJob, type NotificationRequest } from '../contracts/notification.js';
 import type { ChunkHandler, ChunkTail } from '../kafka/consumer-loop.js';
 import { Outputs } from '../kafka/dlq.js';
 import { claim } from './stages/claim.js';
@@ -39,8 +39,8 @@ export function createDispatcher(deps: DispatcherDeps): Dispatcher {
 }
 
 /**
- * Every channel's group reads every request: look at the channel list before validating it all,
- * and read profiles only for the requests that are this channel's.
+ * Every channel's group reads every request: look at the channels header, then at the channel list,
+ * before validating it all, and read profiles only for the requests that are this channel's.
  */
 async function requests(
   ctx: DispatchContext,
@@ -49,7 +49,7 @@ async function requests(
   const mine: NotificationRequest[] = [];
   const malformed = new Outputs();
   for (const r of records) {
-    const read = readRequest(r.message.value, ctx.channel);
+    const read = readRequest(r.message.value, ctx.channel, r.message.headers?.[CHANNELS_HEADER]);
     if ('request' in read) mine.push(read.request);
     else if ('error' in read) malformed.add(ctx.dead.record(r, read.error), r);
   }

@@ -1,7 +1,7 @@
 import type { Config } from '../config/config.js';
 import type { AccountSecurity } from '../contracts/account-security.js';
 import { decodeAccountSecurity } from '../contracts/decode.js';
-import { notificationRequest } from '../contracts/notification.js';
+import { notificationRecord, notificationRequest } from '../contracts/notification.js';
 import { channelsFor } from '../contracts/profile-channels.js';
 import type { TrainingExclusion } from '../contracts/records.js';
 import type { ChunkHandler, InRecord } from '../kafka/consumer-loop.js';
@@ -54,7 +54,7 @@ function enrollmentOutputs(
         requested_at: new Date(now).toISOString(),
       },
     });
-    out.push({ topic: topics.notifications, key: account, value: request });
+    out.push(notificationRecord(topics.notifications, request));
   }
   return out;
 }

@@ -1,6 +1,6 @@
 import type { Config } from '../config/config.js';
 import type { LoginAlert } from '../contracts/login-alert.js';
-import { notificationRequest } from '../contracts/notification.js';
+import { notificationRecord, notificationRequest } from '../contracts/notification.js';
 import { toOcsfAuthentication } from '../contracts/ocsf.js';
 import type { OutRecord } from '../kafka/publisher.js';
 
@@ -18,10 +18,9 @@ export function alertRecords(
 
 /** The records an alert goes out as: the alert, its OCSF form and (when someone is told) a request. */
 export function alertOutputs(alert: LoginAlert, topics: Config['topics']): OutRecord[] {
-  const a = alert.account_id;
   const out = alertRecords(alert, topics);
   if (alert.enrolled && !alert.stale && alert.channels.length > 0) {
-    out.push({ topic: topics.notifications, key: a, value: notificationRequest({ alert }) });
+    out.push(notificationRecord(topics.notifications, notificationRequest({ alert })));
   }
   return out;
 }

@@ -123,14 +123,19 @@ export function syntheticEvent(topic: string, n: number, options: MixOptions): I
 }
 
 /** A consumed record as the consumer loop hands it over, for in-process runs (warm-up, benches). */
-export function inRecord(topic: string, key: string, value: unknown): InRecord {
+export function inRecord(
+  topic: string,
+  key: string,
+  value: unknown,
+  headers: Record<string, string> = {},
+): InRecord {
   const message = {
     key: Buffer.from(key),
     value: Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)),
     timestamp: String(Date.now()),
     offset: '0',
     attributes: 0,
-    headers: {},
+    headers,
   } as KafkaMessage;
   return { topic, partition: 0, message };
 }

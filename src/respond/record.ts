@@ -1,5 +1,9 @@
 // Record: each action's outcome on login-alerts.responses, then its claim marked done.
-import { type NotificationRequest, notificationRequest } from '../contracts/notification.js';
+import {
+  type NotificationRequest,
+  notificationRecord,
+  notificationRequest,
+} from '../contracts/notification.js';
 import type { ResponseRecord } from '../contracts/records.js';
 import { DONE } from './claim.js';
 import type { Classified } from './classify.js';
@@ -62,7 +66,7 @@ export async function record(ctx: RespondContext, done: { job: Job; outcome: Cla
       const out = [
         { topic: ctx.topics.responses, key: job.accountId, value: responseRecord(job, outcome, at) },
       ];
-      return notice ? [...out, { topic: ctx.topics.notifications, key: job.accountId, value: notice }] : out;
+      return notice ? [...out, notificationRecord(ctx.topics.notifications, notice)] : out;
     }),
   );
   await ctx.store.write(

@@ -77,7 +77,7 @@ export async function warmUp(
       await decide(chunk);
       const requests = sink.records
         .filter((r) => r.topic === config.topics.notifications)
-        .map((r) => inRecord(r.topic, r.key, r.value));
+        .map((r) => inRecord(r.topic, r.key, r.value, r.headers));
       notices += requests.length;
       deadLetters += sink.records.filter((r) => r.topic === config.topics.dlq).length;
       for (const d of dispatchers) await (await d.requests(requests))?.finish();

@@ -4,7 +4,12 @@
  */
 import type { KafkaMessage } from 'kafkajs';
 import type { Channel, ChannelName, Delivery } from '../../src/channels/channel.js';
-import type { DeliveryJob, NotificationRequest } from '../../src/contracts/notification.js';
+import {
+  CHANNELS_HEADER,
+  type DeliveryJob,
+  type NotificationRequest,
+  notificationRecord,
+} from '../../src/contracts/notification.js';
 import type { DlqRecord } from '../../src/contracts/records.js';
 import type { InRecord } from '../../src/kafka/consumer-loop.js';
 import { createDeadLetters } from '../../src/kafka/dlq.js';
@@ -19,7 +24,12 @@ import { dispatcherConfig, stubRenderer } from '../support/delivery-kit.js';
 import { profile } from '../support/events.js';
 
 const at = '2026-01-01T00:00:00Z';
-const record = (topic: string, value: unknown, offset: number): InRecord => ({
+const record = (
+  topic: string,
+  value: unknown,
+  offset: number,
+  headers: KafkaMessage['headers'] = {},
+): InRecord => ({
   topic,
   partition: 1,
   message: {
@@ -28,9 +38,14 @@ const record = (topic: string, value: unknown, offset: number): InRecord => ({
     offset: String(offset),
     timestamp: '0',
     attributes: 0,
-    headers: {},
+    headers,
   } as KafkaMessage,
 });
+/** A request as the pipeline publishes it: its channels in the header too. */
+const published = (value: NotificationRequest, offset: number): InRecord => {
+  const r = notificationRecord('n', value);
+  return record(r.topic, r.value, offset, { [CHANNELS_HEADER]: Buffer.from(r.headers[CHANNELS_HEADER]!) });
+};
 const request = (id: string, over: Partial<NotificationRequest> = {}): NotificationRequest => ({
   id,
   account_id: 'acct-d',
@@ -94,6 +109,35 @@ describe('notification requests', () => {
     expect(sent.map((d) => [d.channel, d.alertId])).toEqual([
       ['email', 'al-ok'],
       ['sms', 'al-ok'],
+    ]);
+  });
+
+  it('skips unparsed a record whose channels header does not name the group, and dead-letters a header that disagrees with its request once', async () => {
+    const { make, sent, dlqOf } = await setUp();
+    const header = (channels: string) => ({ [CHANNELS_HEADER]: Buffer.from(channels) });
+    const records = [
+      published(request('al-both', { channels: ['email', 'sms'] }), 0),
+      // a body no group could parse, under a header naming sms only: sms owns it, email never reads it
+      record('n', '{"channels": ["email"]', 1, header('sms')),
+      // the header hides email from the email group: the header's first channel (sms) dead-letters it
+      record('n', request('al-lies', { channels: ['email', 'sms'] }), 2, header('sms')),
+      // a header naming no known channel, or repeated, is no header: the request decides
+      record('n', request('al-odd', { channels: ['email'] }), 3, header('pigeon,carrier')),
+      record('n', request('al-twice', { channels: ['email'] }), 4, { [CHANNELS_HEADER]: ['sms', 'push'] }),
+      published(request('al-sms', { channels: ['sms'] }), 5),
+    ];
+    for (const channel of ['email', 'sms', 'push'] as const)
+      await (await make(channel).requests(records))?.finish();
+    expect(dlqOf().map((d) => [d.source.offset, d.error.code, d.error.message])).toEqual([
+      ['1', 'INVALID_JSON', expect.any(String)],
+      ['2', 'INVALID_EVENT', `the ${CHANNELS_HEADER} header names sms but the request email,sms`],
+    ]);
+    expect(sent.map((d) => [d.channel, d.alertId])).toEqual([
+      ['email', 'al-both'],
+      ['email', 'al-odd'],
+      ['email', 'al-twice'],
+      ['sms', 'al-both'],
+      ['sms', 'al-sms'],
     ]);
   });
 

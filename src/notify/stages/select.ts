@@ -4,7 +4,9 @@ import type { ChannelName } from '../../channels/channel.js';
 import { CHANNELS } from '../../contracts/account-security.js';
 import { decodeJson, formatIssues } from '../../contracts/decode.js';
 import {
+  CHANNELS_HEADER,
   type DeliveryJob,
+  headerChannels,
   type NotificationRequest,
   NotificationRequestSchema,
 } from '../../contracts/notification.js';
@@ -15,26 +17,45 @@ import type { Profiles } from './profiles.js';
 
 /**
  * A notification record as one channel's dispatcher sees it: a request for this channel, nothing to
- * do, or malformed. Every channel's group reads every record, so a malformed one is dead-lettered by
- * one group only: that of the first channel it names, or of the first channel when it names none.
+ * do, or malformed. Every channel's group reads every record: one whose channels header does not
+ * name this channel is skipped unparsed, and a malformed one is dead-lettered by one group only, that
+ * of the first channel the header names, or else the request names, or else the first channel.
  */
 export function readRequest(
   value: Buffer | null,
   channel: ChannelName,
+  header?: Parameters<typeof headerChannels>[0],
 ): { request: NotificationRequest } | { error: { code: string; message: string } } | { skip: true } {
+  const declared = headerChannels(header);
+  if (declared !== undefined && !declared.includes(channel)) return { skip: true };
   const json = decodeJson(value, 256 * 1024);
   const object = json.ok && typeof json.value === 'object' && json.value !== null ? json.value : null;
   const listed = object === null ? undefined : (object as { channels?: unknown }).channels;
   const named = Array.isArray(listed) ? CHANNELS.filter((c) => listed.includes(c)) : [];
-  const owner = named[0] ?? CHANNELS[0];
-  if (!named.includes(channel) && owner !== channel) return { skip: true };
-  if (!json.ok) return { error: json };
+  const owner = declared?.[0] ?? named[0] ?? CHANNELS[0];
+  const mine = owner === channel;
+  if (declared === undefined && !named.includes(channel) && !mine) return { skip: true };
+  if (!json.ok) return mine ? { error: json } : { skip: true };
   const parsed = NotificationRequestSchema.safeParse(object);
   if (!parsed.success) {
-    if (owner !== channel) return { skip: true };
+    if (!mine) return { skip: true };
     return { error: { code: 'INVALID_EVENT', message: formatIssues(parsed.error.issues) } };
   }
-  return parsed.data.channels.includes(channel) ? { request: parsed.data } : { skip: true };
+  const channels = parsed.data.channels;
+  if (declared !== undefined && !sameChannels(declared, channels)) {
+    if (!mine) return { skip: true };
+    return {
+      error: {
+        code: 'INVALID_EVENT',
+        message: `the ${CHANNELS_HEADER} header names ${declared.join(',')} but the request ${channels.join(',') || 'none'}`,
+      },
+    };
+  }
+  return channels.includes(channel) ? { request: parsed.data } : { skip: true };
+}
+
+function sameChannels(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === new Set(b).size && a.every((c) => b.includes(c));
 }
 
 /** One first-attempt job per recipient this channel reaches for each request's account. */
