@@ -15,7 +15,10 @@ export async function buildSharedSignals(
   const { config, store, log, metrics } = services;
   const ssf = config.sharedSignals;
   if (ssf === undefined) return undefined;
-  const streams = createStreamRepository(store, ssf.defaultSubjects);
+  const streams = createStreamRepository(store, {
+    defaultSubjects: ssf.defaultSubjects,
+    audiences: ssf.receivers.map((r) => r.audience),
+  });
   const queue = createStreamQueue(store, ssf.maxBacklog);
   return {
     signer: await createSigner(ssf, config.links.publicBaseUrl),

@@ -79,17 +79,31 @@ export interface StreamRepository {
   covers(streams: readonly StreamRecord[], subject: SubId): Promise<boolean[]>;
 }
 
-export function createStreamRepository(store: Store, defaultSubjects: 'ALL' | 'NONE'): StreamRepository {
+/**
+ * The streams of the receivers configured now (`audiences`, from SSF_RECEIVERS). A receiver taken out
+ * of the configuration keeps its streams in the store but gets nothing: they are not listed, read,
+ * addressed or pushed to until it is configured again.
+ */
+export function createStreamRepository(
+  store: Store,
+  opts: { defaultSubjects: 'ALL' | 'NONE'; audiences: readonly string[] },
+): StreamRepository {
+  const { defaultSubjects } = opts;
+  const configured = new Set(opts.audiences);
   const load = async (ids: string[]): Promise<StreamRecord[]> => {
     if (ids.length === 0) return [];
     const texts = await store.read(ids.map(signalKeys.stream));
-    return texts.flatMap((t) => (t === undefined ? [] : [JSON.parse(t) as StreamRecord]));
+    return texts.flatMap((t) => {
+      const stream = t === undefined ? undefined : (JSON.parse(t) as StreamRecord);
+      return stream !== undefined && configured.has(stream.audience) ? [stream] : [];
+    });
   };
   const ids = async () => (await readRecord<StreamIndex>(store, signalKeys.index))?.ids ?? [];
   const repo: StreamRepository = {
     all: async () => load(await ids()),
     ofReceiver: async (audience) => (await repo.all()).filter((s) => s.audience === audience),
     async get(audience, id) {
+      if (!configured.has(audience)) return undefined;
       const stream = await readRecord<StreamRecord>(store, signalKeys.stream(id));
       return stream?.audience === audience ? stream : undefined;
     },

@@ -260,7 +260,7 @@ describe('streams and their queues in the store', () => {
 
   it('a receiver reaches only its own streams; NONE covers added subjects, ALL all but removed ones', async () => {
     const store = createMemoryStore();
-    const none = createStreamRepository(store, 'NONE');
+    const none = createStreamRepository(store, { defaultSubjects: 'NONE', audiences: ['rp-a', 'rp-b'] });
     const mine = await none.create('rp-a', { delivery: push, events_requested: [] });
     expect(await none.get('rp-b', mine!.stream_id)).toBeUndefined();
     expect(await none.update('rp-b', mine!.stream_id, (s) => ({ ...s, status: 'disabled' }))).toBeUndefined();
@@ -270,16 +270,30 @@ describe('streams and their queues in the store', () => {
     expect(await none.covers([mine!], subject)).toEqual([false]);
     await none.setSubject(mine!, subject, true);
     expect(await none.covers([mine!], { id: 'acct-1', format: 'opaque' })).toEqual([true]);
-    const all = createStreamRepository(createMemoryStore(), 'ALL');
+    const all = createStreamRepository(createMemoryStore(), { defaultSubjects: 'ALL', audiences: ['rp-a'] });
     const every = (await all.create('rp-a', { delivery: push, events_requested: [] }))!;
     expect(await all.covers([every], subject)).toEqual([true]);
     await all.setSubject(every, subject, false);
     expect(await all.covers([every], subject)).toEqual([false]);
   });
 
+  it('a receiver taken out of SSF_RECEIVERS keeps its streams but gets nothing until it is back', async () => {
+    const store = createMemoryStore();
+    const before = createStreamRepository(store, { defaultSubjects: 'ALL', audiences: ['rp-a', 'rp-b'] });
+    const a = (await before.create('rp-a', { delivery: push, events_requested: [] }))!;
+    const b = (await before.create('rp-b', { delivery: push, events_requested: [] }))!;
+    // The next start, with rp-b removed from the configuration:
+    const after = createStreamRepository(store, { defaultSubjects: 'ALL', audiences: ['rp-a'] });
+    expect((await after.all()).map((s) => s.stream_id)).toEqual([a.stream_id]);
+    expect(await after.get('rp-b', b.stream_id)).toBeUndefined();
+    expect(await after.ofReceiver('rp-b')).toEqual([]);
+    const again = createStreamRepository(store, { defaultSubjects: 'ALL', audiences: ['rp-b', 'rp-a'] });
+    expect((await again.all()).map((s) => s.stream_id)).toEqual([a.stream_id, b.stream_id]);
+  });
+
   it('the memory store never evicts streams or queues, however many other keys arrive', async () => {
     const store = createMemoryStore({ maxKeys: 100 });
-    const repo = createStreamRepository(store, 'NONE');
+    const repo = createStreamRepository(store, { defaultSubjects: 'NONE', audiences: ['rp-a', 'rp-b'] });
     const stream = (await repo.create('rp-a', { delivery: push, events_requested: [] }))!;
     await createStreamQueue(store, 10).enqueue(stream.stream_id, [{ jti: 'j', set: 's' }]);
     await store.write(
