@@ -38,7 +38,9 @@ export const MAX_STREAMS_PER_RECEIVER = 20;
 export const signalKeys = {
   index: `${SIGNALS_PREFIX}streams`,
   stream: (id: string) => `${SIGNALS_PREFIX}stream:${id}`,
-  subject: (id: string, subject: SubId) => `${SIGNALS_PREFIX}subj:${id}:${shortHash(subjectKey(subject))}`,
+  subject: (id: string, subject: SubId) => `${signalKeys.subjects(id)}${shortHash(subjectKey(subject))}`,
+  /** The prefix of every subject key of a stream. */
+  subjects: (id: string) => `${SIGNALS_PREFIX}subj:${id}:`,
   queue: (id: string) => `${SIGNALS_PREFIX}q:${id}`,
   /** Set once a SET is queued: a replay of its record never queues it again. Evictable. */
   queued: (id: string, jti: string) => `la:ssfm:{ssf}:${id}:${jti}`,
@@ -144,6 +146,8 @@ export function createStreamRepository(
         { op: 'del', key: signalKeys.stream(id) },
         { op: 'del', key: signalKeys.queue(id) },
       ]);
+      // Last: a crash before it leaves subject keys no stream reads (ids are never reused).
+      await store.deletePrefix(signalKeys.subjects(id));
       return true;
     },
     async setSubject(stream, subject, present) {

@@ -48,7 +48,11 @@ export function createMemoryStore(opts: { maxKeys?: number } = {}): Store {
       });
     },
     async deleteAccount(accountId) {
-      return removeAccount(tiers, accountPrefix(accountId));
+      // One call, nothing in between: no guarded write can land between the profile and the rest.
+      return removePrefix(tiers, accountPrefix(accountId));
+    },
+    async deletePrefix(prefix) {
+      return removePrefix(tiers, prefix);
     },
     async ping() {},
     async close() {
@@ -162,26 +166,16 @@ function apply(tiers: Tiers, op: WriteOp): void {
   }
 }
 
-/** Removes every key under an account's prefix; the number removed. */
-function removeAccount(tiers: Tiers, prefix: string): number {
-  let removed = tiers.profiles.delete(`${prefix}profile`) ? 1 : 0;
-  // Tombstones are rare; a scan of the keys is acceptable here and keeps writes index-free.
-  for (const key of [...tiers.cache.keys()]) {
-    if (key.startsWith(prefix)) {
-      tiers.cache.delete(key);
-      removed++;
-    }
-  }
-  for (const key of [...tiers.linkClaims.keys()]) {
-    if (key.startsWith(prefix)) {
-      tiers.linkClaims.delete(key);
-      removed++;
-    }
-  }
-  for (const key of [...tiers.markers.keys()]) {
-    if (key.startsWith(prefix)) {
-      tiers.markers.delete(key);
-      removed++;
+/** Removes every key starting with `prefix`, from every tier; the number removed. */
+function removePrefix(tiers: Tiers, prefix: string): number {
+  let removed = 0;
+  // Removals are rare; a scan of the keys is acceptable here and keeps writes index-free.
+  for (const map of [tiers.profiles, tiers.cache, tiers.linkClaims, tiers.markers]) {
+    for (const key of [...map.keys()]) {
+      if (key.startsWith(prefix)) {
+        map.delete(key);
+        removed++;
+      }
     }
   }
   return removed;

@@ -3,13 +3,13 @@ import type { RedisSecurity } from '../config/redis-tls.js';
 import { AppError } from '../errors.js';
 import { accountPrefix } from './keys.js';
 import {
-  accountPattern,
   addClaim,
   addWrites,
   connectOnce,
   defineScripts,
   execPipeline,
   guarded,
+  prefixPattern,
   type StorePipeline,
   unlinkMatching,
 } from './redis-commands.js';
@@ -59,13 +59,9 @@ export function createRedisClusterStore(
       guard('deleteAccount', async () => {
         // The profile goes first: guarded writes racing with this deletion then write nothing.
         const removed = await cluster.unlink(`${accountPrefix(accountId)}profile`);
-        // Every master is scanned: a slot being migrated has keys on two of them.
-        const masters = cluster.nodes('master');
-        if (masters.length === 0) throw new Error('no master is known');
-        const pattern = accountPattern(accountId);
-        const counts = await Promise.all(masters.map((node) => unlinkMatching(node, pattern)));
-        return counts.reduce((sum, n) => sum + n, removed);
+        return removed + (await unlinkEverywhere(cluster, accountPrefix(accountId)));
       }),
+    deletePrefix: (prefix) => guard('deletePrefix', () => unlinkEverywhere(cluster, prefix)),
     ping: () =>
       guard('ping', async () => {
         const masters = cluster.nodes('master');
@@ -98,6 +94,14 @@ async function readAll(cluster: Cluster, nodeOf: NodeOf, keys: readonly string[]
     }),
   );
   return values;
+}
+
+/** Unlinks every key starting with `prefix` on every master: a slot being migrated has keys on two of them. */
+async function unlinkEverywhere(cluster: Cluster, prefix: string): Promise<number> {
+  const masters = cluster.nodes('master');
+  if (masters.length === 0) throw new Error('no master is known');
+  const counts = await Promise.all(masters.map((node) => unlinkMatching(node, prefixPattern(prefix))));
+  return counts.reduce((sum, n) => sum + n, 0);
 }
 
 /** One pipeline per node group, each keeping the order of its writes. */

@@ -1,6 +1,5 @@
 import type { ChainableCommander, Cluster, Redis } from 'ioredis';
 import { AppError } from '../errors.js';
-import { accountPrefix } from './keys.js';
 import type { WriteOp } from './store.js';
 
 /**
@@ -150,9 +149,9 @@ export function defineScripts(client: Redis | Cluster): void {
   });
 }
 
-/** The SCAN pattern of one account's keys, glob characters escaped so an id cannot widen it. */
-export function accountPattern(accountId: string): string {
-  return `${accountPrefix(accountId).replace(/[*?[\]\\]/g, '\\$&')}*`;
+/** The SCAN pattern of every key starting with `prefix`, glob characters escaped so no id can widen it. */
+export function prefixPattern(prefix: string): string {
+  return `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`;
 }
 
 /** SCANs one server for `pattern` and unlinks what it finds; the number removed. */

@@ -2,13 +2,13 @@ import { Redis } from 'ioredis';
 import type { RedisSecurity } from '../config/redis-tls.js';
 import { accountPrefix } from './keys.js';
 import {
-  accountPattern,
   addClaim,
   addWrites,
   connectOnce,
   defineScripts,
   execPipeline,
   guarded,
+  prefixPattern,
   type StorePipeline,
   unlinkMatching,
 } from './redis-commands.js';
@@ -53,8 +53,9 @@ export function createRedisStore(
       guard('deleteAccount', async () => {
         // The profile goes first: guarded writes racing with this deletion then write nothing.
         const removed = await redis.unlink(`${accountPrefix(accountId)}profile`);
-        return removed + (await unlinkMatching(redis, accountPattern(accountId)));
+        return removed + (await unlinkMatching(redis, prefixPattern(accountPrefix(accountId))));
       }),
+    deletePrefix: (prefix) => guard('deletePrefix', () => unlinkMatching(redis, prefixPattern(prefix))),
     ping: () =>
       guard('ping', async () => {
         await redis.ping();

@@ -24,8 +24,13 @@ export interface Store {
   write(ops: readonly WriteOp[]): Promise<void>;
   /** For each entry, sets it if absent and returns true; false when the key already existed. */
   claim(entries: readonly { key: string; value: string; ttlMs: number }[]): Promise<boolean[]>;
-  /** Deletes every key held for one account; returns how many were removed. */
+  /** Deletes every key held for one account, its profile first; returns how many were removed. */
   deleteAccount(accountId: string): Promise<number>;
+  /**
+   * Deletes every key starting with `prefix` (a scan: for rare removals, never a hot path); returns
+   * how many were removed.
+   */
+  deletePrefix(prefix: string): Promise<number>;
   /** Throws STORE_UNAVAILABLE when the store cannot be reached. */
   ping(): Promise<void>;
   close(): Promise<void>;

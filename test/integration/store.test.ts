@@ -66,6 +66,26 @@ describe.each([
     expect(await store.read([`${accountPrefix(victim)}profile`])).toEqual(['{}']);
     await store.deleteAccount(victim);
   });
+
+  it('deletes every key starting with a prefix, whatever kind of key, and nothing else', async () => {
+    const p = `${uniqueName('prefix')}[*]:`;
+    const kept = `${p.slice(0, -4)}x:kept`;
+    await store.write([
+      { op: 'set', key: `${p}plain`, value: 'v' },
+      { op: 'setnx', key: `${p}marker`, value: '1', ttlMs: 60_000 },
+      { op: 'set', key: `la:ssf:{ssf}:subj:${p}durable`, value: 'added' },
+      { op: 'set', key: kept, value: 'v' },
+    ]);
+    expect(await store.deletePrefix(p)).toBe(2);
+    expect(await store.deletePrefix(`la:ssf:{ssf}:subj:${p}`)).toBe(1);
+    expect(await store.read([`${p}plain`, `${p}marker`, `la:ssf:{ssf}:subj:${p}durable`, kept])).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      'v',
+    ]);
+    await store.write([{ op: 'del', key: kept }]);
+  });
 });
 
 describe.each([

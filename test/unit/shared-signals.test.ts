@@ -25,7 +25,7 @@ import {
 import { classifyPush } from '../../src/signals/push.js';
 import { createStreamQueue } from '../../src/signals/queue.js';
 import { createSigner } from '../../src/signals/signer.js';
-import { createStreamRepository } from '../../src/signals/streams.js';
+import { createStreamRepository, signalKeys } from '../../src/signals/streams.js';
 import { createMemoryStore } from '../../src/state/memory.js';
 
 const alert = (fields: Partial<LoginAlert>): LoginAlert => ({
@@ -275,6 +275,10 @@ describe('streams and their queues in the store', () => {
     expect(await all.covers([every], subject)).toEqual([true]);
     await all.setSubject(every, subject, false);
     expect(await all.covers([every], subject)).toEqual([false]);
+    // A deleted stream takes its subjects with it.
+    await none.setSubject(mine!, { format: 'opaque', id: 'acct-2' }, true);
+    expect(await none.remove('rp-a', mine!.stream_id)).toBe(true);
+    expect(await store.deletePrefix(signalKeys.subjects(mine!.stream_id))).toBe(0);
   });
 
   it('a receiver taken out of SSF_RECEIVERS keeps its streams but gets nothing until it is back', async () => {
