@@ -42,12 +42,12 @@ export const REASON_USER: Readonly<Record<string, string>> = {
   fr: "Vous avez signalé une connexion à votre compte qui n'était pas de vous : cette session a donc été fermée.",
   de: 'Sie haben eine Anmeldung bei Ihrem Konto gemeldet, die nicht von Ihnen stammte. Deshalb wurde diese Sitzung beendet.',
   it: 'Hai segnalato un accesso al tuo account che non hai effettuato tu, quindi questa sessione è stata chiusa.',
-  ja: '身に覚えのないアカウントへのサインインが報告されたため、このセッションはサインアウトされました。',
+  ja: '身に覚えのないアカウントへのサインインを報告いただいたため、このセッションはサインアウトされました。',
   ko: '본인이 하지 않은 계정 로그인을 신고하셨으므로 이 세션은 로그아웃되었습니다.',
   'zh-CN': '你报告了一次并非本人进行的账号登录，因此此会话已退出。',
   hi: 'आपने अपने खाते में ऐसे साइन-इन की रिपोर्ट की जो आपने नहीं किया था, इसलिए यह सेशन साइन आउट कर दिया गया।',
   ar: 'تم الإبلاغ عن تسجيل دخول إلى حسابك لم يكن منك، لذلك تم تسجيل الخروج من هذه الجلسة.',
-  ru: 'Вы сообщили о входе в ваш аккаунт, который выполнили не вы, поэтому сеанс был завершён.',
+  ru: 'Вы сообщили о входе в ваш аккаунт, который выполнили не вы, поэтому этот сеанс был завершён.',
 };
 const REASON_LANGUAGES = Object.keys(REASON_USER);
 
