@@ -19,45 +19,33 @@ import { keys } from '../../src/state/keys.js';
 import { until } from '../support/delivery-kit.js';
 import { uniqueName } from '../support/env.js';
 import { profile, signIn } from '../support/events.js';
+import { ALERTS_USER, type SecureKafka, secureKafka } from '../support/kafka-security.js';
 import { testEnv } from '../support/pipeline-harness.js';
 import { createTestCa, type TestCa } from '../support/tls-certs.js';
 
-const BROKER_USER = { name: 'broker-admin', password: 'broker-admin-pw' };
-const ALERTS_USER = { name: 'login-alerts', password: 'alerts-pw-0123' };
 const bin = new URL('../../bin/login-alerts.js', import.meta.url).pathname;
 
-let ca: TestCa;
+let secure: SecureKafka;
 let otherCa: TestCa;
 let broker: LocalBroker;
 /** The pipeline's environment with the right settings: private topics, group and outbox, Redis state. */
 let env: Record<string, string>;
 
 beforeAll(async () => {
-  ca = createTestCa('login-alerts-test-ca');
+  secure = secureKafka('login-alerts-test-ca');
   otherCa = createTestCa('some-other-ca');
-  const cert = ca.issue('kafka', ['127.0.0.1', 'localhost']);
   broker = await startLocalBroker({
     port: 0,
     home: kafkaHomeFromEnv(process.env),
     heap: '256m',
-    security: { ...cert, caFile: ca.caFile, users: [BROKER_USER, ALERTS_USER], clientAuth: true },
+    security: secure.security,
   });
-  const client = ca.issue('login-alerts', ['login-alerts']);
-  env = testEnv('redis', {
-    KAFKA_BROKERS: broker.bootstrap,
-    KAFKA_SSL: 'true',
-    KAFKA_SSL_CA_FILE: ca.caFile,
-    KAFKA_SSL_CERT_FILE: client.certFile,
-    KAFKA_SSL_KEY_FILE: client.keyFile,
-    KAFKA_SASL_MECHANISM: 'scram-sha-512',
-    KAFKA_SASL_USERNAME: ALERTS_USER.name,
-    KAFKA_SASL_PASSWORD: ALERTS_USER.password,
-  });
+  env = testEnv('redis', secure.env(broker.bootstrap));
 }, 180_000);
 
 afterAll(async () => {
   await broker?.stop();
-  ca?.remove();
+  secure?.ca.remove();
   otherCa?.remove();
 });
 
@@ -142,7 +130,7 @@ describe('Kafka over SASL_SSL (SCRAM-SHA-512) with client certificates', () => {
     const wrong = await refusedStart({ KAFKA_SASL_PASSWORD: 'not-the-password' });
     expect(wrong.message).toMatch(
       new RegExp(
-        `^KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD: Kafka at ${broker.bootstrap} refused the SASL scram-sha-512 sign-in as "login-alerts"`,
+        `^KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD: Kafka at ${broker.bootstrap} refused the SASL scram-sha-512 sign-in as "${ALERTS_USER.name}"`,
       ),
     );
     expect(wrong.message).not.toContain('not-the-password');

@@ -10,7 +10,8 @@ import { type Admin, type Kafka, Kafka as KafkaClient, logLevel } from 'kafkajs'
 import { kafkaHomeFromEnv } from '../../src/kafka/local-broker.js';
 import { type LocalCluster, startLocalCluster } from '../../src/kafka/local-cluster.js';
 import { uniqueName } from './env.js';
-import { createTestCa, type TestCa } from './tls-certs.js';
+import { secureKafka } from './kafka-security.js';
+import type { TestCa } from './tls-certs.js';
 
 /** LOGIN_ALERTS_SCALE_TEST=full: the large size of a scenario. */
 export function clusterScale(ci: number, full: number): number {
@@ -22,15 +23,12 @@ export function figure(name: string, value: unknown): void {
   console.log(`[kafka-cluster] ${name}: ${typeof value === 'string' ? value : JSON.stringify(value)}`);
 }
 
-const BROKER_USER = { name: 'cluster-admin', password: 'cluster-admin-pw' };
-const ALERTS_USER = { name: 'login-alerts', password: 'cluster-alerts-pw' };
-
 export interface TestCluster {
   cluster: LocalCluster;
   startMs: number;
   /** The CA of the brokers' and the clients' certificates; `remove()` it after the cluster stops. */
   ca: TestCa;
-  /** The pipeline's Kafka settings: the brokers, SASL_SSL as ALERTS_USER, a client certificate. */
+  /** The pipeline's Kafka settings: the brokers, SASL_SSL, a client certificate. */
   env: Record<string, string>;
 }
 
@@ -40,32 +38,17 @@ export interface TestCluster {
  */
 export async function startTestCluster(): Promise<TestCluster> {
   const started = Date.now();
-  const ca = createTestCa('kafka-cluster-ca');
-  const client = ca.issue('login-alerts', ['login-alerts']);
+  const secure = secureKafka('kafka-cluster-ca');
   const cluster = await startLocalCluster({
     nodes: 3,
     home: kafkaHomeFromEnv(process.env),
-    security: {
-      ...ca.issue('kafka', ['127.0.0.1', 'localhost']),
-      caFile: ca.caFile,
-      users: [BROKER_USER, ALERTS_USER],
-      clientAuth: true,
-    },
+    security: secure.security,
     onProgress: (line) => {
       if (process.env.KAFKA_CLUSTER_DEBUG) process.stderr.write(`[kafka-cluster] ${line}\n`);
     },
   });
-  const env = {
-    KAFKA_BROKERS: cluster.brokers.join(','),
-    KAFKA_SSL: 'true',
-    KAFKA_SSL_CA_FILE: ca.caFile,
-    KAFKA_SSL_CERT_FILE: client.certFile,
-    KAFKA_SSL_KEY_FILE: client.keyFile,
-    KAFKA_SASL_MECHANISM: 'scram-sha-512',
-    KAFKA_SASL_USERNAME: ALERTS_USER.name,
-    KAFKA_SASL_PASSWORD: ALERTS_USER.password,
-  };
-  return { cluster, startMs: Date.now() - started, ca, env };
+  const env = secure.env(cluster.brokers.join(','));
+  return { cluster, startMs: Date.now() - started, ca: secure.ca, env };
 }
 
 /** A quiet kafkajs client of the cluster with the pipeline's credentials, retrying long enough to ride out a failover. */
