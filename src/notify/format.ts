@@ -59,27 +59,35 @@ export interface ShownTime {
 // a handful of minutes. Emptied when full rather than evicted one by one: a miss costs only a format.
 const shownTimes = new Map<string, ShownTime>();
 const SHOWN_TIMES_MAX = 4096;
+// From here on every zone's UTC offset is whole minutes (Liberia's −0:44:30 was the last to go), so a
+// UTC minute is one minute on every clock; earlier instants are formatted each time.
+const WHOLE_MINUTE_OFFSETS = Date.UTC(1972, 1, 1);
 
 /** Time of an event in the person's zone: long ("Tuesday, 24 November 2026, 14:05 GMT-3"), short, and the zone. */
 export function formatWhen(iso: string, timeZone: string | undefined, intlLocale: string): ShownTime {
   const ms = Date.parse(iso);
   if (Number.isNaN(ms)) throw new AppError('INTERNAL', 'occurredAt must be an ISO timestamp');
   const zone = validZone(timeZone);
+  if (ms < WHOLE_MINUTE_OFFSETS) return shownTime(ms, zone, intlLocale);
   const key = `${intlLocale}|${zone}|${Math.floor(ms / 60_000)}`;
   let shown = shownTimes.get(key);
   if (shown === undefined) {
-    const date = new Date(ms);
-    const f = dateFormatters(intlLocale, zone);
-    const time = f.time.format(date);
-    shown = Object.freeze({
-      long: clean(`${f.date.format(date)}, ${time} (${zone})`, 120),
-      short: clean(`${f.short.format(date)}, ${time}`, 60),
-      zone,
-    });
+    shown = shownTime(ms, zone, intlLocale);
     if (shownTimes.size >= SHOWN_TIMES_MAX) shownTimes.clear();
     shownTimes.set(key, shown);
   }
   return shown;
+}
+
+function shownTime(ms: number, zone: string, intlLocale: string): ShownTime {
+  const date = new Date(ms);
+  const f = dateFormatters(intlLocale, zone);
+  const time = f.time.format(date);
+  return Object.freeze({
+    long: clean(`${f.date.format(date)}, ${time} (${zone})`, 120),
+    short: clean(`${f.short.format(date)}, ${time}`, 60),
+    zone,
+  });
 }
 
 /**

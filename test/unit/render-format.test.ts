@@ -35,6 +35,20 @@ describe('formatWhen', () => {
   test('rejects a timestamp that is not one', () => {
     expect(() => formatWhen('yesterday', 'UTC', 'en')).toThrow('occurredAt');
   });
+
+  test('shows the same time for instants of one minute, and the right one where an offset had seconds', () => {
+    const times = ['2026-11-24T17:05:00Z', '2026-11-24T17:05:31.5Z', '2026-11-24T17:05:59.999Z'];
+    for (const zone of ['Asia/Kathmandu', 'Australia/Eucla', 'America/St_Johns']) {
+      const shown = times.map((t) => formatWhen(t, zone, 'en-GB').long);
+      expect(new Set(shown).size).toBe(1);
+    }
+    expect(formatWhen('2026-11-24T17:06:00Z', 'Asia/Kathmandu', 'en-GB').short).toBe(
+      'Tue 24 Nov, 22:51 GMT+5:45',
+    );
+    // Liberia was 44 min 30 s behind UTC until 1972: one UTC minute spans two minutes on its clocks.
+    expect(formatWhen('1960-01-01T12:00:20Z', 'Africa/Monrovia', 'en-GB').short).toMatch(/, 11:15 /);
+    expect(formatWhen('1960-01-01T12:00:40Z', 'Africa/Monrovia', 'en-GB').short).toMatch(/, 11:16 /);
+  });
 });
 
 describe('formatDevice', () => {
