@@ -29,6 +29,19 @@ function clusterStore(cluster: TlsCluster, password: string): Store {
   return createRedisClusterStore(config.redisClusterNodes!, { security: config.redisSecurity });
 }
 
+/** `perMaster` new account names whose keys live on each master, as CLUSTER SLOTS assigns them now. */
+async function accountsOnEveryMaster(cluster: TlsCluster, perMaster: number): Promise<string[]> {
+  const ranges = (await cluster.admins[0]!.cluster('SLOTS')) as [number, number, ...unknown[]][];
+  const byRange = ranges.map(() => [] as string[]);
+  while (byRange.some((names) => names.length < perMaster)) {
+    const name = uniqueName('acct');
+    const slot = keySlot(keys.profile(name));
+    const at = ranges.findIndex(([start, end]) => slot >= start && slot <= end);
+    if (at >= 0 && byRange[at]!.length < perMaster) byRange[at]!.push(name);
+  }
+  return byRange.flat();
+}
+
 describe('Redis Cluster over TLS with an ACL user', () => {
   let cluster: TlsCluster;
   beforeAll(async () => {
@@ -41,8 +54,8 @@ describe('Redis Cluster over TLS with an ACL user', () => {
   it('reads, writes, claims and deletes accounts on every master, with no command refused', async () => {
     const store = clusterStore(cluster, cluster.storePassword);
     try {
-      // Enough accounts that every master holds some (16384 slots over three masters).
-      const accounts = Array.from({ length: 12 }, () => uniqueName('acct'));
+      // Four accounts on each master, drawn until each master's slots have them.
+      const accounts = await accountsOnEveryMaster(cluster, 4);
       const slots = new Set(accounts.map((a) => keySlot(keys.profile(a))));
       expect(slots.size).toBeGreaterThan(3);
       await store.write(
