@@ -724,10 +724,11 @@ describe('"This wasn\'t me" ends the intrusion at Keycloak', () => {
           response_type: 'code',
           scope: 'openid',
         })}${extra}`;
-      const signedIn = await signInWithPasskey(page, authUrl(), redirectUri);
-      expect(new URL(signedIn).searchParams.get('code')).toBeTruthy();
-      const [session] = await sessionsOf();
-      expect(session).toBeDefined();
+      const signedIn = new URL(await signInWithPasskey(page, authUrl(), redirectUri));
+      expect(signedIn.searchParams.get('code')).toBeTruthy();
+      // The browser's own session, as Keycloak names it in the redirect: the one to report and end.
+      const session = signedIn.searchParams.get('session_state') ?? undefined;
+      expect(await sessionsOf()).toContain(session);
 
       const alert = await alertOf(
         (a) => a.kind === 'new_login' && a.idp?.session_id === session && a.auth_method === 'passkey',
@@ -783,12 +784,20 @@ describe('"This wasn\'t me" ends the intrusion at Keycloak', () => {
         async () => {
           await page.goto(authUrl('&prompt=none'));
           const url = new URL(page.url());
-          answers.push(url.searchParams.has('code') ? 'code' : (url.searchParams.get('error') ?? page.url()));
+          // A code names its session (session_state): whether it is the reported one tells what went wrong.
+          const state = url.searchParams.get('session_state');
+          const which = state === session ? 'the reported session' : `session ${state}`;
+          answers.push(
+            url.searchParams.has('code') ? `code of ${which}` : (url.searchParams.get('error') ?? page.url()),
+          );
           return url.searchParams.get('error') === 'login_required';
         },
         15_000,
-      ).catch((err: Error) => {
-        throw new Error(`${err.message}; the browser got: ${answers.slice(-5).join(' | ')}`);
+      ).catch(async (err: Error) => {
+        const listed = await sessionsOf();
+        throw new Error(
+          `${err.message}; the browser got: ${answers.slice(-5).join(' | ')}; Keycloak lists ${listed.length} session(s) of the user${listed.includes(session!) ? ', the reported one among them' : ''}`,
+        );
       });
       console.log(
         `[containment-browser] confirm click → this browser's prompt=none refused: ${Date.now() - clicked} ms (${answers.length} asked)`,
