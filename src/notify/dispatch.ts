@@ -1,4 +1,4 @@
-import { CHANNELS_HEADER, type DeliveryJob, type NotificationRequest } from '../contracts/notification.js';
+import type { DeliveryJob, NotificationRequest } from '../contracts/notification.js';
 import type { ChunkHandler, ChunkTail } from '../kafka/consumer-loop.js';
 import { Outputs } from '../kafka/dlq.js';
 import { claim } from './stages/claim.js';
@@ -49,7 +49,7 @@ async function requests(
   const mine: NotificationRequest[] = [];
   const malformed = new Outputs();
   for (const r of records) {
-    const read = readRequest(r.message.value, ctx.channel, r.message.headers?.[CHANNELS_HEADER]);
+    const read = readRequest(r.message, ctx.channel);
     if ('request' in read) mine.push(read.request);
     else if ('error' in read) malformed.add(ctx.dead.record(r, read.error), r);
   }

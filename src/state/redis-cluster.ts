@@ -9,9 +9,8 @@ import {
   defineScripts,
   execPipeline,
   guarded,
-  prefixPattern,
   type StorePipeline,
-  unlinkMatching,
+  unlinkPrefix,
 } from './redis-commands.js';
 import { explainFailures, securityOptions } from './redis-connection.js';
 import { keySlot } from './redis-slots.js';
@@ -100,7 +99,7 @@ async function readAll(cluster: Cluster, nodeOf: NodeOf, keys: readonly string[]
 async function unlinkEverywhere(cluster: Cluster, prefix: string): Promise<number> {
   const masters = cluster.nodes('master');
   if (masters.length === 0) throw new Error('no master is known');
-  const counts = await Promise.all(masters.map((node) => unlinkMatching(node, prefixPattern(prefix))));
+  const counts = await Promise.all(masters.map((node) => unlinkPrefix(node, prefix)));
   return counts.reduce((sum, n) => sum + n, 0);
 }
 

@@ -149,13 +149,10 @@ export function defineScripts(client: Redis | Cluster): void {
   });
 }
 
-/** The SCAN pattern of every key starting with `prefix`, glob characters escaped so no id can widen it. */
-export function prefixPattern(prefix: string): string {
-  return `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`;
-}
-
-/** SCANs one server for `pattern` and unlinks what it finds; the number removed. */
-export async function unlinkMatching(node: Redis, pattern: string): Promise<number> {
+/** SCANs one server for every key starting with `prefix` and unlinks them; the number removed. */
+export async function unlinkPrefix(node: Redis, prefix: string): Promise<number> {
+  // Glob characters in the prefix are escaped, so no id can widen the match.
+  const pattern = `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`;
   let removed = 0;
   let cursor = '0';
   do {

@@ -8,9 +8,8 @@ import {
   defineScripts,
   execPipeline,
   guarded,
-  prefixPattern,
   type StorePipeline,
-  unlinkMatching,
+  unlinkPrefix,
 } from './redis-commands.js';
 import { explainFailures, securityOptions } from './redis-connection.js';
 import type { Store } from './store.js';
@@ -53,9 +52,9 @@ export function createRedisStore(
       guard('deleteAccount', async () => {
         // The profile goes first: guarded writes racing with this deletion then write nothing.
         const removed = await redis.unlink(`${accountPrefix(accountId)}profile`);
-        return removed + (await unlinkMatching(redis, prefixPattern(accountPrefix(accountId))));
+        return removed + (await unlinkPrefix(redis, accountPrefix(accountId)));
       }),
-    deletePrefix: (prefix) => guard('deletePrefix', () => unlinkMatching(redis, prefixPattern(prefix))),
+    deletePrefix: (prefix) => guard('deletePrefix', () => unlinkPrefix(redis, prefix)),
     ping: () =>
       guard('ping', async () => {
         await redis.ping();

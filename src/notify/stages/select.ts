@@ -10,6 +10,7 @@ import {
   type NotificationRequest,
   NotificationRequestSchema,
 } from '../../contracts/notification.js';
+import type { InRecord } from '../../kafka/consumer-loop.js';
 import { keys } from '../../state/keys.js';
 import { recipientsFor } from '../recipients.js';
 import { type BatchOutput, type Candidate, type DispatchContext, deliveryKey, receipt } from './context.js';
@@ -22,11 +23,10 @@ import type { Profiles } from './profiles.js';
  * of the first channel the header names, or else the request names, or else the first channel.
  */
 export function readRequest(
-  value: Buffer | null,
+  { value, headers }: Pick<InRecord['message'], 'value' | 'headers'>,
   channel: ChannelName,
-  header?: Parameters<typeof headerChannels>[0],
 ): { request: NotificationRequest } | { error: { code: string; message: string } } | { skip: true } {
-  const declared = headerChannels(header);
+  const declared = headerChannels(headers?.[CHANNELS_HEADER]);
   if (declared !== undefined && !declared.includes(channel)) return { skip: true };
   const json = decodeJson(value, 256 * 1024);
   const object = json.ok && typeof json.value === 'object' && json.value !== null ? json.value : null;
