@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CompressionTypes, Kafka, Producer } from 'kafkajs';
+import { keyPartitioner } from './partitioner.js';
 import { classifyProduceError } from './produce-errors.js';
 import {
   type OutRecord,
@@ -56,6 +57,7 @@ export async function createPublisher(
   const producer: Producer = kafka.producer({
     allowAutoTopicCreation: false,
     maxInFlightRequests: 5,
+    createPartitioner: keyPartitioner,
     // No retries inside kafkajs: a send it retries after one broker failed skips the partitions that
     // moved to a broker that had already answered, and resolves without them (tulios/kafkajs#1303),
     // which loses records whenever a leader fails over. sendWhole retries the whole request instead
