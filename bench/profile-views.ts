@@ -39,7 +39,7 @@ export const LIBRARIES = [
 export const APART = new Set(['(idle)', 'profiler']);
 
 /** The owner of one frame, or undefined for a frame that passes its time to its caller. */
-function ownerOf(frame: Frame): string | undefined {
+export function ownerOf(frame: Frame): string | undefined {
   const { url, functionName } = frame;
   if (url === '') return functionName.startsWith('(') ? functionName : undefined;
   if (url.startsWith('node:')) return url.startsWith('node:inspector') ? 'profiler' : undefined;

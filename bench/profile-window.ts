@@ -2,6 +2,10 @@
  * BENCH_CPU_PROF=<dir>: a V8 CPU profile of exactly the measured window of a bench child (from its
  * first event to its last), not its start-up, written as `<dir>/<name>-<pid>.cpuprofile`. BENCH_LABEL
  * (the bench parent sets the mix) is put before the name. The directory is made when missing.
+ *
+ * BENCH_HEAP_PROF=<dir>: a sampling heap profile of the same window, every allocation counted
+ * whether or not a collection has freed it by the end (so it shows what the garbage collector
+ * works on), written as `<dir>/<name>-<pid>.heapprofile`; `npm run bench:allocations` reads it.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -16,7 +20,12 @@ export interface WindowProfile {
   stop(meta?: () => { events?: number; alerts?: number }): Promise<string | undefined>;
 }
 
-export function windowProfile(name: string, dir = process.env.BENCH_CPU_PROF?.trim()): WindowProfile {
+export function windowProfile(
+  name: string,
+  dir = process.env.BENCH_CPU_PROF?.trim(),
+  heapDir = process.env.BENCH_HEAP_PROF?.trim(),
+): WindowProfile {
+  if (heapDir) return heapWindow(name, heapDir);
   if (!dir) return { start() {}, stop: async () => undefined };
   const session = new Session();
   session.connect();
@@ -32,9 +41,37 @@ export function windowProfile(name: string, dir = process.env.BENCH_CPU_PROF?.tr
       if (!started) return undefined;
       await started;
       const { profile } = await session.post('Profiler.stop');
-      const label = process.env.BENCH_LABEL?.trim();
-      const file = join(dir, `${label ? `${label}-` : ''}${name}-${process.pid}.cpuprofile`);
-      mkdirSync(dir, { recursive: true });
+      const file = profileFile(dir, name, 'cpuprofile');
+      writeFileSync(file, JSON.stringify(meta ? { ...profile, bench: meta() } : profile));
+      session.disconnect();
+      return file;
+    },
+  };
+}
+
+function profileFile(dir: string, name: string, extension: string): string {
+  const label = process.env.BENCH_LABEL?.trim();
+  mkdirSync(dir, { recursive: true });
+  return join(dir, `${label ? `${label}-` : ''}${name}-${process.pid}.${extension}`);
+}
+
+function heapWindow(name: string, dir: string): WindowProfile {
+  const session = new Session();
+  session.connect();
+  let started: Promise<unknown> | undefined;
+  return {
+    start() {
+      started ??= session.post('HeapProfiler.startSampling', {
+        samplingInterval: 1024,
+        includeObjectsCollectedByMajorGC: true,
+        includeObjectsCollectedByMinorGC: true,
+      });
+    },
+    async stop(meta) {
+      if (!started) return undefined;
+      await started;
+      const { profile } = await session.post('HeapProfiler.stopSampling');
+      const file = profileFile(dir, name, 'heapprofile');
       writeFileSync(file, JSON.stringify(meta ? { ...profile, bench: meta() } : profile));
       session.disconnect();
       return file;

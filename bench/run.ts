@@ -8,7 +8,8 @@
  * started); REDIS_URL (default redis://127.0.0.1:6379) for the Redis runs; BENCH_LATENCY_S (default 30)
  * seconds per latency rate, of which BENCH_WARMUP_MS (default 3,000) are reported apart as the
  * start-up; BENCH_CPU_PROF=<dir> writes a CPU profile of each child's measured window there
- * (bench/profile-window.ts; `npm run bench:where -- <dir>/*.cpuprofile` sorts it by owner). Every
+ * (bench/profile-window.ts; `npm run bench:where -- <dir>/*.cpuprofile` sorts it by owner), and
+ * BENCH_HEAP_PROF=<dir> a sampling heap profile of it instead (`npm run bench:allocations`). Every
  * measured consumer runs in its own child process (bench/child.ts), so its CPU time and peak RSS are
  * its own and not the producer's or the harness's. BENCH_MIXES=nobody measures a mix where no account
  * is enrolled: what an event that notifies nobody costs; BENCH_MIXES=storm one where every account is
@@ -492,7 +493,10 @@ function alertCost(m: MixResult | undefined) {
   const nobody = measured.nobody?.fullRedis?.cpu_us_per_event_with_delivery as number | undefined;
   const eventsPerAlert = m.events / emails;
   const file = r.profile as string | undefined;
-  const stages = file && existsSync(file) ? stageRows(readProfile(file), m.events, emails) : undefined;
+  const stages =
+    file?.endsWith('.cpuprofile') && existsSync(file)
+      ? stageRows(readProfile(file), m.events, emails)
+      : undefined;
   return {
     mix: m.mix,
     events: m.events,
@@ -688,6 +692,9 @@ async function tearDown(): Promise<void> {
   const profiles = process.env.BENCH_CPU_PROF?.trim();
   if (profiles)
     progress(`CPU profiles in ${profiles}; by owner: npm run bench:where -- ${profiles}/*.cpuprofile`);
+  const heapProfiles = process.env.BENCH_HEAP_PROF?.trim();
+  if (heapProfiles)
+    progress(`heap profiles in ${heapProfiles}; npm run bench:allocations -- ${heapProfiles}/*.heapprofile`);
   for (const fn of cleanup.reverse()) await Promise.resolve(fn()).catch(() => {});
   await Promise.allSettled([producer.disconnect(), admin.disconnect()]);
 }
