@@ -1,6 +1,8 @@
 // CPU cost of rendering notices: every kind, in every shipped locale, for every channel (email HTML
-// and text, SMS, push), with realistic values. Run: node --import tsx bench/render.ts
+// and text, SMS, push), with realistic values, and the bytes each render allocates (the garbage the
+// collector then works on; Node 26's total_allocated_bytes). Run: node --import tsx bench/render.ts
 // (prints a table, then one JSON line)
+import { getHeapStatistics } from 'node:v8';
 import { createRenderer, NOTICE_KINDS, type RenderInput } from '../src/notify/render.js';
 
 const N = Number(process.env.BENCH_RENDER_NOTICES ?? 10_000);
@@ -45,23 +47,30 @@ const measure = (part: 'all' | 'email' | 'sms' | 'push') => {
   run(Math.min(N, 5_000));
   // The best of five rounds: on a shared machine the other rounds measure the neighbours.
   let best = Number.POSITIVE_INFINITY;
+  let bytes = Number.POSITIVE_INFINITY;
   for (let round = 0; round < 5; round++) {
+    const allocated0 = allocated();
     const cpu0 = process.cpuUsage();
     run(N);
     const cpu = process.cpuUsage(cpu0);
     best = Math.min(best, (cpu.user + cpu.system) / N);
+    bytes = Math.min(bytes, (allocated() - allocated0) / N);
   }
-  return Number(best.toFixed(2));
+  return { cpu: Number(best.toFixed(2)), kb: Number((bytes / 1024).toFixed(2)) };
 };
+/** Bytes the heap has allocated since start (Node 26; 0 where V8 does not report it). */
+const allocated = () =>
+  (getHeapStatistics() as { total_allocated_bytes?: number }).total_allocated_bytes ?? 0;
 
+const parts = ['all', 'email', 'sms', 'push'] as const;
+const measured = parts.map((part) => [part, measure(part)] as const);
+const name = (part: string) => (part === 'all' ? 'notice_all_channels' : part);
 const result = {
   notices: N,
   locales: LOCALES.length,
-  cpu_us_per_notice_all_channels: measure('all'),
-  cpu_us_per_email: measure('email'),
-  cpu_us_per_sms: measure('sms'),
-  cpu_us_per_push: measure('push'),
+  ...Object.fromEntries(measured.map(([part, m]) => [`cpu_us_per_${name(part)}`, m.cpu])),
+  ...Object.fromEntries(measured.map(([part, m]) => [`kb_allocated_per_${name(part)}`, m.kb])),
 };
-console.log('render (every kind, each locale), CPU per notice, best of five rounds');
+console.log('render (every kind, each locale), per notice, best of five rounds: CPU µs and KB allocated');
 for (const [k, v] of Object.entries(result)) console.log(`  ${k.padEnd(32)} ${v}`);
 console.log(JSON.stringify(result));

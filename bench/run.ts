@@ -28,6 +28,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { build as buildHistogram } from 'hdr-histogram-js';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel, type Message } from 'kafkajs';
+import { dropKnownWarnings } from '../src/cli/process-handlers.js';
 import type { TopicName } from '../src/config/schema.js';
 import { createDeviceParser } from '../src/enrich/device.js';
 import { openGeo } from '../src/enrich/geo.js';
@@ -38,6 +39,8 @@ import { createMemoryStore } from '../src/state/memory.js';
 import { createRedisStore } from '../src/state/redis.js';
 import { buildWorkload, publicIpv4, rng, UA_CORPUS } from './load.js';
 import { readProfile, stageRows } from './profile-views.js';
+
+dropKnownWarnings();
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 200_000);
 const LATENCY_S = Number(process.env.BENCH_LATENCY_S ?? 30);

@@ -75,7 +75,13 @@ function compileForLocale(
     const expanded = expandPartials(messageParameters(source, catalog), sources, isHtml, file);
     const template = (isHtml ? html : text).compile(
       inlineMessages(localeConstants(expanded, catalog), catalog, isHtml, flags),
-      { strict: true, noEscape: !isHtml, knownHelpers: { t: true, v: true }, knownHelpersOnly: true },
+      {
+        strict: true,
+        noEscape: !isHtml,
+        knownHelpers: { t: true, v: true },
+        knownHelpersOnly: true,
+        data: false,
+      },
     );
     return [file.slice(0, -'.hbs'.length), template] as const;
   });
@@ -243,6 +249,7 @@ export function requireTemplates(set: TemplateSet, names: readonly string[]): vo
 // text part and the helpers know their catalog and mode without looking them up per call.
 function environment(catalog: Catalog, kind: 'html' | 'text'): typeof Handlebars {
   const hbs = Handlebars.create();
+  for (const name of UNUSED_HELPERS) hbs.unregisterHelper(name);
   const rtl = catalog.dir === 'rtl';
   const mode: OutputMode = kind === 'html' ? (rtl ? 'html-bdi' : 'html') : rtl ? 'isolated' : 'text';
   if (kind === 'html') {
@@ -260,6 +267,10 @@ function environment(catalog: Catalog, kind: 'html' | 'text'): typeof Handlebars
   }
   return hbs;
 }
+
+// Handlebars wraps every registered helper anew on each template call: only those the templates use
+// (if, unless, each, t, v) stay registered.
+const UNUSED_HELPERS = ['with', 'lookup', 'log', 'helperMissing', 'blockHelperMissing'];
 
 // Strict: a value the view lacks is a template bug, never an empty string or "undefined".
 function shown(value: unknown): string {
