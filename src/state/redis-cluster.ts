@@ -115,7 +115,7 @@ async function writeAll(cluster: Cluster, nodeOf: NodeOf, ops: readonly WriteOp[
   await Promise.all(
     [...groups.values()].map((list) => {
       const p = cluster.pipeline() as StorePipeline;
-      addWrites(p, list);
+      addWrites(p, list, { sameSlotOnly: true });
       return execPipeline(p);
     }),
   );

@@ -10,7 +10,7 @@ import type { WriteOp } from './store.js';
 
 /** A pipeline with the store's two scripts defined on its client. */
 export type StorePipeline = ChainableCommander & {
-  /** `setGuarded(n + 1, guard, key1…keyN, value1, ttlMs1, mode1, …)`: see defineScripts. */
+  /** `setGuarded(keyCount, guard, key1…keyN, …, n, value1, ttlMs1, mode1, …, …)`: see defineScripts. */
   setGuarded(...args: (string | number)[]): void;
   setIfEqual(key: string, expect: string, value: string): void;
 };
@@ -82,14 +82,25 @@ const isGuarded = (op: WriteOp): op is GuardedWrite =>
   op.op !== 'del' && op.op !== 'cas' && op.guard !== undefined;
 
 /**
- * Adds writes to a pipeline, in order: plain SET / SET NX / DEL, compare-and-set, and guarded writes,
- * where each run of consecutive writes under the same guard (one account's writes for one event or
- * delivery) is one script call rather than one per key.
+ * Adds writes to a pipeline, in order: plain SET / SET NX / DEL, compare-and-set, and guarded writes.
+ * Each run of consecutive writes under one guard (one account's writes for one event or delivery) is
+ * one run of the guarded-write script. With `sameSlotOnly` (a Cluster, where a script's keys must share
+ * a hash slot) each run is a script call of its own; otherwise consecutive runs of any guards (a batch
+ * of deliveries' marks, each account's) are one call, so a batch costs one command, not one per account.
  */
-export function addWrites(p: StorePipeline, ops: readonly WriteOp[]): void {
+export function addWrites(p: StorePipeline, ops: readonly WriteOp[], { sameSlotOnly = false } = {}): void {
+  let keys: string[] = [];
+  let args: string[] = [];
+  const flush = () => {
+    if (keys.length === 0) return;
+    p.setGuarded(keys.length, ...keys, ...args);
+    keys = [];
+    args = [];
+  };
   for (let i = 0; i < ops.length; ) {
     const op = ops[i] as WriteOp;
     if (!isGuarded(op)) {
+      flush();
       addWrite(p, op);
       i++;
       continue;
@@ -101,16 +112,21 @@ export function addWrites(p: StorePipeline, ops: readonly WriteOp[]): void {
       (ops[end] as GuardedWrite).guard === op.guard
     )
       end++;
-    const run = ops.slice(i, end) as GuardedWrite[];
-    p.setGuarded(
-      run.length + 1,
-      op.guard,
-      ...run.map((w) => w.key),
-      ...run.flatMap((w) => [w.value, String(w.ttlMs ?? 0), w.op === 'setnx' ? 'NX' : '']),
-    );
+    if (sameSlotOnly || keys.length >= MAX_KEYS_PER_CALL) flush();
+    keys.push(op.guard);
+    args.push(String(end - i));
+    for (let j = i; j < end; j++) {
+      const w = ops[j] as GuardedWrite;
+      keys.push(w.key);
+      args.push(w.value, String(w.ttlMs ?? 0), w.op === 'setnx' ? 'NX' : '');
+    }
     i = end;
   }
+  flush();
 }
+
+/** A script call holds at most about this many keys: Redis runs a script alone, so its runs are bounded. */
+const MAX_KEYS_PER_CALL = 512;
 
 function addWrite(p: StorePipeline, op: Exclude<WriteOp, GuardedWrite>): void {
   if (op.op === 'cas') p.setIfEqual(op.key, op.expect, op.value);
@@ -127,19 +143,32 @@ export function addClaim(p: ChainableCommander, e: { key: string; value: string;
 
 /** Defines the store's two scripts on a client (a Cluster passes them on to every node). */
 export function defineScripts(client: Redis | Cluster): void {
-  // SETs guarded by the existence of another key (the account's profile), atomically: KEYS[1] is the
-  // guard, KEYS[2..] the keys written, ARGV a (value, ttlMs, mode) triple per key ('0': no expiry;
-  // 'NX': only if absent). All keys are one account's, so they share a hash slot and the script runs
-  // on one Cluster node. Nothing is written when the guard is gone.
+  // SETs guarded by the existence of another key (the account's profile), atomically, in runs: each
+  // run is a guard, then the keys it writes. KEYS holds every run's guard and keys in turn; ARGV each
+  // run's key count, then a (value, ttlMs, mode) triple per key ('0': no expiry; 'NX': only if
+  // absent). A run whose guard is gone writes nothing; the others are written. A run's keys are one
+  // account's, so they share a hash slot (on a Cluster each call carries one run). Returns how many
+  // runs were written.
   client.defineCommand('setGuarded', {
-    lua: `if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-      for i = 2, #KEYS do
-        local j = (i - 2) * 3
-        if ARGV[j + 3] == 'NX' then redis.call('SET', KEYS[i], ARGV[j + 1], 'PX', ARGV[j + 2], 'NX')
-        elseif ARGV[j + 2] == '0' then redis.call('SET', KEYS[i], ARGV[j + 1])
-        else redis.call('SET', KEYS[i], ARGV[j + 1], 'PX', ARGV[j + 2]) end
+    lua: `local k, a, written = 1, 1, 0
+      while k <= #KEYS do
+        local n = tonumber(ARGV[a])
+        a = a + 1
+        if redis.call('EXISTS', KEYS[k]) == 1 then
+          for i = 1, n do
+            local key, value, ttl, mode = KEYS[k + i], ARGV[a], ARGV[a + 1], ARGV[a + 2]
+            if mode == 'NX' then redis.call('SET', key, value, 'PX', ttl, 'NX')
+            elseif ttl == '0' then redis.call('SET', key, value)
+            else redis.call('SET', key, value, 'PX', ttl) end
+            a = a + 3
+          end
+          written = written + 1
+        else
+          a = a + 3 * n
+        end
+        k = k + n + 1
       end
-      return 1`,
+      return written`,
   });
   // Compare-and-set: replaces the value only while it is exactly the one the caller read.
   client.defineCommand('setIfEqual', {
