@@ -26,7 +26,7 @@ export function windowProfile(
   heapDir = process.env.BENCH_HEAP_PROF?.trim(),
 ): WindowProfile {
   if (heapDir) return heapWindow(name, heapDir);
-  if (!dir) return { start() {}, stop: async () => undefined };
+  if (!dir || dir === 'off') return { start() {}, stop: async () => undefined };
   const session = new Session();
   session.connect();
   let started: Promise<unknown> | undefined;

@@ -240,10 +240,12 @@ const eventsOf = (mix: Mix) => (mix === 'storm' ? STORM_EVENTS : EVENTS);
 /**
  * Where the window profiles go: BENCH_CPU_PROF for every child; without it, a temporary directory
  * for the storm mix's Redis run alone (its stage view is printed; the profiler's sampling is in its
- * CPU figure, by a few per cent).
+ * CPU figure, by a few per cent); BENCH_CPU_PROF=off profiles no run.
  */
-const PROFILES = process.env.BENCH_CPU_PROF?.trim();
-const stormProfiles = PROFILES ? undefined : join(tmpdir(), `login-alerts-bench-prof-${stamp}`);
+const PROFILES_OFF = process.env.BENCH_CPU_PROF?.trim() === 'off';
+const PROFILES = PROFILES_OFF ? undefined : process.env.BENCH_CPU_PROF?.trim();
+const stormProfiles =
+  PROFILES || PROFILES_OFF ? undefined : join(tmpdir(), `login-alerts-bench-prof-${stamp}`);
 if (stormProfiles) {
   mkdirSync(stormProfiles, { recursive: true });
   cleanup.push(() => rmSync(stormProfiles, { recursive: true, force: true }));
@@ -692,7 +694,7 @@ process.exit(0);
 
 /** Runs the clean-ups (last registered first) and disconnects. */
 async function tearDown(): Promise<void> {
-  const profiles = process.env.BENCH_CPU_PROF?.trim();
+  const profiles = PROFILES;
   if (profiles)
     progress(`CPU profiles in ${profiles}; by owner: npm run bench:where -- ${profiles}/*.cpuprofile`);
   const heapProfiles = process.env.BENCH_HEAP_PROF?.trim();
