@@ -6,8 +6,8 @@ import path from 'node:path';
 import { AppError } from '../errors.js';
 
 export interface OutboxFile {
-  /** Appends whole lines; resolves once every byte is written. */
-  append(text: string): Promise<void>;
+  /** Appends each line (its text without the newline) with a newline after it; resolves once every byte is written. */
+  append(lines: readonly string[]): Promise<void>;
   /** Closes the file and gives up the lock. */
   close(): Promise<void>;
 }
@@ -37,7 +37,7 @@ export async function openOutboxFile(file: string): Promise<OutboxFile> {
   }
   const handle = fh;
   return {
-    append: (text) => writeWhole(handle, Buffer.from(text)),
+    append: (lines) => writeWhole(handle, joinLines(lines)),
     async close() {
       await handle.close();
       await releaseLock(lock);
@@ -148,6 +148,24 @@ async function dropTornTail(fh: FileHandle): Promise<void> {
 }
 
 /** Writes every byte; a short write (disk full, a signal) finishes with more writes. */
+const NEWLINE = 0x0a;
+
+/**
+ * The lines' UTF-8 bytes, each followed by a newline, in one buffer outside the JavaScript heap: each
+ * line is encoded straight from its own string, so no joined copy of a batch is made on the heap.
+ */
+function joinLines(lines: readonly string[]): Buffer {
+  let size = lines.length;
+  for (const line of lines) size += Buffer.byteLength(line);
+  const bytes = Buffer.allocUnsafe(size);
+  let at = 0;
+  for (const line of lines) {
+    at += bytes.write(line, at);
+    bytes[at++] = NEWLINE;
+  }
+  return bytes;
+}
+
 async function writeWhole(fh: FileHandle, bytes: Buffer): Promise<void> {
   let written = 0;
   while (written < bytes.length) {

@@ -53,7 +53,7 @@ export function createOutboxChannel(name: ChannelName, dir: string): Channel {
       const batch = queue;
       queue = [];
       try {
-        await (await getFile()).append(batch.map((p) => p.line).join(''));
+        await (await getFile()).append(batch.map((p) => p.line));
         for (const p of batch) p.resolve();
       } catch (err) {
         for (const p of batch) p.reject(err);
@@ -75,7 +75,7 @@ export function createOutboxChannel(name: ChannelName, dir: string): Channel {
           new AppError('INTERNAL', `a ${d.channel} delivery was sent to the ${name} outbox`),
         );
       }
-      const line = `${toLine(d)}\n`;
+      const line = toLine(d);
       return new Promise<void>((resolve, reject) => {
         queue.push({ line, resolve, reject });
         flushing ??= flush();

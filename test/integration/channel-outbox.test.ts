@@ -76,13 +76,16 @@ describe('outbox channel', () => {
   test('writes SMS and push deliveries to sms.jsonl and push.jsonl with their content', async () => {
     const sms = createOutboxChannel('sms', root);
     const push = createOutboxChannel('push', root);
-    const s = smsDelivery();
+    // Text of every width in UTF-8, and a lone surrogate (JSON.stringify escapes it), one batch.
+    const s = smsDelivery({ body: 'Nouvelle connexion à São Paulo — 新しいサインイン 🔐 \ud800 end' });
+    const s2 = smsDelivery({ body: 'تسجيل دخول جديد' });
     const p = pushDelivery({ endpoint: 'https://push.test/abc', keys: { p256dh: 'k', auth: 'a' } });
-    await Promise.all([sms.send(s), push.send(p)]);
+    await Promise.all([sms.send(s), sms.send(s2), push.send(p)]);
     await Promise.all([sms.close?.(), push.close?.()]);
 
     expect(await readLines(path.join(root, 'sms.jsonl'))).toEqual([
       expect.objectContaining({ alert_id: s.alertId, account_id: s.accountId, to: s.to, body: s.body }),
+      expect.objectContaining({ body: s2.body }),
     ]);
     expect(await readLines(path.join(root, 'push.jsonl'))).toEqual([
       expect.objectContaining({ alert_id: p.alertId, to: 'https://push.test/abc', payload: p.payload }),
