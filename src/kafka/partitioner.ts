@@ -3,8 +3,8 @@
  * key's UTF-8 bytes (`(murmur2(key) & 0x7fffffff) % partitions`, as Kafka's Java producer and
  * kafkajs's default partitioner choose), else round robin over the partitions with a leader.
  * Records of one key therefore land where every other Kafka client would put them. The hash runs
- * on 32-bit integers (Math.imul) and allocates nothing for keys up to SCRATCH_BYTES; kafkajs's own
- * computes it on 64-bit Long objects, a dozen allocations per record.
+ * on 32-bit integers (Math.imul) and allocates no buffer for keys up to SCRATCH_BYTES; kafkajs's own
+ * computes it on 64-bit Long objects, several for every four bytes of the key.
  */
 import type { ICustomPartitioner } from 'kafkajs';
 
@@ -40,22 +40,31 @@ const SCRATCH_BYTES = 1024;
 const scratch = new Uint8Array(SCRATCH_BYTES);
 const utf8 = new TextEncoder();
 
-/** murmur2 of a key as Kafka clients hash it: a string's UTF-8 bytes, a buffer's own. */
-export function keyHash(key: string | Uint8Array): number {
-  if (typeof key !== 'string') return murmur2(key);
-  const { read, written } = utf8.encodeInto(key, scratch);
-  return read === key.length ? murmur2(scratch, written) : murmur2(Buffer.from(key));
+/**
+ * murmur2 of a key as kafkajs sends it: a buffer's own bytes, anything else as the UTF-8 bytes of
+ * its string form.
+ */
+export function keyHash(key: unknown): number {
+  if (Buffer.isBuffer(key)) return murmur2(key);
+  const text = typeof key === 'string' ? key : String(key);
+  const { read, written } = utf8.encodeInto(text, scratch);
+  return read === text.length ? murmur2(scratch, written) : murmur2(Buffer.from(text));
 }
 
+/**
+ * Creates the partitioner kafkajs calls per record (`createPartitioner`). Keyless records take turns
+ * per topic, each topic's turn starting at random, as kafkajs's default does.
+ */
 export const keyPartitioner: ICustomPartitioner = () => {
-  let roundRobin = Math.floor(Math.random() * 0x7fffffff);
-  return ({ partitionMetadata, message }) => {
+  const turns = new Map<string, number>();
+  return ({ topic, partitionMetadata, message }) => {
     if (message.partition !== null && message.partition !== undefined) return message.partition;
     if (message.key !== null && message.key !== undefined)
       return (keyHash(message.key) & 0x7fffffff) % partitionMetadata.length;
+    const turn = ((turns.get(topic) ?? Math.floor(Math.random() * 0x7fffffff)) + 1) & 0x7fffffff;
+    turns.set(topic, turn);
     const led = partitionMetadata.filter((p) => p.leader >= 0);
-    roundRobin = (roundRobin + 1) & 0x7fffffff;
-    if (led.length > 0) return led[roundRobin % led.length]!.partitionId;
-    return roundRobin % partitionMetadata.length;
+    if (led.length > 0) return led[turn % led.length]!.partitionId;
+    return turn % partitionMetadata.length;
   };
 };

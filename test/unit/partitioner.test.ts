@@ -35,6 +35,11 @@ describe('the key partitioner', () => {
       fc.property(
         fc.oneof(
           fc.string({ unit: 'binary', maxLength: 80 }),
+          // any UTF-16 code unit, lone surrogates included (encoded as U+FFFD, as kafkajs's Buffer.from does)
+          fc.string({
+            unit: fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)),
+            maxLength: 40,
+          }),
           fc.string({ unit: 'grapheme', minLength: 200, maxLength: 400 }),
           fc.uint8Array({ maxLength: 40 }).map((b) => Buffer.from(b)),
         ),
@@ -44,9 +49,15 @@ describe('the key partitioner', () => {
       ),
       { numRuns: 3000 },
     );
-    for (const length of [0, 1, 2, 3, 4, 5, 1023, 1024, 1025, 4000]) {
-      const key = 'é'.repeat(length);
-      expect([length, keyHash(key)]).toEqual([length, kafkajsMurmur2(key)]);
+    // Around the 1,024-byte scratch buffer: one-byte and two-byte characters, and a four-byte one across its end.
+    const edges = [
+      ...[0, 1, 2, 3, 4, 5, 1023, 1024, 1025, 4000].map((n) => 'a'.repeat(n)),
+      ...[511, 512, 513].map((n) => 'é'.repeat(n)),
+      `${'a'.repeat(1022)}😀`,
+      `${'a'.repeat(1023)}\ud800`,
+    ];
+    for (const key of edges) {
+      expect([key.length, keyHash(key)]).toEqual([key.length, kafkajsMurmur2(key)]);
       expect(murmur2(Buffer.from(key))).toBe(keyHash(key));
     }
   });
@@ -66,11 +77,24 @@ describe('the key partitioner', () => {
     ).toBe(4);
   });
 
-  it('spreads keyless records over the partitions that have a leader', () => {
+  it('hashes a key that is neither a string nor a buffer as its string form, as kafkajs sends it', () => {
+    expect(keyHash(12345)).toBe(kafkajsMurmur2('12345'));
+  });
+
+  it('spreads keyless records over the partitions that have a leader, each topic taking its own turns', () => {
     const ours = keyPartitioner();
-    const chosen = new Set<number>();
+    const chosen = { a: new Set<number>(), b: new Set<number>() };
+    // Two topics of two partitions, alternating: a turn shared by both would keep each on one partition.
+    for (let i = 0; i < 20; i++)
+      for (const topic of ['a', 'b'] as const)
+        chosen[topic].add(ours({ topic, partitionMetadata: metadata(2), message: { value: null } }));
+    expect([[...chosen.a].sort(), [...chosen.b].sort()]).toEqual([
+      [0, 1],
+      [0, 1],
+    ]);
+    const led = new Set<number>();
     for (let i = 0; i < 40; i++)
-      chosen.add(ours({ topic: 't', partitionMetadata: metadata(4, [1]), message: { value: null } }));
-    expect([...chosen].sort()).toEqual([0, 2, 3]);
+      led.add(ours({ topic: 't', partitionMetadata: metadata(4, [1]), message: { value: null } }));
+    expect([...led].sort()).toEqual([0, 2, 3]);
   });
 });
