@@ -86,7 +86,8 @@ const isGuarded = (op: WriteOp): op is GuardedWrite =>
  * Each run of consecutive writes under one guard (one account's writes for one event or delivery) is
  * one run of the guarded-write script. With `sameSlotOnly` (a Cluster, where a script's keys must share
  * a hash slot) each run is a script call of its own; otherwise consecutive runs of any guards (a batch
- * of deliveries' marks, each account's) are one call, so a batch costs one command, not one per account.
+ * of deliveries' marks, each account's) are one call of up to MAX_KEYS_PER_CALL keys, so a batch costs
+ * one command, not one per account.
  */
 export function addWrites(p: StorePipeline, ops: readonly WriteOp[], { sameSlotOnly = false } = {}): void {
   let keys: string[] = [];
@@ -112,7 +113,7 @@ export function addWrites(p: StorePipeline, ops: readonly WriteOp[], { sameSlotO
       (ops[end] as GuardedWrite).guard === op.guard
     )
       end++;
-    if (sameSlotOnly || keys.length >= MAX_KEYS_PER_CALL) flush();
+    if (sameSlotOnly || keys.length + 1 + (end - i) > MAX_KEYS_PER_CALL) flush();
     keys.push(op.guard);
     args.push(String(end - i));
     for (let j = i; j < end; j++) {
@@ -125,7 +126,10 @@ export function addWrites(p: StorePipeline, ops: readonly WriteOp[], { sameSlotO
   flush();
 }
 
-/** A script call holds at most about this many keys: Redis runs a script alone, so its runs are bounded. */
+/**
+ * A script call holds at most this many keys, unless one run alone is longer: Redis runs a script
+ * alone, so a call's length is bounded.
+ */
 const MAX_KEYS_PER_CALL = 512;
 
 function addWrite(p: StorePipeline, op: Exclude<WriteOp, GuardedWrite>): void {

@@ -113,6 +113,37 @@ describe('the Redis Cluster store', () => {
     expect(await cluster.keys(`la:{${prefix}*`)).toEqual([]);
   });
 
+  it("writes back-to-back guarded runs of accounts in different slots, each run a call of its own (a script's keys share a slot)", async () => {
+    const prefix = uniqueName('acct');
+    const accounts = Array.from({ length: 60 }, (_, i) => `${prefix}-${i}`);
+    // Every master holds runs of several slots, next to each other in one pipeline.
+    expect(new Set(accounts.map((a) => keySlot(keys.profile(a)))).size).toBeGreaterThan(50);
+    const enrolled = accounts.filter((_, i) => i % 4 !== 0);
+    await store.write(enrolled.map((a) => ({ op: 'set' as const, key: keys.profile(a), value: 'p' })));
+    await store.write(
+      accounts.flatMap((a, i) => [
+        { op: 'set' as const, key: keys.history(a), value: `h-${i}`, ttlMs: 60_000, guard: keys.profile(a) },
+        ...(i % 2 === 0
+          ? [
+              {
+                op: 'setnx' as const,
+                key: keys.session(a, 's'),
+                value: '1',
+                ttlMs: 60_000,
+                guard: keys.profile(a),
+              },
+            ]
+          : []),
+      ]),
+    );
+    expect(await store.read(accounts.flatMap((a) => [keys.history(a), keys.session(a, 's')]))).toEqual(
+      accounts.flatMap((_, i) =>
+        i % 4 === 0 ? [undefined, undefined] : [`h-${i}`, i % 2 === 0 ? '1' : undefined],
+      ),
+    );
+    await Promise.all(accounts.map((a) => store.deleteAccount(a)));
+  });
+
   it('refuses for good a guarded write whose guard is in another slot', async () => {
     const a = uniqueName('acct');
     let b = `${a}-other`;

@@ -317,16 +317,34 @@ describe("redis store: a batch of many accounts' guarded writes", () => {
       await store.write(enrolled.map((a) => ({ op: 'set' as const, key: keys.profile(a), value: '{}' })));
       const k = (a: string, key: string) => `${accountPrefix(a)}${key}`;
       const before = await scriptCalls(probe);
+      // Runs of one, two and three writes, so a skipped run's arguments are skipped by its own length.
       await store.write(
-        accounts.flatMap((a) => [
+        accounts.flatMap((a, i) => [
           { op: 'set' as const, key: k(a, 'mark'), value: `m-${a}`, ttlMs: 60_000, guard: keys.profile(a) },
-          { op: 'setnx' as const, key: k(a, 'once'), value: `o-${a}`, ttlMs: 60_000, guard: keys.profile(a) },
+          ...(i % 2 === 0
+            ? [
+                {
+                  op: 'setnx' as const,
+                  key: k(a, 'once'),
+                  value: `o-${a}`,
+                  ttlMs: 60_000,
+                  guard: keys.profile(a),
+                },
+              ]
+            : []),
+          ...(i % 5 === 0
+            ? [{ op: 'set' as const, key: k(a, 'more'), value: 'x', guard: keys.profile(a) }]
+            : []),
         ]),
       );
       expect((await scriptCalls(probe)) - before).toBe(1);
-      const read = await store.read(accounts.flatMap((a) => [k(a, 'mark'), k(a, 'once')]));
+      const read = await store.read(accounts.flatMap((a) => [k(a, 'mark'), k(a, 'once'), k(a, 'more')]));
       expect(read).toEqual(
-        accounts.flatMap((a, i) => (i % 3 === 0 ? [undefined, undefined] : [`m-${a}`, `o-${a}`])),
+        accounts.flatMap((a, i) =>
+          i % 3 === 0
+            ? [undefined, undefined, undefined]
+            : [`m-${a}`, i % 2 === 0 ? `o-${a}` : undefined, i % 5 === 0 ? 'x' : undefined],
+        ),
       );
       // More keys than one call holds: split into calls, every write still applied.
       const many = Array.from({ length: 400 }, (_, i) => enrolled[i % enrolled.length] as string);
