@@ -72,13 +72,16 @@ function compileForLocale(
   );
   const compiled = files.map(([file, source]) => {
     const isHtml = file.endsWith('.html.hbs');
-    const expanded = expandPartials(messageParameters(source, catalog), sources, isHtml, file);
+    const expanded = onlyKnownBlocks(
+      expandPartials(messageParameters(source, catalog), sources, isHtml, file),
+      file,
+    );
     const template = (isHtml ? html : text).compile(
       inlineMessages(localeConstants(expanded, catalog), catalog, isHtml, flags),
       {
         strict: true,
         noEscape: !isHtml,
-        knownHelpers: { t: true, v: true },
+        knownHelpers: KNOWN_HELPERS,
         knownHelpersOnly: true,
         data: false,
       },
@@ -268,9 +271,29 @@ function environment(catalog: Catalog, kind: 'html' | 'text'): typeof Handlebars
   return hbs;
 }
 
-// Handlebars wraps every registered helper anew on each template call: only those the templates use
-// (if, unless, each, t, v) stay registered.
+// Handlebars wraps every registered helper anew on each template call, so only the helpers the
+// templates use stay registered: its block helpers if, unless and each, and our t and v. Its other
+// built-ins are unregistered and marked unknown, so a template calling one fails to compile at start.
+const BLOCK_HELPERS = ['if', 'unless', 'each'];
 const UNUSED_HELPERS = ['with', 'lookup', 'log', 'helperMissing', 'blockHelperMissing'];
+const KNOWN_HELPERS = {
+  t: true,
+  v: true,
+  ...Object.fromEntries(UNUSED_HELPERS.map((name) => [name, false])),
+};
+
+// A section on a view value ({{#name}}…{{/name}}, {{^name}}…) would need blockHelperMissing: the
+// templates branch with {{#if}} and {{#unless}} instead, and a section is refused when they load.
+function onlyKnownBlocks(source: string, file: string): string {
+  for (const [, name] of source.matchAll(/\{\{~?[#^]\s*([^\s}~]+)/g)) {
+    if (!BLOCK_HELPERS.includes(name as string))
+      throw new AppError(
+        'BAD_CONFIG',
+        `${file}: {{#${name}}} is a section on a view value; use {{#if ${name}}} or {{#each ${name}}}`,
+      );
+  }
+  return source;
+}
 
 // Strict: a value the view lacks is a template bug, never an empty string or "undefined".
 function shown(value: unknown): string {

@@ -295,6 +295,27 @@ describe('templates are strict', () => {
       expect(() => createRenderer({ templatesDir: dir })).toThrow(/new_login.*"prodcut" not defined/);
     });
 
+    test('a section on a view value, or a Handlebars built-in the templates do not use, stops start-up', () => {
+      for (const body of ['{{#product}}x{{/product}}', '{{^critical}}calm{{/critical}}']) {
+        writeFileSync(join(dir, 'new_login.subject.hbs'), body);
+        expect(codeOf(() => createRenderer({ templatesDir: dir }))).toBe('BAD_CONFIG');
+        expect(() => createRenderer({ templatesDir: dir })).toThrow(
+          /new_login\.subject\.hbs: \{\{#\w+\}\} is a section/,
+        );
+      }
+      for (const body of [
+        '{{#with device}}{{this}}{{/with}}',
+        '{{lookup this "product"}}',
+        '{{log product}}',
+      ]) {
+        writeFileSync(join(dir, 'new_login.subject.hbs'), body);
+        expect([body, codeOf(() => createRenderer({ templatesDir: dir }))]).toEqual([body, 'BAD_CONFIG']);
+      }
+      // {{^}} is the else of a block, not a section
+      writeFileSync(join(dir, 'new_login.subject.hbs'), '{{#if critical}}!{{^}}{{product}}{{/if}}');
+      expect(() => createRenderer({ templatesDir: dir })).not.toThrow();
+    });
+
     test('a missing template stops start-up with BAD_CONFIG naming it', () => {
       rmSync(join(dir, 'enrolled.sms.hbs'));
       expect(codeOf(() => createRenderer({ templatesDir: dir }))).toBe('BAD_CONFIG');
