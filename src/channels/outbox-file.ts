@@ -5,6 +5,8 @@ import { type FileHandle, link, mkdir, open, readFile, rm, writeFile } from 'nod
 import path from 'node:path';
 import { AppError } from '../errors.js';
 
+const NEWLINE = 0x0a;
+
 export interface OutboxFile {
   /** Appends each line (its text without the newline) with a newline after it; resolves once every byte is written. */
   append(lines: readonly string[]): Promise<void>;
@@ -137,7 +139,7 @@ async function dropTornTail(fh: FileHandle): Promise<void> {
     const start = Math.max(0, end - TAIL_CHUNK);
     const buf = Buffer.alloc(end - start);
     const { bytesRead } = await fh.read(buf, 0, buf.length, start);
-    const nl = buf.subarray(0, bytesRead).lastIndexOf(0x0a);
+    const nl = buf.subarray(0, bytesRead).lastIndexOf(NEWLINE);
     if (nl >= 0) {
       end = start + nl + 1;
       break;
@@ -146,9 +148,6 @@ async function dropTornTail(fh: FileHandle): Promise<void> {
   }
   if (end < size) await fh.truncate(end);
 }
-
-/** Writes every byte; a short write (disk full, a signal) finishes with more writes. */
-const NEWLINE = 0x0a;
 
 /**
  * The lines' UTF-8 bytes, each followed by a newline, in one buffer outside the JavaScript heap: each
@@ -166,6 +165,7 @@ function joinLines(lines: readonly string[]): Buffer {
   return bytes;
 }
 
+/** Writes every byte; a short write (disk full, a signal) finishes with more writes. */
 async function writeWhole(fh: FileHandle, bytes: Buffer): Promise<void> {
   let written = 0;
   while (written < bytes.length) {

@@ -57,9 +57,18 @@ export function createOutboxChannel(name: ChannelName, dir: string): Channel {
         for (const p of batch) p.resolve();
       } catch (err) {
         for (const p of batch) p.reject(err);
+        // A failed write may have left part of a line at the end of the file. The next batch opens
+        // the file anew, which drops that part, so no line is ever appended onto a torn one.
+        await release().catch(() => undefined);
       }
     }
     flushing = undefined;
+  };
+
+  const release = async () => {
+    const f = opened;
+    opened = undefined;
+    if (f) await (await f).close();
   };
 
   return {
@@ -88,9 +97,7 @@ export function createOutboxChannel(name: ChannelName, dir: string): Channel {
     },
     async close() {
       await flushing;
-      const f = opened;
-      opened = undefined;
-      if (f) await (await f).close();
+      await release();
     },
   };
 }

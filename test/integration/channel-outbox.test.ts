@@ -76,14 +76,17 @@ describe('outbox channel', () => {
   test('writes SMS and push deliveries to sms.jsonl and push.jsonl with their content', async () => {
     const sms = createOutboxChannel('sms', root);
     const push = createOutboxChannel('push', root);
-    // Text of every width in UTF-8, and a lone surrogate (JSON.stringify escapes it), one batch.
+    // The first send is written alone; the two sent while it is in flight share the next buffer,
+    // with text of every UTF-8 width (a lone surrogate reaches the file escaped by JSON.stringify).
+    const s0 = smsDelivery({ body: 'plain' });
     const s = smsDelivery({ body: 'Nouvelle connexion à São Paulo — 新しいサインイン 🔐 \ud800 end' });
     const s2 = smsDelivery({ body: 'تسجيل دخول جديد' });
     const p = pushDelivery({ endpoint: 'https://push.test/abc', keys: { p256dh: 'k', auth: 'a' } });
-    await Promise.all([sms.send(s), sms.send(s2), push.send(p)]);
+    await Promise.all([sms.send(s0), sms.send(s), sms.send(s2), push.send(p)]);
     await Promise.all([sms.close?.(), push.close?.()]);
 
     expect(await readLines(path.join(root, 'sms.jsonl'))).toEqual([
+      expect.objectContaining({ body: s0.body }),
       expect.objectContaining({ alert_id: s.alertId, account_id: s.accountId, to: s.to, body: s.body }),
       expect.objectContaining({ body: s2.body }),
     ]);
@@ -237,6 +240,40 @@ describe('outbox channel', () => {
   test('rejects a delivery for another channel', async () => {
     const outbox = createOutboxChannel('sms', root);
     await expect(outbox.send(emailDelivery())).rejects.toMatchObject({ code: 'INTERNAL', retryable: false });
+  });
+
+  test('a write cut short (the file size limit reached mid-line) fails retryable, and the next line starts whole', async () => {
+    // A 4 KB file size limit (ulimit -f counts 1,024-byte blocks): the 8,000-byte line is cut at 4,096
+    // bytes and its send fails. The next send opens the file anew, which drops the cut line, so the
+    // third line fits and is whole; appended onto the cut one it would fail too, and stay torn.
+    const child = new URL('../support/outbox-child.ts', import.meta.url).pathname;
+    const run = spawnSync(
+      'bash',
+      [
+        '-c',
+        'ulimit -f 4 && exec "$@"',
+        'bash',
+        process.execPath,
+        '--import',
+        'tsx',
+        child,
+        root,
+        'first',
+        'x'.repeat(8_000),
+        'third',
+      ],
+      { encoding: 'utf8', cwd: new URL('../..', import.meta.url).pathname },
+    );
+    expect(run.stderr).toBe('');
+    expect(JSON.parse(run.stdout)).toEqual(['sent', 'PROVIDER_UNAVAILABLE retryable', 'sent']);
+    const text = await readFile(path.join(root, 'sms.jsonl'), 'utf8');
+    expect(text.endsWith('\n')).toBe(true);
+    expect(
+      text
+        .trimEnd()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { body: string }).body),
+    ).toEqual(['first', 'third']);
   });
 
   test('a write that cannot happen fails retryable', async () => {
