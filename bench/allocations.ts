@@ -2,9 +2,9 @@
  * What the garbage collector works on: `node --import tsx bench/allocations.ts <file.heapprofile>…
  * [--top N]` reads the sampling heap profiles `BENCH_HEAP_PROF=<dir> npm run bench` wrote (every
  * allocation of the measured window, freed or not) and prints, per profile, the bytes allocated per
- * alert by owner (the same owners as bench/where.ts: libraries, our code by directory) and the
- * allocation sites that allocate most. Bytes are the sampler's estimate (one sample per 1 KB
- * allocated on average).
+ * alert (per event for a window without alerts) by owner (the same owners as bench/where.ts:
+ * libraries, our code by directory) and the allocation sites that allocate most. Bytes are the
+ * sampler's estimate (one sample per 1 KB allocated on average).
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
@@ -37,11 +37,16 @@ if (positionals.length === 0) {
 }
 
 const site = ({ functionName, url, lineNumber }: HeapNode['callFrame']) =>
-  `${functionName || '(anonymous)'} ${url.replace(/^.*\/(node_modules|src|bench)\//, '$1/')}:${lineNumber + 1}`;
+  `${functionName || '(anonymous)'} ${url.replace(/^.*?\/(node_modules|src|bench)\//, '$1/')}:${lineNumber + 1}`;
 
 for (const file of positionals) {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as HeapProfile;
-  const alerts = profile.bench?.alerts || 1;
+  // Per alert where the window had alerts, per event where it had none (the bare consumers).
+  const [count, unit] = profile.bench?.alerts
+    ? [profile.bench.alerts, 'alert']
+    : profile.bench?.events
+      ? [profile.bench.events, 'event']
+      : [1, 'window'];
   const byOwner = new Map<string, number>();
   const bySite = new Map<string, number>();
   let total = 0;
@@ -56,9 +61,9 @@ for (const file of positionals) {
     for (const child of node.children) walk(child, owner);
   };
   walk(profile.head, 'node internals');
-  const kb = (bytes: number) => (bytes / alerts / 1024).toFixed(1).padStart(7);
+  const kb = (bytes: number) => (bytes / count / 1024).toFixed(1).padStart(7);
   const pct = (bytes: number) => `${((100 * bytes) / total).toFixed(1).padStart(5)}%`;
-  console.log(`\n${basename(file)}: ${kb(total).trim()} KB allocated per alert (${alerts} alerts)`);
+  console.log(`\n${basename(file)}: ${kb(total).trim()} KB allocated per ${unit} (${count} ${unit}s)`);
   console.log('  by owner:');
   for (const [owner, bytes] of [...byOwner].sort((a, b) => b[1] - a[1]))
     console.log(`${kb(bytes)} KB ${pct(bytes)}  ${owner}`);

@@ -72,5 +72,5 @@ const result = {
   ...Object.fromEntries(measured.map(([part, m]) => [`kb_allocated_per_${name(part)}`, m.kb])),
 };
 console.log('render (every kind, each locale), per notice, best of five rounds: CPU µs and KB allocated');
-for (const [k, v] of Object.entries(result)) console.log(`  ${k.padEnd(32)} ${v}`);
+for (const [k, v] of Object.entries(result)) console.log(`  ${k.padEnd(38)} ${v}`);
 console.log(JSON.stringify(result));
