@@ -48,7 +48,17 @@ export async function warmUp(
   const directory = new EnrolledDirectory();
   for (const [i, a] of ACCOUNTS.entries())
     directory.apply({ partition: 0, offset: String(i), key: a, value: JSON.stringify(profileOf(a, i)) });
-  const decide = createLoginEventsHandler({ ...services, config, store, publisher: sink, directory });
+  // Named one by one: the services the caller holds also carry the process's metrics and outcome
+  // log, which the synthetic events must not reach.
+  const decide = createLoginEventsHandler({
+    devices: services.devices,
+    geo: services.geo,
+    config,
+    store,
+    publisher: sink,
+    directory,
+    log,
+  });
   const sent: Record<ChannelName, number> = { email: 0, sms: 0, push: 0 };
   const dispatchers = (['email', 'sms', 'push'] as ChannelName[]).map((channel) =>
     createDispatcher({
