@@ -1,5 +1,6 @@
 // Keycloak: the admin REST API, with a client-credentials token of a confidential client whose service
 // account holds realm-management → manage-users in the event's realm.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { IdpRef } from '../contracts/idp.js';
 import type { ResponseAction } from '../contracts/records.js';
 import { AppError } from '../errors.js';
@@ -20,11 +21,16 @@ export interface KeycloakResponderConfig {
   url: string;
   clientId: string;
   clientSecret: string;
+  /** How long after ending a session it is deleted again (see session_revoked); REDELETE_AFTER_MS by default. */
+  redeleteAfterMs?: number;
 }
+
+/** Long enough for the first deletion's transaction to have removed the session's row. */
+const REDELETE_AFTER_MS = 1_000;
 
 /**
  * session_revoked: DELETE /admin/realms/{realm}/sessions/{session} (Keycloak also logs the session out of
- * its clients, and its refresh tokens stop working); all_sessions_revoked: POST
+ * its clients, and its refresh tokens stop working), and once more a second later; all_sessions_revoked: POST
  * /admin/realms/{realm}/users/{id}/logout; credential_removed: the user's credential whose id, or whose
  * WebAuthn credential id, is the one named, DELETE /admin/realms/{realm}/users/{id}/credentials/{id}.
  */
@@ -64,11 +70,15 @@ export function createKeycloakResponder(config: KeycloakResponderConfig, now?: (
       const { realm, user_id: user } = target;
       switch (action) {
         case 'session_revoked': {
-          const session = required(target.session_id, 'session_id');
-          return classifyAnswer(
-            await admin(realm, 'DELETE', `/sessions/${seg(session)}`),
-            'Keycloak session logout',
-          );
+          const path = `/sessions/${seg(required(target.session_id, 'session_id'))}`;
+          const outcome = classifyAnswer(await admin(realm, 'DELETE', path), 'Keycloak session logout');
+          // With persistent user sessions (Keycloak 26's default), a request of the session's own
+          // browser racing the deletion can miss the cache, read the row not yet deleted and put the
+          // session back in the cache, where it keeps answering (keycloak/keycloak#51127). Once the
+          // row is gone nothing can bring it back: a second deletion then removes any such copy.
+          await sleep(config.redeleteAfterMs ?? REDELETE_AFTER_MS);
+          await admin(realm, 'DELETE', path).catch(() => undefined);
+          return outcome;
         }
         case 'all_sessions_revoked':
           return classifyAnswer(
