@@ -21,11 +21,9 @@ export interface KeycloakResponderConfig {
   url: string;
   clientId: string;
   clientSecret: string;
-  /** How long after ending a session it is deleted again (see session_revoked); REDELETE_AFTER_MS by default. */
-  redeleteAfterMs?: number;
 }
 
-/** Long enough for the first deletion's transaction to have removed the session's row. */
+/** How long after ending a session it is deleted again: long enough for the first deletion to have removed its row. */
 const REDELETE_AFTER_MS = 1_000;
 
 /**
@@ -76,7 +74,7 @@ export function createKeycloakResponder(config: KeycloakResponderConfig, now?: (
           // browser racing the deletion can miss the cache, read the row not yet deleted and put the
           // session back in the cache, where it keeps answering (keycloak/keycloak#51127). Once the
           // row is gone nothing can bring it back: a second deletion then removes any such copy.
-          await sleep(config.redeleteAfterMs ?? REDELETE_AFTER_MS);
+          await sleep(REDELETE_AFTER_MS);
           await admin(realm, 'DELETE', path).catch(() => undefined);
           return outcome;
         }
