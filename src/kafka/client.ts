@@ -3,13 +3,16 @@ import { Kafka, type KafkaConfig, logLevel as KafkaLogLevel, type LogEntry, type
 import type { Config } from '../config/config.js';
 import type { Logger } from '../observe/logger.js';
 import { registerCodecs } from './codecs.js';
+import { tuneEncoder } from './kafkajs-encoder.js';
 
 /**
  * Builds the kafkajs client from config; kafkajs's own logs go through our masked logger. Every client
- * made here reads (and can write) snappy, lz4 and zstd batches as well as gzip.
+ * made here reads (and can write) snappy, lz4 and zstd batches as well as gzip, and encodes its
+ * requests with the leaner Encoder methods of kafkajs-encoder.ts.
  */
 export function createKafka(config: Pick<Config, 'kafka'>, log: Logger, brokers?: string[]): Kafka {
   registerCodecs();
+  tuneEncoder();
   const list = brokers ?? config.kafka.brokers;
   if (!list || list.length === 0) throw new Error('no Kafka brokers configured');
   const opts: KafkaConfig = {
