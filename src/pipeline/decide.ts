@@ -64,8 +64,8 @@ interface Facts {
   /** While a profile exists, state is written guarded by it (see `decideEvent`). */
   guard: string | undefined;
   at: number;
-  device: Device;
-  geo: Geo;
+  readonly device: Device;
+  readonly geo: Geo;
   channels: Channel[];
 }
 
@@ -186,19 +186,31 @@ export const decideChange = (event: AuthEvent, facts: Facts, ctx: DecideContext)
   return decision;
 };
 
-/** Enrich: what the event's client and the account's profile say, computed once per event. */
+/**
+ * Enrich: what the event's client and the account's profile say. The device and the place are
+ * looked up on first use and then kept: a repeated session or a failure below the threshold decides
+ * without them, and most events of an enrolled account are one or the other.
+ */
 function enrich(
   event: AuthEvent,
   profile: AccountSecurity | undefined,
   guard: string | undefined,
   ctx: DecideContext,
 ): Facts {
+  let device: Device | undefined;
+  let geo: Geo | undefined;
   return {
     enrolled: profile?.advanced_security.enrolled === true,
     guard,
     at: Date.parse(event.occurred_at),
-    device: ctx.devices.parse(event.client.user_agent),
-    geo: ctx.geo.lookup(event.client.ip),
+    get device() {
+      device ??= ctx.devices.parse(event.client.user_agent);
+      return device;
+    },
+    get geo() {
+      geo ??= ctx.geo.lookup(event.client.ip);
+      return geo;
+    },
     channels: channelsFor(profile, ctx.config.channelRoutes),
   };
 }

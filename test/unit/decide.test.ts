@@ -101,4 +101,44 @@ describe('decideEvent', () => {
       config.topics.notifications,
     ]);
   });
+
+  it('looks the device and the place up only for a decision that uses them, once each', () => {
+    const ctx = context(true);
+    const looked = { device: 0, geo: 0 };
+    const counting: DecideContext = {
+      ...ctx,
+      devices: {
+        ...devices,
+        parse: (ua) => {
+          looked.device++;
+          return devices.parse(ua);
+        },
+      },
+      geo: {
+        ...geo,
+        lookup: (ip) => {
+          looked.geo++;
+          return geo.lookup(ip);
+        },
+      },
+    };
+    const first = authEvent({
+      account_id: 'acct-1',
+      client: { ip: '81.2.69.160', user_agent: 'Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0' },
+    });
+    const alerted = decideEvent(first, counting);
+    expect(alerted.alert).toMatchObject({ geo: { country_code: 'GB' }, device: { browser: 'Firefox' } });
+    expect(looked).toEqual({ device: 1, geo: 1 });
+    // The same session again, and failures below the threshold, decide without either.
+    expect(
+      decideEvent(authEvent({ account_id: 'acct-1', session_id: first.session_id }), counting).outcome,
+    ).toBe('duplicate_session');
+    const failure = authEvent({
+      account_id: 'acct-1',
+      type: 'login.failed',
+      auth: { method: 'password', failure_reason: 'bad_password' },
+    });
+    expect(decideEvent(failure, counting).outcome).toBe('below_threshold');
+    expect(looked).toEqual({ device: 1, geo: 1 });
+  });
 });
