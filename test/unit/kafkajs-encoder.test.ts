@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { jest } from '@jest/globals';
 import fc from 'fast-check';
-import { kafkajsEncoder, tuneEncoder } from '../../src/kafka/kafkajs-encoder.js';
+import { KAFKAJS_VERSION, kafkajsEncoder, tuneEncoder } from '../../src/kafka/kafkajs-encoder.js';
 
 const require = createRequire(import.meta.url);
 const from = { paths: [require.resolve('kafkajs')] };
@@ -30,27 +30,28 @@ const Encoder = kafkajsEncoder() as unknown as {
   new (): Encoded & Record<string, (v: unknown) => Encoded>;
   prototype: Record<string, unknown>;
   sizeOfVarLong(v: unknown): number;
-};
+} & Record<string, unknown>;
 const METHODS = ['ensureAvailable', 'writeUVarInt', 'writeVarLong'] as const;
-const kafkajs = {
+const STATICS = ['sizeOfVarLong', 'nextPowerOfTwo'] as const;
+const snapshot = () => ({
   proto: Object.fromEntries(METHODS.map((m) => [m, Encoder.prototype[m]])),
-  sizeOfVarLong: Encoder.sizeOfVarLong,
+  statics: Object.fromEntries(STATICS.map((m) => [m, Encoder[m]])),
+});
+const use = (methods: ReturnType<typeof snapshot>) => {
+  Object.assign(Encoder.prototype, methods.proto);
+  Object.assign(Encoder, methods.statics);
 };
+const kafkajs = snapshot();
 const state = tuneEncoder();
-const tuned = {
-  proto: Object.fromEntries(METHODS.map((m) => [m, Encoder.prototype[m]])),
-  sizeOfVarLong: Encoder.sizeOfVarLong,
-};
+const tuned = snapshot();
 
 /** Runs `fn` with kafkajs's own methods back in place: the reference every encoding is held to. */
 async function withKafkajsMethods<T>(fn: () => Promise<T> | T): Promise<T> {
-  Object.assign(Encoder.prototype, kafkajs.proto);
-  Encoder.sizeOfVarLong = kafkajs.sizeOfVarLong;
+  use(kafkajs);
   try {
     return await fn();
   } finally {
-    Object.assign(Encoder.prototype, tuned.proto);
-    Encoder.sizeOfVarLong = tuned.sizeOfVarLong;
+    use(tuned);
   }
 }
 
@@ -59,6 +60,12 @@ const text = fc.oneof(
   // any UTF-16 code unit, lone surrogates included
   fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)), maxLength: 60 }),
   fc.string({ minLength: 3000, maxLength: 9000 }),
+  // long text of any code unit: lone surrogates where the buffer grows
+  fc.string({
+    unit: fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)),
+    minLength: 500,
+    maxLength: 3000,
+  }),
 );
 const bytes = fc.oneof(
   text,
@@ -77,9 +84,14 @@ const message = fc.record({
 
 describe("kafkajs's Encoder, tuned", () => {
   it('replaces the methods of the pinned kafkajs (2.2.4), once', () => {
+    expect(require(require.resolve('kafkajs/package.json', from)).version).toBe(KAFKAJS_VERSION);
     expect(state).toBe('replaced');
     expect(tuneEncoder()).toBe('replaced');
     for (const m of METHODS) expect(tuned.proto[m]).not.toBe(kafkajs.proto[m]);
+    for (const m of STATICS) expect(tuned.statics[m]).not.toBe(kafkajs.statics[m]);
+    // A new Encoder holds no buffer of its own until its first write.
+    expect(new Encoder().buffer.length).toBe(0);
+    expect((new Encoder() as unknown as { buf: Buffer }).buf.length).toBe(0);
   });
 
   it('writes varints and varlongs byte for byte as kafkajs does, and sizes them alike', async () => {

@@ -1,0 +1,132 @@
+// CPU of encoding the alert path's produce requests: kafkajs's own Encoder methods against the tuned
+// ones (src/kafka/kafkajs-encoder.ts), in turns in one process, on the records alerts really make
+// (the alert, its OCSF form and the notification request, from decisions on synthetic sign-ins).
+// Run: node --expose-gc --import tsx bench/produce-encode.ts   (prints a table, then one JSON line)
+import { createRequire } from 'node:module';
+import { loadConfig } from '../src/config/config.js';
+import type { AccountSecurity } from '../src/contracts/account-security.js';
+import { createDeviceParser } from '../src/enrich/device.js';
+import { openGeo } from '../src/enrich/geo.js';
+import { kafkajsEncoder, tuneEncoder } from '../src/kafka/kafkajs-encoder.js';
+import { keyHash } from '../src/kafka/partitioner.js';
+import { ChunkState } from '../src/pipeline/chunk-state.js';
+import { decideEvent } from '../src/pipeline/decide.js';
+import { alertOutputs } from '../src/pipeline/emit.js';
+import { authEvent } from '../src/pipeline/synthetic.js';
+import { keys } from '../src/state/keys.js';
+import { publicIpv4, rng, UA_CORPUS, zipfPicker } from './load.js';
+
+const REQUESTS = Number(process.env.BENCH_ENCODE_REQUESTS ?? 200);
+const PER_REQUEST = 500; // the publisher's most records per call (src/kafka/produce-requests.ts)
+const ROUNDS = 5;
+
+const require = createRequire(import.meta.url);
+const from = { paths: [require.resolve('kafkajs')] };
+const produceRequest = require(require.resolve('kafkajs/src/protocol/requests/produce/v3/request.js', from));
+
+// The records: decisions on enrolled accounts' first sign-ins, as the login-events consumer makes them.
+const config = loadConfig({});
+const geo = await openGeo({});
+const next = rng(7);
+const pickUa = zipfPicker(UA_CORPUS, next);
+const ctx = { devices: createDeviceParser(), geo, config, startedAt: Date.now() };
+const records = [];
+while (records.length < PER_REQUEST) {
+  const account = `acct-${records.length}`;
+  const state = new ChunkState();
+  const profile: AccountSecurity = {
+    account_id: account,
+    schema_version: 1,
+    updated_at: '2026-01-01T00:00:00Z',
+    advanced_security: { enrolled: true },
+    contacts: { email: `${account}@example.com` },
+    preferences: { locale: 'en', timezone: 'Europe/London' },
+  };
+  state.load([keys.profile(account)], [JSON.stringify(profile)]);
+  const event = authEvent({ account_id: account, client: { ip: publicIpv4(next), user_agent: pickUa() } });
+  const verdict = decideEvent(event, { ...ctx, state });
+  if (!verdict.alert) throw new Error(`no alert: ${verdict.outcome}`);
+  records.push(...alertOutputs({ ...verdict.alert, channels: ['email'] }, config.topics));
+}
+geo.close();
+// Each topic's records spread over its partitions by key, as the producer sends them.
+const PARTITIONS = 6;
+const byPartition = new Map<string, Map<number, { key: string; value: string; timestamp: number }[]>>();
+for (const r of records.slice(0, PER_REQUEST)) {
+  const partitions =
+    byPartition.get(r.topic) ?? new Map<number, { key: string; value: string; timestamp: number }[]>();
+  byPartition.set(r.topic, partitions);
+  const p = (keyHash(r.key) & 0x7fffffff) % PARTITIONS;
+  // A fixed timestamp keeps the two sides' bytes comparable; the delta is 0 either way.
+  const message = { key: r.key, value: JSON.stringify(r.value), timestamp: 1_800_000_000_000 };
+  partitions.set(p, [...(partitions.get(p) ?? []), message]);
+}
+const topicData = [...byPartition].map(([topic, partitions]) => ({
+  topic,
+  partitions: [...partitions].map(([partition, messages]) => ({ partition, messages })),
+}));
+const bytes = records
+  .slice(0, PER_REQUEST)
+  .reduce((n, r) => n + Buffer.byteLength(r.key) + Buffer.byteLength(JSON.stringify(r.value)), 0);
+const encodeOnce = async () =>
+  (await produceRequest({ acks: -1, timeout: 30_000, topicData }).encode()).buffer as Buffer;
+
+const Encoder = kafkajsEncoder() as unknown as { prototype: Record<string, unknown> } & Record<
+  string,
+  unknown
+>;
+const METHODS = ['ensureAvailable', 'writeUVarInt', 'writeVarLong'];
+const STATICS = ['sizeOfVarLong', 'nextPowerOfTwo'];
+const snapshot = () => ({
+  proto: Object.fromEntries(METHODS.map((m) => [m, Encoder.prototype[m]])),
+  statics: Object.fromEntries(STATICS.map((m) => [m, Encoder[m]])),
+});
+const use = (methods: ReturnType<typeof snapshot>) => {
+  Object.assign(Encoder.prototype, methods.proto);
+  Object.assign(Encoder, methods.statics);
+};
+const own = snapshot();
+if (tuneEncoder() !== 'replaced') throw new Error('the Encoder was not tuned: another kafkajs?');
+const tuned = snapshot();
+
+const encodeAll = async () => {
+  const cpu = process.cpuUsage();
+  for (let i = 0; i < REQUESTS; i++) await encodeOnce();
+  const used = process.cpuUsage(cpu);
+  return (used.user + used.system) / (REQUESTS * PER_REQUEST);
+};
+// The same bytes either way, or the comparison means nothing.
+use(own);
+const reference = await encodeOnce();
+use(tuned);
+if (!(await encodeOnce()).equals(reference)) throw new Error('the tuned Encoder wrote other bytes');
+
+// Turns in ABBA order, each after a collection (with --expose-gc), so neither side pays for the
+// other's garbage or always runs second.
+const gc = (globalThis as { gc?: () => void }).gc;
+const runs: Record<'kafkajs' | 'tuned', number[]> = { kafkajs: [], tuned: [] };
+const sides = { kafkajs: own, tuned } as const;
+for (let round = 0; round < ROUNDS + 1; round++) {
+  const order = round % 2 === 0 ? (['kafkajs', 'tuned'] as const) : (['tuned', 'kafkajs'] as const);
+  for (const name of order) {
+    use(sides[name]);
+    gc?.();
+    const us = await encodeAll();
+    if (round > 0) runs[name].push(us); // the first round warms both up
+  }
+}
+use(tuned);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const result = {
+  records_per_request: PER_REQUEST,
+  avg_record_bytes: Math.round(bytes / PER_REQUEST),
+  partitions: PARTITIONS,
+  kafkajs_us_per_record: Number(median(runs.kafkajs).toFixed(2)),
+  tuned_us_per_record: Number(median(runs.tuned).toFixed(2)),
+};
+console.log(`produce request encoding, µs of CPU per record (median of ${ROUNDS} rounds in turns)`);
+console.table([
+  { encoder: "kafkajs's own methods", 'µs/record': result.kafkajs_us_per_record },
+  { encoder: 'tuned (src/kafka/kafkajs-encoder.ts)', 'µs/record': result.tuned_us_per_record },
+]);
+console.log(JSON.stringify({ bench: 'produce-encode', ...result }));
