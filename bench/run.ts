@@ -348,8 +348,8 @@ interface Latency {
   /** The same three over the first WARMUP_MS of the runs. */
   startup: { bare: Percentiles; full: Percentiles; decided?: Percentiles };
 }
-async function latencyAt(rate: number, nth: number): Promise<Latency> {
-  const total = rate * LATENCY_S;
+async function latencyAt(rate: number, nth: number, seconds = LATENCY_S): Promise<Latency> {
+  const total = rate * seconds;
   type Measured = Percentiles & { decided?: Percentiles; startup: Percentiles; decidedStartup?: Percentiles };
   const run = async (which: 'bare' | 'full'): Promise<Measured> => {
     const topic = `${stamp}.lat-${rate}-${nth}-${which}`;
@@ -438,9 +438,10 @@ async function latencyAt(rate: number, nth: number): Promise<Latency> {
       decidedStartup: result.decided_startup_ms as Percentiles,
     };
   };
-  progress(`latency at ${rate} events/s for ${LATENCY_S} s: bare…`);
+  const what = nth === 0 ? 'warm-up, not reported' : `${seconds} s`;
+  progress(`latency at ${rate} events/s (${what}): bare…`);
   const { startup: bareStartup, ...b } = await run('bare');
-  progress(`latency at ${rate} events/s for ${LATENCY_S} s: full path (Redis)…`);
+  progress(`latency at ${rate} events/s (${what}): full path (Redis)…`);
   const { decided, startup, decidedStartup, ...f } = await run('full');
   return {
     rate,
@@ -459,9 +460,17 @@ const RATES = (process.env.BENCH_LATENCY_RATES ?? '1000,5000').split(',').map(Nu
  */
 const LATENCY_RUNS = Math.max(1, Math.floor(Number(process.env.BENCH_LATENCY_RUNS ?? 1)) || 1);
 const latencies: Latency[] = [];
-if (wants('latency'))
+/**
+ * Before the measured runs, one of LATENCY_WARMUP_S (10) at the first rate, discarded: a broker JVM
+ * that has just started compiles its produce and fetch paths under the first run (its bare p99 was
+ * 26–44 ms against 11–14 in the runs after it, with `BENCH_ONLY=latency`).
+ */
+const LATENCY_WARMUP_S = Number(process.env.BENCH_LATENCY_WARMUP_S ?? 10);
+if (wants('latency')) {
+  if (LATENCY_WARMUP_S > 0 && RATES[0] !== undefined) await latencyAt(RATES[0], 0, LATENCY_WARMUP_S);
   for (const rate of RATES)
     for (let run = 1; run <= LATENCY_RUNS; run++) latencies.push(await latencyAt(rate, run));
+}
 /** The median over the runs at `rate` of what `pick` reads from each, or null without a run. */
 function medianAt(rate: number | undefined, pick: (l: Latency) => number): number | null {
   const values = latencies
