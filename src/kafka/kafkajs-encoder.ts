@@ -24,127 +24,147 @@ interface EncoderInstance {
   buf: Buffer;
   offset: number;
   ensureAvailable(length: number): void;
-  writeBufferInternal(buffer: Buffer): void;
 }
-interface EncoderClass {
-  prototype: EncoderInstance & {
-    writeUVarInt(value: number): EncoderInstance;
-    writeVarLong(value: unknown): EncoderInstance;
-  };
-  sizeOfVarLong(value: unknown): number;
-  nextPowerOfTwo(value: number): number;
+/** The replaced methods: on the prototype, and the class's statics. */
+interface Methods {
+  proto: Record<'ensureAvailable' | 'writeUVarInt' | 'writeVarLong', (...args: never[]) => unknown>;
+  statics: Record<'sizeOfVarLong' | 'nextPowerOfTwo', (value: never) => number>;
 }
+type EncoderClass = { prototype: Methods['proto'] } & Methods['statics'];
 
 const require = createRequire(import.meta.url);
+const fromKafkajs = (file: string) => require(require.resolve(file, { paths: [require.resolve('kafkajs')] }));
 
 /** The kafkajs release the replaced methods were read from. */
 export const KAFKAJS_VERSION = '2.2.4';
 
-function kafkajsVersion(): unknown {
-  const manifest = require(require.resolve('kafkajs/package.json', { paths: [require.resolve('kafkajs')] }));
-  return (manifest as { version?: unknown }).version;
-}
-
 /** The Encoder class kafkajs's own modules use (the same module instance, from Node's cache). */
 export function kafkajsEncoder(): EncoderClass {
-  return require(require.resolve('kafkajs/src/protocol/encoder.js', { paths: [require.resolve('kafkajs')] }));
+  return fromKafkajs('kafkajs/src/protocol/encoder.js');
 }
 
-// kafkajs 2.2.4's methods this replaces, whitespace removed.
-const EXPECTED: Record<
-  'ensureAvailable' | 'writeUVarInt' | 'writeVarLong' | 'sizeOfVarLong' | 'constructor' | 'nextPowerOfTwo',
-  string
-> = {
+// kafkajs 2.2.4's code this replaces or relies on, whitespace removed.
+const EXPECTED = {
   ensureAvailable:
     'ensureAvailable(length){if(this.offset+length>this.buf.length){constnewLength=Encoder.nextPowerOfTwo(this.offset+length)constnewBuffer=Buffer.alloc(newLength)this.buf.copy(newBuffer,0,0,this.offset)this.buf=newBuffer}}',
   writeUVarInt:
     'writeUVarInt(value){constbyteArray=[]while((value&UNSIGNED_INT32_MAX_NUMBER)!==0){byteArray.push((value&OTHER_BITS)|MOST_SIGNIFICANT_BIT)value>>>=7}byteArray.push(value&OTHER_BITS)this.writeBufferInternal(Buffer.from(byteArray))returnthis}',
   writeVarLong:
     'writeVarLong(value){constbyteArray=[]letlongValue=Encoder.encodeZigZag64(value)while(longValue.and(UNSIGNED_INT64_MAX_NUMBER).notEquals(Long.fromInt(0))){byteArray.push(longValue.and(OTHER_BITS).or(MOST_SIGNIFICANT_BIT).toInt())longValue=longValue.shiftRightUnsigned(7)}byteArray.push(longValue.toInt())this.writeBufferInternal(Buffer.from(byteArray))returnthis}',
-  constructor:
-    'constructor(initialSize=511){this.buf=Buffer.alloc(Encoder.nextPowerOfTwo(initialSize))this.offset=0}',
-  nextPowerOfTwo: 'nextPowerOfTwo(value){return1<<(31-Math.clz32(value)+1)}',
   sizeOfVarLong:
     'sizeOfVarLong(value){letlongValue=Encoder.encodeZigZag64(value)letbytes=1while(longValue.and(UNSIGNED_INT64_MAX_NUMBER).notEquals(Long.fromInt(0))){bytes+=1longValue=longValue.shiftRightUnsigned(7)}returnbytes}',
+  nextPowerOfTwo: 'nextPowerOfTwo(value){return1<<(31-Math.clz32(value)+1)}',
+  constructor:
+    'constructor(initialSize=511){this.buf=Buffer.alloc(Encoder.nextPowerOfTwo(initialSize))this.offset=0}',
 };
 
 const squeeze = (fn: unknown) => String(fn).replace(/\s+/g, '');
 
+/**
+ * Whether kafkajs is the release read here: its version, and the source of every method replaced and
+ * of the constructor. The reason unzeroed memory is safe lies in every other method of the Encoder
+ * too, which only this release is known to keep (each writes all it passes).
+ */
+function isKnown(Encoder: EncoderClass): boolean {
+  const { proto, statics } = snapshot(Encoder);
+  return (
+    (fromKafkajs('kafkajs/package.json') as { version?: unknown }).version === KAFKAJS_VERSION &&
+    Object.entries({ ...proto, ...statics }).every(
+      ([name, fn]) => squeeze(fn) === EXPECTED[name as keyof typeof EXPECTED],
+    ) &&
+    squeeze(Encoder).includes(EXPECTED.constructor)
+  );
+}
+
+function snapshot(Encoder: EncoderClass): Methods {
+  const { ensureAvailable, writeUVarInt, writeVarLong } = Encoder.prototype;
+  return {
+    proto: { ensureAvailable, writeUVarInt, writeVarLong },
+    statics: { sizeOfVarLong: Encoder.sizeOfVarLong, nextPowerOfTwo: Encoder.nextPowerOfTwo },
+  };
+}
+
+/** The replacements, falling back to kafkajs's own methods (`own`) for what they do not cover. */
+function tunedMethods(Encoder: EncoderClass, own: Methods): Methods {
+  const writeVarLong = own.proto.writeVarLong as (this: EncoderInstance, value: unknown) => EncoderInstance;
+  const sizeOfVarLong = own.statics.sizeOfVarLong as (value: unknown) => number;
+  return {
+    proto: {
+      ensureAvailable(this: EncoderInstance, length: number) {
+        const needed = this.offset + length;
+        // Written as kafkajs's test is, so a length that is not a number grows nothing, as there.
+        if (!(needed > this.buf.length)) return;
+        const grown = Buffer.allocUnsafe(
+          needed <= FIRST_BYTES ? FIRST_BYTES : 1 << (32 - Math.clz32(needed)),
+        );
+        this.buf.copy(grown, 0, 0, this.offset);
+        this.buf = grown;
+      },
+      writeUVarInt(this: EncoderInstance, value: number) {
+        this.ensureAvailable(5);
+        const buf = this.buf;
+        let at = this.offset;
+        let v = value;
+        while ((v & 0xffffff80) !== 0) {
+          buf[at++] = (v & 0x7f) | 0x80;
+          v >>>= 7;
+        }
+        buf[at++] = v & 0x7f;
+        this.offset = at;
+        return this;
+      },
+      writeVarLong(this: EncoderInstance, value: unknown) {
+        if (!isSmallInteger(value)) return writeVarLong.call(this, value);
+        this.ensureAvailable(8);
+        const buf = this.buf;
+        let at = this.offset;
+        let z = zigZag(value);
+        while (z >= 128) {
+          buf[at++] = (z % 128) | 0x80;
+          z = Math.floor(z / 128);
+        }
+        buf[at++] = z;
+        this.offset = at;
+        return this;
+      },
+    },
+    statics: {
+      // The constructor's only caller once ensureAvailable is replaced: a new Encoder starts empty.
+      nextPowerOfTwo: () => 0,
+      sizeOfVarLong: (value: unknown) =>
+        isSmallInteger(value) ? varintBytes(zigZag(value)) : sizeOfVarLong.call(Encoder, value),
+    },
+  };
+}
+
+/** kafkajs's own methods and the tuned ones, once `tuneEncoder` has replaced them. */
+let methods: { kafkajs: Methods; tuned: Methods } | undefined | null;
+
 /** Whether the methods were replaced, or kafkajs is not the release they were read from. */
 export type EncoderState = 'replaced' | 'unknown';
 
-let state: EncoderState | undefined;
-
 /** Replaces the methods once; returns what the Encoder runs now. */
 export function tuneEncoder(): EncoderState {
-  if (state) return state;
-  const Encoder = kafkajsEncoder();
-  const proto = Encoder.prototype;
-  // The methods compared, and the version: the reason unzeroed memory is safe lies in every other
-  // method of the Encoder, which only this release is known to keep (each writes all it passes).
-  const known =
-    kafkajsVersion() === KAFKAJS_VERSION &&
-    squeeze(proto.ensureAvailable) === EXPECTED.ensureAvailable &&
-    squeeze(proto.writeUVarInt) === EXPECTED.writeUVarInt &&
-    squeeze(proto.writeVarLong) === EXPECTED.writeVarLong &&
-    squeeze(Encoder.sizeOfVarLong) === EXPECTED.sizeOfVarLong &&
-    squeeze(Encoder.nextPowerOfTwo) === EXPECTED.nextPowerOfTwo &&
-    squeeze(Encoder).includes(EXPECTED.constructor);
-  if (!known) {
-    state = 'unknown';
-    return state;
+  if (methods === undefined) {
+    const Encoder = kafkajsEncoder();
+    if (isKnown(Encoder)) {
+      const own = snapshot(Encoder);
+      methods = { kafkajs: own, tuned: tunedMethods(Encoder, own) };
+      useEncoder('tuned');
+    } else methods = null;
   }
-  const writeVarLong = proto.writeVarLong;
-  const sizeOfVarLong = Encoder.sizeOfVarLong;
+  return methods ? 'replaced' : 'unknown';
+}
 
-  proto.ensureAvailable = function ensureAvailable(this: EncoderInstance, length: number) {
-    const needed = this.offset + length;
-    // Written as kafkajs's test is, so a length that is not a number grows nothing, as there.
-    if (!(needed > this.buf.length)) return;
-    const grown = Buffer.allocUnsafe(needed <= FIRST_BYTES ? FIRST_BYTES : 1 << (32 - Math.clz32(needed)));
-    this.buf.copy(grown, 0, 0, this.offset);
-    this.buf = grown;
-  };
-  proto.writeUVarInt = function writeUVarInt(this: EncoderInstance, value: number) {
-    this.ensureAvailable(5);
-    const buf = this.buf;
-    let at = this.offset;
-    let v = value;
-    while ((v & 0xffffff80) !== 0) {
-      buf[at++] = (v & 0x7f) | 0x80;
-      v >>>= 7;
-    }
-    buf[at++] = v & 0x7f;
-    this.offset = at;
-    return this;
-  };
-  proto.writeVarLong = function (this: EncoderInstance, value: unknown) {
-    if (!isSmallInteger(value)) return writeVarLong.call(this, value);
-    this.ensureAvailable(8);
-    const buf = this.buf;
-    let at = this.offset;
-    let z = zigZag(value);
-    while (z >= 128) {
-      buf[at++] = (z % 128) | 0x80;
-      z = Math.floor(z / 128);
-    }
-    buf[at++] = z;
-    this.offset = at;
-    return this;
-  };
-  Encoder.nextPowerOfTwo = () => 0;
-  Encoder.sizeOfVarLong = (value: unknown) => {
-    if (!isSmallInteger(value)) return sizeOfVarLong.call(Encoder, value);
-    let z = zigZag(value);
-    let bytes = 1;
-    while (z >= 128) {
-      bytes += 1;
-      z = Math.floor(z / 128);
-    }
-    return bytes;
-  };
-  state = 'replaced';
-  return state;
+/**
+ * Puts kafkajs's own methods or the tuned ones in place, after `tuneEncoder` replaced them: the
+ * reference a test or a benchmark holds the tuned ones to. Throws when they were not replaced.
+ */
+export function useEncoder(which: 'kafkajs' | 'tuned'): void {
+  if (!methods) throw new Error("kafkajs's Encoder was not tuned");
+  const Encoder = kafkajsEncoder();
+  Object.assign(Encoder.prototype, methods[which].proto);
+  Object.assign(Encoder, methods[which].statics);
 }
 
 // What kafkajs's constructor gave every Encoder; a smaller first buffer would only grow more often.
@@ -154,3 +174,10 @@ const FIRST_BYTES = 512;
 const SMALL = 2 ** 52;
 const isSmallInteger = (v: unknown): v is number => Number.isInteger(v) && Math.abs(v as number) < SMALL;
 const zigZag = (n: number) => (n >= 0 ? 2 * n : -2 * n - 1);
+
+/** How many bytes the varint of a non-negative integer below 2^53 takes. */
+function varintBytes(z: number): number {
+  let bytes = 1;
+  for (let rest = z; rest >= 128; rest = Math.floor(rest / 128)) bytes++;
+  return bytes;
+}

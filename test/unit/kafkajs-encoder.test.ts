@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { jest } from '@jest/globals';
 import fc from 'fast-check';
-import { KAFKAJS_VERSION, kafkajsEncoder, tuneEncoder } from '../../src/kafka/kafkajs-encoder.js';
+import { KAFKAJS_VERSION, kafkajsEncoder, tuneEncoder, useEncoder } from '../../src/kafka/kafkajs-encoder.js';
 
 const require = createRequire(import.meta.url);
 const from = { paths: [require.resolve('kafkajs')] };
@@ -31,27 +31,25 @@ const Encoder = kafkajsEncoder() as unknown as {
   prototype: Record<string, unknown>;
   sizeOfVarLong(v: unknown): number;
 } & Record<string, unknown>;
-const METHODS = ['ensureAvailable', 'writeUVarInt', 'writeVarLong'] as const;
-const STATICS = ['sizeOfVarLong', 'nextPowerOfTwo'] as const;
-const snapshot = () => ({
-  proto: Object.fromEntries(METHODS.map((m) => [m, Encoder.prototype[m]])),
-  statics: Object.fromEntries(STATICS.map((m) => [m, Encoder[m]])),
-});
-const use = (methods: ReturnType<typeof snapshot>) => {
-  Object.assign(Encoder.prototype, methods.proto);
-  Object.assign(Encoder, methods.statics);
+const NAMES = {
+  proto: ['ensureAvailable', 'writeUVarInt', 'writeVarLong'],
+  statics: ['sizeOfVarLong', 'nextPowerOfTwo'],
 };
-const kafkajs = snapshot();
+const current = () => [
+  ...NAMES.proto.map((m) => Encoder.prototype[m]),
+  ...NAMES.statics.map((m) => Encoder[m]),
+];
+const kafkajs = current();
 const state = tuneEncoder();
-const tuned = snapshot();
+const tuned = current();
 
 /** Runs `fn` with kafkajs's own methods back in place: the reference every encoding is held to. */
 async function withKafkajsMethods<T>(fn: () => Promise<T> | T): Promise<T> {
-  use(kafkajs);
+  useEncoder('kafkajs');
   try {
     return await fn();
   } finally {
-    use(tuned);
+    useEncoder('tuned');
   }
 }
 
@@ -87,8 +85,12 @@ describe("kafkajs's Encoder, tuned", () => {
     expect(require(require.resolve('kafkajs/package.json', from)).version).toBe(KAFKAJS_VERSION);
     expect(state).toBe('replaced');
     expect(tuneEncoder()).toBe('replaced');
-    for (const m of METHODS) expect(tuned.proto[m]).not.toBe(kafkajs.proto[m]);
-    for (const m of STATICS) expect(tuned.statics[m]).not.toBe(kafkajs.statics[m]);
+    for (const [i, method] of tuned.entries()) expect(method).not.toBe(kafkajs[i]);
+    // and puts either set in place
+    useEncoder('kafkajs');
+    expect(current()).toEqual(kafkajs);
+    useEncoder('tuned');
+    expect(current()).toEqual(tuned);
     // A new Encoder holds no buffer of its own until its first write.
     expect(new Encoder().buffer.length).toBe(0);
     expect((new Encoder() as unknown as { buf: Buffer }).buf.length).toBe(0);
