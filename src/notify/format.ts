@@ -41,6 +41,49 @@ function cached<T>(map: Map<string, T>, key: string, make: () => T): T {
 }
 
 /**
+ * A bounded memo of pure results: emptied when full rather than evicted one by one, since a miss costs
+ * only the work it saves. Keys must name every input the result depends on.
+ */
+class Memo<T> {
+  private readonly map = new Map<string, T>();
+  constructor(private readonly max: number) {}
+
+  get(key: string, make: () => T): T {
+    let value = this.map.get(key);
+    if (value === undefined) {
+      value = make();
+      if (this.map.size >= this.max) this.map.clear();
+      this.map.set(key, value);
+    }
+    return value;
+  }
+}
+
+/** A memo per catalog: its words are part of every result, so two catalogs never share one. */
+function memoOf<T>(memos: WeakMap<Catalog, Memo<T>>, catalog: Catalog, max: number): Memo<T> {
+  let memo = memos.get(catalog);
+  if (memo === undefined) {
+    memo = new Memo<T>(max);
+    memos.set(catalog, memo);
+  }
+  return memo;
+}
+
+// Outside values longer than this in all are formatted each time: the memos hold only short keys.
+const MAX_MEMO_KEY = 512;
+
+/** An unambiguous key of outside strings (JSON quotes and escapes each), or undefined when not all are short strings. */
+function memoKey(values: readonly unknown[]): string | undefined {
+  let length = 0;
+  for (const value of values) {
+    if (value === undefined) continue;
+    if (typeof value !== 'string') return undefined;
+    length += value.length;
+  }
+  return length <= MAX_MEMO_KEY ? JSON.stringify(values) : undefined;
+}
+
+/**
  * A phrase that composes outside values ("Chrome on Android"): in a right-to-left catalog each value
  * is isolated (U+2068…U+2069), so a Latin name keeps its own order inside the sentence.
  */
@@ -56,9 +99,8 @@ export interface ShownTime {
 }
 
 // Every form is to the minute, so one (locale, zone, minute) is formatted once: a storm's alerts share
-// a handful of minutes. Emptied when full rather than evicted one by one: a miss costs only a format.
-const shownTimes = new Map<string, ShownTime>();
-const SHOWN_TIMES_MAX = 4096;
+// a handful of minutes.
+const shownTimes = new Memo<ShownTime>(4096);
 // From here on every zone's UTC offset is whole minutes (Liberia's −0:44:30 was the last to go), so a
 // UTC minute is one minute on every clock; earlier instants are formatted each time.
 const WHOLE_MINUTE_OFFSETS = Date.UTC(1972, 1, 1);
@@ -69,14 +111,9 @@ export function formatWhen(iso: string, timeZone: string | undefined, intlLocale
   if (Number.isNaN(ms)) throw new AppError('INTERNAL', 'occurredAt must be an ISO timestamp');
   const zone = validZone(timeZone);
   if (ms < WHOLE_MINUTE_OFFSETS) return shownTime(ms, zone, intlLocale);
-  const key = `${intlLocale}|${zone}|${Math.floor(ms / 60_000)}`;
-  let shown = shownTimes.get(key);
-  if (shown === undefined) {
-    shown = shownTime(ms, zone, intlLocale);
-    if (shownTimes.size >= SHOWN_TIMES_MAX) shownTimes.clear();
-    shownTimes.set(key, shown);
-  }
-  return shown;
+  return shownTimes.get(`${intlLocale}|${zone}|${Math.floor(ms / 60_000)}`, () =>
+    shownTime(ms, zone, intlLocale),
+  );
 }
 
 function shownTime(ms: number, zone: string, intlLocale: string): ShownTime {
@@ -95,11 +132,24 @@ function shownTime(ms: number, zone: string, intlLocale: string): ShownTime {
  * come from closed vocabularies and a model must look like one (outside-text.ts); a model that does
  * not is replaced by its maker's name, or by "Android phone" / "Android tablet".
  */
-export function formatDevice(
-  device: Device | undefined,
-  catalog: Catalog,
-): { long: string; short: string; known: boolean } {
+export function formatDevice(device: Device | undefined, catalog: Catalog): ShownDevice {
   const d = device ?? {};
+  // A storm's alerts come from a few devices: each (catalog, device) is formatted once.
+  const key = memoKey([d.browser, d.browser_version, d.os, d.os_version, d.device_type, d.vendor, d.model]);
+  if (key === undefined) return shownDevice(d, catalog);
+  return memoOf(shownDevices, catalog, 4096).get(key, () => shownDevice(d, catalog));
+}
+
+/** A device as shown: long, short (for SMS), and whether anything about it is known. */
+export interface ShownDevice {
+  readonly long: string;
+  readonly short: string;
+  readonly known: boolean;
+}
+
+const shownDevices = new WeakMap<Catalog, Memo<ShownDevice>>();
+
+function shownDevice(d: Device, catalog: Catalog): ShownDevice {
   const browser = shownBrowser(d.browser);
   const os = shownOs(d.os);
   const vendor = shownVendor(d.vendor);
@@ -120,11 +170,11 @@ export function formatDevice(
       ? phrase(catalog, 'device.on', { browser: b, os: o })
       : b || o || hardware || catalog.text('device.unknown');
   const long = compose(browserLong, osLong);
-  return {
+  return Object.freeze({
     long: hardware && !long.includes(hardware) && (browserLong || osLong) ? `${long} (${hardware})` : long,
     short: compose(browser, os),
     known: Boolean(browser || os || hardware),
-  };
+  });
 }
 
 // What stands in for a model that was left out: the kind of device, on its (vocabulary) system.
@@ -140,10 +190,10 @@ function genericHardware(os: string, type: string | undefined, catalog: Catalog)
 /** The approximate place, as parts, so SMS can drop the city before spending another segment. */
 export interface Place {
   /** "near London, United Kingdom", or the localised "unknown" / "private network" phrase */
-  long: string;
-  city: string;
-  country: string;
-  countryCode: string;
+  readonly long: string;
+  readonly city: string;
+  readonly country: string;
+  readonly countryCode: string;
 }
 
 /**
@@ -154,15 +204,24 @@ export function formatPlace(geo: Geo | undefined, intlLocale: string, catalog: C
   const empty = { city: '', country: '', countryCode: '' };
   if (geo === undefined) return { long: catalog.text('place.unknown'), ...empty };
   if (geo.network !== 'public') return { long: catalog.text('place.private'), ...empty };
+  // A storm's alerts come from a few places: each (catalog, Intl locale, place) is formatted once.
+  const key = memoKey([intlLocale, geo.country_code, geo.country_name, geo.city, geo.region]);
+  if (key === undefined) return publicPlace(geo, intlLocale, catalog);
+  return memoOf(shownPlaces, catalog, 4096).get(key, () => publicPlace(geo, intlLocale, catalog));
+}
+
+const shownPlaces = new WeakMap<Catalog, Memo<Place>>();
+
+function publicPlace(geo: Geo, intlLocale: string, catalog: Catalog): Place {
   const code = /^[A-Za-z]{2}$/.test(geo.country_code ?? '') ? (geo.country_code as string).toUpperCase() : '';
   const country = countryName(code, intlLocale) || shownPlace(geo.country_name);
   const city = shownPlace(geo.city) || shownPlace(geo.region);
-  return {
+  return Object.freeze({
     long: placePhrase(city, country, catalog) || catalog.text('place.unknown'),
     city,
     country,
     countryCode: code,
-  };
+  });
 }
 
 /** "near London, United Kingdom", "in Brazil" when only the country is known, '' when neither is. */

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import {
   formatAttempts,
   formatDevice,
@@ -234,5 +235,138 @@ describe('sanitising', () => {
 
   test('caps by code point without splitting a surrogate pair', () => {
     expect(clean('😀'.repeat(10), 4)).toBe('😀😀😀…');
+  });
+});
+
+describe('each device and place is formatted once per catalog', () => {
+  // A catalog object of its own each call: the memos are per catalog, so this formats anew.
+  const anew = <T>(format: (catalog: typeof en) => T): T => format(Object.create(en));
+  const field = fc.option(
+    fc.constantFrom(
+      'Chrome',
+      'Android',
+      'iOS',
+      '14',
+      '129.0',
+      'mobile',
+      'tablet',
+      'Samsung',
+      'SM-G991B',
+      'a","b',
+      '',
+    ),
+    { nil: undefined },
+  );
+  const device = fc.record(
+    {
+      browser: field,
+      browser_version: field,
+      os: field,
+      os_version: field,
+      device_type: field,
+      vendor: field,
+      model: field,
+    },
+    { requiredKeys: [] },
+  );
+  const place = fc.record(
+    {
+      network: fc.constantFrom('public' as const, 'private' as const),
+      country_code: fc.option(fc.constantFrom('GB', 'BR', 'fr', 'XX', 'ZZ'), { nil: undefined }),
+      country_name: field,
+      city: fc.option(fc.constantFrom('London', 'São Paulo', 'Paris', 'call 18005550199', ''), {
+        nil: undefined,
+      }),
+      region: fc.option(fc.constantFrom('England', 'Île-de-France', ''), { nil: undefined }),
+    },
+    { requiredKeys: ['network'] },
+  );
+
+  test('every answer is the one formatting anew gives, whatever came before it', () => {
+    fc.assert(
+      fc.property(fc.array(device, { minLength: 1, maxLength: 30 }), (devices) => {
+        for (const d of devices) expect(formatDevice(d, en)).toEqual(anew((c) => formatDevice(d, c)));
+      }),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(place, fc.constantFrom('en', 'fr', 'pt-BR')), { maxLength: 30 }),
+        (places) => {
+          for (const [p, intl] of places)
+            expect(formatPlace(p, intl, en)).toEqual(anew((c) => formatPlace(p, intl, c)));
+        },
+      ),
+    );
+  });
+
+  test('a repeated device or place is the same answer; another catalog or Intl locale is not', () => {
+    const d = {
+      browser: 'Chrome',
+      browser_version: '129',
+      os: 'Android',
+      os_version: '14',
+      device_type: 'mobile',
+    };
+    expect(formatDevice({ ...d }, en)).toBe(formatDevice({ ...d }, en));
+    expect(formatDevice(d, pt).long).toBe('Chrome 129 no Android 14');
+    expect(Object.isFrozen(formatDevice(d, en))).toBe(true);
+    const p = { network: 'public' as const, city: 'Paris', country_code: 'BR' };
+    expect(formatPlace({ ...p }, 'en', en)).toBe(formatPlace({ ...p }, 'en', en));
+    expect(formatPlace(p, 'fr', en).long).toBe('near Paris, Brésil');
+    expect(formatPlace(p, 'en', en).long).toBe('near Paris, Brazil');
+  });
+
+  test('devices and places that differ in any one field are told apart', () => {
+    const d = {
+      browser: 'Chrome',
+      browser_version: '129',
+      os: 'Android',
+      os_version: '14',
+      model: 'call 18005550199',
+    };
+    const devices = [
+      d,
+      { ...d, browser: 'Firefox' },
+      { ...d, browser_version: '130' },
+      { ...d, os: 'iOS' },
+      { ...d, os_version: '15' },
+      { ...d, device_type: 'tablet' },
+      { ...d, vendor: 'Samsung' },
+      { ...d, model: 'SM-G991B' },
+    ];
+    const shown = devices.map((x) => formatDevice(x, en).long);
+    expect(new Set(shown).size).toBe(devices.length);
+    expect(devices.map((x) => formatDevice(x, en).long)).toEqual(shown);
+    const p = {
+      network: 'public' as const,
+      city: 'Paris',
+      region: 'Texas',
+      country_code: 'FR',
+      country_name: 'Frankrijk',
+    };
+    const places: [typeof p | Record<string, string>, string][] = [
+      [p, 'en'],
+      [p, 'de'],
+      [{ ...p, country_code: 'US' }, 'en'],
+      [{ ...p, country_code: 'QZ' }, 'en'],
+      [{ ...p, country_code: 'QZ', country_name: 'Francia' }, 'en'],
+      [{ ...p, city: 'Lyon' }, 'en'],
+      [{ ...p, city: '', region: 'Texas' }, 'en'],
+      [{ ...p, city: '', region: 'Bavaria' }, 'en'],
+    ];
+    const where = places.map(([x, intl]) => formatPlace(x as typeof p, intl, en).long);
+    expect(new Set(where).size).toBe(places.length);
+    expect(places.map(([x, intl]) => formatPlace(x as typeof p, intl, en).long)).toEqual(where);
+  });
+
+  test('long outside values are formatted each time, and a full memo starts again', () => {
+    const long = { browser: 'Chrome', os: 'Android', model: `Pixel ${'9'.repeat(600)}` };
+    expect(formatDevice(long, en)).not.toBe(formatDevice(long, en));
+    expect(formatDevice(long, en)).toEqual(anew((c) => formatDevice(long, c)));
+    const first = { browser: 'Firefox', browser_version: '1' };
+    const kept = formatDevice(first, en);
+    for (let i = 2; i < 5000; i++) formatDevice({ browser: 'Firefox', browser_version: String(i) }, en);
+    expect(formatDevice(first, en)).not.toBe(kept);
+    expect(formatDevice(first, en)).toEqual(kept);
   });
 });
