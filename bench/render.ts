@@ -4,6 +4,7 @@
 // (prints a table, then one JSON line)
 import { getHeapStatistics } from 'node:v8';
 import { createRenderer, NOTICE_KINDS, type RenderInput } from '../src/notify/render.js';
+import { usePreparedCalls } from '../src/notify/templates.js';
 
 const N = Number(process.env.BENCH_RENDER_NOTICES ?? 10_000);
 const renderer = createRenderer();
@@ -73,4 +74,21 @@ const result = {
 };
 console.log('render (every kind, each locale), per notice, best of five rounds: CPU µs and KB allocated');
 for (const [k, v] of Object.entries(result)) console.log(`  ${k.padEnd(38)} ${v}`);
-console.log(JSON.stringify(result));
+
+// The email with Handlebars setting each template call up, and with the set-up made once
+// (templates.ts), in ABBA turns: per email, the best of each side's turns.
+const sides = { per_call: [] as { cpu: number; kb: number }[], once: [] as { cpu: number; kb: number }[] };
+for (const side of ['per_call', 'once', 'once', 'per_call'] as const) {
+  usePreparedCalls(side === 'once');
+  sides[side].push(measure('email'));
+}
+usePreparedCalls(true);
+const best = (runs: { cpu: number; kb: number }[]) => ({
+  cpu: Math.min(...runs.map((r) => r.cpu)),
+  kb: Math.min(...runs.map((r) => r.kb)),
+});
+const setUp = { per_call: best(sides.per_call), once: best(sides.once) };
+console.log('email, Handlebars template calls set up per call → once: CPU µs and KB allocated per email');
+console.log(`  cpu_us  ${setUp.per_call.cpu} → ${setUp.once.cpu}`);
+console.log(`  kb      ${setUp.per_call.kb} → ${setUp.once.kb}`);
+console.log(JSON.stringify({ ...result, email_template_calls_set_up: setUp }));

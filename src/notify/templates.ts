@@ -7,6 +7,7 @@
 // values themselves and wrap values in <bdi> for right-to-left catalogs); text, SMS, subject and push
 // templates are compiled with noEscape, and right-to-left catalogs isolate values with U+2068/U+2069.
 import { readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import Handlebars from 'handlebars';
 import { AppError } from '../errors.js';
@@ -64,6 +65,7 @@ function compileForLocale(
 ): Map<string, LocaleTemplate> {
   const html = environment(catalog, 'html');
   const text = environment(catalog, 'text');
+  const calls = { html: preparedCall(html), text: preparedCall(text) };
   // Each inlined select branches on a flag ("is__severity__critical"); the flags are set on the view
   // from its own values just before a render, so a branch costs a property lookup, not a helper call.
   const flags = new Map<string, [string, string]>();
@@ -86,7 +88,7 @@ function compileForLocale(
         data: false,
       },
     );
-    return [file.slice(0, -'.hbs'.length), template] as const;
+    return [file.slice(0, -'.hbs'.length), template, isHtml ? calls.html : calls.text] as const;
   });
   const flagged = [...flags];
   const setFlags = (view: Record<string, unknown>) => {
@@ -98,11 +100,11 @@ function compileForLocale(
     }
   };
   return new Map(
-    compiled.map(([name, template]) => [
+    compiled.map(([name, template, call]) => [
       name,
       (view: object) => {
         setFlags(view as Record<string, unknown>);
-        return template(view);
+        return template(view, prepared ? call : undefined);
       },
     ]),
   );
@@ -269,6 +271,63 @@ function environment(catalog: Catalog, kind: 'html' | 'text'): typeof Handlebars
     hbs.registerHelper('v', (value: unknown) => writeValue(shown(value), mode));
   }
   return hbs;
+}
+
+/*
+ * Handlebars sets every template call up anew: a new object of its helpers, each wrapped in a new
+ * closure, new prototype-access rules and a new hooks object, about 2.8 KB a call and three calls an
+ * email. Its own partial calls skip that and take them from the call's options instead (`partial`,
+ * an internal option of its runtime). Every call here does the same, with the set-up made once per
+ * environment, as Handlebars would make it:
+ *  - the helpers unwrapped: the wrapper only adds `options.lookupProperty`, which only the `lookup`
+ *    helper reads, and the environments register if, unless, each, t and v alone (checked);
+ *  - the prototype-access rules of a call without options, from Handlebars's own function;
+ *  - no hooks: helperMissing and blockHelperMissing are unregistered, so there are none to move;
+ *  - the environment's partials and decorators, which the templates do not use (partials are
+ *    written in before compiling, and they compile with `data: false`, so no data frame is lost).
+ * Made only on Handlebars 4.7.10 whose runtime reads these options as read here (its source is
+ * compared); otherwise each call sets itself up as usual.
+ */
+const HANDLEBARS_VERSION = '4.7.10';
+const PREPARED_HELPERS = ['each', 'if', 't', 'unless', 'v'];
+// Handlebars 4.7.10's runtime, whitespace removed: the options a partial call takes, and that it skips
+// the data frame only for a template compiled without data.
+const EXPECTED_RUNTIME = [
+  'else{container.protoAccessControl=options.protoAccessControl;//internaloptioncontainer.helpers=options.helpers;container.partials=options.partials;container.decorators=options.decorators;container.hooks=options.hooks;}',
+  'ret._setup(options);if(!options.partial&&templateSpec.useData){data=initData(context,data);}',
+];
+const fromHandlebars = createRequire(import.meta.url);
+
+function runtimeAsRead(): boolean {
+  const version = (fromHandlebars('handlebars/package.json') as { version: string }).version;
+  const vm = (Handlebars as unknown as { VM?: { template?: unknown } }).VM;
+  const source = typeof vm?.template === 'function' ? vm.template.toString().replace(/\s+/g, '') : '';
+  return version === HANDLEBARS_VERSION && EXPECTED_RUNTIME.every((part) => source.includes(part));
+}
+
+/** Whether template calls use the set-up made once (true on the runtime read here); tests and benches may turn it off. */
+let prepared = runtimeAsRead();
+
+/** Turns the prepared call set-up on (when the runtime allows it) or off; returns whether it is on. */
+export function usePreparedCalls(on: boolean): boolean {
+  prepared = on && runtimeAsRead();
+  return prepared;
+}
+
+/** The options of a call set up once for an environment; undefined when it registers other helpers. */
+function preparedCall(hbs: typeof Handlebars): Handlebars.RuntimeOptions | undefined {
+  if (Object.keys(hbs.helpers).sort().join() !== PREPARED_HELPERS.join()) return undefined;
+  const { createProtoAccessControl } = fromHandlebars(
+    'handlebars/dist/cjs/handlebars/internal/proto-access.js',
+  ) as { createProtoAccessControl: (options: object) => object };
+  return Object.freeze({
+    partial: true,
+    helpers: hbs.helpers,
+    partials: hbs.partials,
+    decorators: hbs.decorators,
+    hooks: {},
+    protoAccessControl: createProtoAccessControl({}),
+  }) as Handlebars.RuntimeOptions;
 }
 
 // Handlebars wraps every registered helper anew on each template call, so only the helpers the

@@ -8,8 +8,9 @@ import {
   NOTICE_PARTS,
   type RenderInput,
 } from '../../src/notify/render.js';
+import { REPORT_PAGE_KINDS, renderReportPage } from '../../src/notify/report-pages.js';
 import { smsSegments } from '../../src/notify/sms.js';
-import { loadTemplateSet } from '../../src/notify/templates.js';
+import { loadTemplateSet, usePreparedCalls } from '../../src/notify/templates.js';
 import { codeOf } from '../support/app-error.js';
 
 const renderer = createRenderer();
@@ -479,5 +480,69 @@ describe.each(['en', 'pt-BR'])('a containment notice in %s', (locale) => {
     });
     expect(out.email.html).not.toContain('<b>x');
     expect(out.email.html).toMatch(/Chrome (on|no) Windows/);
+  });
+});
+
+describe('template calls set up once', () => {
+  afterAll(() => usePreparedCalls(true));
+
+  // Every notice of every kind, severity and locale, with and without a link, and every report page.
+  const everything = () => {
+    const out: unknown[] = [];
+    for (const locale of LOCALES) {
+      for (const kind of NOTICE_KINDS) {
+        for (const severity of ['info', 'critical'] as const) {
+          for (const reportUrl of [REPORT, undefined]) {
+            const r = renderer.render({
+              ...base,
+              kind,
+              locale,
+              severity,
+              reportUrl,
+              reasons: ['new_device'],
+            });
+            out.push(r.email, r.sms, r.push);
+          }
+        }
+      }
+      for (const page of REPORT_PAGE_KINDS) {
+        for (const scope of ['session', 'everywhere'] as const) {
+          for (const kind of ['new_login', 'account_change'] as const) {
+            const reported = {
+              kind,
+              device: base.device,
+              geo: base.geo,
+              occurredAt: base.occurredAt,
+              canEndSession: true,
+              canRemoveCredential: true,
+            };
+            out.push(renderReportPage(page, locale, { settingsUrl: SETTINGS, scope, reported }));
+          }
+          out.push(renderReportPage(page, locale, { scope }));
+        }
+      }
+    }
+    return out;
+  };
+
+  test('are what the Handlebars read here allows (a new Handlebars must be read again)', () => {
+    expect(usePreparedCalls(true)).toBe(true);
+  });
+
+  test('write every notice and page as Handlebars setting each call up does', () => {
+    usePreparedCalls(true);
+    const prepared = everything();
+    expect(usePreparedCalls(false)).toBe(false);
+    expect(everything()).toEqual(prepared);
+    expect(prepared.length).toBeGreaterThan(1000);
+  });
+
+  test('keep templates strict', () => {
+    const set = loadTemplateSet(DEFAULT_TEMPLATES_DIR);
+    const template = set.byLocale.get('en')?.get('new_login.html');
+    for (const on of [true, false]) {
+      usePreparedCalls(on);
+      expect(() => template?.({})).toThrow(/not defined/);
+    }
   });
 });
