@@ -24,22 +24,6 @@ const PRODUCTS: Record<string, string> = {
   sora: 'Sora',
 };
 
-// Intl objects cost tens of microseconds to build and nothing to reuse: one per locale (and zone).
-const formatters = new Map<string, DateFormatters>();
-const regionNames = new Map<string, Intl.DisplayNames>();
-const zones = new Map<string, string>();
-const countries = new Map<string, string>();
-
-// Keys come from validated locales and zones; the cap only guards against a flood of odd ones.
-function cached<T>(map: Map<string, T>, key: string, make: () => T): T {
-  let value = map.get(key);
-  if (value === undefined) {
-    value = make();
-    if (map.size < 5000) map.set(key, value);
-  }
-  return value;
-}
-
 /**
  * A bounded memo of pure results: emptied when full rather than evicted one by one, since a miss costs
  * only the work it saves. Keys must name every input the result depends on.
@@ -59,28 +43,41 @@ class Memo<T> {
   }
 }
 
-/** A memo per catalog: its words are part of every result, so two catalogs never share one. */
-function memoOf<T>(memos: WeakMap<Catalog, Memo<T>>, catalog: Catalog, max: number): Memo<T> {
-  let memo = memos.get(catalog);
-  if (memo === undefined) {
-    memo = new Memo<T>(max);
-    memos.set(catalog, memo);
-  }
-  return memo;
-}
+// Intl objects cost tens of microseconds to build and nothing to reuse: one per locale (and zone).
+// Keys come from validated locales and zones; the bound only guards against a flood of odd ones.
+const formatters = new Memo<DateFormatters>(5000);
+const regionNames = new Memo<Intl.DisplayNames>(5000);
+const zones = new Memo<string>(5000);
+const countries = new Memo<string>(5000);
 
-// Outside values longer than this in all are formatted each time: the memos hold only short keys.
+// A storm's alerts come from a few devices and places: each is formatted once per catalog (and Intl
+// locale). Their keys hold outside text, so each key is at most MAX_MEMO_KEY characters and each
+// memo holds at most 4096 of them, however many catalogs there are.
+const devices = new Memo<ShownDevice>(4096);
+const places = new Memo<Place>(4096);
 const MAX_MEMO_KEY = 512;
+const catalogIds = new WeakMap<Catalog, number>();
+let nextCatalogId = 0;
 
-/** An unambiguous key of outside strings (JSON quotes and escapes each), or undefined when not all are short strings. */
-function memoKey(values: readonly unknown[]): string | undefined {
+/**
+ * An unambiguous key: the catalog's id, then the outside strings as JSON (which quotes and escapes
+ * each); undefined when a value is not a string or the key would be longer than MAX_MEMO_KEY.
+ */
+function memoKey(catalog: Catalog, values: readonly unknown[]): string | undefined {
   let length = 0;
   for (const value of values) {
     if (value === undefined) continue;
     if (typeof value !== 'string') return undefined;
     length += value.length;
   }
-  return length <= MAX_MEMO_KEY ? JSON.stringify(values) : undefined;
+  if (length > MAX_MEMO_KEY) return undefined;
+  let id = catalogIds.get(catalog);
+  if (id === undefined) {
+    id = nextCatalogId++;
+    catalogIds.set(catalog, id);
+  }
+  const key = `${id}${JSON.stringify(values)}`;
+  return key.length <= MAX_MEMO_KEY ? key : undefined;
 }
 
 /**
@@ -134,10 +131,18 @@ function shownTime(ms: number, zone: string, intlLocale: string): ShownTime {
  */
 export function formatDevice(device: Device | undefined, catalog: Catalog): ShownDevice {
   const d = device ?? {};
-  // A storm's alerts come from a few devices: each (catalog, device) is formatted once.
-  const key = memoKey([d.browser, d.browser_version, d.os, d.os_version, d.device_type, d.vendor, d.model]);
-  if (key === undefined) return shownDevice(d, catalog);
-  return memoOf(shownDevices, catalog, 4096).get(key, () => shownDevice(d, catalog));
+  const key = memoKey(catalog, [
+    d.browser,
+    d.browser_version,
+    d.os,
+    d.os_version,
+    d.device_type,
+    d.vendor,
+    d.model,
+  ]);
+  return key === undefined
+    ? formatDeviceAnew(d, catalog)
+    : devices.get(key, () => formatDeviceAnew(d, catalog));
 }
 
 /** A device as shown: long, short (for SMS), and whether anything about it is known. */
@@ -147,9 +152,7 @@ export interface ShownDevice {
   readonly known: boolean;
 }
 
-const shownDevices = new WeakMap<Catalog, Memo<ShownDevice>>();
-
-function shownDevice(d: Device, catalog: Catalog): ShownDevice {
+function formatDeviceAnew(d: Device, catalog: Catalog): ShownDevice {
   const browser = shownBrowser(d.browser);
   const os = shownOs(d.os);
   const vendor = shownVendor(d.vendor);
@@ -202,17 +205,15 @@ export interface Place {
  */
 export function formatPlace(geo: Geo | undefined, intlLocale: string, catalog: Catalog): Place {
   const empty = { city: '', country: '', countryCode: '' };
-  if (geo === undefined) return { long: catalog.text('place.unknown'), ...empty };
-  if (geo.network !== 'public') return { long: catalog.text('place.private'), ...empty };
-  // A storm's alerts come from a few places: each (catalog, Intl locale, place) is formatted once.
-  const key = memoKey([intlLocale, geo.country_code, geo.country_name, geo.city, geo.region]);
-  if (key === undefined) return publicPlace(geo, intlLocale, catalog);
-  return memoOf(shownPlaces, catalog, 4096).get(key, () => publicPlace(geo, intlLocale, catalog));
+  if (geo === undefined) return Object.freeze({ long: catalog.text('place.unknown'), ...empty });
+  if (geo.network !== 'public') return Object.freeze({ long: catalog.text('place.private'), ...empty });
+  const key = memoKey(catalog, [intlLocale, geo.country_code, geo.country_name, geo.city, geo.region]);
+  return key === undefined
+    ? formatPublicPlace(geo, intlLocale, catalog)
+    : places.get(key, () => formatPublicPlace(geo, intlLocale, catalog));
 }
 
-const shownPlaces = new WeakMap<Catalog, Memo<Place>>();
-
-function publicPlace(geo: Geo, intlLocale: string, catalog: Catalog): Place {
+function formatPublicPlace(geo: Geo, intlLocale: string, catalog: Catalog): Place {
   const code = /^[A-Za-z]{2}$/.test(geo.country_code ?? '') ? (geo.country_code as string).toUpperCase() : '';
   const country = countryName(code, intlLocale) || shownPlace(geo.country_name);
   const city = shownPlace(geo.city) || shownPlace(geo.region);
@@ -292,7 +293,7 @@ interface DateFormatters {
 }
 
 function dateFormatters(locale: string, timeZone: string): DateFormatters {
-  return cached(formatters, `${locale}|${timeZone}`, () => {
+  return formatters.get(`${locale}|${timeZone}`, () => {
     const make = (options: Intl.DateTimeFormatOptions) =>
       new Intl.DateTimeFormat(locale, { ...options, timeZone });
     return {
@@ -306,7 +307,7 @@ function dateFormatters(locale: string, timeZone: string): DateFormatters {
 // Unknown or invalid zones show UTC, named, rather than failing the alert.
 function validZone(zone: string | undefined): string {
   if (typeof zone !== 'string' || !/^[A-Za-z0-9/_+-]{1,64}$/.test(zone)) return 'UTC';
-  return cached(zones, zone, () => {
+  return zones.get(zone, () => {
     try {
       const resolved = new Intl.DateTimeFormat('en', { timeZone: zone }).resolvedOptions().timeZone;
       // ICU answers with its own canonical names (Asia/Kolkata → Asia/Calcutta): show the person's own.
@@ -322,9 +323,8 @@ const NOT_A_COUNTRY = /^(AA|Q[M-Z]|X[A-JL-Z]|ZZ)$/;
 
 function countryName(code: string, locale: string): string {
   if (code === '' || NOT_A_COUNTRY.test(code)) return '';
-  return cached(countries, `${locale}|${code}`, () => {
-    const names = cached(
-      regionNames,
+  return countries.get(`${locale}|${code}`, () => {
+    const names = regionNames.get(
       locale,
       () => new Intl.DisplayNames([locale], { type: 'region', fallback: 'none' }),
     );

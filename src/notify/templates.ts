@@ -78,17 +78,17 @@ function compileForLocale(
       expandPartials(messageParameters(source, catalog), sources, isHtml, file),
       file,
     );
-    const template = (isHtml ? html : text).compile(
-      inlineMessages(localeConstants(expanded, catalog), catalog, isHtml, flags),
-      {
-        strict: true,
-        noEscape: !isHtml,
-        knownHelpers: KNOWN_HELPERS,
-        knownHelpersOnly: true,
-        data: false,
-      },
-    );
-    return [file.slice(0, -'.hbs'.length), template, isHtml ? calls.html : calls.text] as const;
+    const compiledSource = inlineMessages(localeConstants(expanded, catalog), catalog, isHtml, flags);
+    const run = (isHtml ? html : text).compile(compiledSource, {
+      strict: true,
+      noEscape: !isHtml,
+      knownHelpers: KNOWN_HELPERS,
+      knownHelpersOnly: true,
+      data: false,
+    });
+    // A data variable (@index, @root) needs the data frame a prepared call does not make.
+    const call = /\{\{[^}]*@/.test(compiledSource) ? undefined : isHtml ? calls.html : calls.text;
+    return [file.slice(0, -'.hbs'.length), run, call] as const;
   });
   const flagged = [...flags];
   const setFlags = (view: Record<string, unknown>) => {
@@ -100,13 +100,14 @@ function compileForLocale(
     }
   };
   return new Map(
-    compiled.map(([name, template, call]) => [
-      name,
-      (view: object) => {
+    compiled.map(([name, template, call]) => {
+      const render = (view: object) => {
         setFlags(view as Record<string, unknown>);
         return template(view, prepared ? call : undefined);
-      },
-    ]),
+      };
+      if (call !== undefined) preparedTemplates.add(render);
+      return [name, render];
+    }),
   );
 }
 
@@ -275,23 +276,23 @@ function environment(catalog: Catalog, kind: 'html' | 'text'): typeof Handlebars
 
 /*
  * Handlebars sets every template call up anew: a new object of its helpers, each wrapped in a new
- * closure, new prototype-access rules and a new hooks object, about 2.8 KB a call and three calls an
- * email. Its own partial calls skip that and take them from the call's options instead (`partial`,
- * an internal option of its runtime). Every call here does the same, with the set-up made once per
- * environment, as Handlebars would make it:
+ * closure, new prototype-access rules and a new hooks object. Its own partial calls skip that and
+ * take them from the call's options instead (`partial`, an internal option of its runtime). Every
+ * call here does the same, with the set-up made once per environment, as Handlebars would make it:
  *  - the helpers unwrapped: the wrapper only adds `options.lookupProperty`, which only the `lookup`
- *    helper reads, and the environments register if, unless, each, t and v alone (checked);
+ *    helper reads, and a prepared environment registers if, unless, each, t and v alone (checked);
  *  - the prototype-access rules of a call without options, from Handlebars's own function;
  *  - no hooks: helperMissing and blockHelperMissing are unregistered, so there are none to move;
  *  - the environment's partials and decorators, which the templates do not use (partials are
- *    written in before compiling, and they compile with `data: false`, so no data frame is lost).
- * Made only on Handlebars 4.7.10 whose runtime reads these options as read here (its source is
- * compared); otherwise each call sets itself up as usual.
+ *    written in before compiling).
+ * A partial call makes no data frame, so a template with a data variable (@index, @root) is called
+ * as usual. Prepared only on Handlebars 4.7.10 whose runtime reads these options as read here (its
+ * source is compared); otherwise every call sets itself up.
  */
 const HANDLEBARS_VERSION = '4.7.10';
 const PREPARED_HELPERS = ['each', 'if', 't', 'unless', 'v'];
-// Handlebars 4.7.10's runtime, whitespace removed: the options a partial call takes, and that it skips
-// the data frame only for a template compiled without data.
+// Handlebars 4.7.10's runtime, whitespace removed: the options a partial call takes, and that it
+// makes a data frame only for a call that is not one.
 const EXPECTED_RUNTIME = [
   'else{container.protoAccessControl=options.protoAccessControl;//internaloptioncontainer.helpers=options.helpers;container.partials=options.partials;container.decorators=options.decorators;container.hooks=options.hooks;}',
   'ret._setup(options);if(!options.partial&&templateSpec.useData){data=initData(context,data);}',
@@ -299,40 +300,59 @@ const EXPECTED_RUNTIME = [
 const fromHandlebars = createRequire(import.meta.url);
 
 function runtimeAsRead(): boolean {
-  const version = (fromHandlebars('handlebars/package.json') as { version: string }).version;
-  const vm = (Handlebars as unknown as { VM?: { template?: unknown } }).VM;
-  const source = typeof vm?.template === 'function' ? vm.template.toString().replace(/\s+/g, '') : '';
-  return version === HANDLEBARS_VERSION && EXPECTED_RUNTIME.every((part) => source.includes(part));
+  try {
+    const version = (fromHandlebars('handlebars/package.json') as { version: string }).version;
+    const vm = (Handlebars as unknown as { VM?: { template?: unknown } }).VM;
+    const source = typeof vm?.template === 'function' ? vm.template.toString().replace(/\s+/g, '') : '';
+    return version === HANDLEBARS_VERSION && EXPECTED_RUNTIME.every((part) => source.includes(part));
+  } catch {
+    return false;
+  }
 }
 
-/** Whether template calls use the set-up made once (true on the runtime read here); tests and benches may turn it off. */
-let prepared = runtimeAsRead();
+const RUNTIME_AS_READ = runtimeAsRead();
+/** Whether prepared templates take their prepared set-up; tests and benches may turn it off. */
+let prepared = RUNTIME_AS_READ;
+/** The locale templates whose calls can take a prepared set-up. */
+const preparedTemplates = new WeakSet<LocaleTemplate>();
 
-/** Turns the prepared call set-up on (when the runtime allows it) or off; returns whether it is on. */
+/** Turns the prepared set-up on (where the runtime allows it) or off; returns whether it is on. */
 export function usePreparedCalls(on: boolean): boolean {
-  prepared = on && runtimeAsRead();
+  prepared = on && RUNTIME_AS_READ;
   return prepared;
 }
 
-/** The options of a call set up once for an environment; undefined when it registers other helpers. */
+/** Whether this template's calls take the set-up made once when prepared calls are on. */
+export function isPrepared(template: LocaleTemplate): boolean {
+  return preparedTemplates.has(template);
+}
+
+/** A call's options set up once for an environment; undefined where it cannot be (see above). */
 function preparedCall(hbs: typeof Handlebars): Handlebars.RuntimeOptions | undefined {
-  if (Object.keys(hbs.helpers).sort().join() !== PREPARED_HELPERS.join()) return undefined;
-  const { createProtoAccessControl } = fromHandlebars(
-    'handlebars/dist/cjs/handlebars/internal/proto-access.js',
-  ) as { createProtoAccessControl: (options: object) => object };
+  if (!RUNTIME_AS_READ || Object.keys(hbs.helpers).sort().join() !== PREPARED_HELPERS.join())
+    return undefined;
+  let protoAccessControl: object;
+  try {
+    const access = fromHandlebars('handlebars/dist/cjs/handlebars/internal/proto-access.js') as {
+      createProtoAccessControl: (options: object) => object;
+    };
+    protoAccessControl = access.createProtoAccessControl({});
+  } catch {
+    return undefined;
+  }
   return Object.freeze({
     partial: true,
     helpers: hbs.helpers,
     partials: hbs.partials,
     decorators: hbs.decorators,
     hooks: {},
-    protoAccessControl: createProtoAccessControl({}),
+    protoAccessControl,
   }) as Handlebars.RuntimeOptions;
 }
 
-// Handlebars wraps every registered helper anew on each template call, so only the helpers the
-// templates use stay registered: its block helpers if, unless and each, and our t and v. Its other
-// built-ins are unregistered and marked unknown, so a template calling one fails to compile at start.
+// Only the helpers the templates use stay registered: Handlebars's block helpers if, unless and each,
+// and our t and v (a call that sets itself up wraps each one anew). Its other built-ins are
+// unregistered and marked unknown, so a template calling one fails to compile at start.
 const BLOCK_HELPERS = ['if', 'unless', 'each'];
 const UNUSED_HELPERS = ['with', 'lookup', 'log', 'helperMissing', 'blockHelperMissing'];
 const KNOWN_HELPERS = {

@@ -363,6 +363,11 @@ describe('each device and place is formatted once per catalog', () => {
     const long = { browser: 'Chrome', os: 'Android', model: `Pixel ${'9'.repeat(600)}` };
     expect(formatDevice(long, en)).not.toBe(formatDevice(long, en));
     expect(formatDevice(long, en)).toEqual(anew((c) => formatDevice(long, c)));
+    // Short as given, long once escaped: the bound is on the key itself.
+    const escaped = { browser: 'Chrome', model: '"'.repeat(300) };
+    expect(formatDevice(escaped, en)).not.toBe(formatDevice(escaped, en));
+    expect(Object.isFrozen(formatPlace(undefined, 'en', en))).toBe(true);
+    expect(Object.isFrozen(formatPlace({ network: 'private' }, 'en', en))).toBe(true);
     const first = { browser: 'Firefox', browser_version: '1' };
     const kept = formatDevice(first, en);
     for (let i = 2; i < 5000; i++) formatDevice({ browser: 'Firefox', browser_version: String(i) }, en);

@@ -1,6 +1,7 @@
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { jest } from '@jest/globals';
 import {
   createRenderer,
   DEFAULT_TEMPLATES_DIR,
@@ -10,7 +11,7 @@ import {
 } from '../../src/notify/render.js';
 import { REPORT_PAGE_KINDS, renderReportPage } from '../../src/notify/report-pages.js';
 import { smsSegments } from '../../src/notify/sms.js';
-import { loadTemplateSet, usePreparedCalls } from '../../src/notify/templates.js';
+import { isPrepared, loadTemplateSet, usePreparedCalls } from '../../src/notify/templates.js';
 import { codeOf } from '../support/app-error.js';
 
 const renderer = createRenderer();
@@ -257,8 +258,12 @@ describe('untrusted values', () => {
     expect(JSON.stringify(out)).not.toContain('Mozilla');
   });
 
-  test('refuses a report link that is not http(s)', () => {
+  test('refuses a report link or settings link that is not http(s), after a good one too', () => {
     expect(codeOf(() => renderer.render({ ...base, reportUrl: 'javascript:alert(1)' }))).toBe('INTERNAL');
+    expect(renderer.render({ ...base, settingsUrl: SETTINGS }).email.html).toContain(`href="${SETTINGS}"`);
+    expect(codeOf(() => renderer.render({ ...base, settingsUrl: 'javascript:alert(1)' }))).toBe('INTERNAL');
+    expect(codeOf(() => renderer.render({ ...base, settingsUrl: 'javascript:alert(1)' }))).toBe('INTERNAL');
+    expect(renderer.render({ ...base, settingsUrl: SETTINGS }).email.text).toContain(SETTINGS);
   });
 });
 
@@ -537,12 +542,49 @@ describe('template calls set up once', () => {
     expect(prepared.length).toBeGreaterThan(1000);
   });
 
-  test('keep templates strict', () => {
+  test('are taken by every shipped template, and not by one with a data variable', () => {
     const set = loadTemplateSet(DEFAULT_TEMPLATES_DIR);
-    const template = set.byLocale.get('en')?.get('new_login.html');
-    for (const on of [true, false]) {
-      usePreparedCalls(on);
-      expect(() => template?.({})).toThrow(/not defined/);
+    const templates = [...set.byLocale.values()].flatMap((byName) => [...byName.values()]);
+    expect(templates.length).toBeGreaterThan(300);
+    expect(templates.filter((t) => !isPrepared(t))).toEqual([]);
+    const dir = mkdtempSync(join(tmpdir(), 'templates-'));
+    try {
+      cpSync(DEFAULT_TEMPLATES_DIR, dir, { recursive: true });
+      writeFileSync(
+        join(dir, 'probe.text.hbs'),
+        '{{#each reasons}}{{@index}}={{this}} {{/each}}[{{product}}]',
+      );
+      const probe = loadTemplateSet(dir).byLocale.get('en')?.get('probe.text');
+      expect(probe && isPrepared(probe)).toBe(false);
+      for (const on of [true, false]) {
+        usePreparedCalls(on);
+        expect(probe?.({ reasons: ['a', 'b'], product: 'x' })).toBe('0=a 1=b [x]');
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('keep values a view only inherits out, as Handlebars does', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'templates-'));
+    try {
+      cpSync(DEFAULT_TEMPLATES_DIR, dir, { recursive: true });
+      writeFileSync(join(dir, 'probe.text.hbs'), '[{{product}}|{{method}}]');
+      const probe = loadTemplateSet(dir).byLocale.get('en')?.get('probe.text');
+      expect(probe && isPrepared(probe)).toBe(true);
+      const inherited = Object.assign(Object.create({ product: 'inherited' }), { method: 'own' });
+      // Handlebars says so on the console, once per property name.
+      const denied = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+      for (const on of [true, false]) {
+        expect(usePreparedCalls(on)).toBe(on);
+        expect(probe?.(inherited)).toBe('[|own]');
+      }
+      expect(denied.mock.calls.flat().join(' ')).toMatch(
+        /Access has been denied to resolve the property "product"/,
+      );
+      denied.mockRestore();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
