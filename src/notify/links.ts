@@ -23,8 +23,8 @@ const VERSION = 2;
 const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
 const HEADER_BYTES = 1 + NONCE_BYTES;
-/** The version byte and this label are authenticated with every token (GCM additional data). */
-const DOMAIN = Buffer.from('login-alerts/report-link/v2\0', 'utf8');
+/** This label and the version byte are authenticated with every token (GCM additional data). */
+const AAD = Buffer.concat([Buffer.from('login-alerts/report-link/v2\0', 'utf8'), Buffer.of(VERSION)]);
 const KEY_INFO = 'login-alerts/report-link/v2 aes-256-gcm key';
 const NONCE_INFO = 'login-alerts/report-link/v2 synthetic nonce key';
 const MAX_ID_CHARS = 128;
@@ -42,19 +42,28 @@ export function signLink(claims: LinkClaims, secret: string): string {
   if (!Number.isInteger(claims.expiresAt) || claims.expiresAt < 0 || claims.expiresAt > 0xffffffff) {
     throw new AppError('INTERNAL', 'link expiresAt must be whole epoch seconds within 32 bits');
   }
-  const expiry = Buffer.alloc(4);
-  expiry.writeUInt32BE(claims.expiresAt);
-  const plain = Buffer.concat([
-    expiry,
-    encodeString(claims.alertId, 'alertId', MAX_ID_CHARS, false),
-    encodeString(claims.accountId, 'accountId', MAX_ID_CHARS, false),
-    encodeString(claims.locale ?? '', 'locale', MAX_LOCALE_CHARS, true),
-  ]);
-  const nonce = createHmac('sha256', keys.nonce).update(plain).digest().subarray(0, NONCE_BYTES);
-  const header = Buffer.concat([Buffer.of(VERSION), nonce]);
+  const fields = [
+    stringField(claims.alertId, 'alertId', MAX_ID_CHARS, false),
+    stringField(claims.accountId, 'accountId', MAX_ID_CHARS, false),
+    stringField(claims.locale ?? '', 'locale', MAX_LOCALE_CHARS, true),
+  ];
+  // One buffer, written whole: the header (version, nonce), then the plaintext, sealed in place.
+  const sealed = Buffer.allocUnsafe(HEADER_BYTES + 4 + fields.reduce((n, f) => n + 3 + f.bytes, 0));
+  sealed[0] = VERSION;
+  let offset = sealed.writeUInt32BE(claims.expiresAt, HEADER_BYTES);
+  for (const f of fields) {
+    offset = sealed.writeUInt8(f.encoding === 'hex' ? HEX : UTF8, offset);
+    offset = sealed.writeUInt16BE(f.bytes, offset);
+    offset += sealed.write(f.value, offset, f.encoding);
+  }
+  const plain = sealed.subarray(HEADER_BYTES);
+  const nonce = sealed.subarray(1, HEADER_BYTES);
+  createHmac('sha256', keys.nonce).update(plain).digest().copy(nonce, 0, 0, NONCE_BYTES);
   const cipher = createCipheriv('aes-256-gcm', keys.seal, nonce, { authTagLength: TAG_BYTES });
-  cipher.setAAD(Buffer.concat([DOMAIN, header.subarray(0, 1)]));
-  const sealed = Buffer.concat([header, cipher.update(plain), cipher.final()]);
+  cipher.setAAD(AAD);
+  // GCM is a stream mode: update gives as many bytes as it takes, and final none.
+  cipher.update(plain).copy(plain);
+  cipher.final();
   return `${sealed.toString('base64url')}.${cipher.getAuthTag().toString('base64url')}`;
 }
 
@@ -71,7 +80,7 @@ export function verifyLink(token: string, secret: string, nowMs: number): LinkCl
   const decipher = createDecipheriv('aes-256-gcm', keys.seal, sealed.subarray(1, HEADER_BYTES), {
     authTagLength: TAG_BYTES,
   });
-  decipher.setAAD(Buffer.concat([DOMAIN, sealed.subarray(0, 1)]));
+  decipher.setAAD(AAD);
   decipher.setAuthTag(tag);
   let plain: Buffer;
   try {
@@ -123,17 +132,22 @@ function canonicalBase64url(text: string): Buffer | undefined {
   return bytes.toString('base64url') === text ? bytes : undefined;
 }
 
-function encodeString(value: string, name: string, maxChars: number, optional: boolean): Buffer {
+interface StringField {
+  value: string;
+  encoding: 'hex' | 'utf8';
+  bytes: number;
+}
+
+function stringField(value: string, name: string, maxChars: number, optional: boolean): StringField {
   if (typeof value !== 'string' || (!optional && value.length === 0) || value.length > maxChars) {
     throw new AppError('INTERNAL', `link ${name} must be ${optional ? '0' : '1'}–${maxChars} characters`);
   }
+  // Hex ids (the usual alert id) are stored as bytes. 128 characters of UTF-8 fit in 512 bytes: a
+  // two-byte length is always enough.
   const hex = value.length > 0 && value.length % 2 === 0 && /^[0-9a-f]+$/.test(value);
-  const bytes = hex ? Buffer.from(value, 'hex') : Buffer.from(value, 'utf8');
-  // 128 characters of UTF-8 fit in 512 bytes: a two-byte length is always enough.
-  const head = Buffer.alloc(3);
-  head.writeUInt8(hex ? HEX : UTF8, 0);
-  head.writeUInt16BE(bytes.length, 1);
-  return Buffer.concat([head, bytes]);
+  return hex
+    ? { value, encoding: 'hex', bytes: value.length / 2 }
+    : { value, encoding: 'utf8', bytes: Buffer.byteLength(value, 'utf8') };
 }
 
 function decodePayload(payload: Buffer): LinkClaims {

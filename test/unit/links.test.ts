@@ -1,3 +1,4 @@
+import { createDecipheriv, createHmac, hkdfSync } from 'node:crypto';
 import fc from 'fast-check';
 import { AppError } from '../../src/errors.js';
 import { type LinkClaims, reportUrl, signLink, verifyLink } from '../../src/notify/links.js';
@@ -144,5 +145,71 @@ describe('signed report links', () => {
   test('builds the report URL under /r/', () => {
     expect(reportUrl('https://alerts.example.com/', 'tok.en')).toBe('https://alerts.example.com/r/tok.en');
     expect(reportUrl('https://example.com/base', 'x')).toBe('https://example.com/base/r/x');
+  });
+});
+
+describe('the token format', () => {
+  // Tokens made by the first release of this format (v2): links already sent must stay what they were.
+  test('is byte for byte what v2 tokens have been', () => {
+    const vectors: [LinkClaims, string][] = [
+      [
+        { ...claims, expiresAt: 1764608700 },
+        'AqviG53_HJ8TaCBWcPDS4lYghpD-etEw7B9ddnwZp_qjYHl6bwHRFi5LRy8t_J4V2tl4I7YsUXfMtGk6IOFhYNKZcG1blM_E7HlXJcB6.oXLrUBKLAbj5SzpsUee4DQ',
+      ],
+      [
+        { alertId: 'alert-1', accountId: 'acct-ü\ud800漢', expiresAt: 0 },
+        'AiGIntYVSYmaXVPKxkAqVKjCKwlojfEyslgZyUiUbEtexrWz8gvWd9TKuDMA_A.L-Y3BXcv9u40Q_8ieM9naw',
+      ],
+      [
+        { alertId: 'ab', accountId: 'cd', expiresAt: 4294967295, locale: '' },
+        'AoiwZwS28GmAbAzAmxHMBi03EP4ToBqaFjZ2hQ.ZBeQTLUBtTHzb3xL9wLSkg',
+      ],
+    ];
+    for (const [c, token] of vectors) expect(signLink(c, SECRET)).toBe(token);
+  });
+
+  // The layout, read here from its description in links.ts: version 2, a nonce that is the first 12
+  // bytes of an HMAC of the plaintext, then the plaintext (expiry, then each string as tag, length,
+  // bytes) sealed with AES-256-GCM under the label and version as additional data.
+  test('holds any claims as described', () => {
+    const key = (info: string) => Buffer.from(hkdfSync('sha256', SECRET, Buffer.alloc(0), info, 32));
+    const seal = key('login-alerts/report-link/v2 aes-256-gcm key');
+    const nonceKey = key('login-alerts/report-link/v2 synthetic nonce key');
+    const field = (value: string) => {
+      const hex = value.length > 0 && value.length % 2 === 0 && /^[0-9a-f]+$/.test(value);
+      const bytes = Buffer.from(value, hex ? 'hex' : 'utf8');
+      const head = Buffer.alloc(3);
+      head.writeUInt8(hex ? 1 : 0, 0);
+      head.writeUInt16BE(bytes.length, 1);
+      return Buffer.concat([head, bytes]);
+    };
+    const id = fc.oneof(
+      fc.stringMatching(/^[0-9a-f]{1,128}$/),
+      fc.string({ unit: 'binary', minLength: 1, maxLength: 128 }),
+    );
+    fc.assert(
+      fc.property(
+        id,
+        id,
+        fc.option(fc.string({ maxLength: 35 }), { nil: undefined }),
+        fc.nat(0xffffffff),
+        (alertId, accountId, locale, expiresAt) => {
+          const token = signLink({ alertId, accountId, expiresAt, locale }, SECRET);
+          const [body, tag] = token.split('.').map((part) => Buffer.from(part as string, 'base64url'));
+          const expiry = Buffer.alloc(4);
+          expiry.writeUInt32BE(expiresAt);
+          const plain = Buffer.concat([expiry, field(alertId), field(accountId), field(locale ?? '')]);
+          expect(body?.[0]).toBe(2);
+          const nonce = body?.subarray(1, 13) as Buffer;
+          expect(nonce).toEqual(createHmac('sha256', nonceKey).update(plain).digest().subarray(0, 12));
+          const decipher = createDecipheriv('aes-256-gcm', seal, nonce, { authTagLength: 16 });
+          decipher.setAAD(Buffer.from('login-alerts/report-link/v2\0\x02', 'latin1'));
+          decipher.setAuthTag(tag as Buffer);
+          expect(Buffer.concat([decipher.update(body?.subarray(13) as Buffer), decipher.final()])).toEqual(
+            plain,
+          );
+        },
+      ),
+    );
   });
 });
