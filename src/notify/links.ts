@@ -1,7 +1,8 @@
 // "This wasn't me" links, sealed. The token is `base64url(version ‖ nonce ‖ ciphertext) + '.' +
-// base64url(tag)`: the claims (expiry, alert id, account id, locale, as a compact binary record) are
-// encrypted with AES-256-GCM, so whoever sees the URL (a mail gateway, a proxy log, a shoulder) learns
-// neither the account nor the alert, and the 128-bit tag authenticates the record as the MAC did. Both
+// base64url(tag)`: the claims are a compact binary record (the expiry as 4 bytes, then the alert id,
+// the account id and the locale, each a tag byte, a 2-byte length and its bytes), encrypted with
+// AES-256-GCM, so whoever sees the URL (a mail gateway, a proxy log, a shoulder) learns neither the
+// account nor the alert, and the 128-bit tag authenticates the record. Both
 // keys are derived from ALERT_LINK_SECRET with HKDF-SHA256, each under its own label. The nonce is
 // synthetic: the first 96 bits of an HMAC of the plaintext under the nonce key, so a nonce repeats
 // only with its whole plaintext (and then the token too), never for two different records, however
@@ -47,23 +48,27 @@ export function signLink(claims: LinkClaims, secret: string): string {
     stringField(claims.accountId, 'accountId', MAX_ID_CHARS, false),
     stringField(claims.locale ?? '', 'locale', MAX_LOCALE_CHARS, true),
   ];
-  // One buffer, written whole: the header (version, nonce), then the plaintext, sealed in place.
+  // One buffer, laid out as version ‖ nonce ‖ plaintext, every byte of it written: the plaintext
+  // first, then the nonce (an HMAC of the plaintext), then the ciphertext over the plaintext.
   const sealed = Buffer.allocUnsafe(HEADER_BYTES + 4 + fields.reduce((n, f) => n + 3 + f.bytes, 0));
   sealed[0] = VERSION;
   let offset = sealed.writeUInt32BE(claims.expiresAt, HEADER_BYTES);
   for (const f of fields) {
     offset = sealed.writeUInt8(f.encoding === 'hex' ? HEX : UTF8, offset);
     offset = sealed.writeUInt16BE(f.bytes, offset);
-    offset += sealed.write(f.value, offset, f.encoding);
+    offset += sealed.write(f.value, offset, f.bytes, f.encoding);
   }
   const plain = sealed.subarray(HEADER_BYTES);
   const nonce = sealed.subarray(1, HEADER_BYTES);
   createHmac('sha256', keys.nonce).update(plain).digest().copy(nonce, 0, 0, NONCE_BYTES);
   const cipher = createCipheriv('aes-256-gcm', keys.seal, nonce, { authTagLength: TAG_BYTES });
   cipher.setAAD(AAD);
-  // GCM is a stream mode: update gives as many bytes as it takes, and final none.
-  cipher.update(plain).copy(plain);
+  // GCM is a stream mode: update gives as many bytes as it takes; final gives none and makes the tag.
+  const sealedBytes = cipher.update(plain).copy(plain);
   cipher.final();
+  if (offset !== sealed.length || sealedBytes !== plain.length) {
+    throw new AppError('INTERNAL', 'link payload was not written whole');
+  }
   return `${sealed.toString('base64url')}.${cipher.getAuthTag().toString('base64url')}`;
 }
 
@@ -142,8 +147,8 @@ function stringField(value: string, name: string, maxChars: number, optional: bo
   if (typeof value !== 'string' || (!optional && value.length === 0) || value.length > maxChars) {
     throw new AppError('INTERNAL', `link ${name} must be ${optional ? '0' : '1'}–${maxChars} characters`);
   }
-  // Hex ids (the usual alert id) are stored as bytes. 128 characters of UTF-8 fit in 512 bytes: a
-  // two-byte length is always enough.
+  // Hex ids (the usual alert id) are stored as bytes. 128 UTF-16 units are at most 384 bytes of
+  // UTF-8: a two-byte length is always enough.
   const hex = value.length > 0 && value.length % 2 === 0 && /^[0-9a-f]+$/.test(value);
   return hex
     ? { value, encoding: 'hex', bytes: value.length / 2 }

@@ -165,10 +165,19 @@ describe('the token format', () => {
         'AoiwZwS28GmAbAzAmxHMBi03EP4ToBqaFjZ2hQ.ZBeQTLUBtTHzb3xL9wLSkg',
       ],
     ];
-    for (const [c, token] of vectors) expect(signLink(c, SECRET)).toBe(token);
+    for (const [c, token] of vectors) {
+      expect(signLink(c, SECRET)).toBe(token);
+      // A lone surrogate is written as U+FFFD, so it reads back as one.
+      const utf8 = (text: string) => Buffer.from(text, 'utf8').toString('utf8');
+      expect(verifyLink(token, SECRET, -1)).toEqual({
+        ...c,
+        accountId: utf8(c.accountId),
+        locale: c.locale || undefined,
+      });
+    }
   });
 
-  // The layout, read here from its description in links.ts: version 2, a nonce that is the first 12
+  // The layout links.ts describes: version 2, a nonce that is the first 12
   // bytes of an HMAC of the plaintext, then the plaintext (expiry, then each string as tag, length,
   // bytes) sealed with AES-256-GCM under the label and version as additional data.
   test('holds any claims as described', () => {
@@ -183,15 +192,22 @@ describe('the token format', () => {
       head.writeUInt16BE(bytes.length, 1);
       return Buffer.concat([head, bytes]);
     };
-    const id = fc.oneof(
-      fc.stringMatching(/^[0-9a-f]{1,128}$/),
-      fc.string({ unit: 'binary', minLength: 1, maxLength: 128 }),
+    // Any code point, lone surrogates too, up to the longest allowed (in UTF-16 units).
+    const unit = fc.oneof(
+      fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }),
+      fc.integer({ min: 0xd800, max: 0xdfff }).map((c) => String.fromCharCode(c)),
     );
+    const text = (min: number, max: number) =>
+      fc
+        .array(unit, { minLength: min, maxLength: max, size: 'max' })
+        .map((units) => units.join(''))
+        .filter((t) => t.length >= min && t.length <= max);
+    const id = fc.oneof(fc.stringMatching(/^(?:[0-9a-f]{2}){1,64}$/, { size: 'max' }), text(1, 128));
     fc.assert(
       fc.property(
         id,
         id,
-        fc.option(fc.string({ maxLength: 35 }), { nil: undefined }),
+        fc.option(text(0, 35), { nil: undefined }),
         fc.nat(0xffffffff),
         (alertId, accountId, locale, expiresAt) => {
           const token = signLink({ alertId, accountId, expiresAt, locale }, SECRET);
