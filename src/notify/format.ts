@@ -1,5 +1,7 @@
 // Display strings for one alert, localised: when, where, which device, which method, which product.
 // Inputs are untrusted and arrive sanitised here, once, so every channel shows the same safe text.
+
+import { LRUCache } from 'lru-cache';
 import type { AuthMethod } from '../contracts/auth-event.js';
 import type { Device, Geo, Reason } from '../contracts/login-alert.js';
 import { AppError } from '../errors.js';
@@ -24,37 +26,23 @@ const PRODUCTS: Record<string, string> = {
   sora: 'Sora',
 };
 
-/**
- * A bounded memo of pure results: emptied when full rather than evicted one by one, since a miss costs
- * only the work it saves. Keys must name every input the result depends on.
- */
-class Memo<T> {
-  private readonly map = new Map<string, T>();
-  constructor(private readonly max: number) {}
-
-  get(key: string, make: () => T): T {
-    let value = this.map.get(key);
-    if (value === undefined) {
-      value = make();
-      if (this.map.size >= this.max) this.map.clear();
-      this.map.set(key, value);
-    }
-    return value;
-  }
+/** A bounded memo of pure results: `memo(key, { context })` runs `context` for a key it does not hold. */
+function memo<T extends {}>(max: number): LRUCache<string, T, () => T> {
+  return new LRUCache<string, T, () => T>({ max, memoMethod: (_key, _stale, { context }) => context() });
 }
 
 // Intl objects cost tens of microseconds to build and nothing to reuse: one per locale (and zone).
 // Keys come from validated locales and zones; the bound only guards against a flood of odd ones.
-const formatters = new Memo<DateFormatters>(5000);
-const regionNames = new Memo<Intl.DisplayNames>(5000);
-const zones = new Memo<string>(5000);
-const countries = new Memo<string>(5000);
+const formatters = memo<DateFormatters>(5000);
+const regionNames = memo<Intl.DisplayNames>(5000);
+const zones = memo<string>(5000);
+const countries = memo<string>(5000);
 
 // A storm's alerts come from a few devices and places: each is formatted once per catalog (and Intl
 // locale). Their keys hold outside text, so each key is at most MAX_MEMO_KEY characters and each
-// memo holds at most 4096 of them, however many catalogs there are.
-const devices = new Memo<ShownDevice>(4096);
-const places = new Memo<Place>(4096);
+// memo holds at most 4096 of them (the least recently used go first), however many catalogs there are.
+const devices = memo<ShownDevice>(4096);
+const places = memo<Place>(4096);
 const MAX_MEMO_KEY = 512;
 const catalogIds = new WeakMap<Catalog, number>();
 let nextCatalogId = 0;
@@ -97,7 +85,7 @@ export interface ShownTime {
 
 // Every form is to the minute, so one (locale, zone, minute) is formatted once: a storm's alerts share
 // a handful of minutes.
-const shownTimes = new Memo<ShownTime>(4096);
+const shownTimes = memo<ShownTime>(4096);
 // From here on every zone's UTC offset is whole minutes (Liberia's −0:44:30 was the last to go), so a
 // UTC minute is one minute on every clock; earlier instants are formatted each time.
 const WHOLE_MINUTE_OFFSETS = Date.UTC(1972, 1, 1);
@@ -108,9 +96,9 @@ export function formatWhen(iso: string, timeZone: string | undefined, intlLocale
   if (Number.isNaN(ms)) throw new AppError('INTERNAL', 'occurredAt must be an ISO timestamp');
   const zone = validZone(timeZone);
   if (ms < WHOLE_MINUTE_OFFSETS) return shownTime(ms, zone, intlLocale);
-  return shownTimes.get(`${intlLocale}|${zone}|${Math.floor(ms / 60_000)}`, () =>
-    shownTime(ms, zone, intlLocale),
-  );
+  return shownTimes.memo(`${intlLocale}|${zone}|${Math.floor(ms / 60_000)}`, {
+    context: () => shownTime(ms, zone, intlLocale),
+  });
 }
 
 function shownTime(ms: number, zone: string, intlLocale: string): ShownTime {
@@ -142,7 +130,7 @@ export function formatDevice(device: Device | undefined, catalog: Catalog): Show
   ]);
   return key === undefined
     ? formatDeviceAnew(d, catalog)
-    : devices.get(key, () => formatDeviceAnew(d, catalog));
+    : devices.memo(key, { context: () => formatDeviceAnew(d, catalog) });
 }
 
 /** A device as shown: long, short (for SMS), and whether anything about it is known. */
@@ -210,7 +198,7 @@ export function formatPlace(geo: Geo | undefined, intlLocale: string, catalog: C
   const key = memoKey(catalog, [intlLocale, geo.country_code, geo.country_name, geo.city, geo.region]);
   return key === undefined
     ? formatPublicPlace(geo, intlLocale, catalog)
-    : places.get(key, () => formatPublicPlace(geo, intlLocale, catalog));
+    : places.memo(key, { context: () => formatPublicPlace(geo, intlLocale, catalog) });
 }
 
 function formatPublicPlace(geo: Geo, intlLocale: string, catalog: Catalog): Place {
@@ -293,28 +281,32 @@ interface DateFormatters {
 }
 
 function dateFormatters(locale: string, timeZone: string): DateFormatters {
-  return formatters.get(`${locale}|${timeZone}`, () => {
-    const make = (options: Intl.DateTimeFormatOptions) =>
-      new Intl.DateTimeFormat(locale, { ...options, timeZone });
-    return {
-      date: make({ weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' }),
-      short: make({ weekday: 'short', day: 'numeric', month: 'short' }),
-      time: make({ hour: 'numeric', minute: '2-digit', timeZoneName: 'shortOffset' }),
-    };
+  return formatters.memo(`${locale}|${timeZone}`, {
+    context: () => {
+      const make = (options: Intl.DateTimeFormatOptions) =>
+        new Intl.DateTimeFormat(locale, { ...options, timeZone });
+      return {
+        date: make({ weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' }),
+        short: make({ weekday: 'short', day: 'numeric', month: 'short' }),
+        time: make({ hour: 'numeric', minute: '2-digit', timeZoneName: 'shortOffset' }),
+      };
+    },
   });
 }
 
 // Unknown or invalid zones show UTC, named, rather than failing the alert.
 function validZone(zone: string | undefined): string {
   if (typeof zone !== 'string' || !/^[A-Za-z0-9/_+-]{1,64}$/.test(zone)) return 'UTC';
-  return zones.get(zone, () => {
-    try {
-      const resolved = new Intl.DateTimeFormat('en', { timeZone: zone }).resolvedOptions().timeZone;
-      // ICU answers with its own canonical names (Asia/Kolkata → Asia/Calcutta): show the person's own.
-      return resolved.toLowerCase() === zone.toLowerCase() ? resolved : zone;
-    } catch {
-      return 'UTC';
-    }
+  return zones.memo(zone, {
+    context: () => {
+      try {
+        const resolved = new Intl.DateTimeFormat('en', { timeZone: zone }).resolvedOptions().timeZone;
+        // ICU answers with its own canonical names (Asia/Kolkata → Asia/Calcutta): show the person's own.
+        return resolved.toLowerCase() === zone.toLowerCase() ? resolved : zone;
+      } catch {
+        return 'UTC';
+      }
+    },
   });
 }
 
@@ -323,16 +315,17 @@ const NOT_A_COUNTRY = /^(AA|Q[M-Z]|X[A-JL-Z]|ZZ)$/;
 
 function countryName(code: string, locale: string): string {
   if (code === '' || NOT_A_COUNTRY.test(code)) return '';
-  return countries.get(`${locale}|${code}`, () => {
-    const names = regionNames.get(
-      locale,
-      () => new Intl.DisplayNames([locale], { type: 'region', fallback: 'none' }),
-    );
-    try {
-      return clean(names.of(code), 48);
-    } catch {
-      return '';
-    }
+  return countries.memo(`${locale}|${code}`, {
+    context: () => {
+      const names = regionNames.memo(locale, {
+        context: () => new Intl.DisplayNames([locale], { type: 'region', fallback: 'none' }),
+      });
+      try {
+        return clean(names.of(code), 48);
+      } catch {
+        return '';
+      }
+    },
   });
 }
 

@@ -112,7 +112,7 @@ export function buildView(
     report: input.reportUrl ? 'yes' : 'no',
     ...containmentChoices(input.containment),
     reportUrl: safeUrl(input.reportUrl, 'reportUrl'),
-    settingsUrl: settingsHref(input.settingsUrl),
+    settingsUrl: safeUrl(input.settingsUrl, 'settingsUrl'),
     pushDetails: '',
     containDetails:
       input.kind === 'containment' ? formatList([device.long, place.long, when.long], catalog) : '',
@@ -199,16 +199,6 @@ function containmentChoices(containment: RenderInput['containment']): Pick<Notic
           ? 'everywhere'
           : 'session',
   };
-}
-
-// The settings URL is the configuration's, the same in every notice: the last one checked is kept.
-let lastSettings: { url: string | undefined; href: string } | undefined;
-
-function settingsHref(url: string | undefined): string {
-  if (lastSettings === undefined || lastSettings.url !== url) {
-    lastSettings = { url, href: safeUrl(url, 'settingsUrl') };
-  }
-  return lastSettings.href;
 }
 
 // Links go into href attributes: only absolute http(s) URLs, so a javascript: URL can never appear.

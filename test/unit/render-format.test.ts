@@ -359,7 +359,7 @@ describe('each device and place is formatted once per catalog', () => {
     expect(places.map(([x, intl]) => formatPlace(x as typeof p, intl, en).long)).toEqual(where);
   });
 
-  test('long outside values are formatted each time, and a full memo starts again', () => {
+  test('long outside values are formatted each time, and a full memo lets the least recently used go', () => {
     const long = { browser: 'Chrome', os: 'Android', model: `Pixel ${'9'.repeat(600)}` };
     expect(formatDevice(long, en)).not.toBe(formatDevice(long, en));
     expect(formatDevice(long, en)).toEqual(anew((c) => formatDevice(long, c)));
