@@ -2,6 +2,7 @@
  * One measured consumer, run in its own process by bench/run.ts so its CPU time and peak RSS are its
  * own: `node --import tsx bench/child.ts <mode>` with the settings in BENCH_* variables. Prints one JSON
  * line on stdout, prefixed `RESULT `; `READY` once it has joined its groups (latency runs wait for it).
+ * The harness is TypeScript; the code it measures is the compiled dist/, as `npm start` runs it.
  *
  * modes: bare (kafkajs eachBatch doing nothing), validate (the same, decoding and validating each
  * record as the pipeline does: JSON + zod, nothing else — the ceiling of any consumer that must
@@ -33,6 +34,13 @@ const cpuUs = () => {
 /** The kernel's share of the process CPU (socket writes and reads, timers): system µs. */
 const sysUs = () => process.cpuUsage().system;
 const result = (r: object) => process.stdout.write(`RESULT ${JSON.stringify(r)}\n`);
+/**
+ * The product as it ships: the compiled dist/ beside this file (bench/run.ts builds it when stale),
+ * not the sources through tsx, whose transform adds work of its own (a naming call per closure made).
+ */
+function shipped<M>(path: string): Promise<M> {
+  return import(new URL(`../dist/${path}`, import.meta.url).href) as Promise<M>;
+}
 const histogram = () =>
   buildHistogram({
     lowestDiscernibleValue: 1,
@@ -42,7 +50,9 @@ const histogram = () =>
 
 async function bare(validate: boolean): Promise<void> {
   const { Kafka, logLevel } = await import('kafkajs');
-  const decode = validate ? (await import('../src/contracts/decode.js')).decodeAuthEvent : undefined;
+  const decode = validate
+    ? (await shipped<typeof import('../src/contracts/decode.js')>('src/contracts/decode.js')).decodeAuthEvent
+    : undefined;
   let valid = 0;
   const kafka = new Kafka({
     clientId: 'bench-bare',
@@ -111,16 +121,22 @@ async function bare(validate: boolean): Promise<void> {
 }
 
 async function full(): Promise<void> {
-  const { startAccountSecurity } = await import('../consumers/account-security.js');
-  const { startDispatchers } = await import('../consumers/dispatch.js');
-  const { loadConfig } = await import('../src/config/config.js');
-  const { runConsumerLoop } = await import('../src/kafka/consumer-loop.js');
-  const { ensureTopics } = await import('../src/kafka/topics.js');
-  const { silentLogger } = await import('../src/observe/logger.js');
-  const { createLoginEventsHandler, LOGIN_EVENTS_CHUNK_SIZE } = await import(
-    '../src/pipeline/login-events.js'
+  const { startAccountSecurity } = await shipped<typeof import('../consumers/account-security.js')>(
+    'consumers/account-security.js',
   );
-  const { buildServices } = await import('../src/runtime/services.js');
+  const { startDispatchers } =
+    await shipped<typeof import('../consumers/dispatch.js')>('consumers/dispatch.js');
+  const { loadConfig } = await shipped<typeof import('../src/config/config.js')>('src/config/config.js');
+  const { runConsumerLoop } = await shipped<typeof import('../src/kafka/consumer-loop.js')>(
+    'src/kafka/consumer-loop.js',
+  );
+  const { ensureTopics } = await shipped<typeof import('../src/kafka/topics.js')>('src/kafka/topics.js');
+  const { silentLogger } = await shipped<typeof import('../src/observe/logger.js')>('src/observe/logger.js');
+  const { createLoginEventsHandler, LOGIN_EVENTS_CHUNK_SIZE } = await shipped<
+    typeof import('../src/pipeline/login-events.js')
+  >('src/pipeline/login-events.js');
+  const { buildServices } =
+    await shipped<typeof import('../src/runtime/services.js')>('src/runtime/services.js');
   const config = loadConfig(process.env);
   const log = silentLogger();
   const services = await buildServices(config, log);
@@ -129,11 +145,13 @@ async function full(): Promise<void> {
   await ensureTopics(admin, config.topics);
   const profiles = await startAccountSecurity(services);
   await profiles.caughtUp;
-  const { startEnrolledDirectory } = await import('../consumers/enrolled-directory.js');
+  const { startEnrolledDirectory } = await shipped<typeof import('../consumers/enrolled-directory.js')>(
+    'consumers/enrolled-directory.js',
+  );
   const directory = await startEnrolledDirectory(services);
   await directory.caughtUp;
   // As `login-alerts run` does before joining its groups (src/runtime/warm-up.ts).
-  const { warmUp } = await import('../src/runtime/warm-up.js');
+  const { warmUp } = await shipped<typeof import('../src/runtime/warm-up.js')>('src/runtime/warm-up.js');
   await warmUp(services);
   const handler = createLoginEventsHandler({
     ...services,
@@ -249,9 +267,9 @@ async function full(): Promise<void> {
 }
 
 async function memstore(): Promise<void> {
-  const { keys } = await import('../src/state/keys.js');
-  const { createMemoryStore } = await import('../src/state/memory.js');
-  const { openGeo } = await import('../src/enrich/geo.js');
+  const { keys } = await shipped<typeof import('../src/state/keys.js')>('src/state/keys.js');
+  const { createMemoryStore } = await shipped<typeof import('../src/state/memory.js')>('src/state/memory.js');
+  const { openGeo } = await shipped<typeof import('../src/enrich/geo.js')>('src/enrich/geo.js');
   const n = Number(process.env.BENCH_SESSIONS ?? 1_000_000);
   const gc = (globalThis as { gc?: () => void }).gc;
   gc?.();

@@ -20,10 +20,10 @@
  * (every run with BENCH_CPU_PROF) to print the CPU per alert by stage (bench/profile-views.ts).
  */
 
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { build as buildHistogram } from 'hdr-histogram-js';
 import { Redis } from 'ioredis';
@@ -51,8 +51,14 @@ const LATENCY_S = Number(process.env.BENCH_LATENCY_S ?? 30);
  */
 const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 3_000);
 const REDIS_URL = process.env.REDIS_URL?.trim() || 'redis://127.0.0.1:6379';
-/** BENCH_CHILD=<path to another checkout's bench/child.ts>: measure that code in the same harness. */
+/**
+ * BENCH_CHILD=<path to another checkout's bench/child.ts>: measure that code in the same harness. The
+ * child measures its checkout's build (dist/), as it ships; it is built first when stale.
+ */
 const CHILD = process.env.BENCH_CHILD?.trim() || new URL('./child.ts', import.meta.url).pathname;
+const CHILD_BUILD = join(dirname(CHILD), '..', 'scripts', 'build.mjs');
+if (existsSync(CHILD_BUILD))
+  execFileSync(process.execPath, [CHILD_BUILD, '--if-stale'], { stdio: 'inherit' });
 /**
  * Every measured child runs with the product's runtime flags (Dockerfile, `npm start`,
  * bin/login-alerts.js); BENCH_NODE_FLAGS replaces them (empty: none).
