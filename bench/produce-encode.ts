@@ -3,18 +3,9 @@
 // (the alert, its OCSF form and the notification request, from decisions on synthetic sign-ins).
 // Run: node --expose-gc --import tsx bench/produce-encode.ts   (prints a table, then one JSON line)
 import { createRequire } from 'node:module';
-import { loadConfig } from '../src/config/config.js';
-import type { AccountSecurity } from '../src/contracts/account-security.js';
-import { createDeviceParser } from '../src/enrich/device.js';
-import { openGeo } from '../src/enrich/geo.js';
 import { tuneEncoder, useEncoder } from '../src/kafka/kafkajs-encoder.js';
 import { keyHash } from '../src/kafka/partitioner.js';
-import { ChunkState } from '../src/pipeline/chunk-state.js';
-import { decideEvent } from '../src/pipeline/decide.js';
-import { alertOutputs } from '../src/pipeline/emit.js';
-import { authEvent } from '../src/pipeline/synthetic.js';
-import { keys } from '../src/state/keys.js';
-import { publicIpv4, rng, UA_CORPUS, zipfPicker } from './load.js';
+import { alertRecords } from './alert-records.js';
 
 const REQUESTS = Number(process.env.BENCH_ENCODE_REQUESTS ?? 200);
 const PER_REQUEST = 500; // the publisher's most records per call (src/kafka/produce-requests.ts)
@@ -24,31 +15,7 @@ const require = createRequire(import.meta.url);
 const from = { paths: [require.resolve('kafkajs')] };
 const produceRequest = require(require.resolve('kafkajs/src/protocol/requests/produce/v3/request.js', from));
 
-// The records: decisions on enrolled accounts' first sign-ins, as the login-events consumer makes them.
-const config = loadConfig({});
-const geo = await openGeo({});
-const next = rng(7);
-const pickUa = zipfPicker(UA_CORPUS, next);
-const ctx = { devices: createDeviceParser(), geo, config, startedAt: Date.now() };
-const records = [];
-while (records.length < PER_REQUEST) {
-  const account = `acct-${records.length}`;
-  const state = new ChunkState();
-  const profile: AccountSecurity = {
-    account_id: account,
-    schema_version: 1,
-    updated_at: '2026-01-01T00:00:00Z',
-    advanced_security: { enrolled: true },
-    contacts: { email: `${account}@example.com` },
-    preferences: { locale: 'en', timezone: 'Europe/London' },
-  };
-  state.load([keys.profile(account)], [JSON.stringify(profile)]);
-  const event = authEvent({ account_id: account, client: { ip: publicIpv4(next), user_agent: pickUa() } });
-  const verdict = decideEvent(event, { ...ctx, state });
-  if (!verdict.alert) throw new Error(`no alert: ${verdict.outcome}`);
-  records.push(...alertOutputs({ ...verdict.alert, channels: ['email'] }, config.topics));
-}
-geo.close();
+const records = await alertRecords(PER_REQUEST);
 // Each topic's records spread over its partitions by key, as the producer sends them.
 const PARTITIONS = 6;
 const byPartition = new Map<string, Map<number, { key: string; value: string; timestamp: number }[]>>();
