@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 
 interface ProfileNode {
   id: number;
-  callFrame: { functionName: string; url: string };
+  callFrame: { functionName: string; url: string; lineNumber?: number };
   children?: number[];
 }
 export interface Profile {
@@ -117,12 +117,7 @@ export const REST = 'rest';
 /** Microseconds of the busy window by stage, each split by owner; samples under no stage are REST's. */
 export function stages(profile: Profile): Map<string, Map<string, number>> {
   const owner = charge(profile, ownerOf, 'node internals');
-  // A GC or idle sample has no JavaScript stack: its owner names it, never a stage.
-  const stage = charge(
-    profile,
-    (f) => (f.url === '' && f.functionName.startsWith('(') ? REST : stageOf(f)),
-    REST,
-  );
+  const stage = chargeStages(profile);
   const totals = new Map<string, Map<string, number>>();
   profile.samples.forEach((id, i) => {
     const who = owner.get(id)!;
@@ -131,6 +126,32 @@ export function stages(profile: Profile): Map<string, Map<string, number>> {
     const split = totals.get(where) ?? new Map<string, number>();
     split.set(who, (split.get(who) ?? 0) + (profile.timeDeltas[i] ?? 0));
     totals.set(where, split);
+  });
+  return totals;
+}
+
+/** Each node's stage; a GC or idle sample has no JavaScript stack: its owner names it, never a stage. */
+function chargeStages(profile: Profile): Map<number, string> {
+  return charge(profile, (f) => (f.url === '' && f.functionName.startsWith('(') ? REST : stageOf(f)), REST);
+}
+
+/**
+ * Inside one stage: microseconds of the window by the function that was running (its self time), as
+ * "name file:line" with the file from the project's or a package's root; idle and the profiler left out.
+ */
+export function stageFunctions(profile: Profile, stage: string): Map<string, number> {
+  const owner = charge(profile, ownerOf, 'node internals');
+  const stageOfNode = chargeStages(profile);
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const totals = new Map<string, number>();
+  profile.samples.forEach((id, i) => {
+    if (stageOfNode.get(id) !== stage || APART.has(owner.get(id)!)) return;
+    const { functionName, url, lineNumber } = byId.get(id)!.callFrame;
+    const file = url
+      .replace(/^.*?\/(?=(?:node_modules|src|consumers|bench)\/)/, '')
+      .replace(/^file:\/\//, '');
+    const name = `${functionName || '(anonymous)'}${file ? ` ${file}:${(lineNumber ?? 0) + 1}` : ''}`;
+    totals.set(name, (totals.get(name) ?? 0) + (profile.timeDeltas[i] ?? 0));
   });
   return totals;
 }

@@ -7,21 +7,35 @@
  * full-path profile with alerts: microseconds per alert in each stage of the alert's path, and the
  * rest (kafkajs, ioredis, GC, …) by owner. Idle time and the profiler's own work are shown apart and
  * left out of the busy total. The events and alerts of the window come from the profile itself (the
- * child writes them); --events and --alerts are for profiles without them.
+ * child writes them); --events and --alerts are for profiles without them. --stage <name> (or the
+ * start of one: `--stage decide`) also lists the functions that stage's time ran in, --top N of them.
  */
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
-import { APART, LIBRARIES, owners, type Profile, readProfile, stageRows } from './profile-views.js';
+import {
+  APART,
+  LIBRARIES,
+  owners,
+  type Profile,
+  readProfile,
+  STAGES,
+  stageFunctions,
+  stageRows,
+} from './profile-views.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
     events: { type: 'string', default: process.env.BENCH_EVENTS ?? '200000' },
     alerts: { type: 'string' },
+    stage: { type: 'string' },
+    top: { type: 'string', default: '15' },
   },
 });
 if (positionals.length === 0 || !(Number(values.events) > 0)) {
-  console.error('usage: node --import tsx bench/where.ts <file.cpuprofile>… [--events N] [--alerts N]');
+  console.error(
+    'usage: node --import tsx bench/where.ts <file.cpuprofile>… [--events N] [--alerts N] [--stage NAME [--top N]]',
+  );
   process.exit(2);
 }
 
@@ -73,4 +87,22 @@ for (const file of positionals) {
     `\n${basename(file)} by stage: ${busyUsPerAlert.toFixed(0)} µs of main-thread work per alert (${alerts} alerts, ${(events / alerts).toFixed(1)} events per alert; every event's cost is in it)`,
   );
   console.table(rows);
+  if (values.stage !== undefined) insideStage(profile, values.stage, alerts, Number(values.top));
+}
+
+/** The functions a stage's time ran in, most first (a stage named by its start: `--stage decide`). */
+function insideStage(profile: Profile, wanted: string, alerts: number, top: number): void {
+  const stage = STAGES.includes(wanted) ? wanted : STAGES.find((s) => s.startsWith(wanted));
+  if (stage === undefined) {
+    console.error(`no stage ${JSON.stringify(wanted)}; the stages: ${STAGES.join('; ')}`);
+    process.exitCode = 2;
+    return;
+  }
+  const totals = [...stageFunctions(profile, stage)].sort((a, b) => b[1] - a[1]);
+  const all = totals.reduce((n, [, t]) => n + t, 0);
+  console.log(`\ninside "${stage}": ${(all / alerts).toFixed(1)} µs per alert, by the function running`);
+  for (const [name, t] of totals.slice(0, top))
+    console.log(
+      `${(t / alerts).toFixed(2).padStart(8)} µs  ${((100 * t) / all).toFixed(1).padStart(5)}%  ${name}`,
+    );
 }

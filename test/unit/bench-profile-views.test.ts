@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { owners, type Profile, stageRows, stages } from '../../bench/profile-views.js';
+import { owners, type Profile, stageFunctions, stageRows, stages } from '../../bench/profile-views.js';
 
 const ROOT = '/x/login-alerts';
 /** A profile of one stack per sample: each stack is the frames from the root down, [function, file]. */
@@ -64,6 +64,18 @@ describe('the window profile by stage', () => {
     });
     expect(Object.fromEntries(byStage.get('rest')!)).toEqual({ kafkajs: 10, '(garbage collector)': 10 });
     expect(byStage.has('settle + commit (receipts, sent marks)')).toBe(false);
+  });
+
+  it('lists the functions a stage ran in, each by its own time', () => {
+    expect(Object.fromEntries(stageFunctions(profile, 'render'))).toEqual({
+      'main node_modules/handlebars/index.js:1': 10,
+      'render src/notify/stages/render.ts:1': 10,
+    });
+    expect(Object.fromEntries(stageFunctions(profile, 'rest'))).toEqual({
+      'fetch node_modules/kafkajs/index.js:1': 10,
+      '(garbage collector)': 10,
+    });
+    expect(stageFunctions(profile, 'decode').size).toBe(0);
   });
 
   it('prints µs per alert, idle left out', () => {
