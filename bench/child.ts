@@ -39,6 +39,8 @@ const result = (r: object) => process.stdout.write(`RESULT ${JSON.stringify(r)}\
  * not the sources through tsx, whose transform adds work of its own (a naming call per closure made).
  */
 function shipped<M>(path: string): Promise<M> {
+  if (!existsSync(new URL('../dist/.build-complete', import.meta.url)))
+    throw new Error('no complete build in dist/: run `npm run build` (npm run bench builds it when stale)');
   return import(new URL(`../dist/${path}`, import.meta.url).href) as Promise<M>;
 }
 const histogram = () =>

@@ -79,6 +79,8 @@ const STAGE_RULES: [string, RegExp, RegExp?][] = [
 export const STAGES = [...new Set(STAGE_RULES.map(([s]) => s))];
 
 function stageOf({ url, functionName }: Frame): string | undefined {
+  // The rules name our files; a package's own src/ is never a stage.
+  if (url.includes('/node_modules/')) return undefined;
   for (const [stage, file, fn] of STAGE_RULES)
     if (file.test(url) && (!fn || fn.test(functionName))) return stage;
   return undefined;
@@ -147,13 +149,21 @@ export function stageFunctions(profile: Profile, stage: string): Map<string, num
   profile.samples.forEach((id, i) => {
     if (stageOfNode.get(id) !== stage || APART.has(owner.get(id)!)) return;
     const { functionName, url, lineNumber } = byId.get(id)!.callFrame;
-    const file = url
-      .replace(/^.*?\/(?=(?:node_modules|src|consumers|bench)\/)/, '')
-      .replace(/^file:\/\//, '');
+    const file = shortFile(url);
     const name = `${functionName || '(anonymous)'}${file ? ` ${file}:${(lineNumber ?? 0) + 1}` : ''}`;
     totals.set(name, (totals.get(name) ?? 0) + (profile.timeDeltas[i] ?? 0));
   });
   return totals;
+}
+
+/** A frame's file from its package's root (node_modules/…) or from the project's (src/…, dist/src/…, bench/…). */
+function shortFile(url: string): string {
+  const path = url.replace(/^file:\/\//, '');
+  const pkg = path.lastIndexOf('/node_modules/');
+  if (pkg >= 0) return path.slice(pkg + 1);
+  const ours =
+    /^.*\/(dist\/(?:src|consumers)\/.*)$/.exec(path) ?? /^.*\/((?:src|consumers|bench)\/.*)$/.exec(path);
+  return ours ? ours[1]! : path;
 }
 
 const sum = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);

@@ -8,7 +8,8 @@
  * rest (kafkajs, ioredis, GC, …) by owner. Idle time and the profiler's own work are shown apart and
  * left out of the busy total. The events and alerts of the window come from the profile itself (the
  * child writes them); --events and --alerts are for profiles without them. --stage <name> (or the
- * start of one: `--stage decide`) also lists the functions that stage's time ran in, --top N of them.
+ * start of one: `--stage decide`; `rest` for what ran under no stage) also lists the functions that
+ * stage's time ran in, --top N of them.
  */
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -17,6 +18,7 @@ import {
   LIBRARIES,
   owners,
   type Profile,
+  REST,
   readProfile,
   STAGES,
   stageFunctions,
@@ -92,12 +94,20 @@ for (const file of positionals) {
 
 /** The functions a stage's time ran in, most first (a stage named by its start: `--stage decide`). */
 function insideStage(profile: Profile, wanted: string, alerts: number, top: number): void {
-  const stage = STAGES.includes(wanted) ? wanted : STAGES.find((s) => s.startsWith(wanted));
-  if (stage === undefined) {
-    console.error(`no stage ${JSON.stringify(wanted)}; the stages: ${STAGES.join('; ')}`);
+  const names = [...STAGES, REST];
+  const matching = names.includes(wanted)
+    ? [wanted]
+    : names.filter((s) => wanted !== '' && s.startsWith(wanted));
+  if (matching.length !== 1 || !(top > 0)) {
+    console.error(
+      matching.length !== 1
+        ? `${matching.length === 0 ? 'no stage' : 'more than one stage'} starts with ${JSON.stringify(wanted)}; the stages: ${names.join('; ')}`
+        : '--top takes a number above 0',
+    );
     process.exitCode = 2;
     return;
   }
+  const stage = matching[0]!;
   const totals = [...stageFunctions(profile, stage)].sort((a, b) => b[1] - a[1]);
   const all = totals.reduce((n, [, t]) => n + t, 0);
   console.log(`\ninside "${stage}": ${(all / alerts).toFixed(1)} µs per alert, by the function running`);

@@ -50,6 +50,12 @@ describe('the window profile by stage', () => {
       ours('publish', 'src/kafka/dlq.ts'),
       lib('send', 'kafkajs'),
     ],
+    // The compiled build's files are stages as the sources are; a package's own src/ never is.
+    [ours('send', 'dist/src/notify/stages/send.js'), ours('render', 'dist/src/notify/stages/render.js')],
+    [
+      ours('record', 'dist/src/notify/stages/record.js'),
+      ['run', `file://${ROOT}/node_modules/pkg/src/channels/x.js`],
+    ],
     // Under no stage: the rest, by owner; GC has no stack.
     [lib('fetch', 'kafkajs')],
     [['(garbage collector)', '']],
@@ -58,7 +64,9 @@ describe('the window profile by stage', () => {
 
   it('charges each sample to its nearest stage frame, and the rest by owner', () => {
     const byStage = stages(profile);
-    expect(Object.fromEntries(byStage.get('render')!)).toEqual({ handlebars: 10, 'ours: src/notify': 10 });
+    expect(Object.fromEntries(byStage.get('render')!)).toEqual({ handlebars: 10, 'ours: src/notify': 20 });
+    expect(Object.fromEntries(byStage.get('record (accepted marks)')!)).toEqual({ pkg: 10 });
+    expect(byStage.has('send: the channel (outbox)')).toBe(false);
     expect(Object.fromEntries(byStage.get('publish (all output records, receipts)')!)).toEqual({
       kafkajs: 10,
     });
@@ -70,6 +78,7 @@ describe('the window profile by stage', () => {
     expect(Object.fromEntries(stageFunctions(profile, 'render'))).toEqual({
       'main node_modules/handlebars/index.js:1': 10,
       'render src/notify/stages/render.ts:1': 10,
+      'render dist/src/notify/stages/render.js:1': 10,
     });
     expect(Object.fromEntries(stageFunctions(profile, 'rest'))).toEqual({
       'fetch node_modules/kafkajs/index.js:1': 10,
@@ -80,8 +89,13 @@ describe('the window profile by stage', () => {
 
   it('prints µs per alert, idle left out', () => {
     const { byStage, busyUsPerAlert } = stageRows(profile, 4, 2);
-    expect(busyUsPerAlert).toBe(25);
-    expect(byStage).toEqual({ render: 10, 'publish (all output records, receipts)': 5, rest: 10 });
+    expect(busyUsPerAlert).toBe(35);
+    expect(byStage).toEqual({
+      render: 15,
+      'publish (all output records, receipts)': 5,
+      'record (accepted marks)': 5,
+      rest: 10,
+    });
     expect(owners(profile).get('(idle)')).toBe(10);
   });
 });
