@@ -2,6 +2,7 @@ import type { ChannelName } from '../src/channels/channel.js';
 import { type RunningConsumer, runConsumerLoop } from '../src/kafka/consumer-loop.js';
 import { runDelayedLoop } from '../src/kafka/delayed-loop.js';
 import { createDeadLetters } from '../src/kafka/dlq.js';
+import { startTogether } from '../src/kafka/start-together.js';
 import { TOPIC_SPECS } from '../src/kafka/topics.js';
 import { createDispatcher, type Dispatcher } from '../src/notify/dispatch.js';
 import { createRetryJobHandler, jobDueAt } from '../src/notify/retry-jobs.js';
@@ -16,15 +17,15 @@ const CHANNEL_NAMES: ChannelName[] = ['email', 'sms', 'push'];
 export async function startDispatchers(deps: ConsumerDeps): Promise<RunningConsumer[]> {
   const { config, kafka, log } = deps;
   const dispatchers: Partial<Record<ChannelName, Dispatcher>> = {};
-  const running: RunningConsumer[] = [];
   // A channel that cannot work (an outbox another process writes) fails the start, before any
   // consumer has joined a group, rather than each send.
   for (const channel of CHANNEL_NAMES) await deps.channels[channel]?.open?.();
+  const loops: (() => Promise<RunningConsumer>)[] = [];
   for (const channel of CHANNEL_NAMES) {
     // An off channel (no provider, no outbox) is planned for nobody: no consumer for it.
     const sender = deps.channels[channel];
     if (sender === undefined) continue;
-    dispatchers[channel] = createDispatcher({
+    const dispatcher = createDispatcher({
       channel,
       sender,
       store: deps.store,
@@ -35,13 +36,14 @@ export async function startDispatchers(deps: ConsumerDeps): Promise<RunningConsu
       metrics: deps.metrics,
       retryPartitions: TOPIC_SPECS.retry.partitions,
     });
-    running.push(
-      await runConsumerLoop({
+    dispatchers[channel] = dispatcher;
+    loops.push(() =>
+      runConsumerLoop({
         kafka,
         groupId: `${config.kafka.groupId}.deliver.${channel}`,
         sessionTimeoutMs: config.kafka.sessionTimeoutMs,
         topics: [config.topics.notifications],
-        handler: dispatchers[channel]!.requests,
+        handler: dispatcher.requests,
         log: log.child({ consumer: `deliver-${channel}` }),
         chunkSize: 100,
         watch: deps.watch,
@@ -55,8 +57,8 @@ export async function startDispatchers(deps: ConsumerDeps): Promise<RunningConsu
     log: retryLog,
     metrics: deps.metrics,
   });
-  running.push(
-    await runDelayedLoop({
+  loops.push(() =>
+    runDelayedLoop({
       kafka,
       groupId: `${config.kafka.groupId}.retry`,
       sessionTimeoutMs: config.kafka.sessionTimeoutMs,
@@ -67,5 +69,5 @@ export async function startDispatchers(deps: ConsumerDeps): Promise<RunningConsu
       handler: createRetryJobHandler(dispatchers, dead),
     }),
   );
-  return running;
+  return startTogether(loops);
 }

@@ -15,6 +15,7 @@ import { createReportLinkHandler } from '../http/report-link.js';
 import { startHttpServers } from '../http/server.js';
 import type { RunningConsumer } from '../kafka/consumer-loop.js';
 import { createDeadLetters } from '../kafka/dlq.js';
+import { startTogether } from '../kafka/start-together.js';
 import { ensureTopics } from '../kafka/topics.js';
 import type { Logger } from '../observe/logger.js';
 import { buildServices, type Services } from './services.js';
@@ -130,7 +131,8 @@ async function createTopics(services: Services, progress: (line: string) => void
 
 /**
  * Starts the wanted consumers into `running`, in the order that keeps decisions right: the profile
- * view and the enrolled directory caught up, the code warm, then the groups that act on events.
+ * view and the enrolled directory caught up, the code warm, then the groups that act on events (all
+ * at once).
  */
 async function startConsumers(
   services: Services,
@@ -155,10 +157,14 @@ async function startConsumers(
     const warm = await warmUp(services);
     progress(`warmed up on ${warm.events} synthetic events in ${Math.round(warm.ms)} ms`);
   }
-  if (wants('login-events')) running.push(await startLoginEvents(services));
-  if (wants('dispatch')) running.push(...(await startDispatchers(services)));
-  if (wants('alert-feed')) running.push(await startAlertFeed(services));
-  if (wants('respond')) running.push(await startRespond(services));
+  // The groups that act on events join together: none depends on another having joined.
+  const acting = [
+    wants('login-events') && (() => startLoginEvents(services)),
+    wants('dispatch') && (() => startDispatchers(services)),
+    wants('alert-feed') && (() => startAlertFeed(services)),
+    wants('respond') && (() => startRespond(services)),
+  ];
+  running.push(...(await startTogether(acting.filter((start) => start !== false))));
 }
 
 /** The IdP webhooks whose tokens are set (none: no `/ingest/…` route exists, 404). */
