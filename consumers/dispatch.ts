@@ -11,15 +11,21 @@ import type { ConsumerDeps } from './deps.js';
 const CHANNEL_NAMES: ChannelName[] = ['email', 'sms', 'push'];
 
 /**
+ * Opens the channels that need it: one that cannot work (an outbox another process writes) fails the
+ * start rather than each send. Call it before any group joins; opening again is a no-op.
+ */
+export async function openChannels(deps: Pick<ConsumerDeps, 'channels'>): Promise<void> {
+  for (const channel of CHANNEL_NAMES) await deps.channels[channel]?.open?.();
+}
+
+/**
  * One consumer group per channel on login-alerts.notifications (a slow provider holds back only its
  * own channel) and one on login-alerts.retry for deliveries waiting out a backoff.
  */
 export async function startDispatchers(deps: ConsumerDeps): Promise<RunningConsumer[]> {
   const { config, kafka, log } = deps;
   const dispatchers: Partial<Record<ChannelName, Dispatcher>> = {};
-  // A channel that cannot work (an outbox another process writes) fails the start, before any
-  // consumer has joined a group, rather than each send.
-  for (const channel of CHANNEL_NAMES) await deps.channels[channel]?.open?.();
+  await openChannels(deps);
   const loops: (() => Promise<RunningConsumer>)[] = [];
   for (const channel of CHANNEL_NAMES) {
     // An off channel (no provider, no outbox) is planned for nobody: no consumer for it.

@@ -2,7 +2,7 @@ import type https from 'node:https';
 import { startAccountSecurity } from '../../consumers/account-security.js';
 import { startAlertFeed } from '../../consumers/alert-feed.js';
 import type { SignalsParts } from '../../consumers/deps.js';
-import { startDispatchers } from '../../consumers/dispatch.js';
+import { openChannels, startDispatchers } from '../../consumers/dispatch.js';
 import { startEnrolledDirectory } from '../../consumers/enrolled-directory.js';
 import { startLoginEvents } from '../../consumers/login-events.js';
 import { startRespond } from '../../consumers/respond.js';
@@ -157,7 +157,9 @@ async function startConsumers(
     const warm = await warmUp(services);
     progress(`warmed up on ${warm.events} synthetic events in ${Math.round(warm.ms)} ms`);
   }
-  // The groups that act on events join together: none depends on another having joined.
+  // The groups that act on events join together (none depends on another having joined), once the
+  // channels are known to work: a channel that cannot fails the start before any of them joins.
+  if (wants('dispatch')) await openChannels(services);
   const acting = [
     wants('login-events') && (() => startLoginEvents(services)),
     wants('dispatch') && (() => startDispatchers(services)),

@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Kafka, logLevel } from 'kafkajs';
 import { testEnv } from '../support/pipeline-harness.js';
 import { killAllChildren, type Proc, spawnProc } from '../support/processes.js';
 import { spawnPipeline } from '../support/reliability.js';
@@ -87,13 +88,31 @@ test('a second live writer is refused; after a SIGKILL the next writer takes ove
   expect(ids.filter((id) => id.startsWith('c-'))).toEqual(Array.from({ length: N }, (_, i) => `c-${i}`));
 }, 120_000);
 
-test('a second `login-alerts run` on the same OUTBOX_DIR fails its start with OUTBOX_IN_USE', async () => {
+test('a second `login-alerts run` on the same OUTBOX_DIR fails its start with OUTBOX_IN_USE before any group that acts on events joins', async () => {
   const env = testEnv('memory', { LOG_LEVEL: 'error' });
   dir = env.OUTBOX_DIR;
-  // spawnPipeline gives each process <OUTBOX_DIR>/<name>: the same name, the same directory.
+  // spawnPipeline gives each process <OUTBOX_DIR>/<name>: the same name, the same directory. The
+  // second has groups of its own, so whether it ever joined one shows in the broker's list.
   const first = await spawnPipeline('replica', env);
-  const second = spawnPipeline('replica', env);
+  const groupId = `${env.KAFKA_GROUP_ID}-second`;
+  const second = spawnPipeline('replica', { ...env, KAFKA_GROUP_ID: groupId });
   await expect(second).rejects.toThrow(/exited during start-up[\s\S]*OUTBOX_IN_USE/);
   expect(first.alive()).toBe(true);
   await first.stop();
+  const admin = new Kafka({
+    brokers: process.env.KAFKA_BROKERS!.split(','),
+    logLevel: logLevel.NOTHING,
+  }).admin();
+  await admin.connect();
+  try {
+    const { groups } = await admin.listGroups();
+    const acting = [groupId, `${groupId}.deliver.email`, `${groupId}.retry`, `${groupId}.respond`];
+    expect(
+      groups
+        .map((g) => g.groupId)
+        .filter((g) => acting.includes(g) || g.startsWith(`${groupId}.alert-feed.`)),
+    ).toEqual([]);
+  } finally {
+    await admin.disconnect();
+  }
 }, 120_000);
