@@ -27,7 +27,7 @@ import {
   type OutRecord,
   type SendRequest,
   sendAll,
-  toPending,
+  serialise,
   type Waiting,
 } from '../src/kafka/produce-requests.js';
 import { createPublisher } from '../src/kafka/publisher.js';
@@ -129,10 +129,7 @@ try {
     kafkajs: (call) => publisher.publish(call),
     platformatic: async (call) => {
       const waiting: Waiting = { records: call, messages: [], refused: [], resolve() {}, reject() {} };
-      for (const [index, r] of call.entries()) {
-        const pending = toPending(r, index, waiting);
-        if (pending) waiting.messages.push(pending);
-      }
+      serialise(waiting);
       await sendAll([waiting], sendThroughPlatformatic);
       if (waiting.refused.length > 0) throw waiting.refused[0]!.error;
     },

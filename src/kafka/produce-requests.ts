@@ -74,7 +74,7 @@ export interface Waiting {
 export type SendRequest = (topicMessages: TopicMessages[], count: number) => Promise<void>;
 
 /** The message to send for a record, or undefined (and the record refused) when it can never fit. */
-export function toPending(r: OutRecord, index: number, call: Waiting): Pending | undefined {
+function toPending(r: OutRecord, index: number, call: Waiting): Pending | undefined {
   const value = r.value === null ? null : JSON.stringify(r.value);
   const size = recordBatchBytes(r.key, value, r.headers);
   if (size > MAX_MESSAGE_BYTES) {
@@ -93,6 +93,14 @@ export function toPending(r: OutRecord, index: number, call: Waiting): Pending |
     ...(r.partition === undefined ? {} : { partition: r.partition }),
   };
   return { topic: r.topic, message, size, index, call };
+}
+
+/** Serialises a call's records into its messages; a record that can never fit is refused instead. */
+export function serialise(call: Waiting): void {
+  for (const [index, r] of call.records.entries()) {
+    const pending = toPending(r, index, call);
+    if (pending) call.messages.push(pending);
+  }
 }
 
 /** Takes whole calls off the queue up to one request's limits (a single large call goes alone, in parts). */

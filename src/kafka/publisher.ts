@@ -8,8 +8,8 @@ import {
   type Refused,
   type SendRequest,
   sendAll,
+  serialise,
   takeRequest,
-  toPending,
   type Waiting,
 } from './produce-requests.js';
 import { backoffMs } from './retrying.js';
@@ -85,10 +85,7 @@ export async function createPublisher(
           },
           reject,
         };
-        for (const [index, r] of records.entries()) {
-          const pending = toPending(r, index, call);
-          if (pending) call.messages.push(pending);
-        }
+        serialise(call);
         if (call.messages.length === 0) return call.resolve();
         enqueue(call);
       });
