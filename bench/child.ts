@@ -11,11 +11,12 @@
  * markers, then the geo database too).
  */
 
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { build as buildHistogram } from 'hdr-histogram-js';
 import { windowProfile } from './profile-window.js';
+import { readThreadCpu, type ThreadCpu, threadShares } from './thread-cpu.js';
 
 // Each mode imports what it needs, so the memory-store figure is not inflated by modules it never uses.
 const mode = process.argv[2];
@@ -33,6 +34,24 @@ const cpuUs = () => {
 };
 /** The kernel's share of the process CPU (socket writes and reads, timers): system µs. */
 const sysUs = () => process.cpuUsage().system;
+/**
+ * Lines in `file` (0 if there is none), read a chunk at a time: the outbox of a storm holds hundreds
+ * of megabytes, and reading it whole would put the count in the run's peak RSS.
+ */
+function countLines(file: string): number {
+  if (!existsSync(file)) return 0;
+  const fd = openSync(file, 'r');
+  const chunk = Buffer.allocUnsafe(1 << 20);
+  let lines = 0;
+  try {
+    for (let n = readSync(fd, chunk); n > 0; n = readSync(fd, chunk)) {
+      for (let at = chunk.indexOf(0x0a); at >= 0 && at < n; at = chunk.indexOf(0x0a, at + 1)) lines++;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return lines;
+}
 const result = (r: object) => process.stdout.write(`RESULT ${JSON.stringify(r)}\n`);
 /**
  * The product as it ships: the compiled dist/ beside this file (bench/run.ts builds it when stale),
@@ -165,6 +184,7 @@ async function full(): Promise<void> {
   let first = 0;
   let cpu0 = 0;
   let sys0 = 0;
+  let threads0: ThreadCpu | undefined;
   const profiler = windowProfile(`full-${services.store.kind}`);
   // Where the latency goes: produce → decided (alert and notification durable on their topics).
   const decidedLat = histogram();
@@ -181,6 +201,7 @@ async function full(): Promise<void> {
         first = performance.now();
         cpu0 = cpuUs();
         sys0 = sysUs();
+        threads0 = readThreadCpu();
         profiler.start();
       }
       await handler(records);
@@ -231,9 +252,10 @@ async function full(): Promise<void> {
   const deliveredS = (performance.now() - first) / 1000;
   const cpuDelivered = cpuUs() - cpu0;
   const sysDelivered = sysUs() - sys0;
+  const threadsDelivered = readThreadCpu();
   // The bench parent always sets OUTBOX_DIR: the emails are counted there.
   const outbox = join(config.outboxDir ?? '.', 'email.jsonl');
-  const countEmails = () => (existsSync(outbox) ? readFileSync(outbox, 'utf8').split('\n').length - 1 : 0);
+  const countEmails = () => countLines(outbox);
   let emails = 0;
   const profile = await profiler.stop(() => {
     emails = countEmails();
@@ -262,6 +284,7 @@ async function full(): Promise<void> {
     profile,
     cpu_us_per_event_with_delivery: cpuDelivered / count,
     system_cpu_share: sysDelivered / cpuDelivered,
+    thread_cpu_share: threads0 && threadsDelivered ? threadShares(threads0, threadsDelivered) : undefined,
     peak_rss_mb: peakRssMb(),
     decided_ms: latency ? percentiles(decidedLat) : undefined,
     decided_startup_ms: latency ? percentiles(decidedStartup) : undefined,

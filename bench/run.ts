@@ -39,6 +39,7 @@ import { createMemoryStore } from '../src/state/memory.js';
 import { createRedisStore } from '../src/state/redis.js';
 import { buildWorkload, publicIpv4, rng, UA_CORPUS } from './load.js';
 import { readProfile, stageRows } from './profile-views.js';
+import type { ThreadCpu } from './thread-cpu.js';
 
 dropKnownWarnings();
 
@@ -528,6 +529,8 @@ function alertCost(m: MixResult | undefined) {
     nobody_cpu_us_per_event: nobody === undefined ? null : round(nobody, 2),
     cpu_us_per_alert_gross: round(withDelivery * eventsPerAlert),
     cpu_us_per_alert: nobody === undefined ? null : round((withDelivery - nobody) * eventsPerAlert),
+    system_cpu_share: r.system_cpu_share as number | undefined,
+    thread_cpu_share: r.thread_cpu_share as ThreadCpu | undefined,
     profile: file,
     stages,
   };
@@ -536,6 +539,7 @@ const alertCosts = (['typical', 'heavy', 'storm'] as const).flatMap((mix) => ale
 const costJson = Object.fromEntries(
   alertCosts.map(({ stages, ...c }) => [c.mix, { ...c, stages_us_per_alert: stages?.byStage }]),
 );
+const percent = (share: number | undefined) => (share === undefined ? '' : `${(share * 100).toFixed(1)}%`);
 function printAlertCosts(): void {
   if (alertCosts.length === 0) return;
   console.log(
@@ -551,6 +555,10 @@ function printAlertCosts(): void {
       'nobody µs/event': c.nobody_cpu_us_per_event ?? '',
       'µs/alert gross': c.cpu_us_per_alert_gross,
       'CPU µs per alert': c.cpu_us_per_alert ?? '',
+      // A window profile samples the main thread alone: these say what it leaves out.
+      'main thread': percent(c.thread_cpu_share?.main),
+      "V8's helper threads": percent(c.thread_cpu_share?.['v8 helpers']),
+      'in the kernel': percent(c.system_cpu_share),
     })),
   );
   for (const c of alertCosts) {
