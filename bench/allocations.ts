@@ -4,7 +4,8 @@
  * allocation of the measured window, freed or not) and prints, per profile, the bytes allocated per
  * alert (per event for a window without alerts) by owner (the same owners as bench/where.ts:
  * libraries, our code by directory) and the allocation sites that allocate most. Bytes are the
- * sampler's estimate (one sample per 1 KB allocated on average).
+ * sampler's estimate (one sample per 1 KB allocated on average). A profile written with
+ * BENCH_HEAP_SURVIVORS=1 holds only what outlived a scavenge, and is titled so.
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
@@ -24,7 +25,8 @@ interface HeapNode {
 }
 interface HeapProfile {
   head: HeapNode;
-  bench?: { events?: number; alerts?: number };
+  /** `survivors`: written with BENCH_HEAP_SURVIVORS=1, what scavenges collected left out. */
+  bench?: { events?: number; alerts?: number; survivors?: boolean };
 }
 
 const { values, positionals } = parseArgs({
@@ -63,7 +65,8 @@ for (const file of positionals) {
   walk(profile.head, 'node internals');
   const kb = (bytes: number) => (bytes / count / 1024).toFixed(1).padStart(7);
   const pct = (bytes: number) => `${((100 * bytes) / total).toFixed(1).padStart(5)}%`;
-  console.log(`\n${basename(file)}: ${kb(total).trim()} KB allocated per ${unit} (${count} ${unit}s)`);
+  const what = profile.bench?.survivors ? 'that outlived a scavenge' : 'allocated';
+  console.log(`\n${basename(file)}: ${kb(total).trim()} KB ${what} per ${unit} (${count} ${unit}s)`);
   console.log('  by owner:');
   for (const [owner, bytes] of [...byOwner].sort((a, b) => b[1] - a[1]))
     console.log(`${kb(bytes)} KB ${pct(bytes)}  ${owner}`);

@@ -6,6 +6,9 @@
  * BENCH_HEAP_PROF=<dir>: a sampling heap profile of the same window, every allocation counted
  * whether or not a collection has freed it by the end (so it shows what the garbage collector
  * works on), written as `<dir>/<name>-<pid>.heapprofile`; `npm run bench:allocations` reads it.
+ * With BENCH_HEAP_SURVIVORS=1 it leaves out what a scavenge collected: what is left outlived the
+ * young generation (a scavenge copies or promotes it), which is what a scavenge costs, with what
+ * was allocated straight into the old generation.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -56,6 +59,7 @@ function profileFile(dir: string, name: string, extension: string): string {
 }
 
 function heapWindow(name: string, dir: string): WindowProfile {
+  const survivors = process.env.BENCH_HEAP_SURVIVORS?.trim() === '1';
   const session = new Session();
   session.connect();
   let started: Promise<unknown> | undefined;
@@ -64,7 +68,7 @@ function heapWindow(name: string, dir: string): WindowProfile {
       started ??= session.post('HeapProfiler.startSampling', {
         samplingInterval: 1024,
         includeObjectsCollectedByMajorGC: true,
-        includeObjectsCollectedByMinorGC: true,
+        includeObjectsCollectedByMinorGC: !survivors,
       });
     },
     async stop(meta) {
@@ -72,7 +76,7 @@ function heapWindow(name: string, dir: string): WindowProfile {
       await started;
       const { profile } = await session.post('HeapProfiler.stopSampling');
       const file = profileFile(dir, name, 'heapprofile');
-      writeFileSync(file, JSON.stringify(meta ? { ...profile, bench: meta() } : profile));
+      writeFileSync(file, JSON.stringify({ ...profile, bench: { ...meta?.(), survivors } }));
       session.disconnect();
       return file;
     },
