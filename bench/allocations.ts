@@ -5,7 +5,7 @@
  * alert (per event for a window without alerts) by owner (the same owners as bench/where.ts:
  * libraries, our code by directory) and the allocation sites that allocate most. Bytes are the
  * sampler's estimate (one sample per 1 KB allocated on average). A profile written with
- * BENCH_HEAP_SURVIVORS=1 holds only what outlived a scavenge, and is titled so.
+ * BENCH_HEAP_SURVIVORS=1 holds only what no scavenge collected, and is titled so.
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
@@ -65,7 +65,7 @@ for (const file of positionals) {
   walk(profile.head, 'node internals');
   const kb = (bytes: number) => (bytes / count / 1024).toFixed(1).padStart(7);
   const pct = (bytes: number) => `${((100 * bytes) / total).toFixed(1).padStart(5)}%`;
-  const what = profile.bench?.survivors ? 'that outlived a scavenge' : 'allocated';
+  const what = profile.bench?.survivors ? 'that no scavenge collected' : 'allocated';
   console.log(`\n${basename(file)}: ${kb(total).trim()} KB ${what} per ${unit} (${count} ${unit}s)`);
   console.log('  by owner:');
   for (const [owner, bytes] of [...byOwner].sort((a, b) => b[1] - a[1]))

@@ -6,9 +6,9 @@
  * BENCH_HEAP_PROF=<dir>: a sampling heap profile of the same window, every allocation counted
  * whether or not a collection has freed it by the end (so it shows what the garbage collector
  * works on), written as `<dir>/<name>-<pid>.heapprofile`; `npm run bench:allocations` reads it.
- * With BENCH_HEAP_SURVIVORS=1 it leaves out what a scavenge collected: what is left outlived the
- * young generation (a scavenge copies or promotes it), which is what a scavenge costs, with what
- * was allocated straight into the old generation.
+ * With BENCH_HEAP_SURVIVORS=1 it leaves out whatever a scavenge collected, even after copying it
+ * once: what is left was promoted to the old generation, allocated straight into it, or still young
+ * when the window ended.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -18,7 +18,8 @@ export interface WindowProfile {
   start(): void;
   /**
    * Stops and writes the profile, with what `meta` returns (what the window measured; called once
-   * the profiler has stopped, so its work is not in the profile) as its `bench` field.
+   * the profiler has stopped, so its work is not in the profile) as its `bench` field; a heap
+   * profile's `bench` also says whether it holds survivors only.
    */
   stop(meta?: () => { events?: number; alerts?: number }): Promise<string | undefined>;
 }

@@ -39,7 +39,7 @@ import { createMemoryStore } from '../src/state/memory.js';
 import { createRedisStore } from '../src/state/redis.js';
 import { buildWorkload, publicIpv4, rng, UA_CORPUS } from './load.js';
 import { readProfile, stageRows } from './profile-views.js';
-import type { ThreadCpu } from './thread-cpu.js';
+import type { ThreadShares } from './thread-cpu.js';
 
 dropKnownWarnings();
 
@@ -248,8 +248,8 @@ const STORM_EVENTS = Math.min(EVENTS, Number(process.env.BENCH_STORM_EVENTS ?? 2
 const eventsOf = (mix: Mix) => (mix === 'storm' ? STORM_EVENTS : EVENTS);
 /**
  * Where the window profiles go: BENCH_CPU_PROF for every child; without it, a temporary directory
- * for the storm mix's Redis run alone (its stage view is printed; the profiler's sampling is in its
- * CPU figure, by a few per cent); BENCH_CPU_PROF=off profiles no run.
+ * for the storm mix's Redis run alone (its stage view is printed; the profiler's sampling and its
+ * own thread are in its CPU figure, a tenth of it or more); BENCH_CPU_PROF=off profiles no run.
  */
 const PROFILES_OFF = process.env.BENCH_CPU_PROF?.trim() === 'off';
 const PROFILES = PROFILES_OFF ? undefined : process.env.BENCH_CPU_PROF?.trim();
@@ -530,7 +530,7 @@ function alertCost(m: MixResult | undefined) {
     cpu_us_per_alert_gross: round(withDelivery * eventsPerAlert),
     cpu_us_per_alert: nobody === undefined ? null : round((withDelivery - nobody) * eventsPerAlert),
     system_cpu_share: r.system_cpu_share as number | undefined,
-    thread_cpu_share: r.thread_cpu_share as ThreadCpu | undefined,
+    thread_cpu_share: r.thread_cpu_share as ThreadShares | undefined,
     profile: file,
     stages,
   };
@@ -555,9 +555,14 @@ function printAlertCosts(): void {
       'nobody µs/event': c.nobody_cpu_us_per_event ?? '',
       'µs/alert gross': c.cpu_us_per_alert_gross,
       'CPU µs per alert': c.cpu_us_per_alert ?? '',
-      // A window profile samples the main thread alone: these say what it leaves out.
+      // Shares of the window's process CPU. A window profile samples the main thread alone: these
+      // say what it leaves out. "other" holds a profiled run's profiler thread. The kernel's share
+      // overlaps the threads' (each thread's time includes its system time).
       'main thread': percent(c.thread_cpu_share?.main),
-      "V8's helper threads": percent(c.thread_cpu_share?.['v8 helpers']),
+      "V8's helpers": percent(c.thread_cpu_share?.['v8 helpers']),
+      'other threads': percent(
+        c.thread_cpu_share && c.thread_cpu_share['libuv pool'] + c.thread_cpu_share.other,
+      ),
       'in the kernel': percent(c.system_cpu_share),
     })),
   );

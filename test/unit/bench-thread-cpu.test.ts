@@ -1,9 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
-import { kindOf, parseTaskStat, readThreadCpu, threadShares } from '../../bench/thread-cpu.js';
+import { kindOf, parseTaskStat, type ThreadCpu, threadShares } from '../../bench/thread-cpu.js';
 
 // A stat line as Linux writes it; utime and stime are the 14th and 15th fields of the whole line.
 const stat = (comm: string, utime: number, stime: number) =>
   `4242 (${comm}) S 1 4242 4242 0 -1 4194560 2000 0 0 0 ${utime} ${stime} 0 0 20 0 7 0 100 1000000 5000`;
+const reading = (threads: [string, ReturnType<typeof kindOf>, number][]): ThreadCpu =>
+  new Map(threads.map(([tid, kind, cpuUs]) => [tid, { kind, cpuUs }]));
 
 describe('per-thread CPU (bench)', () => {
   it('reads utime and stime after the name, in µs of 10 ms ticks', () => {
@@ -30,8 +32,17 @@ describe('per-thread CPU (bench)', () => {
   });
 
   it('gives each kind its share of the CPU used between two readings', () => {
-    const before = { main: 1_000, 'v8 helpers': 500, 'libuv pool': 0, other: 0 };
-    const after = { main: 7_000, 'v8 helpers': 3_500, 'libuv pool': 1_000, other: 0 };
+    const before = reading([
+      ['1', 'main', 1_000],
+      ['2', 'v8 helpers', 300],
+      ['3', 'v8 helpers', 200],
+    ]);
+    const after = reading([
+      ['1', 'main', 7_000],
+      ['2', 'v8 helpers', 2_300],
+      ['3', 'v8 helpers', 1_200],
+      ['4', 'libuv pool', 1_000],
+    ]);
     const shares = threadShares(before, after);
     expect(shares.main).toBeCloseTo(0.6);
     expect(shares['v8 helpers']).toBeCloseTo(0.3);
@@ -39,15 +50,19 @@ describe('per-thread CPU (bench)', () => {
     expect(shares.other).toBe(0);
   });
 
-  it("reads this process's threads on Linux, the main thread's time included", () => {
-    if (process.platform !== 'linux') {
-      expect(readThreadCpu()).toBeUndefined();
-      return;
-    }
-    const before = readThreadCpu()!;
-    const until = process.cpuUsage().user + 60_000;
-    while (process.cpuUsage().user < until); // 60 ms of work on this thread
-    const after = readThreadCpu()!;
-    expect(after.main - before.main).toBeGreaterThanOrEqual(30_000);
+  it('counts thread by thread: one that ended takes nothing of the others away', () => {
+    // Thread 3 (5 s before the window) has ended; thread 2 used 1 s in the window.
+    const before = reading([
+      ['1', 'main', 1_000_000],
+      ['2', 'v8 helpers', 0],
+      ['3', 'v8 helpers', 5_000_000],
+    ]);
+    const after = reading([
+      ['1', 'main', 4_000_000],
+      ['2', 'v8 helpers', 1_000_000],
+    ]);
+    const shares = threadShares(before, after);
+    expect(shares.main).toBeCloseTo(0.75);
+    expect(shares['v8 helpers']).toBeCloseTo(0.25);
   });
 });
