@@ -45,7 +45,8 @@ function countLines(file: string): number {
   let lines = 0;
   try {
     for (let n = readSync(fd, chunk); n > 0; n = readSync(fd, chunk)) {
-      for (let at = chunk.indexOf(0x0a); at >= 0 && at < n; at = chunk.indexOf(0x0a, at + 1)) lines++;
+      const read = chunk.subarray(0, n);
+      for (let at = read.indexOf(0x0a); at >= 0; at = read.indexOf(0x0a, at + 1)) lines++;
     }
   } finally {
     closeSync(fd);

@@ -54,9 +54,8 @@ const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 3_000);
 const REDIS_URL = process.env.REDIS_URL?.trim() || 'redis://127.0.0.1:6379';
 /**
  * BENCH_CHILD=<path to another checkout's bench/child.ts>: measure that code in the same harness. The
- * child measures its checkout's build (dist/), as it ships; it is built first when stale. (A checkout
- * whose child.ts predates this imports its sources through tsx instead: compare it with a child of the
- * same kind.)
+ * child measures its checkout's build (dist/), as it ships; it is built first when stale. A child.ts
+ * that imports src/ instead runs the sources through tsx: compare children that measure the same kind.
  */
 const CHILD = process.env.BENCH_CHILD?.trim() || new URL('./child.ts', import.meta.url).pathname;
 const CHILD_BUILD = join(dirname(CHILD), '..', 'scripts', 'build.mjs');
