@@ -1,13 +1,12 @@
 /** The security dashboard in a real headless Chromium, fed by the real pipeline on the real broker. */
 
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Browser, Locator, Page } from 'playwright-core';
 import type { LoginAlert } from '../../src/contracts/login-alert.js';
 import { artifactPath, launchChromium } from '../support/browser.js';
 import { uniqueName } from '../support/env.js';
 import { failedSignIn, IP_SAO_PAULO, IP_TOKYO, profile, signIn, UA_WIN_FIREFOX } from '../support/events.js';
+import { outboxLines } from '../support/outbox-lines.js';
 import { startTestPipeline, type TestPipeline, type Watch } from '../support/pipeline-harness.js';
 
 const IP_BERLIN_SERVER = '185.220.101.1';
@@ -67,12 +66,9 @@ const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000);
 async function reportLink(alertId: string): Promise<string> {
   const deadline = Date.now() + 20_000;
   for (;;) {
-    const text = await readFile(join(t.config.outboxDir!, 'email.jsonl'), 'utf8').catch(() => '');
-    const line = text
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as { alert_id: string; text: string })
-      .find((l) => l.alert_id === alertId);
+    const line = (await outboxLines<{ alert_id: string; text: string }>(t.config.outboxDir!)).find(
+      (l) => l.alert_id === alertId,
+    );
     const link = /https?:\/\/\S+?\/r\/[A-Za-z0-9_.-]+/.exec(line?.text ?? '')?.[0];
     if (link) return `${t.pipeline.httpUrl}${new URL(link).pathname}`;
     if (Date.now() > deadline) throw new Error(`no report link in the email of ${alertId}`);

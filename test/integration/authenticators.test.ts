@@ -3,14 +3,14 @@
  * registered YubiKey is named in the alert and in the email sent, and a sign-in with a credential
  * the account never registered is flagged critical.
  */
-import { readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import type { LoginAlert } from '../../src/contracts/login-alert.js';
 import { accountPrefix, keys } from '../../src/state/keys.js';
 import { redisUrl, uniqueName } from '../support/env.js';
 import { profile, signIn } from '../support/events.js';
+import { outboxLines } from '../support/outbox-lines.js';
 import { startTestPipeline, type TestPipeline } from '../support/pipeline-harness.js';
 
 const YUBIKEY_5 = 'cb69481e-8ff7-4039-93ec-0a2729a154a8';
@@ -19,12 +19,9 @@ const YUBIKEY_5 = 'cb69481e-8ff7-4039-93ec-0a2729a154a8';
 async function emailsFor(dir: string, account: string, count: number, timeoutMs = 20_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const text = await readFile(join(dir, 'email.jsonl'), 'utf8').catch(() => '');
-    const mine = text
-      .split('\n')
-      .filter((l) => l !== '')
-      .map((l) => JSON.parse(l) as { account_id: string; subject: string; text: string })
-      .filter((e) => e.account_id === account);
+    const mine = (await outboxLines<{ account_id: string; subject: string; text: string }>(dir)).filter(
+      (e) => e.account_id === account,
+    );
     if (mine.length >= count || Date.now() > deadline) return mine;
     await sleep(100);
   }

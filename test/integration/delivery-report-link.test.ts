@@ -1,11 +1,10 @@
 /** "This wasn't me", from the link in a delivered email to the security topic, on the real broker. */
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import type { LoginAlert } from '../../src/contracts/login-alert.js';
 import { signLink } from '../../src/notify/links.js';
 import { enrolQuietly, receipt, until } from '../support/delivery-kit.js';
 import { uniqueName } from '../support/env.js';
 import { signIn, UA_MAC_CHROME } from '../support/events.js';
+import { outboxLines } from '../support/outbox-lines.js';
 import { startTestPipeline, type TestPipeline, type Watch } from '../support/pipeline-harness.js';
 
 let t: TestPipeline;
@@ -28,12 +27,9 @@ const reportsOf = (account: string) => alertsOf(account).filter((a) => a.kind ==
 
 /** The signed link in the outbox email of `alertId`, moved onto the test server's address. */
 async function linkFromOutbox(alertId: string): Promise<string> {
-  const text = await readFile(path.join(t.config.outboxDir!, 'email.jsonl'), 'utf8');
-  const line = text
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as { alert_id: string; text: string; html: string })
-    .find((l) => l.alert_id === alertId);
+  const line = (
+    await outboxLines<{ alert_id: string; text: string; html: string }>(t.config.outboxDir!)
+  ).find((l) => l.alert_id === alertId);
   const link = /https?:\/\/\S+?\/r\/[A-Za-z0-9_.-]+/.exec(line?.text ?? '')?.[0];
   if (!link) throw new Error(`no report link in the email of ${alertId}`);
   expect(line?.html).toContain(new URL(link).pathname);

@@ -8,7 +8,6 @@
  */
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/config.js';
 import type { AppError } from '../../src/errors.js';
@@ -20,6 +19,7 @@ import { until } from '../support/delivery-kit.js';
 import { uniqueName } from '../support/env.js';
 import { profile, signIn } from '../support/events.js';
 import { ALERTS_USER, type SecureKafka, secureKafka } from '../support/kafka-security.js';
+import { outboxLines } from '../support/outbox-lines.js';
 import { testEnv } from '../support/pipeline-harness.js';
 import { createTestCa, type TestCa } from '../support/tls-certs.js';
 
@@ -91,14 +91,10 @@ function cli(
   });
 }
 
-const newLoginEmails = async (account: string) => {
-  const text = await readFile(join(env.OUTBOX_DIR!, 'email.jsonl'), 'utf8').catch(() => '');
-  return text
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as { account_id: string; kind: string; alert_id: string })
-    .filter((m) => m.account_id === account && m.kind === 'new_login');
-};
+const newLoginEmails = async (account: string) =>
+  (await outboxLines<{ account_id: string; kind: string; alert_id: string }>(env.OUTBOX_DIR!)).filter(
+    (m) => m.account_id === account && m.kind === 'new_login',
+  );
 
 describe('Kafka over SASL_SSL (SCRAM-SHA-512) with client certificates', () => {
   const account = uniqueName('acct');

@@ -11,10 +11,8 @@
  * The broker is this test's own and speaks only SASL_SSL (SCRAM-SHA-512, a CA the test made) with Kafka's
  * authorizer on: Keycloak's principal holds nothing but WRITE on auth.events, the ACL the README documents.
  */
-import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes } from 'kafkajs';
 import { AuthEventSchema } from '../../src/contracts/auth-event.js';
 import type { LoginAlert } from '../../src/contracts/login-alert.js';
@@ -32,6 +30,7 @@ import {
   registerPasskey,
   signInWithPasskey,
 } from '../support/keycloak-passkey.js';
+import { outboxLines } from '../support/outbox-lines.js';
 import { startTestPipeline, type TestPipeline, type Watch } from '../support/pipeline-harness.js';
 import { startTcpGate, type TcpGate } from '../support/tcp-gate.js';
 import { createTestCa, type TestCa } from '../support/tls-certs.js';
@@ -748,11 +747,9 @@ describe('"This wasn\'t me" ends the intrusion at Keycloak', () => {
       const email = await until(
         'the alert email in the outbox',
         async () =>
-          (await readFile(join(t2.config.outboxDir ?? '', 'email.jsonl'), 'utf8').catch(() => ''))
-            .split('\n')
-            .filter(Boolean)
-            .map((line) => JSON.parse(line) as { alert_id: string; html: string; text: string })
-            .find((e) => e.alert_id === alert.alert_id),
+          (
+            await outboxLines<{ alert_id: string; html: string; text: string }>(t2.config.outboxDir ?? '')
+          ).find((e) => e.alert_id === alert.alert_id),
         60_000,
       );
       expect(email.text).toMatch(/Signed in with: passkey/);

@@ -7,7 +7,6 @@
  */
 import { spawnSync } from 'node:child_process';
 import { readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../../src/config/config.js';
 import type { LoginAlert } from '../../src/contracts/login-alert.js';
@@ -17,6 +16,7 @@ import { createRedisStore } from '../../src/state/redis.js';
 import type { Store } from '../../src/state/store.js';
 import { kafkaBrokers, uniqueName } from '../support/env.js';
 import { profile, signIn } from '../support/events.js';
+import { outboxLines } from '../support/outbox-lines.js';
 import { startTestPipeline } from '../support/pipeline-harness.js';
 import { STORE_USER, startTlsRedis, type TlsRedis } from '../support/redis-tls.js';
 import { waitUntil } from '../support/reliability.js';
@@ -294,12 +294,9 @@ async function waitForEmail(dir: string, account: string, kind: string): Promise
   await waitUntil(
     `an email for ${account} in the outbox`,
     async () => {
-      const text = await readFile(join(dir, 'email.jsonl'), 'utf8').catch(() => '');
-      mine = text
-        .split('\n')
-        .filter((l) => l !== '')
-        .map((l) => JSON.parse(l) as { account_id: string; kind: string })
-        .filter((e) => e.account_id === account && e.kind === kind);
+      mine = (await outboxLines<{ account_id: string; kind: string }>(dir)).filter(
+        (e) => e.account_id === account && e.kind === kind,
+      );
       return mine.length > 0;
     },
     20_000,

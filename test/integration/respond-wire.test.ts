@@ -3,8 +3,6 @@
  * (test/support/idp-admin-mocks.ts cites them), and the whole report → containment → record path through
  * the real pipeline, broker and report link with the Auth0 one.
  */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { IdpRef } from '../../src/contracts/idp.js';
 import type { LoginAlert } from '../../src/contracts/login-alert.js';
 import type { ResponseRecord } from '../../src/contracts/records.js';
@@ -16,6 +14,7 @@ import { failure } from '../support/app-error.js';
 import { auth0SignIn, enrolQuietly, until } from '../support/delivery-kit.js';
 import { uniqueName } from '../support/env.js';
 import { type IdpMock, startAuth0Mock, startOktaMock } from '../support/idp-admin-mocks.js';
+import { outboxLines } from '../support/outbox-lines.js';
 import { startTestPipeline, type TestPipeline, type Watch } from '../support/pipeline-harness.js';
 
 const CLIENT_SECRET = 'auth0-client-secret-value';
@@ -235,20 +234,15 @@ describe('report → containment → record, through the pipeline (Auth0)', () =
     expect(shown).toEqual(record);
     // The person is told what was done, by email (the account's channel), once per response.
     const emailsOf = async () =>
-      (await readFile(join(t.config.outboxDir!, 'email.jsonl'), 'utf8').catch(() => ''))
-        .split('\n')
-        .filter((l) => l !== '')
-        .map(
-          (l) =>
-            JSON.parse(l) as {
-              alert_id: string;
-              account_id: string;
-              kind: string;
-              subject: string;
-              text: string;
-            },
-        )
-        .filter((e) => e.account_id === account && e.kind === 'containment');
+      (
+        await outboxLines<{
+          alert_id: string;
+          account_id: string;
+          kind: string;
+          subject: string;
+          text: string;
+        }>(t.config.outboxDir!)
+      ).filter((e) => e.account_id === account && e.kind === 'containment');
     const [told] = await until('the containment email in the outbox', async () => {
       const mine = await emailsOf();
       return mine.length > 0 ? mine : undefined;
