@@ -108,7 +108,11 @@ try {
   const platformatic = new PlatformaticProducer({
     clientId: 'bench-platformatic',
     bootstrapBrokers: brokers,
-    serializers: stringSerializers,
+    // The product's publisher hands over each value as bytes already; keys and headers are strings.
+    serializers: {
+      ...stringSerializers,
+      value: (v?: string | Buffer) => (typeof v === 'string' ? Buffer.from(v) : v),
+    },
     retries: 0,
   });
   closing.push(() => platformatic.close());
@@ -119,7 +123,7 @@ try {
         messages.map((m) => ({
           topic,
           key: m.key as string,
-          value: m.value as string,
+          value: m.value as Buffer,
           headers: m.headers as Record<string, string> | undefined,
         })),
       ),

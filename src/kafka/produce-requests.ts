@@ -43,7 +43,7 @@ const MAX_BYTES_PER_CALL = 512 * 1024;
  */
 export function recordBatchBytes(
   key: string,
-  value: string | null,
+  value: string | Buffer | null,
   headers?: Record<string, string>,
 ): number {
   let bytes = 61 + 21 + Buffer.byteLength(key) + (value === null ? 0 : Buffer.byteLength(value));
@@ -64,7 +64,9 @@ export interface Pending {
 /** One publish() call waiting for its records to be sent. */
 export interface Waiting {
   records: readonly OutRecord[];
+  /** The records serialised; filled by `serialise` once, when the call reaches the head of the queue. */
   messages: Pending[];
+  serialised?: boolean;
   refused: Refused[];
   resolve: () => void;
   reject: (err: unknown) => void;
@@ -75,7 +77,9 @@ export type SendRequest = (topicMessages: TopicMessages[], count: number) => Pro
 
 /** The message to send for a record, or undefined (and the record refused) when it can never fit. */
 function toPending(r: OutRecord, index: number, call: Waiting): Pending | undefined {
-  const value = r.value === null ? null : JSON.stringify(r.value);
+  // Bytes at once: kafkajs writes a Buffer as it is (a string it measures and encodes again), and
+  // the record's JSON text dies young instead of waiting in memory for the request's acks.
+  const value = r.value === null ? null : Buffer.from(JSON.stringify(r.value));
   const size = recordBatchBytes(r.key, value, r.headers);
   if (size > MAX_MESSAGE_BYTES) {
     const error = new AppError(
@@ -95,21 +99,28 @@ function toPending(r: OutRecord, index: number, call: Waiting): Pending | undefi
   return { topic: r.topic, message, size, index, call };
 }
 
-/** Serialises a call's records into its messages; a record that can never fit is refused instead. */
+/** Serialises a call's records into its messages, once; a record that can never fit is refused instead. */
 export function serialise(call: Waiting): void {
+  if (call.serialised) return;
+  call.serialised = true;
   for (const [index, r] of call.records.entries()) {
     const pending = toPending(r, index, call);
     if (pending) call.messages.push(pending);
   }
 }
 
-/** Takes whole calls off the queue up to one request's limits (a single large call goes alone, in parts). */
+/**
+ * Takes whole calls off the queue up to one request's limits (a single large call goes alone, in
+ * parts). Calls are serialised here, not when queued: a record's JSON then lives from its request's
+ * making to its acks, and a long queue holds only the records its callers hold anyway.
+ */
 export function takeRequest(queue: Waiting[]): Waiting[] {
   const taken: Waiting[] = [];
   let count = 0;
   let bytes = 0;
   while (queue.length > 0) {
     const next = queue[0]!;
+    serialise(next);
     const size = next.messages.reduce((sum, m) => sum + m.size, 0);
     if (
       taken.length > 0 &&

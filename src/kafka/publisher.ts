@@ -8,7 +8,6 @@ import {
   type Refused,
   type SendRequest,
   sendAll,
-  serialise,
   takeRequest,
   type Waiting,
 } from './produce-requests.js';
@@ -21,6 +20,7 @@ export interface Publisher {
    * Produces every record with acks from all in-sync replicas; resolves once all are durable. Rejects
    * with a retryable KAFKA_UNAVAILABLE while the broker is away, or with a RecordsRefusedError
    * (KAFKA_RECORD_REJECTED, not retryable) naming the records refused for good, the others sent.
+   * A record is serialised when its request is made, so it must not change until the call settles.
    */
   publish(records: readonly OutRecord[]): Promise<void>;
   close(): Promise<void>;
@@ -85,8 +85,6 @@ export async function createPublisher(
           },
           reject,
         };
-        serialise(call);
-        if (call.messages.length === 0) return call.resolve();
         enqueue(call);
       });
     },

@@ -128,12 +128,14 @@ function refusingKafka(
     sendBatch: async ({
       topicMessages,
     }: {
-      topicMessages: { topic: string; messages: { value: string }[] }[];
+      topicMessages: { topic: string; messages: { value: Buffer }[] }[];
     }) => {
-      requests.push(topicMessages.flatMap((t) => t.messages.map((m) => JSON.parse(m.value).i)));
+      requests.push(
+        topicMessages.flatMap((t) => t.messages.map((m) => JSON.parse(m.value.toString('utf8')).i)),
+      );
       for (const t of topicMessages)
         for (const m of t.messages) {
-          const type = refuse(t.topic, m.value);
+          const type = refuse(t.topic, m.value.toString('utf8'));
           if (type) {
             // kafkajs wraps the broker's protocol error in a non-retriable one.
             const protocol = Object.assign(new Error('broker says no'), { type, retriable: false });
