@@ -18,14 +18,15 @@ const produceRequest = require(require.resolve('kafkajs/src/protocol/requests/pr
 const records = await alertRecords(PER_REQUEST);
 // Each topic's records spread over its partitions by key, as the producer sends them.
 const PARTITIONS = 6;
-const byPartition = new Map<string, Map<number, { key: string; value: string; timestamp: number }[]>>();
+const byPartition = new Map<string, Map<number, { key: string; value: Buffer; timestamp: number }[]>>();
 for (const r of records.slice(0, PER_REQUEST)) {
   const partitions =
-    byPartition.get(r.topic) ?? new Map<number, { key: string; value: string; timestamp: number }[]>();
+    byPartition.get(r.topic) ?? new Map<number, { key: string; value: Buffer; timestamp: number }[]>();
   byPartition.set(r.topic, partitions);
   const p = (keyHash(r.key) & 0x7fffffff) % PARTITIONS;
-  // A fixed timestamp keeps the two sides' bytes comparable; the delta is 0 either way.
-  const message = { key: r.key, value: JSON.stringify(r.value), timestamp: 1_800_000_000_000 };
+  // A fixed timestamp keeps the two sides' bytes comparable; the delta is 0 either way. Values are
+  // bytes, as the publisher hands them over.
+  const message = { key: r.key, value: Buffer.from(JSON.stringify(r.value)), timestamp: 1_800_000_000_000 };
   partitions.set(p, [...(partitions.get(p) ?? []), message]);
 }
 const topicData = [...byPartition].map(([topic, partitions]) => ({

@@ -77,19 +77,29 @@ export type SendRequest = (topicMessages: TopicMessages[], count: number) => Pro
 
 /** The message to send for a record, or undefined (and the record refused) when it can never fit. */
 function toPending(r: OutRecord, index: number, call: Waiting): Pending | undefined {
-  // Bytes at once: kafkajs writes a Buffer as it is (a string it measures and encodes again), and
-  // the record's JSON text dies young instead of waiting in memory for the request's acks.
-  const value = r.value === null ? null : Buffer.from(JSON.stringify(r.value));
-  const size = recordBatchBytes(r.key, value, r.headers);
-  if (size > MAX_MESSAGE_BYTES) {
-    const error = new AppError(
-      'KAFKA_RECORD_REJECTED',
-      `record for ${r.topic} is ${size} bytes; the broker takes at most ${MAX_MESSAGE_BYTES} (max.message.bytes): not sent`,
-      { retryable: false },
-    );
+  const refuse = (why: string) => {
+    const error = new AppError('KAFKA_RECORD_REJECTED', `record for ${r.topic} ${why}: not sent`, {
+      retryable: false,
+    });
     call.refused.push({ index, record: r, error });
     return undefined;
+  };
+  // Bytes at once: kafkajs writes a Buffer as it is (a string it measures and encodes again), and
+  // the record's JSON text dies young instead of waiting in memory for the request's acks.
+  let value: Buffer | null = null;
+  if (r.value !== null) {
+    let json: string | undefined;
+    try {
+      json = JSON.stringify(r.value);
+    } catch (err) {
+      return refuse(`cannot be written as JSON (${(err as Error).message})`);
+    }
+    if (json === undefined) return refuse('has no JSON value');
+    value = Buffer.from(json);
   }
+  const size = recordBatchBytes(r.key, value, r.headers);
+  if (size > MAX_MESSAGE_BYTES)
+    return refuse(`is ${size} bytes; the broker takes at most ${MAX_MESSAGE_BYTES} (max.message.bytes)`);
   const message: Message = {
     key: r.key,
     value,
@@ -102,11 +112,11 @@ function toPending(r: OutRecord, index: number, call: Waiting): Pending | undefi
 /** Serialises a call's records into its messages, once; a record that can never fit is refused instead. */
 export function serialise(call: Waiting): void {
   if (call.serialised) return;
-  call.serialised = true;
   for (const [index, r] of call.records.entries()) {
     const pending = toPending(r, index, call);
     if (pending) call.messages.push(pending);
   }
+  call.serialised = true;
 }
 
 /**

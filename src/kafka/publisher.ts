@@ -8,6 +8,7 @@ import {
   type Refused,
   type SendRequest,
   sendAll,
+  serialise,
   takeRequest,
   type Waiting,
 } from './produce-requests.js';
@@ -117,8 +118,18 @@ function createPump(send: SendRequest): (call: Waiting) => void {
   let inFlight = 0;
   let pumpScheduled = false;
   const pump = () => {
-    while (inFlight < MAX_SENDS_IN_FLIGHT && queue.length > 0) {
-      const calls = takeRequest(queue);
+    while (queue.length > 0) {
+      // A call with nothing to send (every record refused) settles as it reaches the head, without
+      // waiting for a free request or sharing one's fate.
+      serialise(queue[0]!);
+      if (queue[0]!.messages.length === 0) {
+        queue.shift()!.resolve();
+        continue;
+      }
+      if (inFlight >= MAX_SENDS_IN_FLIGHT) return;
+      const taken = takeRequest(queue);
+      for (const c of taken) if (c.messages.length === 0) c.resolve();
+      const calls = taken.filter((c) => c.messages.length > 0);
       inFlight++;
       sendAll(calls, send)
         .then(

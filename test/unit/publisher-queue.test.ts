@@ -148,6 +148,52 @@ function refusingKafka(
 }
 
 describe('publisher refusals', () => {
+  it('refuses a record with no JSON (a cycle, a BigInt, undefined) and sends the others, without failing the queue', async () => {
+    const requests: string[][] = [];
+    const publisher = await createPublisher(refusingKafka(requests, () => undefined));
+    const cycle: Record<string, unknown> = { i: 1 };
+    cycle.self = cycle;
+    const err = await publisher
+      .publish([
+        record(0),
+        { topic: 't', key: 'k', value: cycle },
+        { topic: 't', key: 'k', value: 10n },
+        { topic: 't', key: 'k', value: undefined },
+        record(4),
+      ])
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RecordsRefusedError);
+    const refused = (err as RecordsRefusedError).refused;
+    expect(refused.map((r) => [r.index, r.error.code, r.error.retryable])).toEqual([
+      [1, 'KAFKA_RECORD_REJECTED', false],
+      [2, 'KAFKA_RECORD_REJECTED', false],
+      [3, 'KAFKA_RECORD_REJECTED', false],
+    ]);
+    expect(refused[0]!.error.message).toMatch(/cannot be written as JSON/);
+    expect(refused[2]!.error.message).toMatch(/has no JSON value/);
+    expect(requests).toEqual([[0, 4]]);
+    // The next call is sent as usual.
+    await publisher.publish([record(5)]);
+    expect(requests).toEqual([[0, 4], [5]]);
+  });
+
+  it('settles a call whose every record is refused without waiting for the requests in flight', async () => {
+    const sent: Sent[] = [];
+    const publisher = await createPublisher(handDrivenKafka(sent));
+    const calls = [publisher.publish([record(0)])];
+    await turn();
+    calls.push(publisher.publish([record(1)]));
+    await turn();
+    expect(sent.map((s) => s.messages)).toEqual([1, 1]);
+    const huge = { topic: 't', key: 'k', value: { pad: 'x'.repeat(1_100_000) } };
+    const err = await publisher.publish([huge]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RecordsRefusedError);
+    // Both requests are still in flight, and nothing more was sent.
+    expect(sent.map((s) => s.messages)).toEqual([1, 1]);
+    for (const s of sent) s.finish();
+    await Promise.all(calls);
+  });
+
   it('refuses a record larger than the broker takes without sending it, and sends the others', async () => {
     const requests: string[][] = [];
     const publisher = await createPublisher(refusingKafka(requests, () => undefined));
