@@ -5,7 +5,8 @@
  * alert (per event for a window without alerts) by owner (the same owners as bench/where.ts:
  * libraries, our code by directory) and the allocation sites that allocate most. Bytes are the
  * sampler's estimate (one sample per 1 KB allocated on average). A profile written with
- * BENCH_HEAP_SURVIVORS=1 holds only what no scavenge collected, and is titled so.
+ * BENCH_HEAP_SURVIVORS=1 holds only what no scavenge collected (young objects a mark-compact freed
+ * included, see bench/profile-window.ts), and is titled so.
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
