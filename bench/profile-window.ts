@@ -8,9 +8,9 @@
  * works on), written as `<dir>/<name>-<pid>.heapprofile`; `npm run bench:allocations` reads it.
  * With BENCH_HEAP_SURVIVORS=1 it leaves out whatever a scavenge collected, even after copying it
  * once: what is left was promoted to the old generation, allocated straight into it, still young
- * when the window ended, or freed young by a mark-compact (V8 keeps a sample by the collector that
- * freed its object, and a mark-compact frees the young generation too). So a site's figure is an
- * upper bound of what it promotes; `--trace-gc-nvp` counts the promoted bytes.
+ * when the window ended, or freed young by a mark-compact (V8 drops or keeps a sample according to
+ * which collector freed its object, and a mark-compact frees the young generation too). So a site's
+ * figure is an upper bound of what it promotes; `--trace-gc-nvp` counts the promoted bytes.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
