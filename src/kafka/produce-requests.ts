@@ -121,8 +121,9 @@ export function serialise(call: Waiting): void {
 
 /**
  * Takes whole calls off the queue up to one request's limits (a single large call goes alone, in
- * parts). Calls are serialised here, not when queued: a record's JSON then lives from its request's
- * making to its acks, and a long queue holds only the records its callers hold anyway.
+ * parts); it stops before a call with nothing to send, which the caller settles at the head. Calls
+ * are serialised here, not when queued: a record's JSON then lives from its request's making to its
+ * acks, and a long queue holds only the records its callers hold anyway.
  */
 export function takeRequest(queue: Waiting[]): Waiting[] {
   const taken: Waiting[] = [];
@@ -134,7 +135,9 @@ export function takeRequest(queue: Waiting[]): Waiting[] {
     const size = next.messages.reduce((sum, m) => sum + m.size, 0);
     if (
       taken.length > 0 &&
-      (count + next.messages.length > MAX_PER_CALL || bytes + size > MAX_BYTES_PER_CALL)
+      (next.messages.length === 0 ||
+        count + next.messages.length > MAX_PER_CALL ||
+        bytes + size > MAX_BYTES_PER_CALL)
     )
       break;
     taken.push(queue.shift()!);

@@ -127,9 +127,7 @@ function createPump(send: SendRequest): (call: Waiting) => void {
         continue;
       }
       if (inFlight >= MAX_SENDS_IN_FLIGHT) return;
-      const taken = takeRequest(queue);
-      for (const c of taken) if (c.messages.length === 0) c.resolve();
-      const calls = taken.filter((c) => c.messages.length > 0);
+      const calls = takeRequest(queue);
       inFlight++;
       sendAll(calls, send)
         .then(
