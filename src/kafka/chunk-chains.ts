@@ -17,10 +17,11 @@ export interface ChunkTail {
 /** Unfinished tails a partition may have before its next chunk waits for the oldest. */
 const MAX_TAILS_PER_PARTITION = 8;
 
-/** Where a chunk came from, and whether kafkajs has a seek pending for its partition. */
+/** Where a chunk came from, the group generation its batch started in, and whether kafkajs has a seek pending for its partition. */
 export interface ChunkSource {
   topic: string;
   partition: number;
+  generation: number;
   isStale: () => boolean;
 }
 
@@ -57,8 +58,9 @@ export interface ChainDeps {
 /**
  * A chunk's offset is offered to the committer (which commits in the background, all partitions
  * together) once it and every earlier chunk of the partition are finished; not while kafkajs has a
- * seek pending for the partition (isStale). An offset offered after the partition moved to another
- * member is still a processed position: committing it replays nothing that was not done.
+ * seek pending for the partition (isStale). The committer drops an offer from an earlier generation
+ * than the current one: the partition is then read again from its committed offset, here or by the
+ * member that owns it now.
  */
 export function createChunkChains(deps: ChainDeps): ChunkChains {
   const chains = new Map<string, Chain>();
@@ -77,7 +79,8 @@ export function createChunkChains(deps: ChainDeps): ChunkChains {
           if (chain.failed) return;
           if (tail) await finishTail(deps, tail, source);
           if (!source.isStale()) {
-            deps.committer.offer(source.topic, source.partition, (BigInt(last) + 1n).toString());
+            const next = (BigInt(last) + 1n).toString();
+            deps.committer.offer(source.topic, source.partition, next, source.generation);
           }
         })
         .catch((err: unknown) => {

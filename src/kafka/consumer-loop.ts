@@ -74,6 +74,8 @@ interface Loop {
   opts: ConsumerLoopOptions;
   consumer: Consumer;
   chains: ChunkChains;
+  /** The group generation a batch starting now belongs to. */
+  generation: () => number;
   chunkSize: number;
   stopping: () => boolean;
   dependency: (err?: AppError) => void;
@@ -104,6 +106,7 @@ export async function runConsumerLoop(opts: ConsumerLoopOptions): Promise<Runnin
     opts,
     consumer,
     chains,
+    generation: committer.generation,
     chunkSize: opts.chunkSize ?? 500,
     stopping: () => stopping,
     dependency,
@@ -168,7 +171,12 @@ async function openConsumer(opts: ConsumerLoopOptions): Promise<Consumer> {
 /** Splits a batch into chunks: each is handled, its offset resolved, and chained for commit. */
 async function processBatch(loop: Loop, payload: EachBatchPayload): Promise<void> {
   const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
-  const source: ChunkSource = { topic: batch.topic, partition: batch.partition, isStale };
+  const source: ChunkSource = {
+    topic: batch.topic,
+    partition: batch.partition,
+    generation: loop.generation(),
+    isStale,
+  };
   const messages = batch.messages;
   for (let i = 0; i < messages.length; i += loop.chunkSize) {
     if (loop.stopping() || !isRunning() || isStale()) break;

@@ -192,6 +192,68 @@ describe('consumer loop commits', () => {
     }
   });
 
+  it("does not take back the new owner's commit when a tail finishes after its partition moved", async () => {
+    let release!: () => void;
+    const released = new Promise<void>((r) => {
+      release = r;
+    });
+    // A's work never finishes before the gate opens; B's is done when its handler returns.
+    const first = await startLoop('loop-moved', 2, {
+      commitIntervalMs: 50,
+      sessionTimeoutMs: 6_000,
+      handler: async () => ({ finish: () => released }),
+    });
+    const { topic, groupId } = first;
+    let second: Awaited<ReturnType<typeof runConsumerLoop>> | undefined;
+    try {
+      await produce(topic, 2, 1, 0);
+      await sleep(500); // A has handled both partitions' first record; its tails wait
+      const assignedToB: number[] = [];
+      const handledByB: number[] = [];
+      second = await runConsumerLoop({
+        kafka,
+        groupId,
+        topics: [topic],
+        log: silentLogger(),
+        commitIntervalMs: 50,
+        sessionTimeoutMs: 6_000,
+        watch: {
+          report: (_ref, event) => {
+            if (event.event === 'joined') assignedToB.splice(0, Infinity, ...(event.assigned[topic] ?? []));
+          },
+        },
+        handler: async (records) => {
+          handledByB.push(...records.map((r) => r.partition));
+        },
+      });
+      const deadline = Date.now() + 30_000;
+      while (assignedToB.length !== 1 && Date.now() < deadline) await sleep(50);
+      expect(assignedToB).toHaveLength(1);
+      const moved = assignedToB[0]!;
+      // B owns the partition now and moves its commit past what A read.
+      await produce(topic, 2, 2, 0);
+      for (;;) {
+        const { committed } = await offsets(groupId, topic);
+        if (committed[moved]![1] === 3) break;
+        if (Date.now() > deadline) throw new Error(`B did not commit: ${JSON.stringify(committed)}`);
+        await sleep(50);
+      }
+      // A's tail for the moved partition finishes now; what it read (offset 1) is behind B's commit.
+      release();
+      await sleep(500); // ten commit ticks
+      const { committed, ends } = await offsets(groupId, topic);
+      expect(ends.map(([, o]) => o)).toEqual([3, 3]);
+      expect(committed[moved]).toEqual([moved, 3]);
+      // A's own partition, read again in the new generation, is committed once its tails finished.
+      expect(committed).toEqual(ends);
+      expect(handledByB.every((p) => p === moved)).toBe(true);
+    } finally {
+      release();
+      await second?.stop();
+      await first.loop.stop();
+    }
+  });
+
   it('reads a chunk again when its tail fails for good, and commits nothing past it until it finished', async () => {
     const handled: string[] = [];
     let failures = 0;
