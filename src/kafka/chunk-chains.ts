@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Consumer } from 'kafkajs';
 import { type AppError, toAppError } from '../errors.js';
 import type { Logger } from '../observe/logger.js';
-import type { Committer } from './committer.js';
+import type { Committer, OffsetSource } from './committer.js';
 import { retryWithBackoff } from './retrying.js';
 
 /**
@@ -17,11 +17,8 @@ export interface ChunkTail {
 /** Unfinished tails a partition may have before its next chunk waits for the oldest. */
 const MAX_TAILS_PER_PARTITION = 8;
 
-/** Where a chunk came from, the group generation its batch started in, and whether kafkajs has a seek pending for its partition. */
-export interface ChunkSource {
-  topic: string;
-  partition: number;
-  generation: number;
+/** Where a chunk came from (its batch), and whether kafkajs has a seek pending for its partition. */
+export interface ChunkSource extends OffsetSource {
   isStale: () => boolean;
 }
 
@@ -58,9 +55,9 @@ export interface ChainDeps {
 /**
  * A chunk's offset is offered to the committer (which commits in the background, all partitions
  * together) once it and every earlier chunk of the partition are finished; not while kafkajs has a
- * seek pending for the partition (isStale). The committer drops an offer from an earlier generation
- * than the current one: the partition is then read again from its committed offset, here or by the
- * member that owns it now.
+ * seek pending for the partition (isStale), neither when it is settled nor when it is offered. The
+ * committer drops an offer from an earlier generation than the current one: the partition is then
+ * read again from its committed offset, here or by the member that owns it now.
  */
 export function createChunkChains(deps: ChainDeps): ChunkChains {
   const chains = new Map<string, Chain>();
@@ -72,21 +69,23 @@ export function createChunkChains(deps: ChainDeps): ChunkChains {
     },
     settle(source, first, last, tail) {
       const key = keyOf(source);
+      // A seek pending now goes back to an earlier chunk that failed: this one is read again from
+      // there, so it offers nothing and, failing, seeks nowhere.
+      const superseded = source.isStale();
       const chain = chains.get(key) ?? { done: Promise.resolve(), open: 0 };
       chain.open++;
       chain.done = chain.done
         .then(async () => {
           if (chain.failed) return;
           if (tail) await finishTail(deps, tail, source);
-          if (!source.isStale()) {
-            const next = (BigInt(last) + 1n).toString();
-            deps.committer.offer(source.topic, source.partition, next, source.generation);
+          if (!superseded && !source.isStale()) {
+            deps.committer.offer(source, (BigInt(last) + 1n).toString());
           }
         })
         .catch((err: unknown) => {
           chain.failed = toAppError(err);
           if (chains.get(key) === chain) chains.delete(key);
-          readAgain(deps, source, first, chain.failed);
+          if (!superseded) readAgain(deps, source, first, chain.failed);
         })
         .finally(() => {
           chain.open--;

@@ -74,7 +74,7 @@ interface Loop {
   opts: ConsumerLoopOptions;
   consumer: Consumer;
   chains: ChunkChains;
-  /** The group generation a batch starting now belongs to. */
+  /** The group generation this member is in as a batch starts. */
   generation: () => number;
   chunkSize: number;
   stopping: () => boolean;
@@ -170,11 +170,12 @@ async function openConsumer(opts: ConsumerLoopOptions): Promise<Consumer> {
 
 /** Splits a batch into chunks: each is handled, its offset resolved, and chained for commit. */
 async function processBatch(loop: Loop, payload: EachBatchPayload): Promise<void> {
-  const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
+  const { batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary } = payload;
   const source: ChunkSource = {
     topic: batch.topic,
     partition: batch.partition,
     generation: loop.generation(),
+    commit: commitOffsetsIfNecessary,
     isStale,
   };
   const messages = batch.messages;

@@ -57,6 +57,15 @@ async function committedAt(groupId: string, topic: string, offset: number): Prom
   }
 }
 
+/** A promise with its resolve. */
+function defer() {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
 async function produce(topic: string, partitions: number, rounds: number, gapMs: number) {
   for (let r = 0; r < rounds; r++) {
     await producer.send({
@@ -198,16 +207,23 @@ describe('consumer loop commits', () => {
       release = r;
     });
     // A's work never finishes before the gate opens; B's is done when its handler returns.
+    const handledByA = new Set<number>();
     const first = await startLoop('loop-moved', 2, {
       commitIntervalMs: 50,
       sessionTimeoutMs: 6_000,
-      handler: async () => ({ finish: () => released }),
+      handler: async (records) => {
+        for (const r of records) handledByA.add(r.partition);
+        return { finish: () => released };
+      },
     });
     const { topic, groupId } = first;
     let second: Awaited<ReturnType<typeof runConsumerLoop>> | undefined;
     try {
       await produce(topic, 2, 1, 0);
-      await sleep(500); // A has handled both partitions' first record; its tails wait
+      // A has handled both partitions' first record; its tails wait.
+      const handledBy = Date.now() + 30_000;
+      while (handledByA.size < 2 && Date.now() < handledBy) await sleep(50);
+      expect(handledByA.size).toBe(2);
       const assignedToB: number[] = [];
       const handledByB: number[] = [];
       second = await runConsumerLoop({
@@ -251,6 +267,61 @@ describe('consumer loop commits', () => {
       release();
       await second?.stop();
       await first.loop.stop();
+    }
+  });
+
+  it('commits nothing past a failed chunk from a chunk handled while its seek was pending', async () => {
+    const r1Started = defer();
+    const r0Failed = defer();
+    let r0Finished = false;
+    let r0Handled = 0;
+    let r1Handled = 0;
+    const { topic, groupId, loop } = await startLoop('loop-superseded', 1, {
+      chunkSize: 1,
+      commitIntervalMs: 20,
+      handler: async (records) => {
+        const value = records[0]!.message.value!.toString();
+        if (value === 'r0' && r0Handled++ === 0) {
+          // Fails for good, once, while r1 is being handled: the partition is read again from r0.
+          return {
+            finish: async () => {
+              await r1Started.promise;
+              r0Failed.resolve();
+              throw new AppError('INTERNAL', 'bug in the tail');
+            },
+          };
+        }
+        // The second time, r0's work takes a while: nothing may be committed meanwhile.
+        if (value === 'r0')
+          return {
+            finish: async () => {
+              await sleep(600);
+              r0Finished = true;
+            },
+          };
+        // r1 is settled once r0's seek is pending, and finishes after the partition was read again.
+        if (value === 'r1' && r1Handled++ === 0) {
+          r1Started.resolve();
+          await r0Failed.promise;
+          await sleep(50);
+          return { finish: () => sleep(300) };
+        }
+      },
+    });
+    const commits: { offset: string; r0Finished: boolean }[] = [];
+    loop.consumer.on(loop.consumer.events.COMMIT_OFFSETS, ({ payload }) => {
+      for (const t of payload.topics)
+        for (const p of t.partitions) commits.push({ offset: String(p.offset), r0Finished });
+    });
+    try {
+      await producer.send({ topic, messages: ['r0', 'r1', 'r2'].map((value) => ({ partition: 0, value })) });
+      await committedAt(groupId, topic, 3);
+      expect(r0Handled).toBe(2);
+      expect(r1Handled).toBe(2);
+      expect(commits.length).toBeGreaterThan(0);
+      expect(commits.filter((c) => !c.r0Finished)).toEqual([]);
+    } finally {
+      await loop.stop();
     }
   });
 
