@@ -47,14 +47,22 @@ export interface LoginEventsDeps {
  * Records per chunk of auth.events (a fetched batch is cut into chunks of at most this many). Each
  * chunk costs a fixed number of round trips (a read, a second read when it is a backlog, one publish
  * of its outputs, one write) however few of its events are judged, so a backlog costs less per event
- * in larger chunks; but a chunk's outputs leave only when all of it is decided, so a larger chunk
- * delays its first alerts. A caught-up consumer's chunks are as small as its fetches. The outputs
+ * in larger chunks; but a chunk's outputs leave only when all of it (or of its run, see
+ * RUN_MAX_SELECTED) is decided, so a larger chunk delays its first alerts. A caught-up consumer's chunks are as small as its fetches. The outputs
  * leave in requests of at most 500 records (see publisher.ts).
  */
 export const LOGIN_EVENTS_CHUNK_SIZE = 1_000;
 
 /** Chunks up to this size read all their state in one round trip (see `readState`). */
 const ONE_READ_MAX_EVENTS = 50;
+
+/**
+ * Events that may notify someone decided at once, at most: a chunk with more (an alert storm) is
+ * handled in runs of this many, one after the other, each read, decided, published and written
+ * before the next, so far less is held in memory at once. A chunk of events that notify nobody
+ * stays one run, as each run costs its own round trips.
+ */
+const RUN_MAX_SELECTED = 250;
 
 /** One decoded event and the Kafka record it came in. */
 interface Item {
@@ -117,10 +125,34 @@ async function readState(
   return { state, judged };
 }
 
-/** Select: the events that may notify someone; the directory turns the others away before any read. */
-function mayNotify(items: Item[], { directory, config }: LoginEventsDeps): Item[] {
-  if (!directory || config.securityTopicAudience === 'all') return items;
-  return items.filter((i) => directory.mayBeEnrolled(i.event.account_id));
+/** A chunk's events in order, and those of them that may notify someone. */
+interface Run {
+  items: Item[];
+  selected: Item[];
+}
+
+/**
+ * Select: the events that may notify someone (the directory turns the others away before any read),
+ * in runs of at most RUN_MAX_SELECTED of them.
+ */
+function select(items: Item[], { directory, config }: LoginEventsDeps): Run[] {
+  const every = !directory || config.securityTopicAudience === 'all';
+  const selected = every ? items : items.filter((i) => directory.mayBeEnrolled(i.event.account_id));
+  if (selected.length <= RUN_MAX_SELECTED) return [{ items, selected }];
+  const chosen = new Set(selected);
+  const runs: Run[] = [{ items: [], selected: [] }];
+  for (const item of items) {
+    let run = runs[runs.length - 1]!;
+    if (chosen.has(item)) {
+      if (run.selected.length === RUN_MAX_SELECTED) {
+        run = { items: [], selected: [] };
+        runs.push(run);
+      }
+      run.selected.push(item);
+    }
+    run.items.push(item);
+  }
+  return runs;
 }
 
 /**
@@ -175,8 +207,9 @@ function decidedAgain(first: LRUCache<string, number>, item: Item, ctx: DecideCo
 }
 
 /**
- * auth.events → decisions. For each chunk: decode → select → read state → (per event) dedupe → enrich →
- * assess → emit every output with acks=-1 → write state. Offsets are committed by the loop
+ * auth.events → decisions. For each chunk: decode → select → for each run: read state → (per event)
+ * dedupe → enrich → assess → emit every output with acks=-1 → write state. A run reads what the runs
+ * before it wrote, as the next chunk does. Offsets are committed by the loop
  * afterwards, so a crash replays the chunk: the same alert ids come out and notifications stay
  * idempotent. A record that cannot be decoded, or whose decision throws, is dead-lettered (its
  * state changes undone) and the rest of the chunk goes on; so is one whose output the broker refuses.
@@ -190,27 +223,30 @@ export function createLoginEventsHandler(deps: LoginEventsDeps): ChunkHandler {
   const firstDecided = new LRUCache<string, number>({ max: FIRST_DECIDED_MAX });
   return async (records: InRecord[]) => {
     const startedAt = now();
-    const out = new Outputs();
+    let out = new Outputs();
     const tally = new Tally(deps.outcomes, new Date(startedAt).toISOString());
     const items = decode(records, startedAt, dead, out, tally);
-    const { state, judged } = await readState(store, config, mayNotify(items, deps));
-    const ctx: DecideContext = { state, devices, geo, config, startedAt };
-    for (const item of items) {
-      if (!judged.has(item)) tally.note(NOT_ENROLLED.outcome, item.event);
-      else judge(item, decidedAgain(firstDecided, item, ctx), deps, dead, out, tally);
+    for (const run of select(items, deps)) {
+      const { state, judged } = await readState(store, config, run.selected);
+      const ctx: DecideContext = { state, devices, geo, config, startedAt };
+      for (const item of run.items) {
+        if (!judged.has(item)) tally.note(NOT_ENROLLED.outcome, item.event);
+        else judge(item, decidedAgain(firstDecided, item, ctx), deps, dead, out, tally);
+      }
+      await dead.publish(out);
+      await store.write(state.writes());
+      if (deps.metrics) observeDecided(deps.metrics, judged, now());
+      out = new Outputs();
     }
-    await dead.publish(out);
-    await store.write(state.writes());
-    if (deps.metrics) observe(deps.metrics, tally, judged, now());
+    if (deps.metrics) tally.flush(deps.metrics);
   };
 }
 
 /**
- * The chunk's counts, and how long each judged event (the ones that can notify) took from the broker
- * to its durable decision; the others' progress is the consumer lag's to show.
+ * How long each judged event (the ones that can notify) took from the broker to its durable
+ * decision; the others' progress is the consumer lag's to show.
  */
-function observe(metrics: Metrics, tally: Tally, judged: Set<Item>, done: number): void {
-  tally.flush(metrics);
+function observeDecided(metrics: Metrics, judged: Set<Item>, done: number): void {
   if (judged.size === 0) return;
   const decided = metrics.endToEnd.labels({ stage: 'decided' });
   for (const { record } of judged)

@@ -22,13 +22,13 @@ beforeAll(async () => {
 });
 afterAll(() => geo.close());
 
-/** 240 events over 12 accounts (a third enrolled): repeats, new devices, a distant place, failures. */
-function stream(): AuthEvent[] {
+/** `n` events over 12 accounts (a third enrolled): repeats, new devices, a distant place, failures. */
+function stream(n = 240): AuthEvent[] {
   const now = Date.now();
   const events: AuthEvent[] = [];
-  for (let i = 0; i < 240; i++) {
+  for (let i = 0; i < n; i++) {
     const account = `acct-${i % 12}`;
-    const at = new Date(now - (240 - i) * 1000);
+    const at = new Date(now - (n - i) * 1000);
     if (i % 7 === 3) {
       events.push({ ...failedSignIn(account, at), event_id: `e${i}` });
       continue;
@@ -63,6 +63,7 @@ function records(events: AuthEvent[]): InRecord[] {
 async function run(size: number, events: AuthEvent[], directory?: EnrolledDirectory) {
   const store = createMemoryStore();
   let reads = 0;
+  let writes = 0;
   const keysRead: string[] = [];
   const counting: Store = {
     ...store,
@@ -70,6 +71,10 @@ async function run(size: number, events: AuthEvent[], directory?: EnrolledDirect
       reads++;
       keysRead.push(...k);
       return store.read(k);
+    },
+    write: (w) => {
+      writes++;
+      return store.write(w);
     },
   };
   await store.write(
@@ -97,7 +102,7 @@ async function run(size: number, events: AuthEvent[], directory?: EnrolledDirect
       const a = r.value as { alert_id: string; kind: string; severity: string; reasons: string[] };
       return `${a.alert_id} ${a.kind} ${a.severity} ${a.reasons.join(',')}`;
     });
-  return { alerts, reads, keysRead, chunks: Math.ceil(all.length / size) };
+  return { alerts, reads, writes, keysRead, chunks: Math.ceil(all.length / size) };
 }
 
 describe('login-events state reads', () => {
@@ -109,6 +114,27 @@ describe('login-events state reads', () => {
     expect(small.alerts).toEqual(large.alerts);
     expect(small.reads).toBe(small.chunks);
     expect(large.reads).toBe(2);
+  });
+
+  it('decides a chunk with more than 250 events that may notify in runs, each seeing what the last wrote', async () => {
+    const events = stream(1_000); // sessions repeat across runs
+    const small = await run(10, events);
+    const whole = await run(1_000, events); // every event may notify: runs of 250
+    expect(whole.alerts).toEqual(small.alerts);
+    expect(whole.alerts.length).toBeGreaterThan(10);
+    expect(whole.reads).toBe(4 * 2);
+    expect(whole.writes).toBe(4);
+
+    const directory = new EnrolledDirectory();
+    for (const n of [0, 3, 6, 9]) {
+      const value = JSON.stringify(profile(`acct-${n}`));
+      directory.apply({ partition: 0, offset: String(n), key: `acct-${n}`, value });
+    }
+    const held = await run(1_000, events, directory); // a third may notify: runs of 250 and 84
+    expect(held.alerts).toEqual(small.alerts);
+    expect(held.writes).toBe(2);
+    const fewer = await run(700, events.slice(0, 700), directory); // 234 may notify: one run
+    expect(fewer.writes).toBe(1);
   });
 
   it('reads nothing for accounts the directory does not hold, and decides the same', async () => {
