@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Consumer } from 'kafkajs';
 import { type AppError, toAppError } from '../errors.js';
 import type { Logger } from '../observe/logger.js';
-import type { Committer, OffsetSource } from './committer.js';
+import { type Committer, type OffsetSource, partitionKey } from './committer.js';
 import { retryWithBackoff } from './retrying.js';
 
 /**
@@ -61,7 +61,7 @@ export interface ChainDeps {
  */
 export function createChunkChains(deps: ChainDeps): ChunkChains {
   const chains = new Map<string, Chain>();
-  const keyOf = (s: ChunkSource) => `${s.topic}:${s.partition}`;
+  const keyOf = (s: ChunkSource) => partitionKey(s.topic, s.partition);
   return {
     async makeRoom(source) {
       const waiting = chains.get(keyOf(source));

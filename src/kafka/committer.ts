@@ -37,9 +37,18 @@ export interface Committer {
  * commit is logged and tried again on the next tick unless a newer offset replaced it or the
  * generation changed; an uncommitted offset means a replay of idempotent work, never a loss.
  */
+/** The key of a partition in maps and sets: `topic:partition`. */
+export const partitionKey = (topic: string, partition: number) => `${topic}:${partition}`;
+
+/** A partition's processed position: the next offset to read. */
+interface Position {
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
 export function createCommitter(consumer: Consumer, log: Logger, intervalMs: number): Committer {
-  type Pending = { topic: string; partition: number; offset: string };
-  const pending = new Map<string, Pending>();
+  const pending = new Map<string, Position>();
   let generation = 0;
   /** This member's partitions in the current generation, as `topic:partition`. */
   let owned = new Set<string>();
@@ -63,7 +72,7 @@ export function createCommitter(consumer: Consumer, log: Logger, intervalMs: num
       } catch (err) {
         if (generation === committing) {
           for (const o of offsets) {
-            const key = `${o.topic}:${o.partition}`;
+            const key = partitionKey(o.topic, o.partition);
             if (!pending.has(key)) pending.set(key, o);
           }
         }
@@ -76,7 +85,7 @@ export function createCommitter(consumer: Consumer, log: Logger, intervalMs: num
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
     generation++;
     owned = new Set(
-      Object.entries(payload.memberAssignment).flatMap(([t, ps]) => ps.map((p) => `${t}:${p}`)),
+      Object.entries(payload.memberAssignment).flatMap(([t, ps]) => ps.map((p) => partitionKey(t, p))),
     );
     pending.clear();
     commit = undefined;
@@ -84,7 +93,7 @@ export function createCommitter(consumer: Consumer, log: Logger, intervalMs: num
   return {
     generation: () => generation,
     offer(source, offset) {
-      const key = `${source.topic}:${source.partition}`;
+      const key = partitionKey(source.topic, source.partition);
       if (source.generation !== generation || !owned.has(key)) return;
       pending.set(key, { topic: source.topic, partition: source.partition, offset });
       commit = source.commit;
@@ -99,7 +108,7 @@ export function createCommitter(consumer: Consumer, log: Logger, intervalMs: num
 }
 
 /** Offsets in the shape of one OffsetCommit request: by topic, then partition. */
-function byTopic(offsets: { topic: string; partition: number; offset: string }[]) {
+function byTopic(offsets: Position[]) {
   const topics = new Map<string, { partition: number; offset: string }[]>();
   for (const { topic, partition, offset } of offsets) {
     const list = topics.get(topic) ?? [];

@@ -45,22 +45,25 @@ export interface LoginEventsDeps {
 
 /**
  * Records per chunk of auth.events (a fetched batch is cut into chunks of at most this many). Each
- * chunk costs a fixed number of round trips (a read, a second read when it is a backlog, one publish
- * of its outputs, one write) however few of its events are judged, so a backlog costs less per event
- * in larger chunks; but a chunk's outputs leave only when all of it (or of its run, see
- * RUN_MAX_SELECTED) is decided, so a larger chunk delays its first alerts. A caught-up consumer's chunks are as small as its fetches. The outputs
- * leave in requests of at most 500 records (see publisher.ts).
+ * run of a chunk (see RUN_MAX_SELECTED; most chunks are one run) costs a fixed number of round trips
+ * (a read, a second read when it is a backlog, one publish of its outputs, one write) however few of
+ * its events are judged, so a backlog costs less per event in larger chunks; but a run's outputs
+ * leave only when all of it is decided, so a larger one delays its first alerts. A caught-up
+ * consumer's chunks are as small as its fetches. The outputs leave in requests of at most 500
+ * records (see publisher.ts).
  */
 export const LOGIN_EVENTS_CHUNK_SIZE = 1_000;
 
-/** Chunks up to this size read all their state in one round trip (see `readState`). */
+/** Runs with up to this many events that may notify read all their state in one round trip (see `readState`). */
 const ONE_READ_MAX_EVENTS = 50;
 
 /**
  * Events that may notify someone decided at once, at most: a chunk with more (an alert storm) is
  * handled in runs of this many, one after the other, each read, decided, published and written
- * before the next, so far less is held in memory at once. A chunk of events that notify nobody
- * stays one run, as each run costs its own round trips.
+ * before the next, so far less is held in memory at once. Every event may notify someone when there
+ * is no enrolled directory or the security topic is for all accounts; otherwise only those of
+ * accounts the directory holds, and a chunk of events that notify nobody stays one run, as each run
+ * costs its own round trips.
  */
 const RUN_MAX_SELECTED = 250;
 
@@ -125,7 +128,7 @@ async function readState(
   return { state, judged };
 }
 
-/** A chunk's events in order, and those of them that may notify someone. */
+/** A stretch of a chunk's events, in order, and those of them that may notify someone. */
 interface Run {
   items: Item[];
   selected: Item[];
@@ -208,11 +211,13 @@ function decidedAgain(first: LRUCache<string, number>, item: Item, ctx: DecideCo
 
 /**
  * auth.events → decisions. For each chunk: decode → select → for each run: read state → (per event)
- * dedupe → enrich → assess → emit every output with acks=-1 → write state. A run reads what the runs
- * before it wrote, as the next chunk does. Offsets are committed by the loop
- * afterwards, so a crash replays the chunk: the same alert ids come out and notifications stay
- * idempotent. A record that cannot be decoded, or whose decision throws, is dead-lettered (its
- * state changes undone) and the rest of the chunk goes on; so is one whose output the broker refuses.
+ * dedupe → enrich → assess → emit every output with acks=-1 → write state → count. A run reads what
+ * the runs before it wrote, as the next chunk does. Offsets are committed by the loop afterwards, so
+ * a crash or a failed run replays the chunk: the same alert ids come out (a finished run's events are
+ * then duplicates) and notifications stay idempotent. A record that cannot be decoded, or whose
+ * decision throws, is dead-lettered (its state changes undone) and the rest of the chunk goes on; so
+ * is one whose output the broker refuses. The undecodable records' dead letters go with the first
+ * run, and again when the chunk is replayed.
  */
 export function createLoginEventsHandler(deps: LoginEventsDeps): ChunkHandler {
   const { store, devices, geo, publisher, config } = deps;
@@ -235,18 +240,18 @@ export function createLoginEventsHandler(deps: LoginEventsDeps): ChunkHandler {
       }
       await dead.publish(out);
       await store.write(state.writes());
-      if (deps.metrics) observeDecided(deps.metrics, judged, now());
+      if (deps.metrics) observe(deps.metrics, tally, judged, now());
       out = new Outputs();
     }
-    if (deps.metrics) tally.flush(deps.metrics);
   };
 }
 
 /**
- * How long each judged event (the ones that can notify) took from the broker to its durable
- * decision; the others' progress is the consumer lag's to show.
+ * A durable run's counts, and how long each judged event (the ones that can notify) took from the
+ * broker to its durable decision; the others' progress is the consumer lag's to show.
  */
-function observeDecided(metrics: Metrics, judged: Set<Item>, done: number): void {
+function observe(metrics: Metrics, tally: Tally, judged: Set<Item>, done: number): void {
+  tally.flush(metrics);
   if (judged.size === 0) return;
   const decided = metrics.endToEnd.labels({ stage: 'decided' });
   for (const { record } of judged)

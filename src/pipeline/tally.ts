@@ -5,7 +5,8 @@ import type { Outcome, OutcomeLog } from '../observe/outcomes.js';
 
 /**
  * One chunk's outcomes: each goes to the outcome log at once; the metrics get one increment per
- * (type, outcome) pair at the end of the chunk, because a labelled increment per event costs.
+ * (type, outcome) pair once the events are durable (at the end of each run of the chunk), because a
+ * labelled increment per event costs.
  */
 export class Tally {
   private readonly counts = new Map<string, number>();
@@ -34,11 +35,12 @@ export class Tally {
     });
   }
 
-  /** Adds the chunk's counts to `login_alerts_events_total`. */
+  /** Adds the counts noted since the last flush to `login_alerts_events_total`. */
   flush(metrics: Metrics): void {
     for (const [label, n] of this.counts) {
       const [type, outcome] = label.split('|') as [string, string];
       metrics.eventsIn.inc({ type, outcome }, n);
     }
+    this.counts.clear();
   }
 }

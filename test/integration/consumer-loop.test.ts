@@ -202,10 +202,7 @@ describe('consumer loop commits', () => {
   });
 
   it("does not take back the new owner's commit when a tail finishes after its partition moved", async () => {
-    let release!: () => void;
-    const released = new Promise<void>((r) => {
-      release = r;
-    });
+    const gate = defer();
     // A's work never finishes before the gate opens; B's is done when its handler returns.
     const handledByA = new Set<number>();
     const first = await startLoop('loop-moved', 2, {
@@ -213,7 +210,7 @@ describe('consumer loop commits', () => {
       sessionTimeoutMs: 6_000,
       handler: async (records) => {
         for (const r of records) handledByA.add(r.partition);
-        return { finish: () => released };
+        return { finish: () => gate.promise };
       },
     });
     const { topic, groupId } = first;
@@ -255,7 +252,7 @@ describe('consumer loop commits', () => {
         await sleep(50);
       }
       // A's tail for the moved partition finishes now; what it read (offset 1) is behind B's commit.
-      release();
+      gate.resolve();
       await sleep(500); // ten commit ticks
       const { committed, ends } = await offsets(groupId, topic);
       expect(ends.map(([, o]) => o)).toEqual([3, 3]);
@@ -264,7 +261,7 @@ describe('consumer loop commits', () => {
       expect(committed).toEqual(ends);
       expect(handledByB.every((p) => p === moved)).toBe(true);
     } finally {
-      release();
+      gate.resolve();
       await second?.stop();
       await first.loop.stop();
     }

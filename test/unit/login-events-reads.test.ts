@@ -7,8 +7,10 @@ import { loadConfig } from '../../src/config/config.js';
 import type { AuthEvent } from '../../src/contracts/auth-event.js';
 import { createDeviceParser } from '../../src/enrich/device.js';
 import { type GeoLookup, openGeo } from '../../src/enrich/geo.js';
+import { AppError } from '../../src/errors.js';
 import type { InRecord } from '../../src/kafka/consumer-loop.js';
 import type { OutRecord } from '../../src/kafka/publisher.js';
+import { createMetrics, type Metrics } from '../../src/observe/metrics.js';
 import { EnrolledDirectory } from '../../src/pipeline/enrolled-directory.js';
 import { createLoginEventsHandler } from '../../src/pipeline/login-events.js';
 import { keys } from '../../src/state/keys.js';
@@ -59,8 +61,16 @@ function records(events: AuthEvent[]): InRecord[] {
   }));
 }
 
-/** Runs the stream in chunks of `size`; returns what was published and how many reads were made. */
-async function run(size: number, events: AuthEvent[], directory?: EnrolledDirectory) {
+/**
+ * Runs the stream in chunks of `size`; returns what was published and how many reads were made.
+ * `failPublish`: that publish call (1-based) fails once, retryably, and its chunk is handled again.
+ */
+async function run(
+  size: number,
+  events: AuthEvent[],
+  directory?: EnrolledDirectory,
+  { failPublish, metrics }: { failPublish?: number; metrics?: Metrics } = {},
+) {
   const store = createMemoryStore();
   let reads = 0;
   let writes = 0;
@@ -85,17 +95,32 @@ async function run(size: number, events: AuthEvent[], directory?: EnrolledDirect
     })),
   );
   const published: OutRecord[] = [];
+  let publishes = 0;
   const handler = createLoginEventsHandler({
     store: counting,
     devices: createDeviceParser(),
     geo,
-    publisher: { publish: async (r) => void published.push(...r), close: async () => {} },
+    publisher: {
+      publish: async (r) => {
+        if (++publishes === failPublish)
+          throw new AppError('KAFKA_UNAVAILABLE', 'broker away', { retryable: true });
+        published.push(...r);
+      },
+      close: async () => {},
+    },
     config: loadConfig({}),
     now: () => Date.now(),
     directory,
+    metrics,
   });
   const all = records(events);
-  for (let i = 0; i < all.length; i += size) await handler(all.slice(i, i + size));
+  for (let i = 0; i < all.length; i += size) {
+    const chunk = all.slice(i, i + size);
+    await handler(chunk).catch((err: AppError) => {
+      if (!err.retryable) throw err;
+      return handler(chunk);
+    });
+  }
   const alerts = published
     .filter((r) => r.topic === 'security.login-alerts')
     .map((r) => {
@@ -135,6 +160,31 @@ describe('login-events state reads', () => {
     expect(held.writes).toBe(2);
     const fewer = await run(700, events.slice(0, 700), directory); // 234 may notify: one run
     expect(fewer.writes).toBe(1);
+  });
+
+  it('counts each run once it is durable, also when a later run fails and the chunk is handled again', async () => {
+    const events = stream(1_000);
+    const counted = async (m: Metrics) =>
+      Object.fromEntries(
+        (await m.eventsIn.get()).values.map((v) => [`${v.labels.type} ${v.labels.outcome}`, v.value]),
+      );
+    const clean = createMetrics();
+    const once = await run(1_000, events, undefined, { metrics: clean });
+    const retried = createMetrics();
+    const again = await run(1_000, events, undefined, { failPublish: 2, metrics: retried });
+    expect(again.alerts).toEqual(once.alerts);
+    expect(again.writes).toBe(4 + 1); // the first run, then all four again
+    const first = await counted(clean);
+    const second = await counted(retried);
+    // Every decision counted as in the clean run; the first run's 250 events once more when replayed,
+    // the enrolled accounts' as duplicates, the others' as not enrolled.
+    const total = (c: Record<string, number>) => Object.values(c).reduce((a, b) => a + b, 0);
+    expect(total(first)).toBe(1_000);
+    expect(total(second)).toBe(1_250);
+    const replayedAs = (label: string) => / (duplicate_event|not_enrolled)$/.test(label);
+    expect(Object.keys(first).some((label) => label.endsWith(' alerted'))).toBe(true);
+    for (const [label, n] of Object.entries(first))
+      if (!replayedAs(label)) expect([label, second[label]]).toEqual([label, n]);
   });
 
   it('reads nothing for accounts the directory does not hold, and decides the same', async () => {
