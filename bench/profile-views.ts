@@ -57,7 +57,7 @@ export function ownerOf(frame: Frame): string | undefined {
  */
 const STAGE_RULES: [string, RegExp, RegExp?][] = [
   ['decode', /\/src\/pipeline\/login-events\.[jt]s$/, /^decode$/],
-  ['select + read state', /\/src\/pipeline\/login-events\.[jt]s$/, /^(readState|mayNotify)$/],
+  ['select + read state', /\/src\/pipeline\/login-events\.[jt]s$/, /^(readState|select)$/],
   ['select + read state', /\/src\/pipeline\/decide\.[jt]s$/, /^judges$/],
   ['emit (alert, OCSF, request records)', /\/src\/pipeline\/emit\.[jt]s$/],
   ['decide (dedupe, enrich, assess, build)', /\/src\/pipeline\/(decide|alerts)\.[jt]s$/],
