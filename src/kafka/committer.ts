@@ -11,6 +11,16 @@ export interface OffsetSource {
   commit: EachBatchPayload['commitOffsetsIfNecessary'];
 }
 
+/** The key of a partition in maps and sets: `topic:partition`. */
+export const partitionKey = (topic: string, partition: number) => `${topic}:${partition}`;
+
+/** A partition's processed position: the next offset to read. */
+interface Position {
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
 export interface Committer {
   /** The group generation this member is in, counted from its joins; a batch notes it when it starts. */
   generation(): number;
@@ -37,16 +47,6 @@ export interface Committer {
  * commit is logged and tried again on the next tick unless a newer offset replaced it or the
  * generation changed; an uncommitted offset means a replay of idempotent work, never a loss.
  */
-/** The key of a partition in maps and sets: `topic:partition`. */
-export const partitionKey = (topic: string, partition: number) => `${topic}:${partition}`;
-
-/** A partition's processed position: the next offset to read. */
-interface Position {
-  topic: string;
-  partition: number;
-  offset: string;
-}
-
 export function createCommitter(consumer: Consumer, log: Logger, intervalMs: number): Committer {
   const pending = new Map<string, Position>();
   let generation = 0;
